@@ -1,0 +1,194 @@
+"""Boundary and initial conditions. Each is a small frozen record; a system
+checks them against its fields and domain.
+
+Normal derivatives point OUT of the domain: on the "min" side of x,
+$\\partial u/\\partial n = -\\partial u/\\partial x$; on the "max" side it is
+$+\\partial u/\\partial x$. Values may depend on t, on the other independent
+variables and on parameters, never on fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from ._errors import ModelError
+from ._expressions import Parameter, is_field
+
+__all__ = [
+    "AbstractCondition",
+    "AbstractBoundaryCondition",
+    "Periodic",
+    "Dirichlet",
+    "Neumann",
+    "Robin",
+    "Initial",
+    "SIDES",
+]
+
+SIDES = ("min", "max")
+
+
+def _check_variable(var, where: str):
+    if not isinstance(var, sympy.Symbol) or isinstance(var, Parameter):
+        raise ModelError(
+            f"{where} needs an independent variable from sn.variables(...), got {var!r}"
+        )
+
+
+def _check_field(field, where: str):
+    if isinstance(field, sympy.core.function.UndefinedFunction):
+        raise ModelError(
+            f"{where} got the function {field} itself: pass the field as declared, "
+            f"e.g. u from `u = sn.fields('u', t, x)`"
+        )
+    if not is_field(field):
+        raise ModelError(
+            f"{where} needs a field declared with sn.fields(...), got {field!r}: "
+            f"declare it with `{field!s} = sn.fields('{field!s}', t, x)`"
+        )
+
+
+def _check_side(side, where: str):
+    if side not in SIDES:
+        raise ModelError(
+            f"{where}: unknown side {side!r}: use \"min\" (lower end of the interval) "
+            f"or \"max\" (upper end)"
+        )
+
+
+def _value(value, where: str) -> sympy.Expr:
+    try:
+        v = sympy.sympify(value, strict=not isinstance(value, str))
+    except (sympy.SympifyError, TypeError):
+        raise ModelError(
+            f"{where}: value {value!r} is not a number or sympy expression"
+        ) from None
+    if not isinstance(v, sympy.Expr):
+        raise ModelError(f"{where}: value {value!r} is not a scalar expression")
+    bad = [f for f in sympy.preorder_traversal(v) if is_field(f)]
+    if bad:
+        raise ModelError(
+            f"{where}: value {v} contains the field {bad[0]}; boundary and initial "
+            f"values may depend on independent variables and parameters only"
+        )
+    return v
+
+
+class AbstractCondition:
+    """A condition a system imposes on one of its fields (or, Periodic, on a variable)."""
+
+    __slots__ = ()
+
+
+class AbstractBoundaryCondition(AbstractCondition):
+    """A condition on one side of one spatial variable of one field."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Periodic(AbstractCondition):
+    """Periodicity along `var`, for every field that depends on it."""
+
+    var: sympy.Symbol
+
+    def __post_init__(self):
+        _check_variable(self.var, "Periodic(var)")
+
+    def __str__(self) -> str:
+        return f"periodic in {self.var}"
+
+
+def _boundary_init(bc, name: str):
+    where = f"{name}({bc.field}, {bc.var}, {bc.side!r}, ...)"
+    _check_field(bc.field, where)
+    _check_variable(bc.var, where)
+    _check_side(bc.side, where)
+    if bc.var not in bc.field.args:
+        raise ModelError(
+            f"{where}: field {bc.field} does not depend on {bc.var}, so it has no "
+            f"boundary in {bc.var}: remove this condition or declare the field with {bc.var}"
+        )
+    return where
+
+
+@dataclass(frozen=True)
+class Dirichlet(AbstractBoundaryCondition):
+    """$u = $ `value` on the `side` ("min" or "max") of `var`."""
+
+    field: sympy.Expr
+    var: sympy.Symbol
+    side: str
+    value: sympy.Expr = sympy.Integer(0)
+
+    def __post_init__(self):
+        where = _boundary_init(self, "Dirichlet")
+        object.__setattr__(self, "value", _value(self.value, where))
+
+    def __str__(self) -> str:
+        return f"{self.field} = {self.value} at {self.var} = {self.side}"
+
+
+@dataclass(frozen=True)
+class Neumann(AbstractBoundaryCondition):
+    """$\\partial u/\\partial n = $ `value` on the `side` of `var`, n the outward normal."""
+
+    field: sympy.Expr
+    var: sympy.Symbol
+    side: str
+    value: sympy.Expr = sympy.Integer(0)
+
+    def __post_init__(self):
+        where = _boundary_init(self, "Neumann")
+        object.__setattr__(self, "value", _value(self.value, where))
+
+    def __str__(self) -> str:
+        return f"d{self.field.func}/dn = {self.value} at {self.var} = {self.side}"
+
+
+@dataclass(frozen=True)
+class Robin(AbstractBoundaryCondition):
+    """$a u + b\\,\\partial u/\\partial n = $ `value` on the `side` of `var`,
+    n the outward normal."""
+
+    field: sympy.Expr
+    var: sympy.Symbol
+    side: str
+    a: sympy.Expr
+    b: sympy.Expr
+    value: sympy.Expr = sympy.Integer(0)
+
+    def __post_init__(self):
+        where = _boundary_init(self, "Robin")
+        for attr in ("a", "b", "value"):
+            object.__setattr__(self, attr, _value(getattr(self, attr), where))
+        if self.a == 0 and self.b == 0:
+            raise ModelError(
+                f"{where}: a = b = 0 leaves no condition: use Dirichlet (b = 0) or "
+                f"Neumann (a = 0), or give nonzero coefficients"
+            )
+
+    def __str__(self) -> str:
+        return (
+            f"({self.a})*{self.field.func} + ({self.b})*d{self.field.func}/dn = "
+            f"{self.value} at {self.var} = {self.side}"
+        )
+
+
+@dataclass(frozen=True)
+class Initial(AbstractCondition):
+    """$u(t_0, \\cdot) = $ `value`, a function of the spatial variables and parameters.
+    For a steady system it is the initial guess of the nonlinear solve."""
+
+    field: sympy.Expr
+    value: sympy.Expr
+
+    def __post_init__(self):
+        where = f"Initial({self.field}, ...)"
+        _check_field(self.field, where)
+        object.__setattr__(self, "value", _value(self.value, where))
+
+    def __str__(self) -> str:
+        return f"{self.field} = {self.value} initially"

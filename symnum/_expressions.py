@@ -1,0 +1,244 @@
+"""The building blocks of a model: independent variables, parameters, fields
+and differential operators. Everything returned here is a plain sympy object
+(or, for parameters and fields, a thin sympy subclass), so `subs`, `diff`,
+`latex` and `lambdify` keep working."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import sympy
+
+from ._errors import ModelError
+
+__all__ = [
+    "Parameter",
+    "variables",
+    "parameter",
+    "parameters",
+    "fields",
+    "is_field",
+    "D",
+    "laplacian",
+    "grad",
+    "div",
+    "Eq",
+]
+
+
+def _split_names(names: str, what: str) -> tuple[list[str], bool]:
+    """Split "u v" / "u, v" into names; the flag says whether a sequence was asked
+    for (several names or a trailing comma), mirroring `sympy.symbols`."""
+    if not isinstance(names, str):
+        raise ModelError(
+            f"{what} names must be given as one string such as \"u v\", got {names!r} "
+            f"of type {type(names).__name__}"
+        )
+    parts = [p for p in re.split(r"[\s,]+", names.strip()) if p]
+    if not parts:
+        raise ModelError(f"no {what} names given in {names!r}: pass e.g. \"t x y\"")
+    for p in parts:
+        if not p.isidentifier():
+            raise ModelError(
+                f"{what} name {p!r} is not a valid identifier: use letters, digits and '_'"
+            )
+    return parts, len(parts) > 1 or names.strip().endswith(",")
+
+
+def variables(names: str):
+    """Independent variables as real sympy Symbols.
+
+    >>> t, x = variables("t x")
+    """
+    parts, many = _split_names(names, "variable")
+    syms = tuple(sympy.Symbol(p, real=True) for p in parts)
+    return syms if many else syms[0]
+
+
+class Parameter(sympy.Symbol):
+    """A real sympy Symbol that carries a default value.
+
+    The value is part of the symbol's identity: sympy caches expressions, and a
+    cached `k*t` must not hand back a `k` with someone else's value. A system
+    reads the value as its default; `PDESystem.with_parameters` overrides it.
+    """
+
+    def __new__(cls, name: str, value=None):
+        # __xnew__ bypasses sympy's symbol cache, which would otherwise hand back
+        # one shared object (and one value) for every parameter of this name.
+        obj = sympy.Symbol.__xnew__(cls, name, real=True)
+        obj.value = _check_value(name, value)
+        return obj
+
+    def _hashable_content(self):
+        return super()._hashable_content() + (self.value,)
+
+    def __getnewargs_ex__(self):
+        return (self.name, self.value), {}
+
+    def __getstate__(self):
+        return {"value": self.value}
+
+    def __setstate__(self, state):
+        self.value = state["value"]
+
+
+def _check_value(name: str, value):
+    if value is None:
+        return None
+    try:
+        v = complex(value)
+    except (TypeError, ValueError):
+        raise ModelError(
+            f"parameter {name!r} has value {value!r}, which is not a number: "
+            f"pass a real number, e.g. sn.parameter({name!r}, 1.0)"
+        ) from None
+    if v.imag != 0 or v.real != v.real or abs(v.real) == float("inf"):
+        raise ModelError(
+            f"parameter {name!r} has value {value!r}; a parameter value must be a finite "
+            f"real number, e.g. sn.parameter({name!r}, 1.0)"
+        )
+    return float(v.real)
+
+
+def parameter(name: str, value=None) -> Parameter:
+    """A parameter: a real Symbol with a default `value` (required by systems).
+
+    >>> alpha = parameter("alpha", 10.0)
+    """
+    parts, many = _split_names(name, "parameter")
+    if many:
+        raise ModelError(
+            f"parameter() takes one name, got {name!r}: use sn.parameters({name!r}, values)"
+        )
+    return Parameter(parts[0], value)
+
+
+def parameters(names: str, values: Sequence | None = None):
+    """Several parameters at once: `a, b = parameters("a b", [1.0, 2.0])`."""
+    parts, many = _split_names(names, "parameter")
+    if values is None:
+        values = [None] * len(parts)
+    values = list(values) if isinstance(values, Iterable) else [values]
+    if len(values) != len(parts):
+        raise ModelError(
+            f"parameters({names!r}, ...) names {len(parts)} parameters but got "
+            f"{len(values)} values {values!r}: give one value per name"
+        )
+    ps = tuple(Parameter(p, v) for p, v in zip(parts, values))
+    return ps if many else ps[0]
+
+
+# Fields are applied sympy functions whose function class carries this flag, so a
+# system can tell a declared field from a stray `sympy.Function('f')(x)`.
+_FIELD_FLAG = "symnum_field"
+
+
+def fields(names: str, *args):
+    """Fields (dependent variables) as applied sympy functions of `args`.
+
+    >>> t, x = variables("t x")
+    >>> u, v = fields("u v", t, x)      # u(t, x), v(t, x)
+    """
+    parts, many = _split_names(names, "field")
+    if not args:
+        raise ModelError(
+            f"fields({names!r}) got no independent variables: pass them, e.g. "
+            f"sn.fields({names!r}, t, x)"
+        )
+    for a in args:
+        if not isinstance(a, sympy.Symbol) or isinstance(a, Parameter):
+            raise ModelError(
+                f"field arguments must be independent variables from sn.variables(...), "
+                f"got {a!r}"
+            )
+    if len(set(args)) != len(args):
+        raise ModelError(f"fields({names!r}, ...) got a repeated variable in {args!r}")
+    fs = tuple(sympy.Function(p, real=True, **{_FIELD_FLAG: True})(*args) for p in parts)
+    return fs if many else fs[0]
+
+
+def is_field(expr) -> bool:
+    """True for a field made by `fields`, e.g. `u(t, x)`."""
+    return isinstance(expr, sympy.core.function.AppliedUndef) and bool(
+        getattr(type(expr), _FIELD_FLAG, False)
+    )
+
+
+class D:
+    """The partial-derivative operator along `var`: `D(x)(u)` is
+    `sympy.Derivative(u, x)`; `D(x, 2)` is the second derivative. Operators
+    compose by application, `D(x)(D(y)(u))`, or by product, `(D(x)*D(y))(u)`."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, var, order: int = 1):
+        if not isinstance(var, sympy.Symbol) or isinstance(var, Parameter):
+            raise ModelError(
+                f"D() needs an independent variable from sn.variables(...), got {var!r}"
+            )
+        if not isinstance(order, int) or order < 1:
+            raise ModelError(f"D({var}, order) needs a positive integer order, got {order!r}")
+        self.steps = ((var, order),)
+
+    def __call__(self, expr):
+        expr = sympy.sympify(expr)
+        for var, _ in self.steps:
+            # free_symbols of u(t, x) holds t and x: a field's arguments count.
+            if expr.free_symbols and var not in expr.free_symbols:
+                raise ModelError(
+                    f"D({var}) applied to {expr}, which does not depend on {var} (so the "
+                    f"derivative is identically zero): declare the field with {var} among "
+                    f"its arguments, e.g. sn.fields('u', ..., {var}, ...)"
+                )
+        return sympy.Derivative(expr, *self.steps)
+
+    def __mul__(self, other: "D") -> "D":
+        if not isinstance(other, D):
+            return NotImplemented
+        out = object.__new__(D)
+        out.steps = self.steps + other.steps
+        return out
+
+    def __pow__(self, n: int) -> "D":
+        if not isinstance(n, int) or n < 1:
+            raise ModelError(f"D(...)**n needs a positive integer n, got {n!r}")
+        out = object.__new__(D)
+        out.steps = tuple((v, k * n) for v, k in self.steps)
+        return out
+
+    def __repr__(self) -> str:
+        return "*".join(f"D({v})" if k == 1 else f"D({v}, {k})" for v, k in self.steps)
+
+
+def laplacian(f, *vars):
+    """$\\nabla^2 f = \\sum_i \\partial^2 f / \\partial x_i^2$ over `vars`."""
+    if not vars:
+        raise ModelError(
+            "laplacian(f, *vars) needs the spatial variables, e.g. sn.laplacian(u, x, y)"
+        )
+    return sympy.Add(*(D(v, 2)(f) for v in vars))
+
+
+def grad(f, *vars):
+    """The gradient of scalar `f` as a tuple $(\\partial f/\\partial x_i)_i$."""
+    if not vars:
+        raise ModelError("grad(f, *vars) needs the spatial variables, e.g. sn.grad(u, x, y)")
+    return tuple(D(v)(f) for v in vars)
+
+
+def div(F, *vars):
+    """The divergence $\\sum_i \\partial F_i / \\partial x_i$ of the vector `F`."""
+    F = tuple(F) if isinstance(F, (list, tuple)) else None
+    if F is None or len(F) != len(vars) or not vars:
+        raise ModelError(
+            f"div(F, *vars) needs one component of F per variable, got F={F!r} and "
+            f"vars={vars!r}: e.g. sn.div((F_x, F_y), x, y)"
+        )
+    return sympy.Add(*(D(v)(c) for c, v in zip(F, vars)))
+
+
+def Eq(lhs, rhs=0):
+    """An equation `lhs = rhs`, never evaluated to True/False."""
+    return sympy.Eq(sympy.sympify(lhs), sympy.sympify(rhs), evaluate=False)

@@ -1,0 +1,643 @@
+"""`PDESystem` and `ODESystem`: a model checked once, at construction.
+
+A system is frozen. It knows its time variable (None when steady), its spatial
+variables, fields, parameters with values, each field's evolution equation
+$\\partial_t u = $ `sys.rhs[u]` and its boundary and initial conditions. Every
+mistake a user can make in a model is reported here, as a `ModelError` that
+names the culprit and the fix, before any solver sees the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+
+import sympy
+
+from ._conditions import (
+    SIDES,
+    AbstractBoundaryCondition,
+    AbstractCondition,
+    Initial,
+    Periodic,
+)
+from ._errors import ModelError
+from ._expressions import Parameter, is_field
+
+__all__ = ["AbstractSystem", "PDESystem", "ODESystem"]
+
+
+def _ordinal(i: int) -> str:
+    return f"equation {i + 1}"
+
+
+def _fields_in_order(exprs: Iterable) -> list:
+    seen: dict = {}
+    for e in exprs:
+        for node in sympy.preorder_traversal(e):
+            if is_field(node):
+                seen.setdefault(node, None)
+    return list(seen)
+
+
+def _derivative_orders(expr) -> dict:
+    """{field: {var: highest derivative order}} over `expr`; nested derivatives add
+    up, so D(x)(u * D(x)(v)) differentiates v twice in x."""
+    if is_field(expr):
+        return {expr: {}}
+    out: dict = {}
+    if isinstance(expr, sympy.Derivative):
+        for f, orders in _derivative_orders(expr.expr).items():
+            orders = dict(orders)
+            for v, k in expr.variable_count:
+                orders[v] = orders.get(v, 0) + int(k)
+            _merge(out, {f: orders})
+        return out
+    for a in expr.args:
+        _merge(out, _derivative_orders(a))
+    return out
+
+
+def _merge(into: dict, new: dict) -> None:
+    for f, orders in new.items():
+        cur = into.setdefault(f, {})
+        for v, k in orders.items():
+            cur[v] = max(cur.get(v, 0), k)
+
+
+class AbstractSystem:
+    """What `PDESystem` and `ODESystem` share: construction-time validation,
+    substitution, printing. Not instantiated directly."""
+
+    _kind = "system"
+
+    def __init__(
+        self,
+        equations,
+        bcs=(),
+        domain: Mapping | None = None,
+        name: str = "system",
+        *,
+        time: sympy.Symbol | None = None,
+        parameters: Mapping | None = None,
+    ):
+        if type(self) is AbstractSystem:
+            raise TypeError("AbstractSystem is abstract: use PDESystem or ODESystem")
+        if not isinstance(name, str) or not name:
+            raise ModelError(f"name must be a non-empty string, got {name!r}")
+        self.name = name
+        self.equations = self._check_equations(equations)
+        self.conditions = self._check_conditions(bcs)
+        self.domain = self._check_domain(domain)
+        self.fields = tuple(_fields_in_order(e.lhs - e.rhs for e in self.equations))
+        self._check_fields()
+        self.parameters = self._check_symbols(parameters or {})
+        self.time = self._find_time(time)
+        self.space = tuple(v for v in self.fields[0].args if v != self.time)
+        self.rhs, self.residuals = self._split_equations()
+        self.periodic, self.boundary, self.initial = self._sort_conditions()
+        self._check_kind()
+
+    # -- validation ------------------------------------------------------------------
+
+    @staticmethod
+    def _check_equations(equations) -> tuple:
+        if isinstance(equations, (sympy.Basic, bool)):
+            equations = [equations]
+        try:
+            equations = list(equations)
+        except TypeError:
+            raise ModelError(
+                f"equations must be a list of sn.Eq(lhs, rhs), got {equations!r}"
+            ) from None
+        if not equations:
+            raise ModelError("a system needs at least one equation, got none")
+        for i, e in enumerate(equations):
+            if isinstance(e, (bool, sympy.logic.boolalg.BooleanAtom)):
+                raise ModelError(
+                    f"{_ordinal(i)} is {e!r}: sympy.Eq evaluated it away; build "
+                    f"equations with sn.Eq(lhs, rhs), which never evaluates"
+                )
+            if not isinstance(e, sympy.Equality):
+                raise ModelError(
+                    f"{_ordinal(i)} is {e!r} of type {type(e).__name__}, not an equation: "
+                    f"write sn.Eq(lhs, rhs) (or sn.Eq(expr) for expr = 0)"
+                )
+        return tuple(equations)
+
+    @staticmethod
+    def _check_conditions(bcs) -> tuple:
+        if isinstance(bcs, AbstractCondition):
+            bcs = [bcs]
+        bcs = list(bcs or ())
+        for c in bcs:
+            if not isinstance(c, AbstractCondition):
+                raise ModelError(
+                    f"{c!r} is not a boundary or initial condition: use sn.Periodic, "
+                    f"sn.Dirichlet, sn.Neumann, sn.Robin or sn.Initial"
+                )
+        return tuple(bcs)
+
+    @staticmethod
+    def _check_domain(domain) -> dict:
+        if not isinstance(domain, Mapping) or not domain:
+            raise ModelError(
+                f"domain must be a dict of intervals such as {{t: (0, 1), x: (0, 1)}}, "
+                f"got {domain!r}"
+            )
+        out = {}
+        for var, interval in domain.items():
+            if not isinstance(var, sympy.Symbol) or isinstance(var, Parameter):
+                raise ModelError(
+                    f"domain key {var!r} is not an independent variable: use the "
+                    f"variables from sn.variables(...)"
+                )
+            try:
+                lo, hi = (float(b) for b in interval)
+            except (TypeError, ValueError):
+                raise ModelError(
+                    f"domain[{var}] = {interval!r} is not an interval (lo, hi) of two "
+                    f"real numbers"
+                ) from None
+            if not (abs(lo) < float("inf") and abs(hi) < float("inf")):
+                raise ModelError(f"domain[{var}] = {interval!r} must be finite")
+            if not lo < hi:
+                raise ModelError(
+                    f"domain[{var}] = {interval!r} is empty or reversed: give (lo, hi) "
+                    f"with lo < hi, e.g. ({min(lo, hi):g}, {max(lo, hi) if lo != hi else lo + 1:g})"
+                )
+            out[var] = (lo, hi)
+        return out
+
+    def _all_expressions(self):
+        for i, e in enumerate(self.equations):
+            yield _ordinal(i), e.lhs - e.rhs
+        for c in self.conditions:
+            for attr in ("value", "a", "b"):
+                if hasattr(c, attr):
+                    yield f"{type(c).__name__}({c.field}, ...)", getattr(c, attr)
+
+    def _check_fields(self) -> None:
+        if not self.fields:
+            raise ModelError(
+                "the equations contain no field: declare unknowns with "
+                "`u = sn.fields('u', t, x)` and use them in the equations"
+            )
+        for where, expr in self._all_expressions():
+            for node in sympy.preorder_traversal(expr):
+                if isinstance(node, sympy.core.function.AppliedUndef) and not is_field(node):
+                    raise ModelError(
+                        f"{where} uses {node}, which is not a declared field: declare it "
+                        f"with `{node.func} = sn.fields('{node.func}', "
+                        f"{', '.join(map(str, node.args))})`"
+                    )
+        args = self.fields[0].args
+        for f in self.fields[1:]:
+            if f.args != args:
+                raise ModelError(
+                    f"field {f} depends on {f.args} but {self.fields[0]} on {args}: all "
+                    f"fields of a {self._kind} must share their independent variables, "
+                    f"in the same order"
+                )
+        for v in args:
+            if v not in self.domain:
+                raise ModelError(
+                    f"the domain has no interval for {v}, which the field "
+                    f"{self.fields[0]} depends on: add it, e.g. domain={{..., {v}: (0, 1)}}"
+                )
+        for v in self.domain:
+            if v not in args:
+                raise ModelError(
+                    f"the domain gives an interval for {v}, but no field depends on {v}: "
+                    f"remove it, or declare the fields with {v}, e.g. sn.fields('u', "
+                    f"{', '.join(map(str, args + (v,)))})"
+                )
+
+    def _check_symbols(self, overrides: Mapping) -> dict:
+        for p, v in overrides.items():
+            if not isinstance(p, Parameter):
+                raise ModelError(
+                    f"parameters={{{p!r}: ...}}: {p!r} is not a parameter from sn.parameter"
+                )
+        params: dict = {}
+        for where, expr in self._all_expressions():
+            for s in expr.free_symbols:
+                if s in self.domain and not isinstance(s, Parameter):
+                    continue
+                if not isinstance(s, Parameter):
+                    raise ModelError(
+                        f"{where} uses the symbol {s}, which is not declared: declare it "
+                        f"with `{s} = sn.parameter('{s}', value)`, or, if it is an "
+                        f"independent variable, give it an interval in the domain"
+                    )
+                params[s] = None
+            for d in expr.atoms(sympy.Derivative):
+                for v, _ in d.variable_count:
+                    if v not in d.expr.free_symbols:
+                        raise ModelError(
+                            f"{where} differentiates {d.expr} with respect to {v}, which it "
+                            f"does not depend on: declare the field with {v} among its "
+                            f"arguments, or drop the derivative (it is zero)"
+                        )
+        by_name: dict = {}
+        for p in params:
+            other = by_name.setdefault(p.name, p)
+            if other is not p:
+                raise ModelError(
+                    f"two different parameters are named {p.name!r} (values {other.value} "
+                    f"and {p.value}): create each parameter once and reuse the object"
+                )
+        out = {}
+        for p in sorted(params, key=lambda s: s.name):
+            value = overrides.get(p, p.value)
+            if value is None:
+                raise ModelError(
+                    f"parameter {p} has no value: give it one, e.g. "
+                    f"sn.parameter('{p}', 1.0), or PDESystem(..., parameters={{{p}: 1.0}})"
+                )
+            out[p] = float(value)
+        return out
+
+    def _find_time(self, time):
+        args = self.fields[0].args
+        if time is not None:
+            if time not in args:
+                raise ModelError(
+                    f"time={time!r} is not an independent variable of the fields {args}"
+                )
+            return time
+        orders: dict = {}
+        for e in self.equations:
+            _merge(orders, _derivative_orders(e.lhs - e.rhs))
+        first_order_only = [
+            v
+            for v in args
+            if any(o.get(v) == 1 for o in orders.values())
+            and not any(
+                v in d.variables and d.variable_count != ((v, 1),)
+                for e in self.equations
+                for d in (e.lhs - e.rhs).atoms(sympy.Derivative)
+            )
+        ]
+        if len(first_order_only) > 1:
+            # Advection u_t + c u_x = 0 is first order in t and x alike: the
+            # variable whose derivative stands alone on the left is time.
+            on_left = [
+                v
+                for v in first_order_only
+                if any(
+                    isinstance(e.lhs, sympy.Derivative) and e.lhs.variable_count == ((v, 1),)
+                    for e in self.equations
+                )
+            ]
+            named_t = [v for v in first_order_only if v.name in ("t", "time")]
+            first_order_only = on_left if len(on_left) == 1 else named_t
+            if len(first_order_only) != 1:
+                raise ModelError(
+                    f"cannot tell the time variable of {args}: pass it, e.g. "
+                    f"{type(self).__name__}(..., time=t)"
+                )
+        if first_order_only:
+            return first_order_only[0]
+        # No first-order variable: steady, unless a variable is named as time (then
+        # e.g. a wave equation u_tt = u_xx gets the error that explains the fix).
+        named_t = [v for v in args if v.name in ("t", "time")]
+        return named_t[0] if named_t else None
+
+    def _split_equations(self):
+        residuals = tuple(e.lhs - e.rhs for e in self.equations)
+        if self.time is None:
+            if len(self.equations) != len(self.fields):
+                raise ModelError(
+                    f"the steady {self._kind} has {len(self.equations)} equations for "
+                    f"{len(self.fields)} fields {self.fields}: give one equation per field"
+                )
+            return {}, residuals
+        t = self.time
+        rhs: dict = {}
+        for i, (e, r) in enumerate(zip(self.equations, residuals)):
+            dts = [d for d in r.atoms(sympy.Derivative) if t in d.variables]
+            for d in dts:
+                if d.variable_count != ((t, 1),) or not is_field(d.expr):
+                    raise ModelError(
+                        f"{_ordinal(i)} contains {d}: only first time derivatives of a "
+                        f"field, D({t})(u), are supported; for a second-order equation "
+                        f"introduce a velocity field w with Eq(D({t})(u), w)"
+                    )
+            if len(dts) != 1:
+                raise ModelError(
+                    f"{_ordinal(i)}, {e}, has {len(dts)} time derivatives "
+                    f"{sorted(map(str, dts))}: each equation of a time-dependent "
+                    f"{self._kind} must contain exactly one, D({t})(u) for its field u"
+                )
+            dt = dts[0]
+            u = dt.expr
+            if u in rhs:
+                raise ModelError(
+                    f"{_ordinal(i)} gives D({t})({u}) a second time: give each field "
+                    f"exactly one evolution equation"
+                )
+            if e.lhs == dt:
+                rhs[u] = e.rhs
+                continue
+            s = sympy.Dummy("dt")
+            g = r.xreplace({dt: s})
+            c = sympy.diff(g, s)
+            if s in c.free_symbols or c == 0:
+                raise ModelError(
+                    f"{_ordinal(i)}, {e}, is not linear in D({t})({u}): write it as "
+                    f"sn.Eq(D({t})({u}), rhs)"
+                )
+            rhs[u] = -g.xreplace({s: 0}) / c
+        missing = [f for f in self.fields if f not in rhs]
+        if missing:
+            raise ModelError(
+                f"field {missing[0]} has no evolution equation: add "
+                f"sn.Eq(sn.D({t})({missing[0]}), ...)"
+            )
+        return {f: rhs[f] for f in self.fields}, residuals
+
+    def _sort_conditions(self):
+        periodic: list = []
+        boundary: dict = {}
+        initial: dict = {}
+        for c in self.conditions:
+            if isinstance(c, Periodic):
+                if c.var == self.time:
+                    raise ModelError(
+                        f"Periodic({c.var}): {c.var} is the time variable; periodicity "
+                        f"applies to spatial variables {self.space}"
+                    )
+                if c.var not in self.space:
+                    raise ModelError(
+                        f"Periodic({c.var}): {c.var} is not a spatial variable of this "
+                        f"{self._kind} (those are {self.space}): add it to the domain "
+                        f"and the fields, or remove the condition"
+                    )
+                if c.var in periodic:
+                    raise ModelError(f"Periodic({c.var}) is given twice: remove one")
+                periodic.append(c.var)
+            elif isinstance(c, Initial):
+                self._check_own_field(c.field, c)
+                if c.field in initial:
+                    raise ModelError(
+                        f"two initial conditions for {c.field}: {initial[c.field]} and "
+                        f"{c.value}; keep one"
+                    )
+                if self.time is not None and self.time in c.value.free_symbols:
+                    raise ModelError(
+                        f"Initial({c.field}, {c.value}) depends on the time variable "
+                        f"{self.time}: an initial condition is a function of "
+                        f"{', '.join(map(str, self.space)) or 'parameters'} only"
+                    )
+                initial[c.field] = c.value
+            elif isinstance(c, AbstractBoundaryCondition):
+                self._check_own_field(c.field, c)
+                if c.var == self.time:
+                    raise ModelError(
+                        f"{type(c).__name__} on the time variable {c.var}: boundary "
+                        f"conditions apply to {self.space}; use sn.Initial for t = "
+                        f"{self.domain[c.var][0]}"
+                    )
+                key = (c.field, c.var, c.side)
+                if key in boundary:
+                    raise ModelError(
+                        f"two boundary conditions for {c.field} on the {c.side} side of "
+                        f"{c.var}: {boundary[key]} and {c}; keep one"
+                    )
+                boundary[key] = c
+        for (f, v, side), c in boundary.items():
+            if v in periodic:
+                raise ModelError(
+                    f"{type(c).__name__}({f}, {v}, {side!r}, ...) conflicts with "
+                    f"Periodic({v}): keep one of them"
+                )
+        if self.time is not None:
+            for f in self.fields:
+                if f not in initial:
+                    raise ModelError(
+                        f"field {f} has no initial condition: add sn.Initial({f}, value), "
+                        f"value a function of {', '.join(map(str, self.space)) or 'parameters'}"
+                    )
+        orders: dict = {}
+        for r in self.residuals:
+            _merge(orders, _derivative_orders(r))
+        for f in self.fields:
+            for v in self.space:
+                k = orders.get(f, {}).get(v, 0)
+                if v in periodic or k == 0:
+                    continue
+                have = [s for s in SIDES if (f, v, s) in boundary]
+                # A first-order (hyperbolic) term needs one side; diffusion needs both.
+                if (k == 1 and not have) or (k >= 2 and len(have) < 2):
+                    side = next(s for s in SIDES if s not in have)
+                    raise ModelError(
+                        f"field {f} has no boundary condition on the {side!r} side of {v} "
+                        f"(it is differentiated {k} time(s) in {v}): add one, e.g. "
+                        f"sn.Dirichlet({f}, {v}, {side!r}, 0), sn.Neumann({f}, {v}, "
+                        f"{side!r}, 0), or make {v} periodic with sn.Periodic({v})"
+                    )
+        return frozenset(periodic), boundary, initial
+
+    def _check_own_field(self, field, cond) -> None:
+        if field not in self.fields:
+            raise ModelError(
+                f"{cond} is about {field}, which is not a field of this {self._kind} "
+                f"(those are {self.fields}): use one of those, or add an equation for it"
+            )
+
+    def _check_kind(self) -> None:
+        """Checks specific to the kind of system (overridden by ODESystem)."""
+
+    # -- derived systems -------------------------------------------------------------
+
+    def _remake(self, equations, conditions, parameters):
+        return type(self)(
+            equations,
+            conditions,
+            domain=self.domain,
+            name=self.name,
+            time=self.time,
+            parameters=parameters,
+        )
+
+    def substitute(self, mapping: Mapping) -> "AbstractSystem":
+        """A new system with `mapping` (symbol -> number or expression) substituted
+        into equations and conditions: `sys.substitute({alpha: 1.0})` bakes a value in."""
+        rule = {sympy.sympify(k): sympy.sympify(v) for k, v in dict(mapping).items()}
+        for k in rule:
+            if is_field(k) or k in self.domain:
+                raise ModelError(
+                    f"substitute() replaces parameters and symbols, not {k}: to change a "
+                    f"field or variable, build a new system"
+                )
+        eqs = [sympy.Eq(e.lhs.xreplace(rule), e.rhs.xreplace(rule), evaluate=False)
+               for e in self.equations]
+        conds = [_replace_condition(c, rule) for c in self.conditions]
+        kept = {p: v for p, v in self.parameters.items() if p not in rule}
+        return self._remake(eqs, conds, kept)
+
+    def with_parameters(self, values: Mapping) -> "AbstractSystem":
+        """The same system with new parameter values (symbols are kept)."""
+        for p in values:
+            if p not in self.parameters:
+                raise ModelError(
+                    f"{p!r} is not a parameter of this {self._kind}; its parameters are "
+                    f"{tuple(self.parameters)}"
+                )
+        return self._remake(self.equations, self.conditions, {**self.parameters, **values})
+
+    # -- identity and printing ------------------------------------------------------
+
+    def _key(self):
+        return (
+            type(self),
+            self.name,
+            self.equations,
+            self.conditions,
+            tuple(self.domain.items()),
+            self.time,
+            tuple(self.parameters.items()),
+        )
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, AbstractSystem) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __setattr__(self, name, value):
+        if name in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} is frozen: {name} cannot be reassigned")
+        object.__setattr__(self, name, value)
+
+    def _equation_lines(self, printer) -> list[str]:
+        if self.time is None:
+            return [f"{printer(r)} = 0" for r in self.residuals]
+        return [
+            f"{printer(sympy.Derivative(f, self.time))} = {printer(rhs)}"
+            for f, rhs in self.rhs.items()
+        ]
+
+    def __str__(self) -> str:
+        def interval(v):
+            lo, hi = self.domain[v]
+            return f"{v} in [{lo:g}, {hi:g}]"
+
+        lines = [f"{type(self).__name__} {self.name!r}"]
+        if self.time is not None:
+            lines.append(f"  time:       {interval(self.time)}")
+        if self.space:
+            lines.append(f"  space:      {', '.join(interval(v) for v in self.space)}")
+        lines.append(f"  fields:     {', '.join(map(str, self.fields))}")
+        if self.parameters:
+            lines.append(
+                "  parameters: " + ", ".join(f"{p} = {v:g}" for p, v in self.parameters.items())
+            )
+        lines.append("  equations:")
+        lines += [f"    {s}" for s in self._equation_lines(_compact_str)]
+        bcs = [c for c in self.conditions if not isinstance(c, Initial)]
+        if bcs:
+            lines.append("  boundary conditions:")
+            lines += [f"    {c}" for c in bcs]
+        if self.initial:
+            lines.append("  initial conditions:")
+            t0 = {self.time: sympy.Float(self.domain[self.time][0])} if self.time else {}
+            lines += [f"    {f.xreplace(t0)} = {v}" for f, v in self.initial.items()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self.name!r}, fields={self.fields}, "
+            f"time={self.time}, space={self.space})"
+        )
+
+    def latex(self) -> str:
+        """The equations as a LaTeX `aligned` block."""
+        rows = []
+        for line in self._equation_lines(sympy.latex):
+            lhs, rhs = line.split(" = ", 1)
+            rows.append(f"{lhs} &= {rhs}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+
+def _compact_str(expr) -> str:
+    """Text in subscript notation, `u_xx` for the second x-derivative of u(t, x)."""
+
+    def name(d):
+        return sympy.Symbol(
+            f"{d.expr.func}_" + "".join(str(v) * int(k) for v, k in d.variable_count)
+        )
+
+    derivs = {d: name(d) for d in expr.atoms(sympy.Derivative) if is_field(d.expr)}
+    fields = {f: sympy.Symbol(str(f.func)) for f in expr.atoms(sympy.core.function.AppliedUndef)}
+    return sympy.sstr(expr.xreplace(derivs).xreplace(fields))
+
+
+def _replace_condition(c, rule):
+    if isinstance(c, Periodic):
+        return c
+    changes = {
+        attr: getattr(c, attr).xreplace(rule) for attr in ("value", "a", "b") if hasattr(c, attr)
+    }
+    return dataclasses.replace(c, **changes)
+
+
+class PDESystem(AbstractSystem):
+    """A system of partial differential equations on a rectangular domain.
+
+    Time-dependent: one equation $\\partial_t u_k = f_k(u, \\partial u, x, t)$ per
+    field, an `Initial` per field, and a boundary condition on each side of each
+    spatial variable a field is differentiated in (or `Periodic`). Steady: one
+    equation per field with no time derivative (e.g. Poisson), no `Initial`
+    needed (one given is the Newton initial guess).
+
+    >>> import symnum as sn
+    >>> t, x = sn.variables("t x")
+    >>> nu = sn.parameter("nu", 0.1)
+    >>> u = sn.fields("u", t, x)
+    >>> sys = sn.PDESystem([sn.Eq(sn.D(t)(u), nu * sn.D(x, 2)(u))],
+    ...                    [sn.Periodic(x), sn.Initial(u, sn.sin(x))],
+    ...                    domain={t: (0, 1), x: (0, 6.283185307179586)}, name="heat")
+    >>> sys.rhs[u]
+    nu*Derivative(u(t, x), (x, 2))
+    """
+
+    _kind = "PDESystem"
+
+    def _check_kind(self) -> None:
+        if not self.space:
+            raise ModelError(
+                f"the fields {self.fields} depend on time only: use sn.ODESystem for "
+                f"ordinary differential equations"
+            )
+
+
+class ODESystem(AbstractSystem):
+    """A system of ordinary differential equations in time (e.g. a reaction
+    network): fields depend on time only and the only conditions are `Initial`.
+
+    >>> import symnum as sn
+    >>> t = sn.variables("t")
+    >>> k = sn.parameter("k", 2.0)
+    >>> A = sn.fields("A", t)
+    >>> sys = sn.ODESystem([sn.Eq(sn.D(t)(A), -k * A)], [sn.Initial(A, 1)],
+    ...                    domain={t: (0, 1)}, name="decay")
+    """
+
+    _kind = "ODESystem"
+
+    def _check_kind(self) -> None:
+        if self.space:
+            raise ModelError(
+                f"the fields {self.fields} depend on {self.space} besides time: use "
+                f"sn.PDESystem for partial differential equations"
+            )
+        if self.time is None:
+            raise ModelError(
+                "an ODESystem needs a time derivative in every equation: write "
+                "sn.Eq(sn.D(t)(u), rhs)"
+            )

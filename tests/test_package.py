@@ -1,0 +1,43 @@
+"""Packaging promises: a light import, errors rooted at SymnumError, clear
+errors for missing extras."""
+
+import subprocess
+import sys
+
+import pytest
+
+import symnum as sn
+
+
+def test_import_is_fast_and_pulls_no_extra():
+    code = (
+        "import time, sys; t0 = time.perf_counter(); import symnum; "
+        "dt = time.perf_counter() - t0; "
+        "heavy = [m for m in ('numba', 'jax', 'cupy', 'dask', 'torch', 'egglog') if m in sys.modules]; "
+        "print(dt, heavy)"
+    )
+    # best of three: these machines are shared and noisy
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            for _ in range(3)]
+    times = [float(r.stdout.split()[0]) for r in runs]
+    assert min(times) < 1.0, times
+    assert runs[0].stdout.strip().endswith("[]"), runs[0].stdout
+
+
+def test_error_hierarchy():
+    for cls in (sn.ModelError, sn.RewriteError, sn.DiscretizationError,
+                sn.CompilationError, sn.SolverError):
+        assert issubclass(cls, sn.SymnumError)
+
+
+def test_missing_extra_names_it():
+    from symnum._extras import require
+
+    with pytest.raises(ImportError, match=r"pip install 'symnum\[gpu\]'"):
+        require("cupy._definitely_missing", "the CUDA backend")
+
+
+def test_subpackages_load_lazily():
+    assert sn.solvers.__name__ == "symnum.solvers"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        sn.nope
