@@ -1,0 +1,162 @@
+"""`optimize`: expressions -> `Program` of minimal evaluation cost.
+
+Stages, each a plain function:
+
+1. `hoist` — numeric constants and loop-invariant subterms become temps
+   (`k0 = 4.4`, `h0 = alpha/dx**2`). Code generation computes them once,
+   outside the loop, so they cost nothing per point; and a coefficient held in
+   a symbol keeps sympy from distributing it back over a sum
+   (sympy rewrites `2*(a + b)` to `2*a + 2*b`, undoing a factorization).
+2. an engine — the e-graph (bounded egglog saturation, tree-cost extraction)
+   or the classical cost-directed rewriter, both driven by the rule table.
+3. joint CSE across all outputs (what tree-cost extraction cannot see).
+4. the guard — the result never costs more than plain `cse` of the input.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sympy
+
+from symnum._errors import RewriteError
+
+from ._classical import simplify_classical
+from ._cost import CPU, CostModel, cost, is_invariant
+from ._egraph import _Converter, simplify_egraph
+from ._program import Program, _temp_symbols, cse
+
+__all__ = ["Limits", "optimize", "simplify", "hoist"]
+
+ENGINES = ("egraph", "classical")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on the rewriting work; the best result so far is returned when
+    one is hit. `time` is seconds per `optimize` call."""
+
+    time: float = 1.0
+    enodes: int = 20_000
+    iterations: int = 12
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise RewriteError(f"unknown engine {engine!r}: use engine=\"egraph\" or engine=\"classical\"")
+
+
+def _check_supported(exprs) -> None:
+    conv = _Converter()
+    for i, e in enumerate(exprs):
+        conv.where = f" in output {i} ({e})" if len(exprs) > 1 else f" in {e}"
+        conv(e)
+
+
+def _is_opaque(e) -> bool:
+    return e.is_Atom or isinstance(
+        e,
+        (sympy.Indexed, sympy.Derivative, sympy.core.function.AppliedUndef, sympy.Piecewise,
+         sympy.Heaviside),
+    )
+
+
+def hoist(exprs, invariant=frozenset()):
+    """Lift numeric coefficients and invariant subterms of `exprs` into temps.
+    Returns (new exprs, temps) with `Program(temps, new exprs).to_sympy()` equal
+    to `exprs`."""
+    invariant = frozenset(invariant)
+    temps: list = []
+    made: dict = {}
+    names = _temp_symbols(exprs, prefix="_k")
+
+    def name(value):
+        sym = made.get(value)
+        if sym is None:
+            sym = made[value] = next(names)
+            temps.append((sym, value))
+        return sym
+
+    def walk(e):
+        if _is_opaque(e):
+            return e
+        if not (e.is_Add or e.is_Mul):
+            return e.func(*(walk(a) for a in e.args))
+        inv = [a for a in e.args if (a.is_Number and a != -1) or is_invariant(a, invariant)]
+        rest = [walk(a) for a in e.args if a not in inv]
+        if not inv or not rest:
+            return e.func(*(walk(a) for a in e.args)) if rest else e
+        group = e.func(*inv)
+        keep = group.is_Symbol
+        return e.func(group if keep else name(group), *rest)
+
+    return [walk(sympy.sympify(e)) for e in exprs], temps
+
+
+def optimize(
+    exprs,
+    invariant=(),
+    engine: str = "egraph",
+    model: CostModel = CPU,
+    limits: Limits = Limits(),
+) -> Program:
+    """Jointly optimize `exprs` for evaluation cost under `model`.
+
+    `invariant` names the loop-invariant symbols (parameters, grid spacings):
+    subterms of only those are hoisted and cost nothing. Returns a `Program`
+    whose `.to_sympy()` equals `exprs` in value and whose `.cost()` is at most
+    that of `cse(exprs)`.
+
+    >>> import sympy
+    >>> k, dx, u0, u1, u2 = sympy.symbols("k dx u0 u1 u2", real=True)
+    >>> print(optimize([k*u1/dx**2 + k*u2/dx**2 - 4*k*u0/dx**2]))
+    _k0 = -4
+    out[0] = k*(_k0*u0 + u1 + u2)/dx**2
+    >>> print(optimize([k*u1/dx**2 + k*u2/dx**2 - 4*k*u0/dx**2], invariant=[k, dx]))
+    _k0 = k/dx**2
+    _k1 = -4*k/dx**2
+    out[0] = _k0*(u1 + u2) + _k1*u0
+    """
+    _check_engine(engine)
+    if isinstance(exprs, sympy.Basic) or not hasattr(exprs, "__iter__"):
+        exprs = [exprs]
+    exprs = [sympy.sympify(e) for e in exprs]
+    _check_supported(exprs)
+    invariant = frozenset(sympy.sympify(s) for s in invariant)
+    start = time.perf_counter()
+    baseline = cse(exprs, invariant)
+    body, pre = hoist(exprs, invariant)
+    inv = invariant | {s for s, _ in pre}
+    budget = max(limits.time - (time.perf_counter() - start), 0.05)
+    if engine == "egraph":
+        body, _ = simplify_egraph(
+            body, time_limit=0.7 * budget, node_limit=limits.enodes, max_iter=limits.iterations
+        )
+    else:
+        per = 0.7 * budget / max(len(body), 1)
+        body = [simplify_classical(e, model=model, invariant=inv, time_limit=per) for e in body]
+    temps, outs = sympy.cse(body, symbols=_temp_symbols(body + [v for _, v in pre]), order="none")
+    prog = Program(tuple(pre) + tuple(temps), tuple(outs), invariant)
+    return prog if prog.cost(model) <= baseline.cost(model) else baseline
+
+
+def simplify(expr, engine: str = "egraph", invariant=(), model: CostModel = CPU, limits: Limits = Limits()):
+    """`expr` rewritten to a cheaper equivalent expression (never a costlier one).
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x", real=True)
+    >>> simplify(sympy.exp(x) * sympy.exp(2*x) + sympy.sin(x)**2 + sympy.cos(x)**2)
+    exp(3*x) + 1
+    """
+    _check_engine(engine)
+    expr = sympy.sympify(expr)
+    _check_supported([expr])
+    invariant = frozenset(invariant)
+    if engine == "egraph":
+        (new,), _ = simplify_egraph(
+            [expr], time_limit=limits.time, node_limit=limits.enodes, max_iter=limits.iterations
+        )
+    else:
+        new = simplify_classical(expr, model=model, invariant=invariant, time_limit=limits.time)
+    return new if cost(new, model, invariant) <= cost(expr, model, invariant) else expr

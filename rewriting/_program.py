@@ -1,0 +1,68 @@
+"""`Program`: the optimizer's output IR, a straight-line SSA program.
+
+Each temp is computed once, so a program's cost counts shared subterms once
+(the DAG cost), unlike `cost(expr)`, which prices an expression as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from ._cost import CPU, CostModel, _tree_cost, is_invariant
+
+__all__ = ["Program", "cse"]
+
+
+@dataclass(frozen=True)
+class Program:
+    """Temps `(symbol, expr)` in evaluation order, then output expressions over
+    them. `invariant` holds the loop-invariant symbols the cost was taken with."""
+
+    temps: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
+    outputs: tuple[sympy.Expr, ...]
+    invariant: frozenset = field(default_factory=frozenset)
+
+    def cost(self, model: CostModel = CPU) -> float:
+        """Cycles per evaluation: every temp and output once; temps that depend on
+        invariants only are hoisted (cost 0) and count as invariant downstream."""
+        inv = set(self.invariant)
+        total = 0.0
+        for sym, expr in self.temps:
+            if is_invariant(expr, inv) or expr.is_Number:
+                inv.add(sym)
+                continue
+            total += _tree_cost(expr, model, frozenset(inv))
+        return total + sum(_tree_cost(o, model, frozenset(inv)) for o in self.outputs)
+
+    def to_sympy(self) -> list[sympy.Expr]:
+        """The outputs with every temp substituted back."""
+        env: dict = {}
+        for sym, expr in self.temps:
+            env[sym] = expr.xreplace(env)
+        return [o.xreplace(env) for o in self.outputs]
+
+    def __str__(self) -> str:
+        lines = [f"{s} = {e}" for s, e in self.temps]
+        lines += [f"out[{i}] = {o}" for i, o in enumerate(self.outputs)]
+        return "\n".join(lines)
+
+
+def _temp_symbols(exprs, prefix: str = "_t"):
+    """_t0, _t1, ... avoiding names already used in `exprs` (sympy.cse's x0, x1
+    would otherwise shadow a user's symbol x0)."""
+    taken = {str(s) for e in exprs for s in e.free_symbols}
+    i = 0
+    while True:
+        name = f"{prefix}{i}"
+        if name not in taken:
+            yield sympy.Symbol(name, real=True)
+        i += 1
+
+
+def cse(exprs, invariant=()) -> Program:
+    """The baseline: `sympy.cse` across all `exprs` as a Program."""
+    exprs = [sympy.sympify(e) for e in exprs]
+    temps, outs = sympy.cse(exprs, symbols=_temp_symbols(exprs), order="none")
+    return Program(tuple(temps), tuple(outs), frozenset(invariant))
