@@ -111,10 +111,16 @@ def horner(e) -> Iterator:
     """Horner forms of a polynomial sum, one per variable it has degree >= 2 in."""
     if not e.is_Add:
         return
-    for x in sorted(e.free_symbols, key=str):
+    # cheap pre-check: x**n (n >= 2) must occur in some term
+    squared = {
+        f.base
+        for term in e.args
+        for f in (term.args if term.is_Mul else (term,))
+        if f.is_Pow and f.exp.is_Integer and f.exp >= 2 and f.base.is_Symbol
+    }
+    for x in sorted(squared, key=str):
         try:
-            if sympy.degree(e, x) >= 2:
-                yield sympy.horner(e, wrt=x)
+            yield sympy.horner(e, wrt=x)
         except sympy.PolynomialError:
             continue
 
@@ -169,13 +175,18 @@ def simplify_classical(
                 return e
         return e
 
+    done: dict = {}  # memo: a subtree already rewritten is not rewritten again
+
     def postwalk(e):
         if _is_leaf(e):
             return e
+        if e in done:
+            return done[e]
         args = tuple(postwalk(a) for a in e.args)
-        if args != e.args:
-            e = e.func(*args)
-        return e if _is_leaf(e) else at_node(e)
+        new = e.func(*args) if args != e.args else e
+        new = new if _is_leaf(new) else at_node(new)
+        done[e] = done[new] = new
+        return new
 
     expr = sympy.sympify(expr)
     for _ in range(max_passes):

@@ -18,6 +18,7 @@ the loop over grid points.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy
@@ -136,6 +137,7 @@ def cost(expr, model: CostModel = CPU, invariant=()) -> float:
     return _tree_cost(expr, model, invariant)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _tree_cost(expr, model, invariant) -> float:
     # A stencil access u[i+1, j] is a load: its index arithmetic is addressing.
     if isinstance(expr, _LEAVES) or is_invariant(expr, invariant):

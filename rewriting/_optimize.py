@@ -38,7 +38,7 @@ class Limits:
     one is hit. `time` is seconds per `optimize` call."""
 
     time: float = 1.0
-    enodes: int = 20_000
+    enodes: int = 100_000
     iterations: int = 12
 
 
@@ -85,6 +85,8 @@ def hoist(exprs, invariant=frozenset()):
             return e.func(*(walk(a) for a in e.args))
         inv = [a for a in e.args if (a.is_Number and a != -1) or is_invariant(a, invariant)]
         rest = [walk(a) for a in e.args if a not in inv]
+        if e.is_Add and len(inv) == 1 and inv[0].is_Number:
+            return e.func(*inv, *rest)  # a lone number in a sum is just an operand
         if not inv or not rest:
             return e.func(*(walk(a) for a in e.args)) if rest else e
         group = e.func(*inv)
@@ -128,17 +130,39 @@ def optimize(
     baseline = cse(exprs, invariant)
     body, pre = hoist(exprs, invariant)
     inv = invariant | {s for s, _ in pre}
-    budget = max(limits.time - (time.perf_counter() - start), 0.05)
+
+    def rewrite(es, share):
+        left = limits.time - (time.perf_counter() - start)
+        return _run_engine(es, engine, model, inv, max(share * left, 0.02), limits)
+
+    # Tree-cost extraction cannot see sharing across outputs, so try both orders:
+    # rewrite then share (factorizations win), and share then rewrite with the
+    # shared temps as leaves (a reaction network's rates stay shared).
+    first = _assemble(pre, rewrite(body, 0.4), invariant)
+    names = _temp_symbols(body + [v for _, v in pre])
+    temps, outs = sympy.cse(body, symbols=names, order="none")
+    done = rewrite([e for _, e in temps] + list(outs), 0.8)
+    second = Program(
+        tuple(pre) + tuple((s, e) for (s, _), e in zip(temps, done)),
+        tuple(done[len(temps):]),
+        invariant,
+    )
+    return min((first, second, baseline), key=lambda p: p.cost(model))
+
+
+def _run_engine(exprs, engine, model, invariant, seconds, limits):
     if engine == "egraph":
-        body, _ = simplify_egraph(
-            body, time_limit=0.7 * budget, node_limit=limits.enodes, max_iter=limits.iterations
+        out, _ = simplify_egraph(
+            exprs, time_limit=seconds, node_limit=limits.enodes, max_iter=limits.iterations
         )
-    else:
-        per = 0.7 * budget / max(len(body), 1)
-        body = [simplify_classical(e, model=model, invariant=inv, time_limit=per) for e in body]
+        return out
+    per = seconds / max(len(exprs), 1)
+    return [simplify_classical(e, model=model, invariant=invariant, time_limit=per) for e in exprs]
+
+
+def _assemble(pre, body, invariant) -> Program:
     temps, outs = sympy.cse(body, symbols=_temp_symbols(body + [v for _, v in pre]), order="none")
-    prog = Program(tuple(pre) + tuple(temps), tuple(outs), invariant)
-    return prog if prog.cost(model) <= baseline.cost(model) else baseline
+    return Program(tuple(pre) + tuple(temps), tuple(outs), invariant)
 
 
 def simplify(expr, engine: str = "egraph", invariant=(), model: CostModel = CPU, limits: Limits = Limits()):

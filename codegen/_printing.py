@@ -1,0 +1,82 @@
+"""Printing sympy expressions as scalar Python for Numba kernels.
+
+Integer powers print as the multiply chains the cost model assumes
+(`x**3 -> x*x*x`, `x**-2 -> 1.0/(x*x)`), rather than `**`, which Numba may
+lower to a `pow` call; other functions go to `math` (Numba compiles those to
+LLVM intrinsics or libm).
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.pycode import PythonCodePrinter
+
+from symnum._errors import CompilationError
+
+__all__ = ["ScalarPrinter", "to_python"]
+
+_MAX_CHAIN = 8
+
+
+class ScalarPrinter(PythonCodePrinter):
+    """sympy -> one Python expression over scalars (math module functions)."""
+
+    def __init__(self, settings=None):
+        super().__init__({"fully_qualified_modules": True, **(settings or {})})
+
+    def _print_Pow(self, expr, rational=False):
+        b, n = expr.base, expr.exp
+        if n.is_Integer and 1 <= abs(n) <= _MAX_CHAIN:
+            base = self.parenthesize(b, sympy.printing.precedence.PRECEDENCE["Mul"] + 1)
+            chain = "*".join([base] * int(abs(n)))
+            return chain if n > 0 else f"1.0/({chain})"
+        if n == sympy.S.Half:
+            return f"math.sqrt({self._print(b)})"
+        if n == -sympy.S.Half:
+            return f"1.0/math.sqrt({self._print(b)})"
+        if b == sympy.E:
+            return f"math.exp({self._print(n)})"
+        return f"math.pow({self._print(b)}, {self._print(n)})"
+
+    def _print_Rational(self, expr):
+        return f"{float(expr)!r}"
+
+    def _print_Integer(self, expr):
+        return f"{float(expr)!r}"
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_Heaviside(self, expr):
+        h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        x = self._print(expr.args[0])
+        return f"(1.0 if {x} > 0 else ({self._print(h0)} if {x} == 0 else 0.0))"
+
+    def _print_Piecewise(self, expr):
+        # nested conditional expressions, last branch as the fallback
+        out = None
+        for value, cond in reversed(expr.args):
+            v = self._print(value)
+            if out is None:
+                if cond != sympy.true:
+                    out = f"({v} if {self._print(cond)} else math.nan)"
+                else:
+                    out = f"({v})"
+            else:
+                out = f"({v} if {self._print(cond)} else {out})"
+        return out
+
+    def emptyPrinter(self, expr):
+        raise CompilationError(
+            f"cannot generate code for {expr} (a {type(expr).__name__}): rewrite it with "
+            f"supported functions (+, *, /, powers, exp, log, trig, Abs, Piecewise)"
+        )
+
+
+def to_python(expr, names: dict | None = None) -> str:
+    """`expr` as a Python expression; `names` maps leaves (symbols, fields,
+    `u[i+1, j]`) to the variable names they are bound to in the kernel."""
+    expr = sympy.sympify(expr)
+    if names:
+        expr = expr.xreplace({k: sympy.Symbol(v) for k, v in names.items()})
+    return ScalarPrinter().doprint(expr)
