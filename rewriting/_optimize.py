@@ -63,7 +63,8 @@ def _is_opaque(e) -> bool:
 
 
 def hoist(exprs, invariant=frozenset()):
-    """Lift numeric coefficients and invariant subterms of `exprs` into temps.
+    """Lift numeric coefficients, invariant subterms and Piecewise/Heaviside
+    nodes of `exprs` into temps.
     Returns (new exprs, temps) with `Program(temps, new exprs).to_sympy()` equal
     to `exprs`."""
     invariant = frozenset(invariant)
@@ -79,6 +80,10 @@ def hoist(exprs, invariant=frozenset()):
         return sym
 
     def walk(e):
+        if isinstance(e, (sympy.Piecewise, sympy.Heaviside)):
+            # evaluated as a whole (a temp), so that CSE cannot pull its
+            # conditions apart into temps the engines do not handle
+            return name(e)
         if _is_opaque(e):
             return e
         if not (e.is_Add or e.is_Mul):
