@@ -29,7 +29,9 @@ class ScalarPrinter(PythonCodePrinter):
         if n.is_Integer and 1 <= abs(n) <= _MAX_CHAIN:
             base = self.parenthesize(b, sympy.printing.precedence.PRECEDENCE["Mul"] + 1)
             chain = "*".join([base] * int(abs(n)))
-            return chain if n > 0 else f"1.0/({chain})"
+            # parenthesized: a Pow has higher precedence than the product it prints
+            # as, and sympy's Mul printer puts x**2 in denominators unparenthesized
+            return (f"({chain})" if n > 1 else chain) if n > 0 else f"(1.0/({chain}))"
         if n == sympy.S.Half:
             return f"math.sqrt({self._print(b)})"
         if n == -sympy.S.Half:
@@ -66,7 +68,7 @@ class ScalarPrinter(PythonCodePrinter):
                 out = f"({v} if {self._print(cond)} else {out})"
         return out
 
-    def emptyPrinter(self, expr):
+    def _print_not_supported(self, expr):
         raise CompilationError(
             f"cannot generate code for {expr} (a {type(expr).__name__}): rewrite it with "
             f"supported functions (+, *, /, powers, exp, log, trig, Abs, Piecewise)"
