@@ -111,7 +111,14 @@ def node_cost(expr, model: CostModel = CPU, invariant=frozenset()) -> float:
         if e == -sympy.S.Half:
             return model.sqrt + model.div
         if e.is_Rational and e.q == 2:
-            return model.sqrt + model.int_pow(int(e.p)) + (model.mul if abs(e.p) > 1 else 0.0)
+            # x**(p/2) = x**m * sqrt(x), m = (|p| - 1)/2; a reciprocal if p < 0
+            m = (abs(int(e.p)) - 1) // 2
+            return (
+                model.sqrt
+                + model.int_pow(m)
+                + (model.mul if m else 0.0)
+                + (model.div if e.p < 0 else 0.0)
+            )
         if expr.base == sympy.E:
             return model.exp
         return model.pow

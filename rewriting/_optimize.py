@@ -143,10 +143,10 @@ def optimize(
     # Tree-cost extraction cannot see sharing across outputs, so try both orders:
     # rewrite then share (factorizations win), and share then rewrite with the
     # shared temps as leaves (a reaction network's rates stay shared).
-    first = _assemble(pre, rewrite(body, 0.4), invariant)
+    first = _assemble(pre, rewrite(body, 0.35), invariant)
     names = _temp_symbols(body + [v for _, v in pre])
     temps, outs = sympy.cse(body, symbols=names, order="none")
-    done = rewrite([e for _, e in temps] + list(outs), 0.8)
+    done = rewrite([e for _, e in temps] + list(outs), 0.7)
     second = Program(
         tuple(pre) + tuple((s, e) for (s, _), e in zip(temps, done)),
         tuple(done[len(temps):]),
