@@ -1,1 +1,7 @@
-"""placeholder"""
+"""Solvers: method-of-lines discretization, time integration, steady solves."""
+
+from ._fornberg import fornberg_weights as fornberg_weights
+from ._problem import Problem as Problem, discretize as discretize
+from ._stencil import StencilSystem as StencilSystem, lower_to_stencils as lower_to_stencils
+from ._integrate import Solution as Solution, solve as solve
+from ._tableaus import ExplicitRK as ExplicitRK, METHODS as METHODS

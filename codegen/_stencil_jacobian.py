@@ -1,0 +1,112 @@
+"""The sparse Jacobian of a stencil kernel, from the SYMBOLIC derivative of
+each template with respect to each stencil access, generated as vectorized
+NumPy that returns COO triplets (rows, cols, values)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import scipy.sparse
+import sympy
+
+from ._compile import load_source
+from ._stencil_kernel import _access_names, _VectorPrinter, segments
+
+__all__ = ["StencilJacobian", "make_stencil_jacobian"]
+
+
+@dataclass(frozen=True)
+class StencilJacobian:
+    """`jac(U, t, *params, *spacings)` -> scipy.sparse CSR of d rhs / d U (flattened)."""
+
+    source: str
+    fn: Callable
+
+    def __call__(self, U, *scalars) -> scipy.sparse.csr_matrix:
+        rows, cols, vals = self.fn(U, *scalars)
+        n = U.size
+        return scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
+
+
+def make_stencil_jacobian(regions, state, axes, reach, time, params, name) -> StencilJacobian:
+    """`regions` is a list of (position, [(k, expr), ...]): row field k of that
+    region has the right-hand side (or residual) `expr`."""
+    nd = len(axes)
+    scalar_names = {time: sympy.Symbol("t")}
+    scalar_names.update({p: sympy.Symbol(f"p_{k}") for k, p in enumerate(params)})
+    scalar_names.update({a.spacing: sympy.Symbol(f"h_{k}") for k, a in enumerate(axes)})
+    args = ["U", "t"] + [f"p_{k}" for k in range(len(params))] + [f"h_{k}" for k in range(nd)]
+    printer = _VectorPrinter()
+    lines = ["import math", "import numpy", "", "", f"def {name}({', '.join(args)}):"]
+    lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
+    lines.append("    N = " + " * ".join(f"n_{a}" for a in range(nd)))
+    lines.append("    rows, cols, vals = [], [], []")
+    periodic = [a.periodic for a in axes]
+    idx = {ax.index: sympy.Symbol(f"I_{a}") for a, ax in enumerate(axes)}
+
+    def flat(codes):
+        out = codes[0]
+        for a in range(1, nd):
+            out = f"({out}) * n_{a} + {codes[a]}"
+        return out
+
+    for position, rows in regions:
+        # the derivative of each row with respect to each access, once per region
+        entries = []
+        for k, expr in rows:
+            accesses = sorted(
+                (a for a in expr.atoms(sympy.Indexed) if a.base == state), key=sympy.default_sort_key
+            )
+            dummies = {a: sympy.Dummy() for a in accesses}
+            plain = expr.xreplace(dummies)
+            for acc in accesses:
+                d = sympy.diff(plain, dummies[acc])
+                if d != 0:
+                    entries.append((k, acc, d.xreplace({v: a for a, v in dummies.items()})))
+        if not entries:
+            continue
+        lines.append(f"    # region {position}")
+        for segs in itertools.product(*segments(position, reach, periodic)):
+            wraps = [w for _, _, w in segs]
+            for a, (start, stop, _) in enumerate(segs):
+                shape = ", ".join("-1" if b == a else "1" for b in range(nd))
+                lines.append(f"    I_{a} = numpy.arange({start}, {stop}).reshape({shape})")
+            lines.append("    shape = numpy.broadcast_shapes(" + ", ".join(f"I_{a}.shape" for a in range(nd)) + ")")
+            lines.append(f"    node = {flat([f'I_{a}' for a in range(nd)])}")
+            for k, acc, d in entries:
+                names = _access_names([d], state, [f"I_{a}" for a in range(nd)], wraps)
+                sub = {**names, **idx, **scalar_names}
+                m = int(acc.indices[0])
+                col = []
+                for a, i in enumerate(acc.indices[1:]):
+                    off = int(i.as_coeff_Add()[0])
+                    c = f"(I_{a} + {off})" if off else f"I_{a}"
+                    col.append(f"({c} % n_{a})" if wraps[a] else c)
+                lines.append(f"    rows.append(numpy.broadcast_to({k} * N + node, shape).ravel())")
+                lines.append(f"    cols.append(numpy.broadcast_to({m} * N + {flat(col)}, shape).ravel())")
+                lines.append(
+                    f"    vals.append(numpy.broadcast_to(numpy.asarray({printer.doprint(d.xreplace(sub))}, "
+                    f"dtype=float), shape).ravel())"
+                )
+    lines.append("    if not rows:")
+    lines.append("        return numpy.zeros(0, int), numpy.zeros(0, int), numpy.zeros(0)")
+    lines.append("    return numpy.concatenate(rows), numpy.concatenate(cols), numpy.concatenate(vals)")
+    source = "\n".join(lines) + "\n"
+    module = load_source(source, name)
+    return StencilJacobian(source, getattr(module, name))
+
+
+def dense_fd_jacobian(f, y, eps=1e-7):
+    """Reference: forward-difference dense Jacobian of f at y (tests, benchmarks)."""
+    y = np.asarray(y, dtype=float)
+    f0 = f(y).ravel()
+    J = np.empty((f0.size, y.size))
+    for j in range(y.size):
+        dy = np.zeros(y.size)
+        h = eps * max(1.0, abs(y.flat[j]))
+        dy[j] = h
+        J[:, j] = (f(y + dy.reshape(y.shape)).ravel() - f0) / h
+    return J

@@ -1,0 +1,250 @@
+"""`discretize`: PDESystem -> Problem, through the stage IRs
+
+    PDESystem --lower_to_stencils--> StencilSystem --optimize--> Programs
+              --make_stencil_kernel--> Kernel
+
+The Problem holds the compiled kernels and the current parameter values;
+`remake` swaps values or the initial state and reuses the compiled kernels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time as _time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import sympy
+
+from symnum._errors import CompilationError, DiscretizationError
+from symnum.codegen._stencil_jacobian import StencilJacobian, make_stencil_jacobian
+from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
+from symnum.rewriting import Program, cse, optimize
+
+from ._stencil import STATE, StencilSystem, lower_to_stencils
+
+__all__ = ["Problem", "discretize", "BACKENDS"]
+
+BACKENDS = ("numba", "numpy", "cuda")
+
+
+def _node_access(k, nd):
+    return STATE[(k, *sympy.symbols(f"i_0:{nd}", integer=True))]
+
+
+def _region_outputs(stencil: StencilSystem, mode: str):
+    """Per region: (field indices, expressions) the kernel of `mode` assigns.
+    rhs: right-hand sides, 0 at eliminated boundary nodes; residual (steady):
+    residuals, `u - formula` at eliminated nodes; fill: the boundary formulas."""
+    nd = len(stencil.axes)
+    out = []
+    for r in stencil.regions:
+        ks, es = [], []
+        for k, (e, elim) in enumerate(zip(r.exprs, r.eliminated)):
+            if mode == "fill":
+                if elim:
+                    ks.append(k)
+                    es.append(e)
+            elif mode == "rhs":
+                ks.append(k)
+                es.append(sympy.Integer(0) if elim else e)
+            else:
+                ks.append(k)
+                es.append(_node_access(k, nd) - e if elim else e)
+        out.append((r.position, tuple(ks), es))
+    return out
+
+
+def _programs(stencil, outputs, do_optimize):
+    """The interior region (the hot loop) is optimized; the few boundary nodes get CSE."""
+    codes = []
+    for position, ks, es in outputs:
+        if not ks:
+            continue
+        interior = all(p == ("mid",) for p in position)
+        if interior and do_optimize:
+            prog = optimize(es, invariant=stencil.invariant)
+        else:
+            prog = cse(es, invariant=stencil.invariant)
+        codes.append(RegionCode(position, ks, prog))
+    return codes
+
+
+def _name(stencil, mode, backend, order):
+    key = f"{stencil.system.name}{stencil.system.equations}{stencil.system.conditions}{mode}{backend}{order}"
+    return f"{mode}_{stencil.system.name}_{hashlib.sha256(key.encode()).hexdigest()[:8]}".replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A discretized system, ready to solve.
+
+    `u0` has shape `(n_fields, *grid)`; `rhs(y, t)` is du/dt (steady systems:
+    `residual(y)`); `jacobian(y, t)` its sparse Jacobian from the symbolic
+    stencil derivative; `grid[x]` the coordinates; `kernel.source` the code.
+    """
+
+    system: object
+    stencil: StencilSystem
+    backend: str
+    kernel: Kernel
+    fill_kernel: Kernel | None
+    jac: StencilJacobian
+    u0: np.ndarray
+    params: dict
+    timings: dict = field(default_factory=dict, compare=False)
+
+    # -- basic facts ------------------------------------------------------------------
+
+    @property
+    def grid(self) -> dict:
+        return {a.var: a.coords for a in self.stencil.axes}
+
+    @property
+    def fields(self) -> tuple:
+        return self.stencil.fields
+
+    @property
+    def shape(self) -> tuple:
+        return (len(self.fields), *(a.n for a in self.stencil.axes))
+
+    @property
+    def steady(self) -> bool:
+        return self.stencil.steady
+
+    @property
+    def tspan(self) -> tuple | None:
+        t = self.system.time
+        return None if t is None else self.system.domain[t]
+
+    def _scalars(self):
+        return [self.params[p] for p in self.stencil.params] + [a.h for a in self.stencil.axes]
+
+    def _state(self, y) -> np.ndarray:
+        y = np.asarray(y, dtype=np.float64)
+        if y.size != int(np.prod(self.shape)):
+            raise DiscretizationError(
+                f"state has {y.size} values, but this problem's state has shape {self.shape} "
+                f"({int(np.prod(self.shape))} values): pass an array shaped like prob.u0"
+            )
+        return np.ascontiguousarray(y.reshape(self.shape))
+
+    # -- evaluation -------------------------------------------------------------------
+
+    def rhs(self, y, t=0.0, out=None) -> np.ndarray:
+        """du/dt at state `y` and time `t` (0 at eliminated boundary nodes);
+        for a steady problem, the residual. Writes into `out` if given."""
+        y = self._state(y)
+        if out is None:
+            out = np.empty_like(y)
+        self.kernel(y, out, float(t), *self._scalars())
+        return out
+
+    def residual(self, y) -> np.ndarray:
+        """Steady problems: the discrete residual F(y) (zero at the solution)."""
+        return self.rhs(y, 0.0)
+
+    def jacobian(self, y, t=0.0):
+        """d rhs / d y as scipy.sparse CSR (state flattened in C order), from the
+        symbolic derivative of the stencil templates."""
+        return self.jac(self._state(y), float(t), *self._scalars())
+
+    def fill_boundaries(self, y, t=0.0) -> np.ndarray:
+        """A copy of `y` whose eliminated boundary nodes hold their boundary-condition values."""
+        y = self._state(y)
+        out = y.copy()
+        if self.fill_kernel is not None:
+            self.fill_kernel(y, out, float(t), *self._scalars())
+        return out
+
+    def remake(self, params: dict | None = None, u0=None) -> "Problem":
+        """The same compiled problem with new parameter values and/or initial state."""
+        new = dict(self.params)
+        for p, v in (params or {}).items():
+            if p not in new:
+                raise DiscretizationError(
+                    f"{p!r} is not a parameter of this problem; its parameters are {tuple(new)}"
+                )
+            new[p] = float(v)
+        if u0 is None:
+            u0 = self.u0 if not params else None
+        prob = replace(self, params=new)
+        u0 = _initial_state(prob, self.system.with_parameters(new)) if u0 is None else prob._state(u0).copy()
+        return replace(prob, u0=u0)
+
+
+def _initial_state(prob: Problem, system) -> np.ndarray:
+    axes = prob.stencil.axes
+    mesh = np.meshgrid(*(a.coords for a in axes), indexing="ij")
+    u0 = np.zeros(prob.shape)
+    values = {p: prob.params[p] for p in prob.stencil.params}
+    for k, f in enumerate(prob.fields):
+        expr = system.initial.get(f)
+        if expr is None:
+            continue
+        expr = sympy.sympify(expr).xreplace({p: sympy.Float(v) for p, v in values.items()})
+        fn = sympy.lambdify([a.var for a in axes], expr, "numpy")
+        u0[k] = np.broadcast_to(fn(*mesh), prob.shape[1:])
+    t0 = prob.tspan[0] if prob.tspan else 0.0
+    return prob.fill_boundaries(u0, t0)
+
+
+def discretize(
+    system,
+    grid: dict,
+    order: int = 2,
+    backend: str = "numba",
+    optimize_kernel: bool = True,
+) -> Problem:
+    """Discretize `system` by finite differences (method of lines).
+
+    `grid` maps each spatial variable to a number of points (int) or a spacing
+    (float); `order` is the accuracy order (2, 4, 6, 8) of every stencil,
+    including the one-sided ones at walls; `backend` is "numba" (generated
+    parallel loops), "numpy" (vectorized reference) or "cuda".
+
+    >>> import symnum as sn
+    >>> t, x = sn.variables("t x")
+    >>> u = sn.fields("u", t, x)
+    >>> heat = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
+    ...     [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sn.sin(sn.pi*x))],
+    ...     domain={t: (0, 0.1), x: (0, 1)}, name="heat")
+    >>> prob = discretize(heat, {x: 33}, backend="numpy")
+    >>> prob.u0.shape
+    (1, 33)
+    """
+    if backend not in BACKENDS:
+        raise DiscretizationError(f"backend={backend!r}: use one of {BACKENDS}")
+    if backend == "cuda":
+        raise CompilationError(
+            "the CUDA backend is not available in this version: use backend=\"numba\""
+        )
+    timings = {}
+    t0 = _time.perf_counter()
+    stencil = lower_to_stencils(system, grid, order)
+    timings["lower"] = _time.perf_counter() - t0
+    mode = "residual" if stencil.steady else "rhs"
+    t0 = _time.perf_counter()
+    outputs = _region_outputs(stencil, mode)
+    codes = _programs(stencil, outputs, optimize_kernel)
+    fill = _programs(stencil, _region_outputs(stencil, "fill"), False)
+    timings["optimize"] = _time.perf_counter() - t0
+    t0 = _time.perf_counter()
+    common = (STATE, stencil.axes, stencil.reach, stencil.time, stencil.params)
+    kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
+    fill_kernel = (
+        make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
+    )
+    jac = make_stencil_jacobian(
+        [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs],
+        *common,
+        _name(stencil, "jac", "numpy", order),
+    )
+    timings["codegen"] = _time.perf_counter() - t0
+    params = dict(system.parameters)
+    prob = Problem(system, stencil, backend, kernel, fill_kernel, jac, np.zeros(0), params, timings)
+    if backend == "numba":
+        t0 = _time.perf_counter()
+        prob.rhs(np.zeros(prob.shape), 0.0)  # compile now (or load Numba's cache)
+        timings["compile"] = _time.perf_counter() - t0
+    return replace(prob, u0=_initial_state(prob, system))

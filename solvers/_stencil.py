@@ -1,0 +1,357 @@
+"""Method-of-lines discretization: `PDESystem` -> `StencilSystem`.
+
+The result is a set of index-free templates, never one equation per grid
+point: symbolic work depends on the stencil, not on the grid. A template is a
+sympy expression over accesses `U[k, i_0 + a, i_1 + b]` (field k at an offset
+from the node), spacings `h_x`, parameters and `t`.
+
+Grids are uniform and vertex-centred: n points from lo to hi inclusive, or,
+along a periodic variable, n points from lo with hi excluded.
+
+Boundaries. Along a non-periodic variable, a field with boundary conditions
+there has its end nodes *eliminated*: their value is a formula of interior
+values (Dirichlet: the value; Neumann/Robin: solved from a one-sided
+derivative of the scheme's order), substituted wherever a stencil reaches
+them, so the time-dependent right-hand side there is 0 and a steady
+residual is `u - formula`. Nodes near a wall use shifted (one-sided)
+Fornberg stencils of the same accuracy, so no ghost points are needed.
+Along each non-periodic axis this makes regions: the two end nodes, H nodes
+next to each end (H the stencil reach), and the interior; each region has its
+own template, the interior one being the hot loop.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+from symnum._conditions import Dirichlet, Neumann, Robin
+from symnum._errors import DiscretizationError
+from symnum._expressions import is_field
+from symnum._system import PDESystem
+
+from ._fornberg import centered_offsets, fornberg_weights, one_sided_count
+
+__all__ = ["Axis", "Region", "StencilSystem", "lower_to_stencils", "STATE"]
+
+# The state array: STATE[k, i_0, i_1, ...] is field k at a grid node.
+STATE = sympy.IndexedBase("U", real=True)
+ORDERS = (2, 4, 6, 8)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One spatial variable's grid."""
+
+    var: sympy.Symbol
+    index: sympy.Symbol  # the loop index i_a
+    spacing: sympy.Symbol  # h_a, a kernel argument
+    n: int
+    lo: float
+    hi: float
+    periodic: bool
+
+    @property
+    def h(self) -> float:
+        return (self.hi - self.lo) / (self.n if self.periodic else self.n - 1)
+
+    @property
+    def coords(self) -> np.ndarray:
+        return self.lo + self.h * np.arange(self.n)
+
+
+@dataclass(frozen=True)
+class Region:
+    """Nodes that share one template. `position[a]` is ("lo", r) for the node r
+    from the lower end of axis a, ("hi", r) from the upper end, or ("mid",) for
+    the interior. `exprs[k]` is field k's right-hand side (or steady residual),
+    or, where `eliminated[k]`, its boundary formula."""
+
+    position: tuple
+    exprs: tuple
+    eliminated: tuple
+
+
+@dataclass(frozen=True)
+class StencilSystem:
+    """The discretized system: one template per region and field."""
+
+    system: PDESystem
+    axes: tuple[Axis, ...]
+    fields: tuple
+    regions: tuple[Region, ...]
+    reach: tuple[int, ...]
+    order: int
+    steady: bool
+    time: sympy.Symbol
+    params: tuple
+
+    @property
+    def interior(self) -> Region:
+        return next(r for r in self.regions if all(p == ("mid",) for p in r.position))
+
+    @property
+    def invariant(self) -> frozenset:
+        """Symbols that are constant over a kernel call (loop invariants)."""
+        return frozenset(self.params) | {a.spacing for a in self.axes} | {self.time}
+
+    def __str__(self) -> str:
+        lines = [
+            f"StencilSystem of {self.system.name!r}: order {self.order}, "
+            f"{len(self.regions)} regions, grid "
+            + " x ".join(f"{a.n}{' (periodic)' if a.periodic else ''}" for a in self.axes)
+        ]
+        for k, f in enumerate(self.fields):
+            lines.append(f"  interior d{f.func}/dt = {self.interior.exprs[k]}")
+        return "\n".join(lines)
+
+
+class _Lowering:
+    """Applies finite differences to symbolic expressions at one region."""
+
+    def __init__(self, system, axes, order):
+        self.system = system
+        self.axes = axes
+        self.order = order
+        self.axis_of = {a.var: n for n, a in enumerate(axes)}
+        self.field_index = {f: k for k, f in enumerate(system.fields)}
+        self.bcs = system.boundary  # (field, var, side) -> condition
+        self.time = system.time if system.time is not None else sympy.Symbol("t", real=True)
+
+    # -- positions ----------------------------------------------------------------
+
+    def _from_end(self, a, pos, off):
+        """(side, distance from that end) of a node near an end, or None in the interior."""
+        if pos[0] == "lo":
+            return "min", pos[1] + off
+        if pos[0] == "hi":
+            return "max", pos[1] - off
+        return None
+
+    def _window(self, a, pos, off, d):
+        axis = self.axes[a]
+        centered = centered_offsets(d, self.order)
+        near = None if axis.periodic else self._from_end(a, pos, off)
+        if near is None:
+            return centered
+        side, m = near
+        if m < 0:
+            raise AssertionError("stencil reached past a wall")
+        q = centered[-1]
+        if m >= q:
+            return centered
+        count = one_sided_count(d, self.order)
+        if side == "min":
+            return tuple(range(-m, -m + count))
+        return tuple(range(m - count + 1, m + 1))
+
+    # -- leaves -------------------------------------------------------------------
+
+    def coordinate(self, a, off):
+        axis = self.axes[a]
+        return sympy.Float(axis.lo) + (axis.index + off) * axis.spacing
+
+    def access(self, k, pos, offs):
+        f = self.system.fields[k]
+        for a, axis in enumerate(self.axes):
+            if axis.periodic:
+                continue
+            near = self._from_end(a, pos[a], offs[a])
+            if near is not None and near[1] == 0 and (f, axis.var, near[0]) in self.bcs:
+                return self.boundary_value(k, a, near[0], pos, offs)
+        idx = [axis.index + o for axis, o in zip(self.axes, offs)]
+        return STATE[(k, *idx)]
+
+    def boundary_value(self, k, a, side, pos, offs):
+        """Field k at the end node of axis a, from its boundary condition."""
+        f = self.system.fields[k]
+        bc = self.bcs[(f, self.axes[a].var, side)]
+        axis = self.axes[a]
+        at = {v: self.coordinate(b, offs[b]) for b, v in enumerate(ax.var for ax in self.axes)}
+        at[axis.var] = sympy.Float(axis.lo if side == "min" else axis.hi)
+        value = bc.value.xreplace(at)
+        if isinstance(bc, Dirichlet):
+            return value
+        # one-sided derivative from the end node inward, of the scheme's order
+        count = one_sided_count(1, self.order)
+        steps = range(count) if side == "min" else range(0, -count, -1)
+        w = fornberg_weights(tuple(steps), 1)
+        sign = -1 if side == "min" else 1  # outward normal
+        others = 0
+        for s, wk in zip(steps, w):
+            if s == 0:
+                w0 = wk
+                continue
+            shifted = list(offs)
+            shifted[a] += s
+            others += sympy.Rational(wk) * self.access(k, pos, tuple(shifted))
+        dn_coeff = sign / axis.spacing
+        if isinstance(bc, Neumann):
+            a_coef, b_coef = sympy.Integer(0), sympy.Integer(1)
+        else:
+            a_coef, b_coef = bc.a.xreplace(at), bc.b.xreplace(at)
+        # a u0 + b sign/h (w0 u0 + others) = value
+        return (value - b_coef * dn_coeff * others) / (a_coef + b_coef * dn_coeff * sympy.Rational(w0))
+
+    # -- expressions --------------------------------------------------------------
+
+    def lower(self, e, pos, offs):
+        if is_field(e):
+            return self.access(self.field_index[e], pos, offs)
+        if isinstance(e, sympy.Derivative):
+            (v, d), rest = e.variable_count[0], e.variable_count[1:]
+            inner = sympy.Derivative(e.expr, *rest) if rest else e.expr
+            if v not in self.axis_of:
+                raise DiscretizationError(
+                    f"cannot discretize {e}: {v} is not a spatial variable of the grid "
+                    f"({', '.join(str(a.var) for a in self.axes)})"
+                )
+            a = self.axis_of[v]
+            d = int(d)
+            window = self._window(a, pos[a], offs[a], d)
+            weights = fornberg_weights(window, d)
+            total = 0
+            for s, w in zip(window, weights):
+                if w == 0:
+                    continue
+                shifted = list(offs)
+                shifted[a] += s
+                total += sympy.Rational(w) * self.lower(inner, pos, tuple(shifted))
+            return total / self.axes[a].spacing ** d
+        if e.is_Symbol and e in self.axis_of:
+            a = self.axis_of[e]
+            return self.coordinate(a, offs[a])
+        if e.is_Atom:
+            return e
+        return e.func(*(self.lower(x, pos, offs) for x in e.args))
+
+
+def _reach(exprs, naxes):
+    reach = [0] * naxes
+    for e in exprs:
+        for acc in e.atoms(sympy.Indexed):
+            for a, idx in enumerate(acc.indices[1:]):
+                off = idx.as_coeff_Add()[0]
+                reach[a] = max(reach[a], abs(int(off)))
+    return reach
+
+
+def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
+    if not isinstance(grid, dict):
+        raise DiscretizationError(
+            f"grid must be a dict {{variable: points or spacing}}, got {grid!r}: e.g. "
+            f"grid={{{', '.join(f'{v}: 64' for v in system.space)}}}"
+        )
+    for v in grid:
+        if v not in system.space:
+            raise DiscretizationError(
+                f"grid names {v}, which is not a spatial variable of {system.name!r} "
+                f"(those are {system.space})"
+            )
+    axes = []
+    for a, v in enumerate(system.space):
+        if v not in grid:
+            raise DiscretizationError(
+                f"grid has no entry for {v}: add it, e.g. grid={{..., {v}: 64}} (points) "
+                f"or {{..., {v}: 0.01}} (spacing)"
+            )
+        lo, hi = system.domain[v]
+        periodic = v in system.periodic
+        spec = grid[v]
+        if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+            n = int(spec)
+        elif isinstance(spec, float) and spec > 0:
+            cells = (hi - lo) / spec
+            if abs(cells - round(cells)) > 1e-9 * max(1.0, cells):
+                raise DiscretizationError(
+                    f"spacing {spec} does not divide the interval {(lo, hi)} of {v} "
+                    f"({cells:.6g} cells): give a spacing that does, or a number of points"
+                )
+            n = int(round(cells)) + (0 if periodic else 1)
+        else:
+            raise DiscretizationError(
+                f"grid[{v}] = {spec!r}: give a number of points (int) or a spacing (float > 0)"
+            )
+        if n < 3:
+            raise DiscretizationError(f"grid[{v}] gives {n} points; at least 3 are needed")
+        axes.append(
+            Axis(
+                var=v,
+                index=sympy.Symbol(f"i_{a}", integer=True),
+                spacing=sympy.Symbol(f"h_{v}", positive=True),
+                n=n,
+                lo=lo,
+                hi=hi,
+                periodic=periodic,
+            )
+        )
+    return tuple(axes)
+
+
+def lower_to_stencils(system: PDESystem, grid, order: int = 2) -> StencilSystem:
+    """Discretize `system` on `grid` with finite differences of accuracy `order`."""
+    if not isinstance(system, PDESystem):
+        raise DiscretizationError(
+            f"discretize() needs a PDESystem, got {type(system).__name__}: an ODESystem "
+            f"has no space to discretize; integrate it directly"
+        )
+    if order not in ORDERS:
+        raise DiscretizationError(f"order={order!r}: supported accuracy orders are {ORDERS}")
+    axes = _make_axes(system, grid)
+    low = _Lowering(system, axes, order)
+    steady = system.time is None
+    targets = list(system.residuals) if steady else [system.rhs[f] for f in system.fields]
+    zero = (0,) * len(axes)
+    mid = tuple(("mid",) for _ in axes)
+    interior = [low.lower(e, mid, zero) for e in targets]
+    reach = _reach(interior, len(axes))
+    for a, axis in enumerate(axes):
+        need = 2 * reach[a] + (1 if axis.periodic else 3)
+        if axis.n < need:
+            raise DiscretizationError(
+                f"grid[{axis.var}] = {axis.n} points is too few for order {order} stencils "
+                f"reaching {reach[a]} nodes: use at least {need}"
+            )
+    per_axis = []
+    for a, axis in enumerate(axes):
+        if axis.periodic:
+            per_axis.append([("mid",)])
+        else:
+            H = reach[a]
+            per_axis.append(
+                [("lo", r) for r in range(H + 1)] + [("mid",)] + [("hi", r) for r in range(H, -1, -1)]
+            )
+    regions = []
+    for pos in itertools.product(*per_axis):
+        exprs, elim = [], []
+        for k, f in enumerate(system.fields):
+            ends = [
+                (a, ("min" if p[0] == "lo" else "max"))
+                for a, p in enumerate(pos)
+                if p[0] in ("lo", "hi") and p[1] == 0 and (f, axes[a].var, "min" if p[0] == "lo" else "max") in system.boundary
+            ]
+            if ends:
+                a, side = ends[0]
+                exprs.append(low.boundary_value(k, a, side, pos, zero))
+                elim.append(True)
+            elif all(p == ("mid",) for p in pos):
+                exprs.append(interior[k])
+                elim.append(False)
+            else:
+                exprs.append(low.lower(targets[k], pos, zero))
+                elim.append(False)
+        regions.append(Region(pos, tuple(exprs), tuple(elim)))
+    return StencilSystem(
+        system=system,
+        axes=axes,
+        fields=system.fields,
+        regions=tuple(regions),
+        reach=tuple(reach),
+        order=order,
+        steady=steady,
+        time=low.time,
+        params=tuple(system.parameters),
+    )
