@@ -71,6 +71,20 @@ class _VectorPrinter(NumPyPrinter):
     def __init__(self):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
 
+    # sympy prints And/Or as numpy.logical_and.reduce((a, b)), which fails when a
+    # is a scalar (t >= 1.1) and b an array; pairwise calls broadcast.
+    def _print_And(self, expr):
+        return self._chain("numpy.logical_and", expr.args)
+
+    def _print_Or(self, expr):
+        return self._chain("numpy.logical_or", expr.args)
+
+    def _chain(self, fn, args):
+        out = self._print(args[-1])
+        for a in reversed(args[:-1]):
+            out = f"{fn}({self._print(a)}, {out})"
+        return out
+
 
 def _access_names(exprs, state, index_names, wraps):
     """Each `U[k, i_0 + a, ...]` -> a symbol named by its code."""

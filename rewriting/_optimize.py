@@ -25,7 +25,7 @@ from symnum._errors import RewriteError
 from ._classical import simplify_classical
 from ._cost import CPU, CostModel, cost, is_invariant
 from ._egraph import _Converter, simplify_egraph
-from ._program import Program, _temp_symbols, cse
+from ._program import Program, _temp_symbols, cse, cse_leaves_intact
 
 __all__ = ["Limits", "optimize", "simplify", "hoist"]
 
@@ -145,7 +145,7 @@ def optimize(
     # shared temps as leaves (a reaction network's rates stay shared).
     first = _assemble(pre, rewrite(body, 0.35), invariant)
     names = _temp_symbols(body + [v for _, v in pre])
-    temps, outs = sympy.cse(body, symbols=names, order="none")
+    temps, outs = cse_leaves_intact(body, names)
     done = rewrite([e for _, e in temps] + list(outs), 0.7)
     second = Program(
         tuple(pre) + tuple((s, e) for (s, _), e in zip(temps, done)),
@@ -166,7 +166,7 @@ def _run_engine(exprs, engine, model, invariant, seconds, limits):
 
 
 def _assemble(pre, body, invariant) -> Program:
-    temps, outs = sympy.cse(body, symbols=_temp_symbols(body + [v for _, v in pre]), order="none")
+    temps, outs = cse_leaves_intact(body, _temp_symbols(body + [v for _, v in pre]))
     return Program(tuple(pre) + tuple(temps), tuple(outs), invariant)
 
 

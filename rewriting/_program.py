@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ._cost import CPU, CostModel, _tree_cost, is_invariant
+from ._cost import _LEAVES, CPU, CostModel, _tree_cost, is_invariant
 
 __all__ = ["Program", "cse"]
 
@@ -61,8 +61,18 @@ def _temp_symbols(exprs, prefix: str = "_t"):
         i += 1
 
 
+def cse_leaves_intact(exprs, symbols):
+    """`sympy.cse`, with loads (`u[i + 1, j]`, fields, derivatives) kept whole:
+    plain cse would pull the index `i + 1` out into a temp, leaving `u[x0, j]`."""
+    loads = sorted(set().union(*(e.atoms(*_LEAVES) for e in exprs)), key=sympy.default_sort_key)
+    hide = {a: sympy.Dummy(f"load{k}") for k, a in enumerate(loads)}
+    show = {d: a for a, d in hide.items()}
+    temps, outs = sympy.cse([e.xreplace(hide) for e in exprs], symbols=symbols, order="none")
+    return [(s, e.xreplace(show)) for s, e in temps], [o.xreplace(show) for o in outs]
+
+
 def cse(exprs, invariant=()) -> Program:
     """The baseline: `sympy.cse` across all `exprs` as a Program."""
     exprs = [sympy.sympify(e) for e in exprs]
-    temps, outs = sympy.cse(exprs, symbols=_temp_symbols(exprs), order="none")
+    temps, outs = cse_leaves_intact(exprs, _temp_symbols(exprs))
     return Program(tuple(temps), tuple(outs), frozenset(invariant))

@@ -18,7 +18,9 @@ ALPHA = sympy.Symbol("alpha", positive=True)
 U = sympy.IndexedBase("u", real=True)
 I, J = sympy.symbols("i j", integer=True)
 STENCIL = [U[I, J], U[I + 1, J], U[I, J - 1]]
-LEAVES = [X, Y, Z, P, ALPHA] + STENCIL
+# I + 1 also occurs outside the accesses (a coordinate x = (i + 1)*h): the
+# optimizer must not pull it out of u[i + 1, j] into a temp.
+LEAVES = [X, Y, Z, P, ALPHA, I + 1] + STENCIL
 
 numbers = st.one_of(
     st.integers(-5, 5).map(sympy.Integer),
@@ -53,18 +55,24 @@ expressions = st.recursive(leaves, _extend, max_leaves=12)
 
 
 def _point(draw_values):
-    return {s: sympy.Rational(v) for s, v in zip(
-        [X, Y, Z, P, ALPHA] + STENCIL, draw_values)}
+    point = {s: sympy.Rational(v) for s, v in zip([X, Y, Z, P, ALPHA] + STENCIL, draw_values)}
+    point[I] = sympy.Integer(3)
+    return point
 
 
 points = st.lists(
     st.fractions(min_value=sympy.Rational(1, 10), max_value=2, max_denominator=10),
-    min_size=len(LEAVES), max_size=len(LEAVES),
+    min_size=len(LEAVES) - 1, max_size=len(LEAVES) - 1,
 ).map(_point)
 
 
 def _value(expr, point):
-    return expr.xreplace(point).evalf(50)
+    # accesses first (their indices hold I), then the index itself
+    loads = {k: v for k, v in point.items() if isinstance(k, sympy.Indexed)}
+    rest = {k: v for k, v in point.items() if not isinstance(k, sympy.Indexed)}
+    value = expr.xreplace(loads).xreplace(rest).evalf(50)
+    assert not value.free_symbols, value
+    return value
 
 
 def _close(a, b):

@@ -71,3 +71,19 @@ def test_unsupported_node_is_named():
         optimize([x + 1, sympy.besselj(0, x) * y])
     with pytest.raises(RewriteError, match="unknown engine 'fast'"):
         simplify(x, engine="fast")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stencil_indices_stay_inside_accesses(engine):
+    """An index expression that also occurs outside the accesses (a coordinate
+    x = (i + 1)*h) must not become a temp inside them: u[_t0] is no load."""
+    from symnum.rewriting import cse
+
+    u = sympy.IndexedBase("u", real=True)
+    i = sympy.Symbol("i", integer=True)
+    h = sympy.Symbol("h", positive=True)
+    exprs = [sympy.sin((i + 1) * h) * u[i + 1] + (i + 1) * h * u[i - 1], (i + 1) ** 2 * u[i + 1]]
+    for prog in (cse(exprs), optimize(exprs, invariant=[h], engine=engine)):
+        loads = set().union(*(e.atoms(sympy.Indexed) for _, e in prog.temps), *(o.atoms(sympy.Indexed) for o in prog.outputs))
+        assert loads == {u[i + 1], u[i - 1]}
+        assert [sympy.simplify(a - b) for a, b in zip(prog.to_sympy(), exprs)] == [0, 0]

@@ -1,0 +1,39 @@
+"""Finite-difference weights: known stencils, and exactness on polynomials."""
+
+from fractions import Fraction as F
+
+import pytest
+
+from symnum.solvers._fornberg import centered_offsets, fornberg_weights, one_sided_count
+
+
+def test_known_stencils():
+    assert fornberg_weights((-1, 0, 1), 2) == (1, -2, 1)
+    assert fornberg_weights((-1, 0, 1), 1) == (F(-1, 2), 0, F(1, 2))
+    assert fornberg_weights((-2, -1, 0, 1, 2), 2) == (F(-1, 12), F(4, 3), F(-5, 2), F(4, 3), F(-1, 12))
+    assert fornberg_weights((0, 1, 2), 1) == (F(-3, 2), 2, F(-1, 2))
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+@pytest.mark.parametrize("accuracy", [2, 4, 6, 8])
+def test_exact_on_polynomials(order, accuracy):
+    """A stencil of accuracy p differentiates polynomials of degree < order + p exactly,
+    centered or shifted to a wall."""
+    stencils = [centered_offsets(order, accuracy)]
+    count = one_sided_count(order, accuracy)
+    stencils += [tuple(range(-s, -s + count)) for s in range(0, count)]
+    for offsets in stencils:
+        w = fornberg_weights(offsets, order)
+        for degree in range(order + accuracy):
+            approx = sum(wk * F(o) ** degree for wk, o in zip(w, offsets))
+            exact = 0
+            if degree == order:
+                exact = 1
+                for k in range(1, order + 1):
+                    exact *= k
+            assert approx == exact, (offsets, degree)
+
+
+def test_too_few_points():
+    with pytest.raises(ValueError, match="cannot approximate"):
+        fornberg_weights((0, 1), 2)
