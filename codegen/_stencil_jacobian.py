@@ -13,7 +13,7 @@ import scipy.sparse
 import sympy
 
 from ._compile import load_source
-from ._stencil_kernel import _access_names, _VectorPrinter, segments
+from ._stencil_kernel import _access_names, _offset_code, _VectorPrinter, segments
 
 __all__ = ["StencilJacobian", "make_stencil_jacobian"]
 
@@ -77,7 +77,11 @@ def make_stencil_jacobian(regions, state, axes, reach, time, params, name) -> St
             lines.append("    shape = numpy.broadcast_shapes(" + ", ".join(f"I_{a}.shape" for a in range(nd)) + ")")
             lines.append(f"    node = {flat([f'I_{a}' for a in range(nd)])}")
             for k, acc, d in entries:
-                names = _access_names([d], state, [f"I_{a}" for a in range(nd)], wraps)
+                def code(a, off, wraps=wraps):
+                    c = _offset_code(f"I_{a}", off)
+                    return f"({c}) % n_{a}" if wraps[a] and off else c
+
+                names = _access_names([d], state, code)
                 sub = {**names, **idx, **scalar_names}
                 m = int(acc.indices[0])
                 col = []

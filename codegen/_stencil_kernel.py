@@ -48,23 +48,25 @@ class Kernel:
         return self.source
 
 
+def axis_segments(a, p, H, periodic):
+    """Loop bounds (start, stop, wrap) as code strings for position `p` on axis `a`:
+    one node near an end, or the interior; a periodic interior splits into two
+    wrapped edge strips around a plain strip."""
+    n = f"n_{a}"
+    if p[0] == "lo":
+        return [(f"{p[1]}", f"{p[1] + 1}", False)]
+    if p[0] == "hi":
+        return [(f"{n} - {p[1] + 1}", f"{n} - {p[1]}", False)]
+    if not periodic:
+        return [(f"{H + 1}", f"{n} - {H + 1}", False)]
+    if H == 0:
+        return [("0", n, False)]
+    return [("0", f"{H}", True), (f"{H}", f"{n} - {H}", False), (f"{n} - {H}", n, True)]
+
+
 def segments(position, reach, periodic):
-    """Per axis: list of (start, stop, wrap) loop bounds, as code strings."""
-    out = []
-    for a, (p, H, per) in enumerate(zip(position, reach, periodic)):
-        n = f"n_{a}"
-        if p[0] == "lo":
-            out.append([(f"{p[1]}", f"{p[1] + 1}", False)])
-        elif p[0] == "hi":
-            out.append([(f"{n} - {p[1] + 1}", f"{n} - {p[1]}", False)])
-        elif per:
-            if H == 0:
-                out.append([("0", n, False)])
-            else:
-                out.append([("0", f"{H}", True), (f"{H}", f"{n} - {H}", False), (f"{n} - {H}", n, True)])
-        else:
-            out.append([(f"{H + 1}", f"{n} - {H + 1}", False)])
-    return out
+    """Per axis: the list of (start, stop, wrap) loop bounds."""
+    return [axis_segments(a, p, H, per) for a, (p, H, per) in enumerate(zip(position, reach, periodic))]
 
 
 class _VectorPrinter(NumPyPrinter):
@@ -86,8 +88,13 @@ class _VectorPrinter(NumPyPrinter):
         return out
 
 
-def _access_names(exprs, state, index_names, wraps):
-    """Each `U[k, i_0 + a, ...]` -> a symbol named by its code."""
+def _offset_code(base, off):
+    return base if off == 0 else (f"{base} + {off}" if off > 0 else f"{base} - {-off}")
+
+
+def _access_names(exprs, state, index_code):
+    """Each `U[k, i_0 + a, ...]` -> a symbol named by its code; `index_code(axis,
+    offset)` spells one index."""
     names = {}
     for e in exprs:
         for acc in e.atoms(sympy.Indexed):
@@ -95,14 +102,26 @@ def _access_names(exprs, state, index_names, wraps):
                 continue
             parts = [str(acc.indices[0])]
             for a, idx in enumerate(acc.indices[1:]):
-                off = int(idx.as_coeff_Add()[0])
-                base = index_names[a]
-                code = base if off == 0 else (f"{base} + {off}" if off > 0 else f"{base} - {-off}")
-                if wraps[a] and off != 0:
-                    code = f"({code}) % n_{a}"
-                parts.append(code)
+                parts.append(index_code(a, int(idx.as_coeff_Add()[0])))
             names[acc] = sympy.Symbol(f"U[{', '.join(parts)}]")
     return names
+
+
+def _offsets(exprs, state, axis):
+    return {
+        int(acc.indices[axis + 1].as_coeff_Add()[0])
+        for e in exprs
+        for acc in e.atoms(sympy.Indexed)
+        if acc.base == state
+    }
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    position: tuple
+    fields: tuple
+    inside: list  # per-point temps
+    outs: list
 
 
 def make_stencil_kernel(
@@ -118,56 +137,114 @@ def make_stencil_kernel(
     """Generate and compile the kernel for `regions` (see the module docstring).
     `backend` is "numba" or "numpy"."""
     nd = len(axes)
-    scalars = [time] + list(params) + [a.spacing for a in axes]
     scalar_names = {time: sympy.Symbol("t")}
     scalar_names.update({p: sympy.Symbol(f"p_{k}") for k, p in enumerate(params)})
     scalar_names.update({a.spacing: sympy.Symbol(f"h_{k}") for k, a in enumerate(axes)})
     args = ["U", "out", "t"] + [f"p_{k}" for k in range(len(params))] + [f"h_{k}" for k in range(nd)]
-    periodic = [a.periodic for a in axes]
     lines = ["import math", "import numba", "import numpy", "", ""]
     if backend == "numba":
         lines.append("@numba.njit(fastmath=True, cache=True, parallel=True)")
     lines.append(f"def {name}({', '.join(args)}):")
     lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
     printer = ScalarPrinter() if backend == "numba" else _VectorPrinter()
-    invariant = set(scalars)
+    invariant = set(scalar_names)
+    prepared = []
     for ri, rc in enumerate(regions):
         prog = rc.program
         rename = {s: sympy.Symbol(f"r{ri}{s}") for s, _ in prog.temps}
-        temps = [(rename[s], e.xreplace(rename)) for s, e in prog.temps]
-        outs = [o.xreplace(rename) for o in prog.outputs]
-        before, inside = split_invariant_temps(type(prog)(tuple(temps), tuple(outs)), invariant)
-        lines.append(f"    # region {rc.position}")
-        lines += [f"    {s} = {printer.doprint(e.xreplace(scalar_names))}" for s, e in before]
-        for segs in itertools.product(*segments(rc.position, reach, periodic)):
-            wraps = [w for _, _, w in segs]
-            exprs = [e for _, e in inside] + outs
-            acc = _access_names(exprs, state, [f"i_{a}" if backend == "numba" else f"I_{a}" for a in range(nd)], wraps)
-            idx = {ax.index: sympy.Symbol(f"i_{a}" if backend == "numba" else f"I_{a}") for a, ax in enumerate(axes)}
-            sub = {**acc, **idx, **scalar_names}
-            if backend == "numba":
-                pad = "    "
-                for a, (start, stop, _) in enumerate(segs):
-                    loop = "numba.prange" if a == 0 else "range"
-                    lines.append(f"{pad}for i_{a} in {loop}({start}, {stop}):")
-                    pad += "    "
-                node = ", ".join(f"i_{a}" for a in range(nd))
-                lines += [f"{pad}{s} = {printer.doprint(e.xreplace(sub))}" for s, e in inside]
-                lines += [
-                    f"{pad}out[{k}, {node}] = {printer.doprint(o.xreplace(sub))}"
-                    for k, o in zip(rc.fields, outs)
-                ]
-            else:
-                pad = "    "
-                for a, (start, stop, _) in enumerate(segs):
-                    shape = ", ".join("-1" if b == a else "1" for b in range(nd))
-                    lines.append(f"{pad}I_{a} = numpy.arange({start}, {stop}).reshape({shape})")
-                box = ", ".join(f"{start}:{stop}" for start, stop, _ in segs)
-                lines += [f"{pad}{s} = {printer.doprint(e.xreplace(sub))}" for s, e in inside]
-                lines += [
-                    f"{pad}out[{k}, {box}] = {printer.doprint(o.xreplace(sub))}"
-                    for k, o in zip(rc.fields, outs)
-                ]
+        temps = [(rename[s], e.xreplace(rename).xreplace(scalar_names)) for s, e in prog.temps]
+        outs = [o.xreplace(rename).xreplace(scalar_names) for o in prog.outputs]
+        inv = {scalar_names[s] for s in invariant}
+        before, inside = split_invariant_temps(type(prog)(tuple(temps), tuple(outs)), inv)
+        lines += [f"    {s} = {printer.doprint(e)}" for s, e in before]
+        prepared.append(_Prepared(rc.position, rc.fields, inside, outs))
+    emit = _emit_numba if backend == "numba" else _emit_numpy
+    emit(prepared, state, axes, reach, printer, lines)
     source = "\n".join(lines) + "\n"
     module = load_source(source, name)
     return Kernel(source, backend, getattr(module, name))
+
+
+def _emit_numpy(prepared, state, axes, reach, printer, lines):
+    nd = len(axes)
+    periodic = [a.periodic for a in axes]
+    idx = {ax.index: sympy.Symbol(f"I_{a}") for a, ax in enumerate(axes)}
+    for item in prepared:
+        lines.append(f"    # region {item.position}")
+        exprs = [e for _, e in item.inside] + item.outs
+        for segs in itertools.product(*segments(item.position, reach, periodic)):
+            def code(a, off, segs=segs):
+                c = _offset_code(f"I_{a}", off)
+                return f"({c}) % n_{a}" if segs[a][2] and off else c
+
+            sub = {**_access_names(exprs, state, code), **idx}
+            for a, (start, stop, _) in enumerate(segs):
+                shape = ", ".join("-1" if b == a else "1" for b in range(nd))
+                lines.append(f"    I_{a} = numpy.arange({start}, {stop}).reshape({shape})")
+            box = ", ".join(f"{start}:{stop}" for start, stop, _ in segs)
+            lines += [f"    {s} = {printer.doprint(e.xreplace(sub))}" for s, e in item.inside]
+            lines += [
+                f"    out[{k}, {box}] = {printer.doprint(o.xreplace(sub))}"
+                for k, o in zip(item.fields, item.outs)
+            ]
+
+
+def _emit_numba(prepared, state, axes, reach, printer, lines):
+    """Loops: one `prange` over the interior rows of the outermost axis (so one
+    parallel region, which keeps Numba's compile time down); along outer
+    periodic axes, wrapped neighbour indices are computed once per row; only
+    the innermost axis is split into edge segments (with modulo) and an
+    interior segment (plain offsets, vectorizable)."""
+    nd = len(axes)
+    periodic = [a.periodic for a in axes]
+    inner = nd - 1
+
+    def wrapped(a, off):
+        return f"w{a}{'p' if off > 0 else 'm'}{abs(off)}"
+
+    def body(item, pad, wrap_inner):
+        def code(a, off):
+            if a < inner and periodic[a] and off:
+                return wrapped(a, off)
+            c = _offset_code(f"i_{a}", off)
+            return f"({c}) % n_{a}" if a == inner and wrap_inner and off else c
+
+        exprs = [e for _, e in item.inside] + item.outs
+        sub = _access_names(exprs, state, code)
+        node = ", ".join(f"i_{a}" for a in range(nd))
+        lines.extend(f"{pad}{s} = {printer.doprint(e.xreplace(sub))}" for s, e in item.inside)
+        lines.extend(
+            f"{pad}out[{k}, {node}] = {printer.doprint(o.xreplace(sub))}"
+            for k, o in zip(item.fields, item.outs)
+        )
+
+    def emit(a, group, pad):
+        keys = []
+        for item in group:
+            if item.position[a] not in keys:
+                keys.append(item.position[a])
+        for pos in keys:
+            sub = [it for it in group if it.position[a] == pos]
+            segs = axis_segments(a, pos, reach[a], periodic[a])
+            if a < inner and periodic[a] and pos == ("mid",):
+                segs = [("0", f"n_{a}", False)]  # wrapping is done per row, below
+            for start, stop, wrap in segs:
+                parallel = a == 0 and pos == ("mid",) and not wrap
+                loop = "numba.prange" if parallel else "range"
+                lines.append(f"{pad}for i_{a} in {loop}({start}, {stop}):")
+                if a == inner:
+                    for item in sub:
+                        lines.append(f"{pad}    # region {item.position}")
+                        body(item, pad + "    ", wrap)
+                    continue
+                if periodic[a]:
+                    offs = set().union(*(_offsets([e for _, e in it.inside] + it.outs, state, a) for it in sub))
+                    for off in sorted(o for o in offs if o):
+                        w = wrapped(a, off)
+                        if off > 0:
+                            lines.append(f"{pad}    {w} = i_{a} + {off} if i_{a} + {off} < n_{a} else i_{a} + {off} - n_{a}")
+                        else:
+                            lines.append(f"{pad}    {w} = i_{a} - {-off} if i_{a} >= {-off} else i_{a} - {-off} + n_{a}")
+                emit(a + 1, sub, pad + "    ")
+
+    emit(0, prepared, "    ")

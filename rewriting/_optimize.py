@@ -89,6 +89,12 @@ def hoist(exprs, invariant=frozenset()):
         if not (e.is_Add or e.is_Mul):
             return e.func(*(walk(a) for a in e.args))
         inv = [a for a in e.args if (a.is_Number and a != -1) or is_invariant(a, invariant)]
+        if e.is_Mul and inv and len(e.args) - len(inv) == 1:
+            (s,) = [a for a in e.args if a not in inv]
+            if s.is_Add and all(any(is_invariant(f, invariant) or f.is_Number for f in sympy.Mul.make_args(t)) for t in s.args):
+                # alpha*(k1*u1 + k2*u2) -> (alpha*k1)*u1 + (alpha*k2)*u2: the invariant
+                # factor joins each term's hoisted coefficient, one multiply less per point
+                return walk(sympy.Add(*(sympy.Mul(*inv) * t for t in s.args)))
         rest = [walk(a) for a in e.args if a not in inv]
         if e.is_Add and len(inv) == 1 and inv[0].is_Number:
             return e.func(*inv, *rest)  # a lone number in a sum is just an operand
