@@ -95,6 +95,9 @@ class AbstractSystem:
         self.time = self._find_time(time)
         self.space = tuple(v for v in self.fields[0].args if v != self.time)
         self.rhs, self.residuals = self._split_equations()
+        if self.rhs:
+            # the state's field order is the equations' order: u_t = ... first
+            object.__setattr__(self, "fields", tuple(self.rhs))
         self.periodic, self.boundary, self.initial = self._sort_conditions()
         self._check_kind()
 
@@ -355,7 +358,7 @@ class AbstractSystem:
                 f"field {missing[0]} has no evolution equation: add "
                 f"sn.Eq(sn.D({t})({missing[0]}), ...)"
             )
-        return {f: rhs[f] for f in self.fields}, residuals
+        return rhs, residuals
 
     def _sort_conditions(self):
         periodic: list = []

@@ -289,3 +289,10 @@ def test_fields_must_share_arguments():
     with pytest.raises(sn.ModelError, match="must share their independent variables"):
         sn.PDESystem([sn.Eq(sn.D(T)(U), V), sn.Eq(sn.D(T)(V), U)],
                      [sn.Initial(U, 0), sn.Initial(V, 0)], domain={T: (0, 1), X: (0, 1), Y: (0, 1)})
+
+
+def test_field_order_follows_the_equations():
+    u, v = sn.fields("u v", T, X)
+    sys = sn.PDESystem([sn.Eq(sn.D(T)(u), v * sn.D(X, 2)(u)), sn.Eq(sn.D(T)(v), u)],
+                       BCS + [sn.Initial(u, 0), sn.Initial(v, 0)], domain={T: (0, 1), X: (0, 1)})
+    assert sys.fields == (u, v) and list(sys.rhs) == [u, v]
