@@ -71,7 +71,7 @@ def _programs(stencil, outputs, do_optimize):
 
 
 def _name(stencil, mode, backend, order):
-    key = f"{stencil.system.name}{stencil.system.equations}{stencil.system.conditions}{mode}{backend}{order}"
+    key = f"{stencil.system.equations}{stencil.system.conditions}{stencil.regions}{mode}{backend}{order}"
     return f"{mode}_{stencil.system.name}_{hashlib.sha256(key.encode()).hexdigest()[:8]}".replace("-", "_")
 
 
@@ -194,6 +194,7 @@ def discretize(
     grid: dict,
     order: int = 2,
     backend: str = "numba",
+    advection: str = "central",
     optimize_kernel: bool = True,
 ) -> Problem:
     """Discretize `system` by finite differences (method of lines).
@@ -201,7 +202,9 @@ def discretize(
     `grid` maps each spatial variable to a number of points (int) or a spacing
     (float); `order` is the accuracy order (2, 4, 6, 8) of every stencil,
     including the one-sided ones at walls; `backend` is "numba" (generated
-    parallel loops), "numpy" (vectorized reference) or "cuda".
+    parallel loops), "numpy" (vectorized reference) or "cuda"; with
+    `advection="upwind"`, first derivatives times a coefficient use one-sided
+    stencils on the side the coefficient's sign says the flow comes from.
 
     >>> import symnum as sn
     >>> t, x = sn.variables("t x")
@@ -221,7 +224,7 @@ def discretize(
         )
     timings = {}
     t0 = _time.perf_counter()
-    stencil = lower_to_stencils(system, grid, order)
+    stencil = lower_to_stencils(system, grid, order, advection)
     timings["lower"] = _time.perf_counter() - t0
     mode = "residual" if stencil.steady else "rhs"
     t0 = _time.perf_counter()

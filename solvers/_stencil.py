@@ -112,7 +112,8 @@ class StencilSystem:
 class _Lowering:
     """Applies finite differences to symbolic expressions at one region."""
 
-    def __init__(self, system, axes, order):
+    def __init__(self, system, axes, order, advection="central"):
+        self.upwind = advection == "upwind"
         self.system = system
         self.axes = axes
         self.order = order
@@ -131,17 +132,26 @@ class _Lowering:
             return "max", pos[1] - off
         return None
 
-    def _window(self, a, pos, off, d):
+    def _window(self, a, pos, off, d, bias=0):
         axis = self.axes[a]
-        centered = centered_offsets(d, self.order)
+        if bias:
+            # upwind-biased, p + 1 points leaning to the side the flow comes from:
+            # [-2, 0] for p = 2, [-3, 1] for p = 4 (fully one-sided windows of
+            # higher order are unstable)
+            p = self.order
+            lo = -(p // 2 + 1)
+            window = range(lo, lo + p + 1)
+            centered = tuple(window) if bias < 0 else tuple(-o for o in reversed(window))
+        else:
+            centered = centered_offsets(d, self.order)
         near = None if axis.periodic else self._from_end(a, pos, off)
         if near is None:
             return centered
         side, m = near
         if m < 0:
             raise AssertionError("stencil reached past a wall")
-        q = centered[-1]
-        if m >= q:
+        reach_toward = -centered[0] if side == "min" else centered[-1]
+        if m >= reach_toward:
             return centered
         count = one_sided_count(d, self.order)
         if side == "min":
@@ -201,32 +211,52 @@ class _Lowering:
     def lower(self, e, pos, offs):
         if is_field(e):
             return self.access(self.field_index[e], pos, offs)
+        if self.upwind and (e.is_Mul or _is_first_derivative(e)):
+            factors = sympy.Mul.make_args(e)
+            ds = [f for f in factors if _is_first_derivative(f)]
+            if len(ds) == 1:
+                coef = self.lower(sympy.Mul(*(f for f in factors if f is not ds[0])), pos, offs)
+                back = self.lower_derivative(ds[0], pos, offs, bias=-1)
+                fwd = self.lower_derivative(ds[0], pos, offs, bias=1)
+                # the velocity a of u_t + a u_x = 0 is -coef in a right-hand side,
+                # +coef in a steady residual; backward differences when a > 0
+                a = -coef if self.system.time is not None else coef
+                return sympy.Piecewise((coef * back, a > 0), (coef * fwd, True))
         if isinstance(e, sympy.Derivative):
-            (v, d), rest = e.variable_count[0], e.variable_count[1:]
-            inner = sympy.Derivative(e.expr, *rest) if rest else e.expr
-            if v not in self.axis_of:
-                raise DiscretizationError(
-                    f"cannot discretize {e}: {v} is not a spatial variable of the grid "
-                    f"({', '.join(str(a.var) for a in self.axes)})"
-                )
-            a = self.axis_of[v]
-            d = int(d)
-            window = self._window(a, pos[a], offs[a], d)
-            weights = fornberg_weights(window, d)
-            total = 0
-            for s, w in zip(window, weights):
-                if w == 0:
-                    continue
-                shifted = list(offs)
-                shifted[a] += s
-                total += sympy.Rational(w) * self.lower(inner, pos, tuple(shifted))
-            return total / self.axes[a].spacing ** d
+            return self.lower_derivative(e, pos, offs)
         if e.is_Symbol and e in self.axis_of:
             a = self.axis_of[e]
             return self.coordinate(a, offs[a])
         if e.is_Atom:
             return e
         return e.func(*(self.lower(x, pos, offs) for x in e.args))
+
+    def lower_derivative(self, e, pos, offs, bias=0):
+        """Finite differences for `e` = Derivative(...): the first variable's
+        stencil applied to the rest (nested/mixed derivatives compose)."""
+        (v, d), rest = e.variable_count[0], e.variable_count[1:]
+        inner = sympy.Derivative(e.expr, *rest) if rest else e.expr
+        if v not in self.axis_of:
+            raise DiscretizationError(
+                f"cannot discretize {e}: {v} is not a spatial variable of the grid "
+                f"({', '.join(str(a.var) for a in self.axes)})"
+            )
+        a = self.axis_of[v]
+        d = int(d)
+        window = self._window(a, pos[a], offs[a], d, bias if not rest else 0)
+        weights = fornberg_weights(window, d)
+        total = 0
+        for s, w in zip(window, weights):
+            if w == 0:
+                continue
+            shifted = list(offs)
+            shifted[a] += s
+            total += sympy.Rational(w) * self.lower(inner, pos, tuple(shifted))
+        return total / self.axes[a].spacing ** d
+
+
+def _is_first_derivative(e) -> bool:
+    return isinstance(e, sympy.Derivative) and len(e.variable_count) == 1 and e.variable_count[0][1] == 1
 
 
 def _reach(exprs, naxes):
@@ -291,8 +321,12 @@ def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
     return tuple(axes)
 
 
-def lower_to_stencils(system: PDESystem, grid, order: int = 2) -> StencilSystem:
-    """Discretize `system` on `grid` with finite differences of accuracy `order`."""
+def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = "central") -> StencilSystem:
+    """Discretize `system` on `grid` with finite differences of accuracy `order`;
+    first derivatives times a coefficient are upwinded by the coefficient's sign
+    with `advection="upwind"`."""
+    if advection not in ("central", "upwind"):
+        raise DiscretizationError(f"advection={advection!r}: use \"central\" or \"upwind\"")
     if not isinstance(system, PDESystem):
         raise DiscretizationError(
             f"discretize() needs a PDESystem, got {type(system).__name__}: an ODESystem "
@@ -301,7 +335,7 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2) -> StencilSystem:
     if order not in ORDERS:
         raise DiscretizationError(f"order={order!r}: supported accuracy orders are {ORDERS}")
     axes = _make_axes(system, grid)
-    low = _Lowering(system, axes, order)
+    low = _Lowering(system, axes, order, advection)
     steady = system.time is None
     targets = list(system.residuals) if steady else [system.rhs[f] for f in system.fields]
     zero = (0,) * len(axes)

@@ -1,0 +1,83 @@
+"""Bad input to discretize/solve: a SymnumError that names the culprit and the fix."""
+
+import numpy as np
+import pytest
+import sympy
+
+import symnum as sn
+from symnum.solvers import discretize, solve
+
+t, x, y = sn.variables("t x y")
+u = sn.fields("u", t, x)
+HEAT = sn.PDESystem(
+    [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
+    [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sympy.sin(sympy.pi * x))],
+    domain={t: (0, 0.1), x: (0, 1)}, name="heat",
+)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(grid={y: 10}), sn.DiscretizationError, r"grid names y, which is not a spatial variable of 'heat'"),
+        (dict(grid={}), sn.DiscretizationError, r"grid has no entry for x: add it"),
+        (dict(grid=[10]), sn.DiscretizationError, r"grid must be a dict"),
+        (dict(grid={x: 0.3}), sn.DiscretizationError, r"spacing 0.3 does not divide the interval"),
+        (dict(grid={x: "fine"}), sn.DiscretizationError, r"give a number of points \(int\) or a spacing"),
+        (dict(grid={x: 2}), sn.DiscretizationError, r"at least 3 are needed"),
+        (dict(grid={x: 6}, order=8), sn.DiscretizationError, r"too few for order 8 stencils .* use at least"),
+        (dict(grid={x: 10}, order=3), sn.DiscretizationError, r"order=3: supported accuracy orders are \(2, 4, 6, 8\)"),
+        (dict(grid={x: 10}, backend="fortran"), sn.DiscretizationError, r"backend='fortran': use one of"),
+        (dict(grid={x: 10}, advection="weno"), sn.DiscretizationError, r"advection='weno'"),
+    ],
+)
+def test_discretize_errors(kwargs, error, message):
+    kwargs.setdefault("backend", "numpy")
+    with pytest.raises(error, match=message):
+        discretize(HEAT, **kwargs)
+
+
+def test_spacing_grid():
+    assert discretize(HEAT, {x: 0.125}, backend="numpy").shape == (1, 9)
+
+
+def test_ode_system_is_not_discretized():
+    a = sn.fields("a", t)
+    ode = sn.ODESystem([sn.Eq(sn.D(t)(a), -a)], [sn.Initial(a, 1)], domain={t: (0, 1)})
+    with pytest.raises(sn.DiscretizationError, match="needs a PDESystem, got ODESystem"):
+        discretize(ode, {})
+
+
+def test_solve_errors():
+    prob = discretize(HEAT, {x: 11}, backend="numpy")
+    with pytest.raises(sn.SolverError, match=r"unknown method 'rk45'"):
+        solve(prob, method="rk45")
+    with pytest.raises(sn.SolverError, match=r"method='rk4' takes a fixed step: pass dt="):
+        solve(prob, method="rk4")
+    with pytest.raises(sn.SolverError, match=r"tspan = \(1.0, 0.0\) must increase"):
+        solve(prob, tspan=(1, 0))
+    with pytest.raises(sn.SolverError, match=r"saveat must lie within tspan"):
+        solve(prob, saveat=[0.5])
+    with pytest.raises(sn.DiscretizationError, match=r"state has 3 values, but this problem's state has shape \(1, 11\)"):
+        prob.rhs(np.zeros(3))
+    with pytest.raises(sn.DiscretizationError, match="not a parameter of this problem"):
+        prob.remake(params={sn.parameter("q", 1): 2})
+
+
+def test_blow_up_names_time_field_and_place():
+    prob = discretize(HEAT, {x: 41}, backend="numpy")
+    # dt far beyond the explicit stability limit h**2/2
+    with pytest.raises(sn.SolverError, match=r"non-finite at t = .*field u\(t, x\) at x = .*lower dt \(CFL\).*method=\"bdf\""):
+        solve(prob, method="euler", dt=0.05, tspan=(0, 20), progress=False)
+
+
+def test_saveat_and_solution_api():
+    prob = discretize(HEAT, {x: 21}, backend="numpy")
+    sol = solve(prob, method="tsit5", saveat=5, progress=False)
+    assert sol.t.shape == (5,) and sol[u].shape == (5, 21)
+    assert np.allclose(sol.grid[x], np.linspace(0, 1, 21))
+    with pytest.raises(KeyError, match="not a field"):
+        sol[sn.fields("w", t, x)]
+    xr = pytest.importorskip("xarray")
+    ds = sol.to_xarray()
+    assert isinstance(ds, xr.Dataset) and ds["u"].dims == ("t", "x")
