@@ -210,7 +210,14 @@ def _emit_numba(prepared, state, axes, reach, printer, lines):
             return f"({c}) % n_{a}" if a == inner and wrap_inner and off else c
 
         exprs = [e for _, e in item.inside] + item.outs
-        sub = _access_names(exprs, state, code)
+        loads = _access_names(exprs, state, code)
+        # Every load into a local before any store: Numba cannot prove that `out`
+        # and `U` do not alias, so a load after a store is repeated and blocks
+        # vectorization (measured: 1.7x slower on Gray-Scott).
+        sub = {}
+        for n, (acc, load) in enumerate(sorted(loads.items(), key=lambda kv: str(kv[1]))):
+            sub[acc] = sympy.Symbol(f"a{n}")
+            lines.append(f"{pad}a{n} = {load}")
         node = ", ".join(f"i_{a}" for a in range(nd))
         lines.extend(f"{pad}{s} = {printer.doprint(e.xreplace(sub))}" for s, e in item.inside)
         lines.extend(

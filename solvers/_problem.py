@@ -9,6 +9,7 @@ The Problem holds the compiled kernels and the current parameter values;
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time as _time
 from dataclasses import dataclass, field, replace
@@ -117,10 +118,21 @@ class Problem:
         t = self.system.time
         return None if t is None else self.system.domain[t]
 
+    @functools.cached_property
+    def _scalar_args(self) -> tuple:
+        return tuple(self.params[p] for p in self.stencil.params) + tuple(a.h for a in self.stencil.axes)
+
     def _scalars(self):
-        return [self.params[p] for p in self.stencil.params] + [a.h for a in self.stencil.axes]
+        return self._scalar_args
 
     def _state(self, y) -> np.ndarray:
+        if (
+            type(y) is np.ndarray
+            and y.dtype == np.float64
+            and y.shape == self.shape
+            and y.flags.c_contiguous
+        ):
+            return y  # the hot path of time stepping: no checks, no copies
         y = np.asarray(y, dtype=np.float64)
         if y.size != int(np.prod(self.shape)):
             raise DiscretizationError(
