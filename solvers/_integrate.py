@@ -93,7 +93,7 @@ def _check_finite(prob: Problem, y, t):
     )
 
 
-def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps):
+def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
     y = prob.u0.copy()
     f = prob.rhs
     save = list(saveat)
@@ -102,8 +102,9 @@ def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, m
     if save and abs(save[0] - t0) <= 1e-12 * max(1.0, abs(t0)):
         out.append(prob.fill_boundaries(y, t))
         save.pop(0)
+    adaptive = tab.adaptive if adaptive is None else adaptive and tab.adaptive
     if dt is None:
-        if not tab.adaptive:
+        if not adaptive:
             raise SolverError(
                 f"method={tab.name!r} takes a fixed step: pass dt=..., or use an adaptive "
                 f"method (\"tsit5\", \"dopri5\") or \"bdf\""
@@ -128,7 +129,7 @@ def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, m
         for bi, ki in zip(tab.b, stages):
             if bi:
                 y_new = y_new + (h * bi) * ki
-        if tab.adaptive:
+        if adaptive:
             err_vec = sum((h * e) * k for e, k in zip(tab.b_error, stages) if e)
             scale = atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
             err = float(np.sqrt(np.mean((err_vec / scale) ** 2)))
@@ -183,7 +184,21 @@ def _implicit(prob, method, t0, t1, saveat, rtol, atol):
     return states, {"steps": int(res.nfev), "njev": int(res.njev), "nlu": int(res.nlu)}
 
 
-def _newton(prob: Problem, tol, maxiter):
+def _linear_solve(J, b, how):
+    if how == "direct":
+        return scipy.sparse.linalg.spsolve(J.tocsc(), b)
+    # GMRES preconditioned by an incomplete LU of the stencil Jacobian
+    ilu = scipy.sparse.linalg.spilu(J.tocsc(), drop_tol=1e-5, fill_factor=10)
+    M = scipy.sparse.linalg.LinearOperator(J.shape, ilu.solve)
+    x, info = scipy.sparse.linalg.gmres(J, b, M=M, rtol=1e-12, atol=0.0, restart=50, maxiter=200)
+    if info != 0:
+        raise SolverError(
+            f"GMRES did not converge in the Newton step (info = {info}): use linear_solver=\"direct\""
+        )
+    return x
+
+
+def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
     y = prob.u0.copy()
     history = []
     for it in range(maxiter + 1):
@@ -197,7 +212,7 @@ def _newton(prob: Problem, tol, maxiter):
         if it == maxiter:
             break
         J = prob.jacobian(y)
-        dy = scipy.sparse.linalg.spsolve(J.tocsc(), -F).reshape(y.shape)
+        dy = _linear_solve(J, -F, linear_solver).reshape(y.shape)
         step = 1.0
         while step > 1e-4:  # backtracking on the residual norm
             trial = y + step * dy
@@ -224,16 +239,25 @@ def solve(
     max_steps: int = 10_000_000,
     tol: float = 1e-10,
     maxiter: int = 50,
+    linear_solver: str = "direct",
+    adaptive: bool | None = None,
 ) -> Solution:
     """Integrate a discretized problem over `tspan` (default: the system's time
     domain), saving at `saveat` (default: the two ends; an int n: n equispaced
-    times). Explicit methods: "euler", "ssprk3", "rk4" (fixed `dt`), "tsit5",
-    "dopri5" (adaptive); implicit: "bdf", "radau" (scipy, with the symbolic
-    sparse Jacobian). A steady problem is solved by Newton's method to `tol`.
+    times).
+
+    Explicit methods: "euler", "ssprk3", "rk4" (fixed `dt`), "tsit5", "dopri5"
+    (adaptive to `rtol`/`atol`; `adaptive=False` steps them with a fixed `dt`).
+    Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
+    problem is solved by Newton's method to `tol`, each step a sparse direct solve
+    or, with `linear_solver="gmres"`, ILU-preconditioned GMRES.
     """
+
     start = _time.perf_counter()
     if prob.steady:
-        state, stats = _newton(prob, tol, maxiter)
+        if linear_solver not in ("direct", "gmres"):
+            raise SolverError(f"linear_solver={linear_solver!r}: use \"direct\" or \"gmres\"")
+        state, stats = _newton(prob, tol, maxiter, linear_solver)
         stats["seconds"] = _time.perf_counter() - start
         return Solution(prob, None, state, stats)
     if method not in METHODS and method not in IMPLICIT:
@@ -253,6 +277,8 @@ def solve(
     if method in IMPLICIT:
         states, stats = _implicit(prob, method, t0, t1, saveat, rtol, atol)
     else:
-        states, stats = _explicit(prob, METHODS[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps)
+        states, stats = _explicit(
+            prob, METHODS[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive
+        )
     stats["seconds"] = _time.perf_counter() - start
     return Solution(prob, saveat, states, stats)

@@ -1,0 +1,73 @@
+"""Time integrators reach their declared order (regression slope of the error
+against dt); tableaus are consistent; steady Newton with either linear solver."""
+
+import numpy as np
+import pytest
+import sympy
+
+import symnum as sn
+from symnum.solvers import METHODS, discretize, solve
+
+t, x, y = sn.variables("t x y")
+
+
+@pytest.fixture(scope="module")
+def decay():
+    """u_t = -u + sin(t) on every node: no spatial coupling, an exact ODE solution."""
+    u = sn.fields("u", t, x)
+    sys = sn.PDESystem([sn.Eq(sn.D(t)(u), -u + sympy.sin(t))], [sn.Initial(u, 1 + x)],
+                       domain={t: (0, 2), x: (0, 1)}, name="decay")
+    return discretize(sys, {x: 3}, backend="numpy"), u
+
+
+def exact(t1, u0):
+    # u' = -u + sin t: u = (u0 + 1/2) e^{-t} + (sin t - cos t)/2
+    return (u0 + 0.5) * np.exp(-t1) + (np.sin(t1) - np.cos(t1)) / 2
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_tableaus_are_consistent(name):
+    m = METHODS[name]
+    assert np.isclose(sum(m.b), 1)
+    for ai, ci in zip(m.a, m.c):
+        assert np.isclose(sum(ai), ci)
+    if m.adaptive:
+        assert np.isclose(sum(m.b_error), 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["euler", "ssprk3", "rk4", "dopri5", "tsit5"])
+def test_fixed_step_order(decay, name):
+    prob, u = decay
+    dts = [0.4, 0.2, 0.1]
+    errs = []
+    for dt in dts:
+        sol = solve(prob, method=name, dt=dt, adaptive=False, progress=False)
+        errs.append(np.abs(sol[u][-1] - exact(2.0, prob.grid[x] + 1)).max())
+    slope = np.polyfit(np.log(dts), np.log(errs), 1)[0]
+    assert slope > METHODS[name].order - 0.35, (errs, slope)
+
+
+@pytest.mark.parametrize("name", ["dopri5", "tsit5", "bdf", "radau"])
+def test_adaptive_methods_meet_tolerance(decay, name):
+    prob, u = decay
+    for rtol in (1e-4, 1e-8):
+        sol = solve(prob, method=name, rtol=rtol, atol=rtol * 1e-2, progress=False)
+        err = np.abs(sol[u][-1] - exact(2.0, prob.grid[x] + 1)).max()
+        assert err < 50 * rtol, (rtol, err)
+
+
+@pytest.mark.parametrize("linear_solver", ["direct", "gmres"])
+def test_steady_nonlinear_newton(linear_solver):
+    """-lap(u) + u**3 = f with a manufactured solution: Newton converges quadratically."""
+    u = sn.fields("u", x, y)
+    ue = sympy.sin(sympy.pi * x) * sympy.sin(sympy.pi * y) + 1
+    f = -sympy.diff(ue, x, 2) - sympy.diff(ue, y, 2) + ue**3
+    bcs = [sn.Dirichlet(u, v, s, 1) for v in (x, y) for s in ("min", "max")]
+    sys = sn.PDESystem([sn.Eq(-sn.laplacian(u, x, y) + u**3, f)], bcs + [sn.Initial(u, 1)],
+                       domain={x: (0, 1), y: (0, 1)})
+    prob = discretize(sys, {x: 33, y: 33}, backend="numpy")
+    sol = solve(prob, linear_solver=linear_solver)
+    res = sol.stats["residuals"]
+    assert sol.stats["newton_iterations"] <= 6 and res[-1] < 1e-10
+    mesh = np.meshgrid(*prob.grid.values(), indexing="ij")
+    assert np.abs(sol[u] - sympy.lambdify((x, y), ue)(*mesh)).max() < 2e-3
