@@ -81,8 +81,9 @@ def _progress(total, enabled, desc):
 
 
 def _check_finite(prob: Problem, y, t):
-    if np.isfinite(y).all():
+    if bool(np.isfinite(y).all()):
         return
+    y = y.get() if hasattr(y, "get") and not isinstance(y, np.ndarray) else y
     bad = np.argwhere(~np.isfinite(y.reshape(prob.shape)))[0]
     f = prob.fields[bad[0]]
     where = ", ".join(f"{a.var} = {a.coords[i]:.6g}" for a, i in zip(prob.stencil.axes, bad[1:]))
@@ -94,7 +95,7 @@ def _check_finite(prob: Problem, y, t):
 
 
 def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
-    y = prob.u0.copy()
+    y = prob.to_device(prob.u0)  # on the GPU for the cuda backend: no host round trip per step
     f = prob.rhs
     save = list(saveat)
     out = []
@@ -113,7 +114,7 @@ def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, m
         scale = atol + rtol * np.abs(y)
         d0, d1 = np.sqrt(np.mean((y / scale) ** 2)), np.sqrt(np.mean((f0 / scale) ** 2))
         dt = 0.01 * d0 / d1 if d0 > 1e-5 and d1 > 1e-5 else 1e-6 * max(1.0, abs(t1 - t0))
-    stages = [np.empty_like(y) for _ in tab.b]
+    stages = [y * 0 for _ in tab.b]  # arrays of y's kind (NumPy or CuPy)
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
     steps = rejected = 0
     while save:
@@ -167,7 +168,8 @@ def _implicit(prob, method, t0, t1, saveat, rtol, atol):
     shape = prob.shape
 
     def fun(t, y):
-        return prob.rhs(y.reshape(shape), t).ravel()
+        dydt = prob.rhs(y.reshape(shape), t)
+        return (dydt.get() if hasattr(dydt, "get") else dydt).ravel()
 
     def jac(t, y):
         return prob.jacobian(y.reshape(shape), t)

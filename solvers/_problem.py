@@ -18,6 +18,7 @@ import numpy as np
 import sympy
 
 from symnum._errors import CompilationError, DiscretizationError
+from symnum.codegen._cuda import CudaKernel, make_cuda_source, require_device
 from symnum.codegen._stencil_jacobian import StencilJacobian, make_stencil_jacobian
 from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
 from symnum.rewriting import Program, cse, optimize
@@ -126,6 +127,8 @@ class Problem:
         return self._scalar_args
 
     def _state(self, y) -> np.ndarray:
+        if hasattr(y, "get") and not isinstance(y, np.ndarray):
+            y = y.get()  # a CuPy array: host-side work (Jacobian, boundary fill) runs here
         if (
             type(y) is np.ndarray
             and y.dtype == np.float64
@@ -143,9 +146,24 @@ class Problem:
 
     # -- evaluation -------------------------------------------------------------------
 
-    def rhs(self, y, t=0.0, out=None) -> np.ndarray:
+    def to_device(self, y):
+        """`y` as this backend's array: a CuPy array on the GPU for "cuda", else a NumPy copy."""
+        if self.backend == "cuda":
+            cupy = require_device()
+            dt = cupy.float32 if self.kernel.dtype == "float32" else cupy.float64
+            return cupy.ascontiguousarray(cupy.asarray(y, dtype=dt).reshape(self.shape))
+        return np.array(self._state(y), copy=True)
+
+    def rhs(self, y, t=0.0, out=None):
         """du/dt at state `y` and time `t` (0 at eliminated boundary nodes);
-        for a steady problem, the residual. Writes into `out` if given."""
+        for a steady problem, the residual. Writes into `out` if given. On the
+        "cuda" backend `y`, `out` and the result are CuPy arrays on the device."""
+        if self.backend == "cuda":
+            y = self.to_device(y)
+            if out is None:
+                out = require_device().empty_like(y)
+            self.kernel(y, out, float(t), *self._scalars())
+            return out
         y = self._state(y)
         if out is None:
             out = np.empty_like(y)
@@ -208,13 +226,15 @@ def discretize(
     backend: str = "numba",
     advection: str = "central",
     optimize_kernel: bool = True,
+    dtype: str = "float64",
 ) -> Problem:
     """Discretize `system` by finite differences (method of lines).
 
     `grid` maps each spatial variable to a number of points (int) or a spacing
     (float); `order` is the accuracy order (2, 4, 6, 8) of every stencil,
     including the one-sided ones at walls; `backend` is "numba" (generated
-    parallel loops), "numpy" (vectorized reference) or "cuda"; with
+    parallel loops), "numpy" (vectorized reference) or "cuda" (a CUDA C kernel
+    for CuPy, one thread per node; `dtype="float32"` optional); with
     `advection="upwind"`, first derivatives times a coefficient use one-sided
     stencils on the side the coefficient's sign says the flow comes from.
 
@@ -230,9 +250,11 @@ def discretize(
     """
     if backend not in BACKENDS:
         raise DiscretizationError(f"backend={backend!r}: use one of {BACKENDS}")
-    if backend == "cuda":
-        raise CompilationError(
-            "the CUDA backend is not available in this version: use backend=\"numba\""
+    if dtype not in ("float64", "float32"):
+        raise DiscretizationError(f"dtype={dtype!r}: use \"float64\" or \"float32\"")
+    if dtype == "float32" and backend != "cuda":
+        raise DiscretizationError(
+            f"dtype=\"float32\" is for backend=\"cuda\"; the {backend} backend computes in float64"
         )
     timings = {}
     t0 = _time.perf_counter()
@@ -246,7 +268,11 @@ def discretize(
     timings["optimize"] = _time.perf_counter() - t0
     t0 = _time.perf_counter()
     common = (STATE, stencil.axes, stencil.reach, stencil.time, stencil.params)
-    kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
+    if backend == "cuda":
+        name = _name(stencil, mode, backend, order)
+        kernel = CudaKernel(make_cuda_source(codes, *common, name, dtype), name, dtype=dtype)
+    else:
+        kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
     fill_kernel = (
         make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
     )
@@ -258,7 +284,7 @@ def discretize(
     timings["codegen"] = _time.perf_counter() - t0
     params = dict(system.parameters)
     prob = Problem(system, stencil, backend, kernel, fill_kernel, jac, np.zeros(0), params, timings)
-    if backend == "numba":
+    if backend == "numba":  # the CUDA kernel is built on first launch, on the device
         t0 = _time.perf_counter()
         prob.rhs(np.zeros(prob.shape), 0.0)  # compile now (or load Numba's cache)
         timings["compile"] = _time.perf_counter() - t0
