@@ -5,3 +5,4 @@ from ._problem import Problem as Problem, discretize as discretize
 from ._stencil import StencilSystem as StencilSystem, lower_to_stencils as lower_to_stencils
 from ._integrate import Solution as Solution, solve as solve
 from ._tableaus import ExplicitRK as ExplicitRK, METHODS as METHODS
+from ._discover import Discovery as Discovery, discover as discover
