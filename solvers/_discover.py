@@ -139,8 +139,25 @@ def _bump_derivatives(r_points, h, p, max_k):
     return out
 
 
-def _support(n, frac):
-    return int(max(4, min(n // 3, round(frac * n))))
+def _corner(values, axis):
+    """The highest wavenumber (in cycles over the axis) that carries signal above
+    the noise floor: 99.9% of the spectral energy left after removing three
+    times the median power of the upper half of the spectrum (white noise)."""
+    a = np.moveaxis(values, axis, 0)
+    a = a - a.mean(axis=0, keepdims=True)
+    P = (np.abs(np.fft.rfft(a, axis=0)) ** 2).reshape(a.shape[0] // 2 + 1, -1).mean(axis=1)
+    floor = np.median(P[len(P) // 2 :])
+    S = np.clip(P - 3 * floor, 0, None)
+    if S.sum() == 0:
+        return len(P)
+    return int(np.searchsorted(np.cumsum(S) / S.sum(), 0.999)) + 1
+
+
+def _support(values, axis, scale):
+    """Test-function half-width in points: `scale` wavelengths of the highest
+    resolved mode, within [4, n/4]."""
+    n = values.shape[axis]
+    return int(max(4, min(n // 4, round(scale * n / _corner(values, axis)))))
 
 
 def _mstls(G, b, thresholds):
@@ -179,9 +196,9 @@ def discover(
     data,
     grid=None,
     max_order: int | None = None,
-    max_degree: int = 3,
+    max_degree: int | None = None,
     terms=(),
-    support: float = 0.1,
+    support: float = 1.5,
     stride: float = 0.5,
     method: str = "weak",
     bootstrap: int = 20,
@@ -191,9 +208,11 @@ def discover(
 
     `data` is a `Solution` or `{field: array}` with `grid={t: T, x: X, ...}`;
     array axes follow the field's arguments. `max_order` (default 4 in 1D, 2 in
-    2D, 0 for ODEs) and `max_degree` bound the library; `terms` adds pointwise
-    sympy terms. `support` is the test functions' half-width as a fraction of
-    each axis, `stride` their spacing as a fraction of the half-width.
+    2D, 0 for ODEs) and `max_degree` (default 2 for ODEs, 3 for PDEs) bound the
+    library; `terms` adds pointwise
+    sympy terms. Test functions are `support` wavelengths of the highest mode
+    the data resolve above their noise floor wide (half-width), spaced `stride`
+    half-widths apart.
     """
     if method not in ("weak",):
         raise SolverError(f"method={method!r}: only the weak form (method=\"weak\") is available")
@@ -201,6 +220,9 @@ def discover(
     t, space = args[0], args[1:]
     if max_order is None:
         max_order = {0: 0, 1: 4}.get(len(space), 2)
+    if max_degree is None:
+        # ODEs: quadratic (Lorenz, Lotka-Volterra, mass action); PDEs: cubic (u**2*v)
+        max_degree = 2 if not space else 3
     lib = library_terms(fields, space, max_order, max_degree)
     for extra in terms:
         lib.append((sympy.sympify(extra), ()))
@@ -214,7 +236,8 @@ def discover(
     values = kernel([arrays[f] for f in fields] + [m for m in mesh]).reshape(len(pointwise), *shape)
     value_of = {m: values[k] for k, m in enumerate(pointwise)}
     # separable test functions: half-widths, smoothness, samples of derivatives
-    r = [_support(n, support) for n in shape]
+    stacked = np.stack([arrays[f] for f in fields], axis=-1)
+    r = [_support(stacked, a, support) for a in range(len(args))]
     p_axis = [3] + [max_order + 2] * len(space)
     kernels = [_bump_derivatives(r[a], h[a], p_axis[a], max(1, max_order if a else 1)) for a in range(len(args))]
     centers = [np.arange(r[a], shape[a] - r[a], max(1, int(stride * r[a]))) for a in range(len(args))]
