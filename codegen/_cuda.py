@@ -25,11 +25,11 @@ from sympy.printing.c import C99CodePrinter
 from symnum._errors import CompilationError
 
 from ._compile import cache_dir
+from ._printing import integer_power
 from ._stencil_kernel import _access_names, _offset_code
 
 __all__ = ["CudaKernel", "make_cuda_source", "host_harness", "nvcc_ptx", "require_device"]
 
-_MAX_CHAIN = 8
 THREADS = 256
 
 
@@ -44,11 +44,8 @@ class _CudaPrinter(C99CodePrinter):
 
     def _print_Pow(self, expr, rational=False):
         b, n = expr.base, expr.exp
-        if n.is_Integer and 1 <= abs(n) <= _MAX_CHAIN:
-            base = self.parenthesize(b, sympy.printing.precedence.PRECEDENCE["Mul"] + 1)
-            chain = "*".join([base] * int(abs(n)))
-            one = self._print(sympy.Float(1.0))
-            return f"({chain})" if n > 0 else f"({one}/({chain}))"
+        if n.is_Integer and (chain := integer_power(self, b, int(n), self._print(sympy.Float(1.0)))) is not None:
+            return chain
         if n == sympy.S.Half:
             return f"sqrt{self.suffix}({self._print(b)})"
         if b == sympy.E:

@@ -18,6 +18,20 @@ __all__ = ["ScalarPrinter", "to_python"]
 _MAX_CHAIN = 8
 
 
+def integer_power(printer, base, n: int, one: str) -> str | None:
+    """`base**n` as a multiply chain (`(x*x*x)`, `(1.0/(x*x))`), or None when
+    |n| is 0 or above the chain limit. Parenthesized: a Pow binds tighter than
+    the product it prints as, and sympy's Mul printer puts x**2 in a
+    denominator unparenthesized."""
+    if not 1 <= abs(n) <= _MAX_CHAIN:
+        return None
+    b = printer.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Mul"] + 1)
+    chain = "*".join([b] * abs(n))
+    if n < 0:
+        return f"({one}/({chain}))"
+    return f"({chain})" if n > 1 else chain
+
+
 class ScalarPrinter(PythonCodePrinter):
     """sympy -> one Python expression over scalars (math module functions)."""
 
@@ -26,12 +40,8 @@ class ScalarPrinter(PythonCodePrinter):
 
     def _print_Pow(self, expr, rational=False):
         b, n = expr.base, expr.exp
-        if n.is_Integer and 1 <= abs(n) <= _MAX_CHAIN:
-            base = self.parenthesize(b, sympy.printing.precedence.PRECEDENCE["Mul"] + 1)
-            chain = "*".join([base] * int(abs(n)))
-            # parenthesized: a Pow has higher precedence than the product it prints
-            # as, and sympy's Mul printer puts x**2 in denominators unparenthesized
-            return (f"({chain})" if n > 1 else chain) if n > 0 else f"(1.0/({chain}))"
+        if n.is_Integer and (chain := integer_power(self, b, int(n), "1.0")) is not None:
+            return chain
         if n == sympy.S.Half:
             return f"math.sqrt({self._print(b)})"
         if n == -sympy.S.Half:

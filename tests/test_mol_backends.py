@@ -43,10 +43,6 @@ def system_3d():
     u = sn.fields("u", t, x, y, z)
     return sn.PDESystem(
         [sn.Eq(sn.D(t)(u), sn.laplacian(u, x, y, z) - k * u**3)],
-        [sn.Periodic(x), sn.Periodic(y), sn.Dirichlet(u, z, "min", 0), sn.Neumann(u, z, "max", x)],
-        domain={t: (0, 1), x: (0, 1), y: (0, 1), z: (0, 1)}, name="bk3",
-    ) if False else sn.PDESystem(
-        [sn.Eq(sn.D(t)(u), sn.laplacian(u, x, y, z) - k * u**3)],
         [sn.Periodic(x), sn.Periodic(y), sn.Dirichlet(u, z, "min", 0), sn.Neumann(u, z, "max", x),
          sn.Initial(u, x * z)],
         domain={t: (0, 1), x: (0, 1), y: (0, 1), z: (0, 1)}, name="bk3",
