@@ -6,3 +6,4 @@ from ._stencil import StencilSystem as StencilSystem, lower_to_stencils as lower
 from ._integrate import Solution as Solution, solve as solve
 from ._tableaus import ExplicitRK as ExplicitRK, METHODS as METHODS
 from ._discover import Discovery as Discovery, discover as discover
+from ._pinn import PINN as PINN, PINNResult as PINNResult

@@ -1,0 +1,435 @@
+"""Physics-informed neural networks on JAX, from the same PDESystem.
+
+The residual is GENERATED from the symbolic equations (codegen's JAX
+backend, after `rewriting.optimize`): every derivative of a field becomes a
+forward-mode derivative of the network over the whole batch (nested `jvp`:
+the network is pointwise, so one jvp with a one-hot tangent differentiates
+every row at once). Parameters are arguments; `learn=[nu]` makes them trainable.
+
+Losses: PDE residual on collocation points (uniform, Sobol, or
+residual-based adaptive resampling), initial conditions, Dirichlet / Neumann /
+Robin conditions, observations; periodic variables enter the network through
+(cos, sin) features, which makes the solution exactly periodic. Optional
+causal weighting of the residual in time (Wang, Sankaran & Perdikaris 2022)
+and gradient-norm balancing of the loss terms. Adam (optax), then optional
+L-BFGS (optax.lbfgs).
+"""
+
+from __future__ import annotations
+
+import time as _time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from symnum._conditions import Dirichlet, Neumann, Robin
+from symnum._errors import ModelError, SolverError
+from symnum._expressions import Parameter, is_field
+from symnum._extras import require
+from symnum._system import PDESystem
+from symnum.codegen._jax import make_jax_function
+
+__all__ = ["PINN", "PINNResult"]
+
+
+def _jax():
+    jax = require("jax", "The PINN trainer")
+    require("optax", "The PINN trainer")
+    return jax
+
+
+@dataclass
+class PINNResult:
+    """A trained PINN: `predict(u, {t: T, x: X})` -> array of T's shape."""
+
+    pinn: "PINN"
+    params: dict
+    loss_history: list
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def learned(self) -> dict:
+        """Values of the parameters trained with `learn=[...]`."""
+        return {p: float(self.params["phys"][p.name]) for p in self.pinn.learn}
+
+    def predict(self, f, points: dict) -> np.ndarray:
+        jnp = _jax().numpy
+        k = self.pinn.fields.index(f)
+        arrays = [np.asarray(points[v], dtype=float) for v in self.pinn.inputs]
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        z = jnp.stack([jnp.asarray(np.broadcast_to(a, shape).ravel(), self.pinn.dtype) for a in arrays], axis=1)
+        return np.asarray(self.pinn._net(self.params["net"], z)[:, k]).reshape(shape)
+
+
+class PINN:
+    """A PINN for any valid PDESystem (1-3 space dimensions, time-dependent or
+    steady, several coupled fields).
+
+    >>> pinn = PINN(system, hidden=[20, 20, 20], seed=0)      # doctest: +SKIP
+    >>> res = pinn.train(steps=5000, lbfgs=500)                # doctest: +SKIP
+    >>> res.predict(u, {t: T, x: X})                           # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        system: PDESystem,
+        hidden=(20, 20, 20),
+        activation: str = "tanh",
+        seed: int = 0,
+        learn=(),
+        dtype: str = "float32",
+        n_collocation: int = 2000,
+        n_boundary: int = 200,
+        n_initial: int = 200,
+        sampling: str = "sobol",
+        weights: dict | None = None,
+        causal: float | None = None,
+        balance: bool = False,
+    ):
+        jax = _jax()
+        if not isinstance(system, PDESystem):
+            raise ModelError(f"PINN needs a PDESystem, got {type(system).__name__}")
+        if dtype not in ("float32", "float64"):
+            raise ModelError(f"dtype={dtype!r}: use \"float32\" or \"float64\"")
+        if dtype == "float64":
+            jax.config.update("jax_enable_x64", True)
+        if sampling not in ("uniform", "sobol", "rad"):
+            raise ModelError(f"sampling={sampling!r}: use \"uniform\", \"sobol\" or \"rad\" (residual-based adaptive)")
+        acts = {"tanh": jax.numpy.tanh, "sin": jax.numpy.sin, "gelu": jax.nn.gelu, "silu": jax.nn.silu}
+        if activation not in acts:
+            raise ModelError(f"activation={activation!r}: use one of {sorted(acts)}")
+        for p in learn:
+            if p not in system.parameters:
+                raise ModelError(f"learn=[{p}]: {p} is not a parameter of {system.name!r} ({tuple(system.parameters)})")
+        self.system, self.seed, self.dtype = system, seed, dtype
+        self.fields = system.fields
+        self.inputs = system.fields[0].args
+        self.time = system.time
+        self.learn = tuple(learn)
+        self.fixed = {p: v for p, v in system.parameters.items() if p not in self.learn}
+        self.hidden, self.act = tuple(hidden), acts[activation]
+        self.n_collocation, self.n_boundary, self.n_initial = n_collocation, n_boundary, n_initial
+        self.sampling, self.causal, self.balance = sampling, causal, balance
+        self.weights = {"residual": 1.0, "initial": 1.0, "boundary": 1.0, "data": 1.0, **(weights or {})}
+        self.bounds = np.array([system.domain[v] for v in self.inputs], dtype=float)
+        self.periodic = [v in system.periodic for v in self.inputs]
+        self._build_residual()
+        self._build_conditions()
+
+    # -- the network ---------------------------------------------------------------------
+
+    def _encode(self, z):
+        jnp = _jax().numpy
+        cols = []
+        for j, (lo, hi) in enumerate(self.bounds):
+            if self.periodic[j]:
+                w = 2 * np.pi / (hi - lo)
+                cols += [jnp.cos(w * (z[:, j] - lo)), jnp.sin(w * (z[:, j] - lo))]
+            else:
+                cols.append(2 * (z[:, j] - lo) / (hi - lo) - 1)
+        return jnp.stack(cols, axis=1)
+
+    def _net(self, layers, z):
+        h = self._encode(z)
+        for W, b in layers[:-1]:
+            h = self.act(h @ W + b)
+        W, b = layers[-1]
+        return h @ W + b
+
+    def init_params(self):
+        jax = _jax()
+        key = jax.random.PRNGKey(self.seed)
+        n_in = sum(2 if p else 1 for p in self.periodic)
+        sizes = [n_in, *self.hidden, len(self.fields)]
+        layers = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            key, sub = jax.random.split(key)
+            W = jax.random.normal(sub, (a, b), dtype=self.dtype) * np.sqrt(2.0 / (a + b))
+            layers.append((W, jax.numpy.zeros(b, dtype=self.dtype)))
+        phys = {p.name: jax.numpy.asarray(self.system.parameters[p], dtype=self.dtype) for p in self.learn}
+        return {"net": layers, "phys": phys}
+
+    def _derivative(self, layers, z, dirs):
+        """D^dirs of every network output at every row of z (nested forward mode)."""
+        jax = _jax()
+        fn = lambda zz: self._net(layers, zz)  # noqa: E731
+        for d in reversed(dirs):
+            tangent = jax.numpy.zeros_like(z).at[:, d].set(1.0)
+            fn = (lambda g, tg: (lambda zz: jax.jvp(g, (zz,), (tg,))[1]))(fn, tangent)
+        return fn(z)
+
+    # -- generated residuals -----------------------------------------------------------------
+
+    def _leaf_of(self, node):
+        """(field index, derivative directions) of a field or a derivative of one."""
+        if is_field(node):
+            return self.fields.index(node), ()
+        dirs = []
+        for v, k in node.variable_count:
+            dirs += [self.inputs.index(v)] * int(k)
+        return self.fields.index(node.expr), tuple(sorted(dirs))
+
+    def _build_residual(self):
+        leaves = {}
+        for r in self.system.residuals:
+            for d in r.atoms(sympy.Derivative):
+                if not is_field(d.expr):
+                    raise ModelError(
+                        f"the PINN residual needs derivatives of fields only; {d} differentiates an "
+                        f"expression: expand it first, e.g. with sympy's .doit()"
+                    )
+                leaves[d] = self._leaf_of(d)
+            for f in r.atoms(sympy.core.function.AppliedUndef):
+                if is_field(f):
+                    leaves[f] = self._leaf_of(f)
+        self._res_leaves = list(leaves)
+        self._res_keys = [leaves[k] for k in self._res_leaves]
+        coords = list(self.inputs)
+        params = list(self.fixed) + list(self.learn)
+        self.residual_fn = make_jax_function(
+            list(self.system.residuals), self._res_leaves + coords, params, name=f"pinn_residual_{self.system.name}"
+        )
+
+    def _param_values(self, phys):
+        return [self.fixed[p] for p in self.fixed] + [phys[p.name] for p in self.learn]
+
+    def residuals(self, params, z):
+        """The generated residual of every equation at the rows of z."""
+        cache = {}
+        values = []
+        for k, dirs in self._res_keys:
+            if dirs not in cache:
+                cache[dirs] = self._derivative(params["net"], z, dirs)
+            values.append(cache[dirs][:, k])
+        coords = [z[:, j] for j in range(z.shape[1])]
+        return self.residual_fn(values + coords, self._param_values(params["phys"]))
+
+    # -- conditions -----------------------------------------------------------------------------
+
+    def _build_conditions(self):
+        self.conditions = []  # (kind, field index, axis, side, value fn, a, b)
+        exprs, kinds = [], []
+        for (f, v, side), bc in self.system.boundary.items():
+            kinds.append((type(bc).__name__, self.fields.index(f), self.inputs.index(v), side))
+            vals = [bc.value] + ([bc.a, bc.b] if isinstance(bc, Robin) else [])
+            exprs.append(vals)
+        flat = [e for vals in exprs for e in vals]
+        initial = [(self.fields.index(f), e) for f, e in self.system.initial.items()]
+        flat += [e for _, e in initial]
+        coords = list(self.inputs)
+        params = list(self.fixed) + list(self.learn)
+        fn = make_jax_function(flat or [sympy.Integer(0)], coords, params, name=f"pinn_conditions_{self.system.name}", do_optimize=False)
+        self._cond_fn = fn
+        self._bc_kinds = kinds
+        self._bc_counts = [len(v) for v in exprs]
+        self._initial = [k for k, _ in initial] if self.time is not None else []
+
+    # -- sampling ----------------------------------------------------------------------------------
+
+    def _sample(self, n, rng, fix=None):
+        d = len(self.inputs)
+        if self.sampling == "sobol":
+            import scipy.stats.qmc
+
+            with warnings.catch_warnings():  # balance needs n = 2**k; coverage does not
+                warnings.simplefilter("ignore", UserWarning)
+                u = scipy.stats.qmc.Sobol(d, seed=int(rng.integers(1 << 31))).random(n)
+        else:
+            u = rng.random((n, d))
+        z = self.bounds[:, 0] + u * (self.bounds[:, 1] - self.bounds[:, 0])
+        for j, value in (fix or {}).items():
+            z[:, j] = value
+        return z
+
+    def _points(self, rng):
+        jnp = _jax().numpy
+        dt = self.dtype
+        pts = {"residual": jnp.asarray(self._sample(self.n_collocation, rng), dt)}
+        if self.time is not None:
+            ti = self.inputs.index(self.time)
+            pts["initial"] = jnp.asarray(self._sample(self.n_initial, rng, {ti: self.bounds[ti, 0]}), dt)
+        pts["boundary"] = [
+            jnp.asarray(self._sample(self.n_boundary, rng, {ax: self.bounds[ax, 0 if side == "min" else 1]}), dt)
+            for _, _, ax, side in self._bc_kinds
+        ]
+        return pts
+
+    # -- losses -----------------------------------------------------------------------------------
+
+    def _condition_values(self, params, z):
+        coords = [z[:, j] for j in range(z.shape[1])]
+        return self._cond_fn(coords, self._param_values(params["phys"]))
+
+    def losses(self, params, pts, data=None):
+        """Each loss term (unweighted), as a dict of scalars."""
+        jnp = _jax().numpy
+        out = {}
+        res = self.residuals(params, pts["residual"])
+        if self.causal and self.time is not None:
+            ti = self.inputs.index(self.time)
+            tvals = pts["residual"][:, ti]
+            chunks = 16
+            usable = (tvals.shape[0] // chunks) * chunks
+            order = jnp.argsort(tvals)[:usable]
+            sq = sum(r**2 for r in res)[order].reshape(chunks, -1).mean(axis=1)
+            w = _jax().lax.stop_gradient(jnp.exp(-self.causal * jnp.concatenate([jnp.zeros(1), jnp.cumsum(sq)[:-1]])))
+            out["residual"] = jnp.mean(w * sq)
+        else:
+            out["residual"] = sum(jnp.mean(r**2) for r in res)
+        if self._bc_kinds:
+            terms = []
+            start = 0
+            for (kind, k, ax, side), z, count in zip(self._bc_kinds, pts["boundary"], self._bc_counts):
+                vals = self._condition_values(params, z)[start : start + count]
+                start += count
+                g = vals[0]
+                sign = -1.0 if side == "min" else 1.0
+                if kind == "Dirichlet":
+                    err = self._net(params["net"], z)[:, k] - g
+                else:
+                    dn = sign * self._derivative(params["net"], z, (ax,))[:, k]
+                    if kind == "Neumann":
+                        err = dn - g
+                    else:
+                        err = vals[1] * self._net(params["net"], z)[:, k] + vals[2] * dn - g
+                terms.append(jnp.mean(err**2))
+            out["boundary"] = sum(terms)
+        if self._initial:
+            z = pts["initial"]
+            vals = self._condition_values(params, z)[sum(self._bc_counts) :]
+            pred = self._net(params["net"], z)
+            out["initial"] = sum(jnp.mean((pred[:, k] - v) ** 2) for k, v in zip(self._initial, vals))
+        if data:
+            terms = []
+            for f, (z, values) in data.items():
+                terms.append(jnp.mean((self._net(params["net"], z)[:, self.fields.index(f)] - values) ** 2))
+            out["data"] = sum(terms)
+        return out
+
+    # -- training ----------------------------------------------------------------------------------
+
+    def _data(self, data):
+        if not data:
+            return None
+        jnp = _jax().numpy
+        out = {}
+        for f, (points, values) in data.items():
+            if f not in self.fields:
+                raise ModelError(f"data for {f}, which is not a field of {self.system.name!r}")
+            arrays = [np.asarray(points[v], dtype=float).ravel() for v in self.inputs]
+            out[f] = (jnp.asarray(np.stack(arrays, axis=1), self.dtype), jnp.asarray(np.ravel(values), self.dtype))
+        return out
+
+    def train(self, steps: int = 5000, lr: float = 1e-3, lbfgs: int = 0, data=None,
+              resample_every: int = 1000, progress: bool = True) -> PINNResult:
+        """Adam for `steps`, then `lbfgs` L-BFGS iterations. `data` = {u: ({t: T, x: X}, U)}
+        adds an observation term (and identifies `learn=` parameters)."""
+        jax = _jax()
+        import optax
+
+        rng = np.random.default_rng(self.seed)
+        params = self.init_params()
+        pts = self._points(rng)
+        obs = self._data(data)
+        w = dict(self.weights)
+
+        def total(params, pts, w):
+            terms = self.losses(params, pts, obs)
+            return sum(w[k] * v for k, v in terms.items()), terms
+
+        opt = optax.adam(lr)
+        state = opt.init(params)
+
+        @jax.jit
+        def step(params, state, pts, w):
+            (loss, terms), grads = jax.value_and_grad(total, has_aux=True)(params, pts, w)
+            updates, state = opt.update(grads, state, params)
+            return optax.apply_updates(params, updates), state, loss, terms
+
+        history = []
+        bar = None
+        if progress:
+            try:
+                from tqdm.auto import tqdm
+
+                bar = tqdm(total=steps + lbfgs, desc=f"PINN {self.system.name}", leave=False)
+            except ImportError:
+                bar = None
+        t0 = _time.perf_counter()
+        compile_s = None
+        for it in range(steps):
+            if self.sampling == "rad" and it and it % resample_every == 0:
+                pts["residual"] = self._rad_points(params, rng)
+            if self.balance and it % 100 == 0:
+                w = self._balanced(params, pts, obs, w)
+            params, state, loss, terms = step(params, state, pts, w)
+            if it == 0:
+                loss.block_until_ready()
+                compile_s = _time.perf_counter() - t0
+                t_steps = _time.perf_counter()
+            if it % 100 == 0 or it == steps - 1:
+                value = float(loss)
+                history.append(value)
+                if not np.isfinite(value):
+                    bad = [k for k, v in terms.items() if not np.isfinite(float(v))]
+                    raise SolverError(
+                        f"the PINN loss became non-finite at Adam step {it} (terms {bad}): lower lr=, or "
+                        f"use dtype=\"float64\""
+                    )
+            if bar is not None:
+                bar.update(1)
+        adam_s = _time.perf_counter() - (t_steps if steps else t0)
+        ms_per_step = 1e3 * adam_s / max(steps - 1, 1)
+        if lbfgs:
+            loss_fn = lambda p: total(p, pts, w)[0]  # noqa: E731
+            lb = optax.lbfgs()
+            lstate = lb.init(params)
+            vg = optax.value_and_grad_from_state(loss_fn)
+
+            @jax.jit
+            def lstep(params, lstate):
+                value, grad = vg(params, state=lstate)
+                updates, lstate = lb.update(grad, lstate, params, value=value, grad=grad, value_fn=loss_fn)
+                return optax.apply_updates(params, updates), lstate, value
+
+            for it in range(lbfgs):
+                params, lstate, value = lstep(params, lstate)
+                if it % 100 == 0 or it == lbfgs - 1:
+                    v = float(value)
+                    history.append(v)
+                    if not np.isfinite(v):
+                        raise SolverError(f"the PINN loss became non-finite at L-BFGS iteration {it}: use dtype=\"float64\"")
+                if bar is not None:
+                    bar.update(1)
+        if bar is not None:
+            bar.close()
+        timings = {"compile_s": compile_s, "ms_per_adam_step": ms_per_step, "total_s": _time.perf_counter() - t0}
+        return PINNResult(self, params, history, timings)
+
+    def _rad_points(self, params, rng, pool=10):
+        """Residual-based adaptive resampling: draw collocation points with
+        probability proportional to |residual| (plus a uniform floor)."""
+        jnp = _jax().numpy
+        cand = self._sample(pool * self.n_collocation, rng)
+        r = sum(np.abs(np.asarray(x)) for x in self.residuals(params, jnp.asarray(cand, self.dtype)))
+        p = r / r.mean() + 1.0
+        idx = rng.choice(len(cand), self.n_collocation, replace=False, p=p / p.sum())
+        return jnp.asarray(cand[idx], self.dtype)
+
+    def _balanced(self, params, pts, obs, w):
+        """Gradient-norm balancing (Wang, Teng & Perdikaris 2021): weight each term
+        so its gradient is as large as the residual's, smoothed over updates."""
+        jax = _jax()
+        names = list(self.losses(params, pts, obs))
+        grads = {}
+        for name in names:
+            g = jax.grad(lambda p, n=name: self.losses(p, pts, obs)[n])(params)
+            grads[name] = np.mean([np.abs(np.asarray(x)).mean() for x in jax.tree_util.tree_leaves(g)])
+        ref = grads.get("residual", 1.0)
+        new = dict(w)
+        for name in names:
+            if name != "residual" and grads[name] > 0:
+                new[name] = 0.9 * w[name] + 0.1 * ref / grads[name]
+        return new

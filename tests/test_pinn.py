@@ -1,0 +1,104 @@
+"""PINN trainer: the generated residual equals a hand-written JAX residual,
+periodic encoding is exact, heat and Poisson reach small errors in a short
+budget, and a diffusivity is identified from observations."""
+
+import numpy as np
+import pytest
+import sympy
+
+import symnum as sn
+
+jax = pytest.importorskip("jax")
+pytest.importorskip("optax")
+from symnum.solvers import PINN  # noqa: E402
+
+t, x = sn.variables("t x")
+u = sn.fields("u", t, x)
+PI = sympy.pi
+
+
+def heat(nu_value=0.1, learn_default=None):
+    nu = sn.parameter("nu", nu_value if learn_default is None else learn_default)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), nu * sn.D(x, 2)(u))],
+        [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sympy.sin(PI * x))],
+        domain={t: (0, 1), x: (0, 1)}, name="heat",
+    )
+    return system, nu
+
+
+def test_generated_residual_equals_hand_written():
+    nu = sn.parameter("nu", 0.3)
+    burgers = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), -u * sn.D(x)(u) + nu * sn.D(x, 2)(u))],
+        [sn.Periodic(x), sn.Initial(u, sympy.sin(x))],
+        domain={t: (0, 1), x: (0, 2 * PI)}, name="burgers_res",
+    )
+    pinn = PINN(burgers, hidden=[8, 8], seed=3)
+    params = pinn.init_params()
+    z = jax.numpy.asarray(np.random.default_rng(0).uniform(0, 1, (64, 2)), "float32")
+    (got,) = pinn.residuals(params, z)
+
+    def scalar(tz, xz):
+        return pinn._net(params["net"], jax.numpy.stack([tz, xz])[None, :])[0, 0]
+
+    def hand(tz, xz):
+        u_ = scalar(tz, xz)
+        ut = jax.grad(scalar, 0)(tz, xz)
+        ux = jax.grad(scalar, 1)(tz, xz)
+        uxx = jax.grad(jax.grad(scalar, 1), 1)(tz, xz)
+        return ut + u_ * ux - 0.3 * uxx
+
+    want = jax.vmap(hand)(z[:, 0], z[:, 1])
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-4, atol=1e-5)
+
+
+def test_periodic_encoding_is_exact():
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))], [sn.Periodic(x), sn.Initial(u, sympy.sin(x))],
+                          domain={t: (0, 1), x: (-1, 3)}, name="per")
+    pinn = PINN(system, hidden=[16], seed=1)
+    res = pinn.train(steps=1, progress=False)
+    T = np.linspace(0, 1, 7)
+    np.testing.assert_allclose(res.predict(u, {t: T, x: -1.0}), res.predict(u, {t: T, x: 3.0}), atol=1e-6)
+
+
+def test_poisson_small_error():
+    v = sn.fields("v", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(v), -PI**2 * sympy.sin(PI * x))],
+                          [sn.Dirichlet(v, x, "min", 0), sn.Neumann(v, x, "max", -PI)],  # outward: v'(1) = -pi
+                          domain={x: (0, 1)}, name="poisson")
+    res = PINN(system, hidden=[20, 20], n_collocation=256, n_boundary=16, dtype="float64").train(
+        steps=1500, lr=2e-3, lbfgs=300, progress=False)
+    X = np.linspace(0, 1, 101)
+    exact = np.sin(np.pi * X)
+    assert np.linalg.norm(res.predict(v, {x: X}) - exact) / np.linalg.norm(exact) < 5e-3
+    assert res.timings["ms_per_adam_step"] < 50
+
+
+def test_heat_small_error():
+    system, _ = heat()
+    res = PINN(system, hidden=[20, 20, 20], n_collocation=1000, dtype="float64", causal=1.0).train(
+        steps=2000, lr=2e-3, lbfgs=300, progress=False)
+    T, X = np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 41), indexing="ij")
+    exact = np.exp(-0.1 * np.pi**2 * T) * np.sin(np.pi * X)
+    err = np.linalg.norm(res.predict(u, {t: T, x: X}) - exact) / np.linalg.norm(exact)
+    assert err < 2e-2, err
+
+
+def test_identifies_a_diffusivity():
+    system, nu = heat(learn_default=0.5)  # the guess; the truth is 0.1
+    T, X = np.meshgrid(np.linspace(0, 1, 11), np.linspace(0, 1, 21), indexing="ij")
+    U = np.exp(-0.1 * np.pi**2 * T) * np.sin(np.pi * X)
+    res = PINN(system, hidden=[20, 20], n_collocation=800, learn=[nu], dtype="float64").train(
+        steps=2000, lr=3e-3, lbfgs=300, data={u: ({t: T, x: X}, U)}, progress=False)
+    assert res.learned[nu] == pytest.approx(0.1, rel=0.05)
+
+
+def test_errors():
+    system, nu = heat()
+    with pytest.raises(sn.ModelError, match="is not a parameter"):
+        PINN(system, learn=[sn.parameter("q", 1.0)])
+    with pytest.raises(sn.ModelError, match="sampling='grid'"):
+        PINN(system, sampling="grid")
+    with pytest.raises(sn.ModelError, match="activation='relu6'"):
+        PINN(system, activation="relu6")
