@@ -323,14 +323,15 @@ class PINN:
         return out
 
     def train(self, steps: int = 5000, lr: float = 1e-3, lbfgs: int = 0, data=None,
-              resample_every: int = 1000, progress: bool = True) -> PINNResult:
+              resample_every: int = 1000, progress: bool = True, init=None) -> PINNResult:
         """Adam for `steps`, then `lbfgs` L-BFGS iterations. `data` = {u: ({t: T, x: X}, U)}
-        adds an observation term (and identifies `learn=` parameters)."""
+        adds an observation term (and identifies `learn=` parameters); `init` (a
+        result's `.params`) continues from earlier training."""
         jax = _jax()
         import optax
 
         rng = np.random.default_rng(self.seed)
-        params = self.init_params()
+        params = self.init_params() if init is None else init
         pts = self._points(rng)
         obs = self._data(data)
         w = dict(self.weights)
@@ -357,7 +358,7 @@ class PINN:
                 bar = tqdm(total=steps + lbfgs, desc=f"PINN {self.system.name}", leave=False)
             except ImportError:
                 bar = None
-        t0 = _time.perf_counter()
+        t0 = t_steps = _time.perf_counter()
         compile_s = None
         for it in range(steps):
             if self.sampling == "rad" and it and it % resample_every == 0:
@@ -380,7 +381,7 @@ class PINN:
                     )
             if bar is not None:
                 bar.update(1)
-        adam_s = _time.perf_counter() - (t_steps if steps else t0)
+        adam_s = _time.perf_counter() - t_steps
         ms_per_step = 1e3 * adam_s / max(steps - 1, 1)
         if lbfgs:
             loss_fn = lambda p: total(p, pts, w)[0]  # noqa: E731

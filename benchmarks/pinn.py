@@ -1,0 +1,137 @@
+"""Benchmark: Raissi's 1D Burgers PINN, symnum vs DeepXDE (PyTorch backend),
+same network ([2] + [20]*3 + [1], tanh), same point counts (2540 collocation,
+80 boundary, 160 initial), one thread each, in the same run.
+
+Reports ms per Adam step and the relative L2 error against the reference
+solution (../shared/data/burgers) after equal Adam budgets, then after L-BFGS.
+symnum also runs with causal weighting and with residual-based adaptive
+sampling (RAD).
+
+Run:  python benchmarks/pinn.py [--adam 5000] [--lbfgs 2000] [--skip-deepxde]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+os.environ.setdefault("DDE_BACKEND", "pytorch")
+
+import numpy as np
+import sympy
+
+import symnum as sn
+from symnum.solvers import PINN
+
+REF = Path(__file__).resolve().parents[2] / "shared" / "data" / "burgers" / "raissi_burgers_reference.npz"
+
+
+def reference():
+    d = np.load(REF)
+    T, X = np.meshgrid(d["t"].ravel(), d["x"].ravel(), indexing="ij")
+    return T, X, d["usol"].T
+
+
+def rel_l2(pred, exact):
+    return float(np.linalg.norm(pred - exact) / np.linalg.norm(exact))
+
+
+def burgers_system():
+    t, x = sn.variables("t x")
+    nu = sn.parameter("nu", 0.01 / np.pi)
+    u = sn.fields("u", t, x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), -u * sn.D(x)(u) + nu * sn.D(x, 2)(u))],
+        [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, -sympy.sin(sympy.pi * x))],
+        domain={t: (0, 1), x: (-1, 1)}, name="burgers_pinn",
+    )
+    return system, t, x, u
+
+
+def run_symnum(adam, lbfgs, dtype, **options):
+    system, t, x, u = burgers_system()
+    T, X, U = reference()
+    pinn = PINN(system, hidden=[20, 20, 20], n_collocation=2540, n_boundary=40, n_initial=160,
+                dtype=dtype, seed=0, **options)
+    res_adam = pinn.train(steps=adam, lr=1e-3, progress=False)
+    err_adam = rel_l2(res_adam.predict(u, {t: T, x: X}), U)
+    res = pinn.train(steps=0, lbfgs=lbfgs, init=res_adam.params, progress=False) if lbfgs else res_adam
+    total = res_adam.timings["total_s"] + (res.timings["total_s"] if lbfgs else 0.0)
+    return {
+        "ms/step": res_adam.timings["ms_per_adam_step"],
+        "compile s": res_adam.timings["compile_s"],
+        "err adam": err_adam,
+        "err adam+lbfgs": rel_l2(res.predict(u, {t: T, x: X}), U),
+        "seconds": total,
+    }
+
+
+def run_deepxde(adam, lbfgs):
+    try:
+        import deepxde as dde
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    T, X, U = reference()
+    geom = dde.geometry.Interval(-1, 1)
+    timedomain = dde.geometry.TimeDomain(0, 0.99)
+    geomtime = dde.geometry.GeometryXTime(geom, timedomain)
+
+    def pde(x, y):
+        dy_x = dde.grad.jacobian(y, x, i=0, j=0)
+        dy_t = dde.grad.jacobian(y, x, i=0, j=1)
+        dy_xx = dde.grad.hessian(y, x, i=0, j=0)
+        return dy_t + y * dy_x - 0.01 / np.pi * dy_xx
+
+    bc = dde.icbc.DirichletBC(geomtime, lambda x: 0, lambda _, on_boundary: on_boundary)
+    ic = dde.icbc.IC(geomtime, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_initial: on_initial)
+    data = dde.data.TimePDE(geomtime, pde, [bc, ic], num_domain=2540, num_boundary=80, num_initial=160)
+    net = dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal")
+    model = dde.Model(data, net)
+    model.compile("adam", lr=1e-3)
+    model.train(iterations=10, display_every=10**9)
+    t0 = time.perf_counter()
+    model.train(iterations=adam, display_every=10**9)
+    adam_s = time.perf_counter() - t0
+    XT = np.stack([X.ravel(), T.ravel()], axis=1)
+    err_adam = rel_l2(model.predict(XT).reshape(U.shape), U)
+    if lbfgs:
+        dde.optimizers.config.set_LBFGS_options(maxiter=lbfgs)
+        model.compile("L-BFGS")
+        model.train(display_every=10**9)
+    return {"ms/step": 1e3 * adam_s / adam, "compile s": 0.0, "err adam": err_adam,
+            "err adam+lbfgs": rel_l2(model.predict(XT).reshape(U.shape), U), "seconds": time.perf_counter() - t0}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--adam", type=int, default=5000)
+    ap.add_argument("--lbfgs", type=int, default=2000)
+    ap.add_argument("--skip-deepxde", action="store_true")
+    args = ap.parse_args()
+    rows = [
+        ("symnum float32", run_symnum(args.adam, args.lbfgs, "float32")),
+        ("symnum float64", run_symnum(args.adam, args.lbfgs, "float64")),
+        ("symnum float64 + causal", run_symnum(args.adam, args.lbfgs, "float64", causal=1.0)),
+        ("symnum float64 + RAD", run_symnum(args.adam, args.lbfgs, "float64", sampling="rad")),
+    ]
+    if not args.skip_deepxde:
+        rows.append(("DeepXDE (PyTorch, float32)", run_deepxde(args.adam, args.lbfgs)))
+    print(f"Raissi Burgers, {args.adam} Adam steps then {args.lbfgs} L-BFGS iterations\n")
+    print("| code | ms per Adam step | first-step compile s | rel L2 after Adam | rel L2 after Adam + L-BFGS | total s |")
+    print("|---|---|---|---|---|---|")
+    for name, r in rows:
+        if r is None:
+            print(f"| {name} | not installed | | | | |")
+            continue
+        print(f"| {name} | {r['ms/step']:.2f} | {r['compile s']:.1f} | {r['err adam']:.2e} | {r['err adam+lbfgs']:.2e} | {r['seconds']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
