@@ -26,7 +26,7 @@ from symnum._errors import CompilationError
 
 from ._compile import cache_dir
 from ._printing import integer_power
-from ._stencil_kernel import _access_names, _offset_code
+from ._stencil_kernel import _offset_code, kernel_scalar_names
 
 __all__ = ["CudaKernel", "make_cuda_source", "host_harness", "nvcc_ptx", "require_device"]
 
@@ -87,9 +87,7 @@ def make_cuda_source(regions, state, axes, reach, time, params, name, dtype="flo
     nd = len(axes)
     ctype = "float" if dtype == "float32" else "double"
     printer = _CudaPrinter(dtype)
-    scalar_names = {time: sympy.Symbol("t")}
-    scalar_names.update({p: sympy.Symbol(f"p_{k}") for k, p in enumerate(params)})
-    scalar_names.update({a.spacing: sympy.Symbol(f"h_{k}") for k, a in enumerate(axes)})
+    scalar_names = kernel_scalar_names(time, params, axes)
     periodic = [a.periodic for a in axes]
     args = [f"const {ctype}* __restrict__ U", f"{ctype}* __restrict__ out", f"const {ctype} t"]
     args += [f"const {ctype} p_{k}" for k in range(len(params))]

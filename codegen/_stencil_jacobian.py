@@ -13,7 +13,7 @@ import scipy.sparse
 import sympy
 
 from ._compile import load_source
-from ._stencil_kernel import _access_names, _offset_code, _VectorPrinter, segments
+from ._stencil_kernel import _access_names, _offset_code, _VectorPrinter, kernel_scalar_names, segments
 
 __all__ = ["StencilJacobian", "make_stencil_jacobian"]
 
@@ -35,9 +35,7 @@ def make_stencil_jacobian(regions, state, axes, reach, time, params, name) -> St
     """`regions` is a list of (position, [(k, expr), ...]): row field k of that
     region has the right-hand side (or residual) `expr`."""
     nd = len(axes)
-    scalar_names = {time: sympy.Symbol("t")}
-    scalar_names.update({p: sympy.Symbol(f"p_{k}") for k, p in enumerate(params)})
-    scalar_names.update({a.spacing: sympy.Symbol(f"h_{k}") for k, a in enumerate(axes)})
+    scalar_names = kernel_scalar_names(time, params, axes)
     args = ["U", "t"] + [f"p_{k}" for k in range(len(params))] + [f"h_{k}" for k in range(nd)]
     printer = _VectorPrinter()
     lines = ["import math", "import numpy", "", "", f"def {name}({', '.join(args)}):"]

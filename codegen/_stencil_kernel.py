@@ -88,6 +88,14 @@ class _VectorPrinter(NumPyPrinter):
         return out
 
 
+def kernel_scalar_names(time, params, axes) -> dict:
+    """The kernel argument names of the scalars: t, p_k (parameters), h_a (spacings)."""
+    names = {time: sympy.Symbol("t")}
+    names.update({p: sympy.Symbol(f"p_{k}") for k, p in enumerate(params)})
+    names.update({a.spacing: sympy.Symbol(f"h_{k}") for k, a in enumerate(axes)})
+    return names
+
+
 def _offset_code(base, off):
     return base if off == 0 else (f"{base} + {off}" if off > 0 else f"{base} - {-off}")
 
@@ -137,9 +145,7 @@ def make_stencil_kernel(
     """Generate and compile the kernel for `regions` (see the module docstring).
     `backend` is "numba" or "numpy"."""
     nd = len(axes)
-    scalar_names = {time: sympy.Symbol("t")}
-    scalar_names.update({p: sympy.Symbol(f"p_{k}") for k, p in enumerate(params)})
-    scalar_names.update({a.spacing: sympy.Symbol(f"h_{k}") for k, a in enumerate(axes)})
+    scalar_names = kernel_scalar_names(time, params, axes)
     args = ["U", "out", "t"] + [f"p_{k}" for k in range(len(params))] + [f"h_{k}" for k in range(nd)]
     lines = ["import math", "import numba", "import numpy", "", ""]
     if backend == "numba":

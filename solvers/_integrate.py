@@ -254,7 +254,6 @@ def solve(
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
     or, with `linear_solver="gmres"`, ILU-preconditioned GMRES.
     """
-
     start = _time.perf_counter()
     if prob.steady:
         if linear_solver not in ("direct", "gmres"):
