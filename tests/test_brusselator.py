@@ -33,7 +33,7 @@ def reference(times):
         dv = 3.4 * u - u**2 * v + ALPHA * lap(v)
         return np.concatenate([du.ravel(), dv.ravel()])
 
-    ring = sp.diags([1, 1, 1, 1, 1], [-N + 1, -1, 0, 1, N - 1], shape=(N, N))
+    ring = sp.diags([1, 1, 1, 1, 1], [-N + 1, -1, 0, 1, N - 1], shape=(N, N), dtype=float)
     block = (sp.kron(ring, sp.eye(N)) + sp.kron(sp.eye(N), ring)) != 0
     pattern = sp.bmat([[block, sp.eye(N * N)], [sp.eye(N * N), block]])
     s0 = np.concatenate([(22 * (Y * (1 - Y)) ** 1.5).ravel(), (27 * (X * (1 - X)) ** 1.5).ravel()])

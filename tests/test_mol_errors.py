@@ -64,6 +64,7 @@ def test_solve_errors():
         prob.remake(params={sn.parameter("q", 1): 2})
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_blow_up_names_time_field_and_place():
     prob = discretize(HEAT, {x: 41}, backend="numpy")
     # dt far beyond the explicit stability limit h**2/2
