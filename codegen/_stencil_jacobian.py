@@ -40,12 +40,14 @@ def make_stencil_jacobian(regions, state, axes, reach, time, params, name) -> St
     printer = _VectorPrinter()
     lines = ["import math", "import numpy", "", "", f"def {name}({', '.join(args)}):"]
     lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
-    lines.append("    N = " + " * ".join(f"n_{a}" for a in range(nd)))
+    lines.append("    N = " + (" * ".join(f"n_{a}" for a in range(nd)) or "1"))
     lines.append("    rows, cols, vals = [], [], []")
     periodic = [a.periodic for a in axes]
     idx = {ax.index: sympy.Symbol(f"I_{a}") for a, ax in enumerate(axes)}
 
     def flat(codes):
+        if not codes:  # an ODE system: a single node
+            return "0"
         out = codes[0]
         for a in range(1, nd):
             out = f"({out}) * n_{a} + {codes[a]}"
@@ -72,7 +74,7 @@ def make_stencil_jacobian(regions, state, axes, reach, time, params, name) -> St
             for a, (start, stop, _) in enumerate(segs):
                 shape = ", ".join("-1" if b == a else "1" for b in range(nd))
                 lines.append(f"    I_{a} = numpy.arange({start}, {stop}).reshape({shape})")
-            lines.append("    shape = numpy.broadcast_shapes(" + ", ".join(f"I_{a}.shape" for a in range(nd)) + ")")
+            lines.append("    shape = numpy.broadcast_shapes(" + "".join(f"I_{a}.shape, " for a in range(nd)) + ")")
             lines.append(f"    node = {flat([f'I_{a}' for a in range(nd)])}")
             for k, acc, d in entries:
                 def code(a, off, wraps=wraps):

@@ -149,7 +149,8 @@ def make_stencil_kernel(
     args = ["U", "out", "t"] + [f"p_{k}" for k in range(len(params))] + [f"h_{k}" for k in range(nd)]
     lines = ["import math", "import numba", "import numpy", "", ""]
     if backend == "numba":
-        lines.append("@numba.njit(fastmath=True, cache=True, parallel=True)")
+        # an ODE system (no grid) has no loop to parallelize
+        lines.append(f"@numba.njit(fastmath=True, cache=True, parallel={nd > 0})")
     lines.append(f"def {name}({', '.join(args)}):")
     lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
     printer = ScalarPrinter() if backend == "numba" else _VectorPrinter()
@@ -187,10 +188,10 @@ def _emit_numpy(prepared, state, axes, reach, printer, lines):
             for a, (start, stop, _) in enumerate(segs):
                 shape = ", ".join("-1" if b == a else "1" for b in range(nd))
                 lines.append(f"    I_{a} = numpy.arange({start}, {stop}).reshape({shape})")
-            box = ", ".join(f"{start}:{stop}" for start, stop, _ in segs)
+            box = "".join(f", {start}:{stop}" for start, stop, _ in segs)
             lines += [f"    {s} = {printer.doprint(e.xreplace(sub))}" for s, e in item.inside]
             lines += [
-                f"    out[{k}, {box}] = {printer.doprint(o.xreplace(sub))}"
+                f"    out[{k}{box}] = {printer.doprint(o.xreplace(sub))}"
                 for k, o in zip(item.fields, item.outs)
             ]
 
@@ -224,10 +225,10 @@ def _emit_numba(prepared, state, axes, reach, printer, lines):
         for n, (acc, load) in enumerate(sorted(loads.items(), key=lambda kv: str(kv[1]))):
             sub[acc] = sympy.Symbol(f"a{n}")
             lines.append(f"{pad}a{n} = {load}")
-        node = ", ".join(f"i_{a}" for a in range(nd))
+        node = "".join(f", i_{a}" for a in range(nd))
         lines.extend(f"{pad}{s} = {printer.doprint(e.xreplace(sub))}" for s, e in item.inside)
         lines.extend(
-            f"{pad}out[{k}, {node}] = {printer.doprint(o.xreplace(sub))}"
+            f"{pad}out[{k}{node}] = {printer.doprint(o.xreplace(sub))}"
             for k, o in zip(item.fields, item.outs)
         )
 
@@ -260,4 +261,8 @@ def _emit_numba(prepared, state, axes, reach, printer, lines):
                             lines.append(f"{pad}    {w} = i_{a} - {-off} if i_{a} >= {-off} else i_{a} - {-off} + n_{a}")
                 emit(a + 1, sub, pad + "    ")
 
-    emit(0, prepared, "    ")
+    if nd == 0:  # an ODE system: one "node", no loops
+        for item in prepared:
+            body(item, "    ", False)
+    else:
+        emit(0, prepared, "    ")

@@ -221,7 +221,7 @@ def _initial_state(prob: Problem, system) -> np.ndarray:
 
 def discretize(
     system,
-    grid: dict,
+    grid: dict | None = None,
     order: int = 2,
     backend: str = "numba",
     advection: str = "central",
@@ -250,6 +250,11 @@ def discretize(
     """
     if backend not in BACKENDS:
         raise DiscretizationError(f"backend={backend!r}: use one of {BACKENDS}")
+    if backend == "cuda" and not system.space:
+        raise DiscretizationError(
+            f"{system.name!r} has no spatial grid: the CUDA backend parallelizes over grid "
+            f"nodes; use backend=\"numba\" for an ODE system"
+        )
     if dtype not in ("float64", "float32"):
         raise DiscretizationError(f"dtype={dtype!r}: use \"float64\" or \"float32\"")
     if dtype == "float32" and backend != "cuda":
@@ -258,6 +263,8 @@ def discretize(
         )
     timings = {}
     t0 = _time.perf_counter()
+    if grid is None and not getattr(system, "space", True):
+        grid = {}
     stencil = lower_to_stencils(system, grid, order, advection)
     timings["lower"] = _time.perf_counter() - t0
     mode = "residual" if stencil.steady else "rhs"

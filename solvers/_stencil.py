@@ -31,7 +31,7 @@ import sympy
 from symnum._conditions import Dirichlet, Neumann, Robin
 from symnum._errors import DiscretizationError
 from symnum._expressions import is_field
-from symnum._system import PDESystem
+from symnum._system import ODESystem, PDESystem
 
 from ._fornberg import centered_offsets, fornberg_weights, one_sided_count
 
@@ -327,10 +327,9 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     with `advection="upwind"`."""
     if advection not in ("central", "upwind"):
         raise DiscretizationError(f"advection={advection!r}: use \"central\" or \"upwind\"")
-    if not isinstance(system, PDESystem):
+    if not isinstance(system, (PDESystem, ODESystem)):
         raise DiscretizationError(
-            f"discretize() needs a PDESystem, got {type(system).__name__}: an ODESystem "
-            f"has no space to discretize; integrate it directly"
+            f"discretize() needs a PDESystem or an ODESystem, got {type(system).__name__}"
         )
     if order not in ORDERS:
         raise DiscretizationError(f"order={order!r}: supported accuracy orders are {ORDERS}")
