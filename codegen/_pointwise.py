@@ -98,7 +98,7 @@ def make_pointwise(
         f"def {name}({', '.join(args + ['out'])}):",
     ]
     lines += [f"    {s} = {to_python(e, names)}" for s, e in before]
-    lines.append(f"    for n in numba.prange(out.shape[1]):")
+    lines.append("    for n in numba.prange(out.shape[1]):")
     lines += [f"        x_{k} = in_{k}[n]" for k in range(len(inputs)) if f"in_{k}" in loads]
     lines += [f"        {s} = {to_python(e, body_names)}" for s, e in inside]
     lines += [f"        out[{k}, n] = {to_python(e, body_names)}" for k, e in enumerate(program.outputs)]

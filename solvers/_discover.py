@@ -26,7 +26,6 @@ import numpy as np
 import scipy.ndimage
 import sympy
 
-from symnum._conditions import Initial
 from symnum._errors import SolverError
 from symnum._expressions import is_field
 from symnum._system import ODESystem, PDESystem

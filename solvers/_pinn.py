@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from symnum._conditions import Dirichlet, Neumann, Robin
+from symnum._conditions import Robin
 from symnum._errors import ModelError, SolverError
-from symnum._expressions import Parameter, is_field
+from symnum._expressions import is_field
 from symnum._extras import require
 from symnum._system import PDESystem
 from symnum.codegen._jax import make_jax_function

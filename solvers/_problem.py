@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import sympy
 
-from symnum._errors import CompilationError, DiscretizationError
+from symnum._errors import DiscretizationError
 from symnum.codegen._cuda import CudaKernel, make_cuda_source, require_device
 from symnum.codegen._stencil_jacobian import StencilJacobian, make_stencil_jacobian
 from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
-from symnum.rewriting import Program, cse, optimize
+from symnum.rewriting import cse, optimize
 
 from ._stencil import STATE, StencilSystem, lower_to_stencils
 

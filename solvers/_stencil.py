@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from symnum._conditions import Dirichlet, Neumann, Robin
+from symnum._conditions import Dirichlet, Neumann
 from symnum._errors import DiscretizationError
 from symnum._expressions import is_field
 from symnum._system import ODESystem, PDESystem
