@@ -31,6 +31,8 @@ from symnum._expressions import is_field
 from symnum._system import ODESystem, PDESystem
 from symnum.codegen import make_pointwise
 
+from ._fornberg import centered_offsets, fornberg_weights
+
 __all__ = ["discover", "Discovery", "library_terms"]
 
 
@@ -211,10 +213,11 @@ def discover(
     library; `terms` adds pointwise
     sympy terms. Test functions are `support` wavelengths of the highest mode
     the data resolve above their noise floor wide (half-width), spaced `stride`
-    half-widths apart.
+    half-widths apart. `method="strong"` instead differentiates the data by
+    4th-order finite differences (PDE-FIND; accurate on clean data only).
     """
-    if method not in ("weak",):
-        raise SolverError(f"method={method!r}: only the weak form (method=\"weak\") is available")
+    if method not in ("weak", "strong"):
+        raise SolverError(f"method={method!r}: use \"weak\" (default) or \"strong\" (finite differences)")
     fields, args, coords, arrays = _as_arrays(data, grid)
     t, space = args[0], args[1:]
     if max_order is None:
@@ -250,17 +253,33 @@ def discover(
             out = scipy.ndimage.correlate1d(out, kernels[a][k], axis=a, mode="constant")
         return out[index].ravel() * np.prod(h)
 
-    G = np.empty((int(np.prod([len(c) for c in centers])), len(lib)))
+    if method == "strong":
+        edge = max_order + 2  # central 4th-order stencils reach (order + 1) // 2 + 1 nodes
+
+        def strong(values_array, orders):
+            out = values_array
+            for a, k in enumerate(orders):
+                if k:
+                    offs = centered_offsets(k, 4)
+                    w = np.array([float(c) for c in fornberg_weights(offs, k)]) / h[a] ** k
+                    out = scipy.ndimage.correlate1d(out, w, axis=a, mode="nearest")
+            inner = tuple(slice(edge, n - edge, max(1, (n - 2 * edge) // 64)) for n in shape)
+            return out[inner].ravel()
+
+    # a column: the weak integrals against every test function, or the pointwise values
+    project = strong if method == "strong" else weak
+    G = np.empty((project(values[0], [0] * len(args)).size, len(lib)))
     for j, (m, alpha) in enumerate(lib):
         orders = [0] * len(args)
         for v in alpha:
             orders[args.index(v)] += 1
-        G[:, j] = (-1) ** len(alpha) * weak(value_of[m], orders)
+        sign = 1 if method == "strong" else (-1) ** len(alpha)
+        G[:, j] = sign * project(value_of[m], orders)
     thresholds = np.logspace(-4, 0, 60)
     rng = np.random.default_rng(seed)
     equations, coefficients, uncertainty, score = [], {}, {}, {}
     for f in fields:
-        b = -weak(arrays[f], [1] + [0] * len(space))
+        b = (1 if method == "strong" else -1) * project(arrays[f], [1] + [0] * len(space))
         w = _mstls(G, b, thresholds)
         support_j = np.flatnonzero(w)
         boots = []

@@ -140,3 +140,11 @@ def test_discover_errors():
         discover({u: good[:, :5]}, grid={t: T, x: X[:5]})
     with pytest.raises(sn.SolverError, match="not a field"):
         discover({sympy.Symbol("u"): good}, grid={t: T, x: X})
+
+
+def test_strong_form_option_on_clean_data():
+    T, X, U, _ = _pde_data("burgers")
+    res = discover({u: U}, grid={t: T, x: X}, method="strong")
+    _check(res.coefficients[u], PDES["burgers"], 0.01)
+    with pytest.raises(sn.SolverError, match=r"method='spectral'"):
+        discover({u: U}, grid={t: T, x: X}, method="spectral")
