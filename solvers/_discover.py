@@ -275,6 +275,12 @@ def discover(
             orders[args.index(v)] += 1
         sign = 1 if method == "strong" else (-1) ** len(alpha)
         G[:, j] = sign * project(value_of[m], orders)
+    if G.shape[0] < 2 * G.shape[1]:
+        raise SolverError(
+            f"too few samples for the library: {G.shape[0]} test functions (or points) for "
+            f"{G.shape[1]} candidate terms; give more data, or a smaller library "
+            f"(max_order=, max_degree=) or smaller support="
+        )
     thresholds = np.logspace(-4, 0, 60)
     rng = np.random.default_rng(seed)
     equations, coefficients, uncertainty, score = [], {}, {}, {}

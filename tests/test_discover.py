@@ -148,3 +148,11 @@ def test_strong_form_option_on_clean_data():
     _check(res.coefficients[u], PDES["burgers"], 0.01)
     with pytest.raises(sn.SolverError, match=r"method='spectral'"):
         discover({u: U}, grid={t: T, x: X}, method="spectral")
+
+
+def test_too_few_samples_for_the_library():
+    T = np.linspace(0, 1, 12)
+    X = np.linspace(0, 1, 12)
+    U = np.sin(X)[None, :] * np.exp(-T)[:, None]
+    with pytest.raises(sn.SolverError, match=r"too few samples for the library: \d+ test functions .* candidate terms"):
+        discover({u: U}, grid={t: T, x: X})
