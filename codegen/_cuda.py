@@ -26,7 +26,7 @@ from symnum._errors import CompilationError
 
 from ._compile import cache_dir
 from ._printing import integer_power
-from ._stencil_kernel import _offset_code, kernel_scalar_names
+from ._stencil_kernel import _offset_code, kernel_scalar_names, renamed_program
 
 __all__ = ["CudaKernel", "make_cuda_source", "host_harness", "nvcc_ptx", "require_device"]
 
@@ -122,10 +122,7 @@ def make_cuda_source(regions, state, axes, reach, time, params, name, dtype="flo
 
     first = True
     for ri, rc in enumerate(regions):
-        prog = rc.program
-        rename = {s: sympy.Symbol(f"r{ri}{s}") for s, _ in prog.temps}
-        temps = [(rename[s], e.xreplace(rename).xreplace(scalar_names)) for s, e in prog.temps]
-        outs = [o.xreplace(rename).xreplace(scalar_names) for o in prog.outputs]
+        temps, outs = renamed_program(ri, rc.program, scalar_names)
         exprs = [e for _, e in temps] + outs
         accesses = {}
         for e in exprs:

@@ -86,7 +86,6 @@ def make_pointwise(
             )
     before, inside = split_invariant_temps(program, params)
     args = [f"in_{k}" for k in range(len(inputs))] + [f"p_{k}" for k in range(len(params))]
-    loads = {f"in_{k}" for k in range(len(inputs))}
     local = {leaf: f"x_{k}" for k, leaf in enumerate(inputs)}
     body_names = {**names, **local}
     lines = [
@@ -99,7 +98,7 @@ def make_pointwise(
     ]
     lines += [f"    {s} = {to_python(e, names)}" for s, e in before]
     lines.append("    for n in numba.prange(out.shape[1]):")
-    lines += [f"        x_{k} = in_{k}[n]" for k in range(len(inputs)) if f"in_{k}" in loads]
+    lines += [f"        x_{k} = in_{k}[n]" for k in range(len(inputs))]
     lines += [f"        {s} = {to_python(e, body_names)}" for s, e in inside]
     lines += [f"        out[{k}, n] = {to_python(e, body_names)}" for k, e in enumerate(program.outputs)]
     source = "\n".join(lines) + "\n"

@@ -124,6 +124,15 @@ def _offsets(exprs, state, axis):
     }
 
 
+def renamed_program(ri, program, scalar_names):
+    """Region `ri`'s temps and outputs with temps prefixed `r{ri}` (one kernel holds
+    every region) and scalars spelled as the kernel's arguments."""
+    rename = {s: sympy.Symbol(f"r{ri}{s}") for s, _ in program.temps}
+    temps = [(rename[s], e.xreplace(rename).xreplace(scalar_names)) for s, e in program.temps]
+    outs = [o.xreplace(rename).xreplace(scalar_names) for o in program.outputs]
+    return temps, outs
+
+
 @dataclass(frozen=True)
 class _Prepared:
     position: tuple
@@ -154,15 +163,11 @@ def make_stencil_kernel(
     lines.append(f"def {name}({', '.join(args)}):")
     lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
     printer = ScalarPrinter() if backend == "numba" else _VectorPrinter()
-    invariant = set(scalar_names)
+    invariant = set(scalar_names.values())
     prepared = []
     for ri, rc in enumerate(regions):
-        prog = rc.program
-        rename = {s: sympy.Symbol(f"r{ri}{s}") for s, _ in prog.temps}
-        temps = [(rename[s], e.xreplace(rename).xreplace(scalar_names)) for s, e in prog.temps]
-        outs = [o.xreplace(rename).xreplace(scalar_names) for o in prog.outputs]
-        inv = {scalar_names[s] for s in invariant}
-        before, inside = split_invariant_temps(type(prog)(tuple(temps), tuple(outs)), inv)
+        temps, outs = renamed_program(ri, rc.program, scalar_names)
+        before, inside = split_invariant_temps(type(rc.program)(tuple(temps), tuple(outs)), invariant)
         lines += [f"    {s} = {printer.doprint(e)}" for s, e in before]
         prepared.append(_Prepared(rc.position, rc.fields, inside, outs))
     emit = _emit_numba if backend == "numba" else _emit_numpy
