@@ -184,7 +184,10 @@ class PINN:
             for f in r.atoms(sympy.core.function.AppliedUndef):
                 if is_field(f):
                     leaves[f] = self._leaf_of(f)
-        self._res_leaves = list(leaves)
+        # sympy's atoms() is a set whose order follows the per-process string hash
+        # seed; a fixed order keeps the generated code, and so the floating-point
+        # sums of the gradient, the same in every run.
+        self._res_leaves = sorted(leaves, key=lambda k: leaves[k])
         self._res_keys = [leaves[k] for k in self._res_leaves]
         coords = list(self.inputs)
         params = list(self.fixed) + list(self.learn)
