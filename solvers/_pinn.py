@@ -17,6 +17,8 @@ L-BFGS (optax.lbfgs).
 
 from __future__ import annotations
 
+import itertools
+import math
 import time as _time
 import warnings
 from dataclasses import dataclass, field
@@ -87,6 +89,7 @@ class PINN:
         weights: dict | None = None,
         causal: float | None = None,
         balance: bool = False,
+        hard=False,
     ):
         jax = _jax()
         if not isinstance(system, PDESystem):
@@ -117,6 +120,7 @@ class PINN:
         self.periodic = [v in system.periodic for v in self.inputs]
         self._build_residual()
         self._build_conditions()
+        self._build_hard(hard)
 
     # -- the network ---------------------------------------------------------------------
 
@@ -131,12 +135,26 @@ class PINN:
                 cols.append(2 * (z[:, j] - lo) / (hi - lo) - 1)
         return jnp.stack(cols, axis=1)
 
-    def _net(self, layers, z):
+    def _mlp(self, layers, z):
         h = self._encode(z)
         for W, b in layers[:-1]:
             h = self.act(h @ W + b)
         W, b = layers[-1]
         return h @ W + b
+
+    def _net(self, layers, z):
+        """The model: the network, with hard constraints applied where asked for."""
+        out = self._mlp(layers, z)
+        if not any(self._hard):
+            return out
+        jnp = _jax().numpy
+        cols = []
+        for k, faces in enumerate(self._hard):
+            if faces:
+                cols.append(self._lift(z, faces) + self._vanishing(z, faces) * out[:, k])
+            else:
+                cols.append(out[:, k])
+        return jnp.stack(cols, axis=1)
 
     def init_params(self):
         jax = _jax()
@@ -225,9 +243,86 @@ class PINN:
         params = list(self.fixed) + list(self.learn)
         fn = make_jax_function(flat or [sympy.Integer(0)], coords, params, name=f"pinn_conditions_{self.system.name}", do_optimize=False)
         self._cond_fn = fn
+        self._cond_exprs = [sympy.sympify(e) for e in flat]
         self._bc_kinds = kinds
         self._bc_counts = [len(v) for v in exprs]
         self._initial = [k for k, _ in initial] if self.time is not None else []
+
+    # -- hard constraints -------------------------------------------------------------------------
+
+    def _build_hard(self, hard):
+        """hard=True (or a subset of ("initial", "dirichlet")): the model is
+        G + phi * network, where phi vanishes on those faces and G is the
+        transfinite (Coons) interpolant of their data, so the conditions hold
+        exactly and leave the loss."""
+        allowed = ("initial", "dirichlet")
+        wanted = set(allowed) if hard is True else set() if hard is False else {hard} if isinstance(hard, str) else set(hard)
+        if not wanted <= set(allowed):
+            raise ModelError(f"hard={hard!r}: use True, False, or a subset of {allowed}")
+        if "initial" in wanted and self.time is None and hard is not True:
+            raise ModelError(f"hard={hard!r}: {self.system.name!r} is steady and has no initial condition")
+        self._hard = [{} for _ in self.fields]  # field -> {axis: {side: index of the value}}
+        start = 0
+        for (kind, k, ax, side), count in zip(self._bc_kinds, self._bc_counts):
+            if kind == "Dirichlet" and "dirichlet" in wanted:
+                self._hard[k].setdefault(ax, {})[side] = start
+            start += count
+        if "initial" in wanted and self.time is not None:
+            ti = self.inputs.index(self.time)
+            for j, k in enumerate(self._initial):
+                self._hard[k][ti] = {"min": start + j}
+        used = {i for faces in self._hard for sides in faces.values() for i in sides.values()}
+        for i in used:
+            bad = [p for p in self.learn if p in self._cond_exprs[i].free_symbols]
+            if bad:
+                raise ModelError(
+                    f"hard={hard!r}: the condition value {self._cond_exprs[i]} depends on the trained "
+                    f"parameter {bad[0]}; impose that condition softly (hard=False)"
+                )
+        self._hard_params = [self.fixed.get(p, self.system.parameters[p]) for p in [*self.fixed, *self.learn]]
+
+    def _unit(self, z, axis):
+        lo, hi = self.bounds[axis]
+        return (z[:, axis] - lo) / (hi - lo)
+
+    def _vanishing(self, z, faces):
+        """A smooth function that is zero exactly on the hard faces, O(1) inside."""
+        phi = 1.0
+        for axis, sides in faces.items():
+            s = self._unit(z, axis)
+            phi = phi * (4 * s * (1 - s) if len(sides) == 2 else s if "min" in sides else 1 - s)
+        return phi
+
+    def _lift(self, z, faces):
+        """The Boolean sum of the face projectors, (I - prod_a (I - P_a)) g: it
+        takes each face's value on that face (for data that agree where faces meet).
+        P_a blends the values on axis a's hard faces linearly (or takes the one
+        face's value), read at the point projected onto that face."""
+        jnp = _jax().numpy
+        cache = {}
+
+        def value(projection, index):
+            if projection not in cache:
+                coords = [z[:, j] for j in range(z.shape[1])]
+                for axis, side in projection:
+                    coords[axis] = jnp.full_like(z[:, axis], self.bounds[axis, 0 if side == "min" else 1])
+                cache[projection] = self._cond_fn(coords, self._hard_params)
+            return cache[projection][index]
+
+        def blend(axis, side):
+            if len(faces[axis]) == 1:
+                return 1.0
+            s = self._unit(z, axis)
+            return 1 - s if side == "min" else s
+
+        lifted = 0.0
+        axes = sorted(faces)
+        for r in range(1, len(axes) + 1):
+            for subset in itertools.combinations(axes, r):
+                for sides in itertools.product(*(sorted(faces[a]) for a in subset)):
+                    weight = math.prod((blend(a, sd) for a, sd in zip(subset, sides)), start=(-1.0) ** (r + 1))
+                    lifted = lifted + weight * value(tuple(zip(subset, sides)), faces[subset[0]][sides[0]])
+        return lifted
 
     # -- sampling ----------------------------------------------------------------------------------
 
@@ -285,8 +380,10 @@ class PINN:
             terms = []
             start = 0
             for (kind, k, ax, side), z, count in zip(self._bc_kinds, pts["boundary"], self._bc_counts):
-                vals = self._condition_values(params, z)[start : start + count]
                 start += count
+                if kind == "Dirichlet" and side in self._hard[k].get(ax, {}):
+                    continue  # holds exactly
+                vals = self._condition_values(params, z)[start - count : start]
                 g = vals[0]
                 sign = -1.0 if side == "min" else 1.0
                 if kind == "Dirichlet":
@@ -298,12 +395,15 @@ class PINN:
                     else:
                         err = vals[1] * self._net(params["net"], z)[:, k] + vals[2] * dn - g
                 terms.append(jnp.mean(err**2))
-            out["boundary"] = sum(terms)
-        if self._initial:
+            if terms:
+                out["boundary"] = sum(terms)
+        ti = self.inputs.index(self.time) if self.time is not None else None
+        soft = [(k, j) for j, k in enumerate(self._initial) if ti not in self._hard[k]]
+        if soft:
             z = pts["initial"]
             vals = self._condition_values(params, z)[sum(self._bc_counts) :]
             pred = self._net(params["net"], z)
-            out["initial"] = sum(jnp.mean((pred[:, k] - v) ** 2) for k, v in zip(self._initial, vals))
+            out["initial"] = sum(jnp.mean((pred[:, k] - vals[j]) ** 2) for k, j in soft)
         if data:
             terms = []
             for f, (z, values) in data.items():
@@ -387,19 +487,23 @@ class PINN:
         adam_s = _time.perf_counter() - t_steps
         ms_per_step = 1e3 * adam_s / max(steps - 1, 1)
         if lbfgs:
-            loss_fn = lambda p: total(p, pts, w)[0]  # noqa: E731
             lb = optax.lbfgs()
-            lstate = lb.init(params)
-            vg = optax.value_and_grad_from_state(loss_fn)
 
             @jax.jit
-            def lstep(params, lstate):
-                value, grad = vg(params, state=lstate)
+            def lstep(params, lstate, pts, w):
+                loss_fn = lambda p: total(p, pts, w)[0]  # noqa: E731
+                value, grad = optax.value_and_grad_from_state(loss_fn)(params, state=lstate)
                 updates, lstate = lb.update(grad, lstate, params, value=value, grad=grad, value_fn=loss_fn)
                 return optax.apply_updates(params, updates), lstate, value
 
+            lstate = lb.init(params)
             for it in range(lbfgs):
-                params, lstate, value = lstep(params, lstate)
+                if self.sampling == "rad" and it % resample_every == 0:
+                    # L-BFGS assumes one fixed function: a new point set starts a
+                    # fresh curvature history.
+                    pts["residual"] = self._rad_points(params, rng)
+                    lstate = lb.init(params)
+                params, lstate, value = lstep(params, lstate, pts, w)
                 if it % 100 == 0 or it == lbfgs - 1:
                     v = float(value)
                     history.append(v)

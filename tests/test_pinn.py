@@ -96,6 +96,59 @@ def test_identifies_a_diffusivity():
     assert res.learned[nu] == pytest.approx(0.1, rel=0.05)
 
 
+
+def test_hard_constraints_hold_exactly():
+    # Dirichlet data varying in t on both walls, an initial condition that agrees
+    # with them at the corners: the model takes every value exactly, untrained.
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), 0.1 * sn.D(x, 2)(u))],
+        [sn.Dirichlet(u, x, "min", 1 + t), sn.Dirichlet(u, x, "max", 2 + sympy.sin(t)),
+         sn.Initial(u, 1 + x + sympy.sin(PI * x))],
+        domain={t: (0, 2), x: (0, 1)}, name="hard1",
+    )
+    pinn = PINN(system, hidden=[8, 8], dtype="float64", hard=True, seed=4)
+    res = pinn.train(steps=1, progress=False)
+    T, X = np.linspace(0, 2, 9), np.linspace(0, 1, 7)
+    np.testing.assert_allclose(res.predict(u, {t: 0.0, x: X}), 1 + X + np.sin(np.pi * X), atol=1e-13)
+    np.testing.assert_allclose(res.predict(u, {t: T, x: 0.0}), 1 + T, atol=1e-13)
+    np.testing.assert_allclose(res.predict(u, {t: T, x: 1.0}), 2 + np.sin(T), atol=1e-13)
+    assert set(pinn.losses(res.params, pinn._points(np.random.default_rng(0)))) == {"residual"}
+    # a steady 2D problem: three Dirichlet walls hard, the Neumann wall stays in the loss
+    y = sn.variables("y")
+    v = sn.fields("v", x, y)
+    steady = sn.PDESystem(
+        [sn.Eq(sn.D(x, 2)(v) + sn.D(y, 2)(v), 4)],
+        [sn.Dirichlet(v, x, "min", y**2), sn.Dirichlet(v, x, "max", 1 + y**2),
+         sn.Dirichlet(v, y, "min", x**2), sn.Neumann(v, y, "max", 2)],
+        domain={x: (0, 1), y: (0, 1)}, name="hard2",
+    )
+    pinn = PINN(steady, hidden=[8], dtype="float64", hard=("dirichlet",), seed=2)
+    params = pinn.init_params()
+    model = lambda X, Y: np.asarray(pinn._net(params["net"], jax.numpy.stack([jax.numpy.asarray(X), jax.numpy.asarray(Y)], 1)))[:, 0]  # noqa: E731
+    S = np.linspace(0, 1, 11)
+    np.testing.assert_allclose(model(0 * S, S), S**2, atol=1e-13)
+    np.testing.assert_allclose(model(0 * S + 1, S), 1 + S**2, atol=1e-13)
+    np.testing.assert_allclose(model(S, 0 * S), S**2, atol=1e-13)
+    assert set(pinn.losses(params, pinn._points(np.random.default_rng(0)))) == {"residual", "boundary"}
+
+
+def test_hard_constrained_heat_small_error():
+    system, _ = heat()
+    res = PINN(system, hidden=[20, 20], n_collocation=500, dtype="float64", hard=True).train(
+        steps=1000, lr=2e-3, lbfgs=200, progress=False)
+    T, X = np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 41), indexing="ij")
+    exact = np.exp(-0.1 * np.pi**2 * T) * np.sin(np.pi * X)
+    err = np.linalg.norm(res.predict(u, {t: T, x: X}) - exact) / np.linalg.norm(exact)
+    assert err < 5e-3, err
+
+
+def test_non_finite_loss_names_the_term():
+    system, _ = heat()
+    T, X = np.meshgrid(np.linspace(0, 1, 3), np.linspace(0, 1, 3), indexing="ij")
+    with pytest.raises(sn.SolverError, match=r"Adam step 0 \(terms \['data'\]\)"):
+        PINN(system, hidden=[4]).train(steps=3, data={u: ({t: T, x: X}, np.full(T.shape, np.nan))}, progress=False)
+
+
 def test_errors():
     system, nu = heat()
     with pytest.raises(sn.ModelError, match="is not a parameter"):
@@ -104,6 +157,14 @@ def test_errors():
         PINN(system, sampling="grid")
     with pytest.raises(sn.ModelError, match="activation='relu6'"):
         PINN(system, activation="relu6")
+    with pytest.raises(sn.ModelError, match="hard='boundary'"):
+        PINN(system, hard="boundary")
+    learned, nu = heat()
+    drift = sn.PDESystem(list(learned.equations), [sn.Dirichlet(u, x, "min", nu), sn.Dirichlet(u, x, "max", 0),
+                                                   sn.Initial(u, sympy.sin(PI * x))],
+                         domain={t: (0, 1), x: (0, 1)}, name="drift")
+    with pytest.raises(sn.ModelError, match="depends on the trained parameter nu"):
+        PINN(drift, learn=[nu], hard=True)
 
 
 def test_generated_code_is_independent_of_the_hash_seed():
