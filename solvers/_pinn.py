@@ -8,11 +8,15 @@ every row at once). Parameters are arguments; `learn=[nu]` makes them trainable.
 
 Losses: PDE residual on collocation points (uniform, Sobol, or
 residual-based adaptive resampling), initial conditions, Dirichlet / Neumann /
-Robin conditions, observations; periodic variables enter the network through
-(cos, sin) features, which makes the solution exactly periodic. Optional
-causal weighting of the residual in time (Wang, Sankaran & Perdikaris 2022)
-and gradient-norm balancing of the loss terms. Adam (optax), then optional
-L-BFGS (optax.lbfgs).
+Robin conditions, observations. Periodic variables enter the network through
+(cos, sin) features, which makes the solution exactly periodic
+(`periodic="encode"`), or are matched across the period in the loss
+(`periodic="loss"`). `hard=True` builds Dirichlet and initial values into the
+model (Coons lift + vanishing factor times the network). Optional causal
+weighting of the residual in time (Wang, Sankaran & Perdikaris 2022) and
+gradient-norm balancing of the loss terms. Adam (optax), then optional
+L-BFGS (optax.lbfgs); with RAD sampling, L-BFGS runs in rounds on resampled
+points.
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ class PINN:
         causal: float | None = None,
         balance: bool = False,
         hard=False,
+        periodic: str = "encode",
     ):
         jax = _jax()
         if not isinstance(system, PDESystem):
@@ -98,6 +103,8 @@ class PINN:
             raise ModelError(f"dtype={dtype!r}: use \"float32\" or \"float64\"")
         if dtype == "float64":
             jax.config.update("jax_enable_x64", True)
+        if periodic not in ("encode", "loss"):
+            raise ModelError(f"periodic={periodic!r}: use \"encode\" (exact, through (cos, sin) inputs) or \"loss\"")
         if sampling not in ("uniform", "sobol", "rad"):
             raise ModelError(f"sampling={sampling!r}: use \"uniform\", \"sobol\" or \"rad\" (residual-based adaptive)")
         acts = {"tanh": jax.numpy.tanh, "sin": jax.numpy.sin, "gelu": jax.nn.gelu, "silu": jax.nn.silu}
@@ -115,9 +122,12 @@ class PINN:
         self.hidden, self.act = tuple(hidden), acts[activation]
         self.n_collocation, self.n_boundary, self.n_initial = n_collocation, n_boundary, n_initial
         self.sampling, self.causal, self.balance = sampling, causal, balance
-        self.weights = {"residual": 1.0, "initial": 1.0, "boundary": 1.0, "data": 1.0, **(weights or {})}
+        self.weights = {"residual": 1.0, "initial": 1.0, "boundary": 1.0, "periodic": 1.0, "data": 1.0, **(weights or {})}
         self.bounds = np.array([system.domain[v] for v in self.inputs], dtype=float)
-        self.periodic = [v in system.periodic for v in self.inputs]
+        # periodic="encode": (cos, sin) inputs make the model exactly periodic;
+        # "loss": plain inputs, and values and derivatives are matched across the period.
+        self.periodic = [v in system.periodic and periodic == "encode" for v in self.inputs]
+        self._periodic_loss = [j for j, v in enumerate(self.inputs) if v in system.periodic and periodic == "loss"]
         self._build_residual()
         self._build_conditions()
         self._build_hard(hard)
@@ -352,6 +362,7 @@ class PINN:
             jnp.asarray(self._sample(self.n_boundary, rng, {ax: self.bounds[ax, 0 if side == "min" else 1]}), dt)
             for _, _, ax, side in self._bc_kinds
         ]
+        pts["periodic"] = [jnp.asarray(self._sample(self.n_boundary, rng), dt) for _ in self._periodic_loss]
         return pts
 
     # -- losses -----------------------------------------------------------------------------------
@@ -404,6 +415,16 @@ class PINN:
             vals = self._condition_values(params, z)[sum(self._bc_counts) :]
             pred = self._net(params["net"], z)
             out["initial"] = sum(jnp.mean((pred[:, k] - vals[j]) ** 2) for k, j in soft)
+        if self._periodic_loss:
+            terms = []
+            for ax, z in zip(self._periodic_loss, pts["periodic"]):
+                lo, hi = (z.at[:, ax].set(b) for b in self.bounds[ax])
+                # match derivatives below the highest order the equations take along ax
+                order = max([dirs.count(ax) for _, dirs in self._res_keys] + [1])
+                for m in range(order):
+                    a, b = self._derivative(params["net"], lo, (ax,) * m), self._derivative(params["net"], hi, (ax,) * m)
+                    terms.append(jnp.mean((a - b) ** 2))
+            out["periodic"] = sum(terms)
         if data:
             terms = []
             for f, (z, values) in data.items():

@@ -64,6 +64,20 @@ def test_periodic_encoding_is_exact():
     np.testing.assert_allclose(res.predict(u, {t: T, x: -1.0}), res.predict(u, {t: T, x: 3.0}), atol=1e-6)
 
 
+
+def test_periodic_by_loss_small_error():
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), 0.1 * sn.D(x, 2)(u))], [sn.Periodic(x), sn.Initial(u, sympy.sin(x))],
+                          domain={t: (0, 1), x: (0, 2 * PI)}, name="per_loss")
+    pinn = PINN(system, hidden=[16, 16], n_collocation=400, n_boundary=64, dtype="float64", periodic="loss")
+    res = pinn.train(steps=800, lr=2e-3, lbfgs=150, progress=False)
+    assert "periodic" in pinn.losses(res.params, pinn._points(np.random.default_rng(0)))
+    T, X = np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 2 * np.pi, 41), indexing="ij")
+    exact = np.exp(-0.1 * T) * np.sin(X)
+    assert np.linalg.norm(res.predict(u, {t: T, x: X}) - exact) / np.linalg.norm(exact) < 2e-2
+    Tb = np.linspace(0, 1, 11)
+    np.testing.assert_allclose(res.predict(u, {t: Tb, x: 0.0}), res.predict(u, {t: Tb, x: 2 * np.pi}), atol=1e-2)
+
+
 def test_poisson_small_error():
     v = sn.fields("v", x)
     system = sn.PDESystem([sn.Eq(sn.D(x, 2)(v), -PI**2 * sympy.sin(PI * x))],
@@ -157,6 +171,8 @@ def test_errors():
         PINN(system, sampling="grid")
     with pytest.raises(sn.ModelError, match="activation='relu6'"):
         PINN(system, activation="relu6")
+    with pytest.raises(sn.ModelError, match="periodic='wrap'"):
+        PINN(system, periodic="wrap")
     with pytest.raises(sn.ModelError, match="hard='boundary'"):
         PINN(system, hard="boundary")
     learned, nu = heat()
