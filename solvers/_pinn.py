@@ -377,14 +377,8 @@ class PINN:
         out = {}
         res = self.residuals(params, pts["residual"])
         if self.causal and self.time is not None:
-            ti = self.inputs.index(self.time)
-            tvals = pts["residual"][:, ti]
-            chunks = 16
-            usable = (tvals.shape[0] // chunks) * chunks
-            order = jnp.argsort(tvals)[:usable]
-            sq = sum(r**2 for r in res)[order].reshape(chunks, -1).mean(axis=1)
-            w = _jax().lax.stop_gradient(jnp.exp(-self.causal * jnp.concatenate([jnp.zeros(1), jnp.cumsum(sq)[:-1]])))
-            out["residual"] = jnp.mean(w * sq)
+            _, slabs, w = self._causal_slabs(pts["residual"], sum(r**2 for r in res))
+            out["residual"] = jnp.mean(w * slabs)
         else:
             out["residual"] = sum(jnp.mean(r**2) for r in res)
         if self._bc_kinds:
@@ -537,12 +531,34 @@ class PINN:
         timings = {"compile_s": compile_s, "ms_per_adam_step": ms_per_step, "total_s": _time.perf_counter() - t0}
         return PINNResult(self, params, history, timings)
 
+    def _causal_slabs(self, z, sq, slabs=16):
+        """Causal weighting: the squared residuals averaged over equal-count time
+        slabs (in time order), and each slab's weight exp(-eps * the summed loss
+        of the earlier slabs), which opens later times only once earlier ones fit."""
+        jax = _jax()
+        jnp = jax.numpy
+        tvals = z[:, self.inputs.index(self.time)]
+        usable = (tvals.shape[0] // slabs) * slabs
+        order = jnp.argsort(tvals)[:usable]
+        mean = sq[order].reshape(slabs, -1).mean(axis=1)
+        w = jax.lax.stop_gradient(jnp.exp(-self.causal * jnp.concatenate([jnp.zeros(1), jnp.cumsum(mean)[:-1]])))
+        return order, mean, w
+
     def _rad_points(self, params, rng, pool=10):
         """Residual-based adaptive resampling: draw collocation points with
-        probability proportional to |residual| (plus a uniform floor)."""
+        probability proportional to |residual| (plus a uniform floor). With causal
+        weighting the residual is weighted as in the loss, so points do not pile up
+        at late times the model is not yet meant to fit."""
         jnp = _jax().numpy
         cand = self._sample(pool * self.n_collocation, rng)
-        r = sum(np.abs(np.asarray(x)) for x in self.residuals(params, jnp.asarray(cand, self.dtype)))
+        zc = jnp.asarray(cand, self.dtype)
+        res = self.residuals(params, zc)
+        r = sum(np.abs(np.asarray(x)) for x in res)
+        if self.causal and self.time is not None:
+            order, _, w = self._causal_slabs(zc, sum(x**2 for x in res))
+            weight = np.full(len(cand), float(w[-1]))
+            weight[np.asarray(order)] = np.repeat(np.asarray(w), len(order) // len(w))
+            r = r * weight
         p = r / r.mean() + 1.0
         idx = rng.choice(len(cand), self.n_collocation, replace=False, p=p / p.sum())
         return jnp.asarray(cand[idx], self.dtype)
