@@ -228,12 +228,19 @@ class PINN:
 
     def residuals(self, params, z):
         """The generated residual of every equation at the rows of z."""
+        jax = _jax()
         cache = {}
-        values = []
-        for k, dirs in self._res_keys:
-            if dirs not in cache:
+        for dirs in sorted({d for _, d in self._res_keys}, key=len, reverse=True):
+            if dirs in cache:
+                continue
+            if len(dirs) == 1:
+                # a first derivative's jvp carries the value along: no second forward pass
+                tangent = jax.numpy.zeros_like(z).at[:, dirs[0]].set(1.0)
+                value, cache[dirs] = jax.jvp(lambda zz: self._net(params["net"], zz), (z,), (tangent,))
+                cache.setdefault((), value)
+            else:
                 cache[dirs] = self._derivative(params["net"], z, dirs)
-            values.append(cache[dirs][:, k])
+        values = [cache[dirs][:, k] for k, dirs in self._res_keys]
         coords = [z[:, j] for j in range(z.shape[1])]
         return self.residual_fn(values + coords, self._param_values(params["phys"]))
 
