@@ -179,14 +179,30 @@ class PINN:
         phys = {p.name: jax.numpy.asarray(self.system.parameters[p], dtype=self.dtype) for p in self.learn}
         return {"net": layers, "phys": phys}
 
-    def _derivative(self, layers, z, dirs):
-        """D^dirs of every network output at every row of z (nested forward mode)."""
+    def _jets(self, layers, z, wanted):
+        """{dirs: D^dirs of every network output at every row of z} for each dirs
+        in `wanted` (nested forward mode). Highest order first: the outermost jvp
+        of D^dirs carries D^dirs[1:] along as its primal, which then costs nothing."""
         jax = _jax()
-        fn = lambda zz: self._net(layers, zz)  # noqa: E731
-        for d in reversed(dirs):
-            tangent = jax.numpy.zeros_like(z).at[:, d].set(1.0)
-            fn = (lambda g, tg: (lambda zz: jax.jvp(g, (zz,), (tg,))[1]))(fn, tangent)
-        return fn(z)
+        out = {}
+        for dirs in sorted(set(wanted), key=lambda d: (-len(d), d)):
+            if dirs in out:
+                continue
+            if not dirs:
+                out[()] = self._net(layers, z)
+                continue
+            fn = lambda zz: self._net(layers, zz)  # noqa: E731
+            for d in reversed(dirs[1:]):
+                tangent = jax.numpy.zeros_like(z).at[:, d].set(1.0)
+                fn = (lambda g, tg: (lambda zz: jax.jvp(g, (zz,), (tg,))[1]))(fn, tangent)
+            tangent = jax.numpy.zeros_like(z).at[:, dirs[0]].set(1.0)
+            lower, out[dirs] = jax.jvp(fn, (z,), (tangent,))
+            out.setdefault(dirs[1:], lower)
+        return out
+
+    def _derivative(self, layers, z, dirs):
+        """D^dirs of every network output at every row of z."""
+        return self._jets(layers, z, [dirs])[dirs]
 
     # -- generated residuals -----------------------------------------------------------------
 
@@ -228,26 +244,14 @@ class PINN:
 
     def residuals(self, params, z):
         """The generated residual of every equation at the rows of z."""
-        jax = _jax()
-        cache = {}
-        for dirs in sorted({d for _, d in self._res_keys}, key=len, reverse=True):
-            if dirs in cache:
-                continue
-            if len(dirs) == 1:
-                # a first derivative's jvp carries the value along: no second forward pass
-                tangent = jax.numpy.zeros_like(z).at[:, dirs[0]].set(1.0)
-                value, cache[dirs] = jax.jvp(lambda zz: self._net(params["net"], zz), (z,), (tangent,))
-                cache.setdefault((), value)
-            else:
-                cache[dirs] = self._derivative(params["net"], z, dirs)
-        values = [cache[dirs][:, k] for k, dirs in self._res_keys]
+        jets = self._jets(params["net"], z, [dirs for _, dirs in self._res_keys])
+        values = [jets[dirs][:, k] for k, dirs in self._res_keys]
         coords = [z[:, j] for j in range(z.shape[1])]
         return self.residual_fn(values + coords, self._param_values(params["phys"]))
 
     # -- conditions -----------------------------------------------------------------------------
 
     def _build_conditions(self):
-        self.conditions = []  # (kind, field index, axis, side, value fn, a, b)
         exprs, kinds = [], []
         for (f, v, side), bc in self.system.boundary.items():
             kinds.append((type(bc).__name__, self.fields.index(f), self.inputs.index(v), side))
@@ -296,7 +300,8 @@ class PINN:
                     f"hard={hard!r}: the condition value {self._cond_exprs[i]} depends on the trained "
                     f"parameter {bad[0]}; impose that condition softly (hard=False)"
                 )
-        self._hard_params = [self.fixed.get(p, self.system.parameters[p]) for p in [*self.fixed, *self.learn]]
+        # no hard value depends on a trained parameter, so their initial values serve
+        self._hard_params = [self.system.parameters[p] for p in [*self.fixed, *self.learn]]
 
     def _unit(self, z, axis):
         lo, hi = self.bounds[axis]
@@ -422,9 +427,9 @@ class PINN:
                 lo, hi = (z.at[:, ax].set(b) for b in self.bounds[ax])
                 # match derivatives below the highest order the equations take along ax
                 order = max([dirs.count(ax) for _, dirs in self._res_keys] + [1])
-                for m in range(order):
-                    a, b = self._derivative(params["net"], lo, (ax,) * m), self._derivative(params["net"], hi, (ax,) * m)
-                    terms.append(jnp.mean((a - b) ** 2))
+                wanted = [(ax,) * m for m in range(order)]
+                a, b = self._jets(params["net"], lo, wanted), self._jets(params["net"], hi, wanted)
+                terms += [jnp.mean((a[d] - b[d]) ** 2) for d in wanted]
             out["periodic"] = sum(terms)
         if data:
             terms = []
