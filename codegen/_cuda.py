@@ -82,7 +82,6 @@ def _region_condition(position, reach, periodic):
 
 def make_cuda_source(regions, state, axes, reach, time, params, name, dtype="float64") -> str:
     """CUDA C for the stencil `regions` (as for `make_stencil_kernel`)."""
-
     nd = len(axes)
     ctype = "float" if dtype == "float32" else "double"
     printer = _CudaPrinter(dtype)
