@@ -80,18 +80,22 @@ def _progress(total, enabled, desc):
     return tqdm(total=total, desc=desc, leave=False)
 
 
-def _check_finite(prob: Problem, y, t):
+EXPLICIT_ADVICE = (
+    "An explicit method beyond its stability limit does this: lower dt (CFL), or, for a "
+    "stiff problem, use method=\"bdf\"; if the model itself blows up there (a singular "
+    "solution, a function evaluated outside its domain), check the equations"
+)
+
+
+def _check_finite(prob: Problem, y, t, advice: str = EXPLICIT_ADVICE, what: str = "the state"):
     if bool(np.isfinite(y).all()):
         return
     y = y.get() if hasattr(y, "get") and not isinstance(y, np.ndarray) else y
     bad = np.argwhere(~np.isfinite(y.reshape(prob.shape)))[0]
     f = prob.fields[bad[0]]
     where = ", ".join(f"{a.var} = {a.coords[i]:.6g}" for a, i in zip(prob.stencil.axes, bad[1:]))
-    raise SolverError(
-        f"the state became non-finite at t = {t:.6g}: field {f} at {where} (node "
-        f"{tuple(int(i) for i in bad[1:])}). An explicit method beyond its stability "
-        f"limit does this: lower dt (CFL), or, for a stiff problem, use method=\"bdf\""
-    )
+    where = f" at {where} (node {tuple(int(i) for i in bad[1:])})" if where else ""
+    raise SolverError(f"{what} became non-finite at t = {t:.6g}: field {f}{where}. {advice}")
 
 
 def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
@@ -141,7 +145,7 @@ def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, m
                     _check_finite(prob, y_new, t + h)
                     raise SolverError(
                         f"step size underflow at t = {t:.6g} ({tab.name}): the problem is "
-                        f"probably stiff; use method=\"bdf\""
+                        f"probably stiff (use method=\"bdf\"), or its solution is singular there"
                     )
                 continue
             dt = h * min(5.0, 0.9 * max(err, 1e-10) ** (-1 / tab.order))
@@ -166,8 +170,10 @@ def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, m
 
 def _implicit(prob, method, t0, t1, saveat, rtol, atol):
     shape = prob.shape
+    reached = [t0]  # scipy reports no failure time when t_eval is given
 
     def fun(t, y):
+        reached[0] = max(reached[0], t)
         dydt = prob.rhs(y.reshape(shape), t)
         return (dydt.get() if hasattr(dydt, "get") else dydt).ravel()
 
@@ -179,10 +185,13 @@ def _implicit(prob, method, t0, t1, saveat, rtol, atol):
         t_eval=saveat, rtol=rtol, atol=atol, jac=jac,
     )
     if not res.success:
-        raise SolverError(f"{method} failed at t = {res.t[-1] if res.t.size else t0:.6g}: {res.message}")
+        raise SolverError(
+            f"{method} failed near t = {reached[0]:.6g}: {res.message} The solution may be singular "
+            f"there, or the right-hand side non-finite: check the model, or tighten rtol/atol"
+        )
     states = np.array([prob.fill_boundaries(y.reshape(shape), t) for t, y in zip(res.t, res.y.T)])
     for t, y in zip(res.t, states):
-        _check_finite(prob, y, t)
+        _check_finite(prob, y, t, advice=f"{method} accepted it: check the model and initial state")
     return states, {"steps": int(res.nfev), "njev": int(res.njev), "nlu": int(res.nlu)}
 
 
@@ -195,7 +204,8 @@ def _linear_solve(J, b, how):
     x, info = scipy.sparse.linalg.gmres(J, b, M=M, rtol=1e-12, atol=0.0, restart=50, maxiter=200)
     if info != 0:
         raise SolverError(
-            f"GMRES did not converge in the Newton step (info = {info}): use linear_solver=\"direct\""
+            f"GMRES did not converge in the Newton step (info = {info}): the Jacobian may be singular "
+            f"(only Neumann conditions fix no constant); use linear_solver=\"direct\""
         )
     return x
 
@@ -208,7 +218,8 @@ def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
         norm = float(np.max(np.abs(F)))
         history.append(norm)
         if not np.isfinite(norm):
-            _check_finite(prob, F, 0.0)
+            _check_finite(prob, F, 0.0, what=f"the residual at Newton iteration {it}",
+                          advice="give an initial guess where the equations are defined, with sn.Initial(u, guess)")
         if norm <= tol:
             return prob.fill_boundaries(y, 0.0), {"newton_iterations": it, "residuals": history}
         if it == maxiter:

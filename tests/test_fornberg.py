@@ -35,5 +35,12 @@ def test_exact_on_polynomials(order, accuracy):
 
 
 def test_too_few_points():
-    with pytest.raises(ValueError, match="cannot approximate"):
+    with pytest.raises(ValueError, match=r"^2 points cannot approximate a derivative of order 2$"):
         fornberg_weights((0, 1), 2)
+
+
+def test_weights_at_a_point_other_than_zero():
+    # the derivative at the last of three points: the backward formula
+    assert fornberg_weights((0, 1, 2), 1, at=2) == (F(1, 2), -2, F(3, 2))
+    assert fornberg_weights((0, 1, 2), 2, at=1) == (1, -2, 1)
+    assert fornberg_weights((1, 2, 3), 1, at=1) == (F(-3, 2), 2, F(-1, 2))

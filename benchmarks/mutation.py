@@ -1,0 +1,177 @@
+"""Mutation testing of the numerical core: Fornberg weights, the Runge-Kutta
+tableaus, the stencil lowering and the rewrite rules.
+
+The mutants are mutmut's (its operators: numbers +1, operators swapped, strings
+and names changed, ...; `pip install -e '.[mutation]'`). mutmut's own runner
+starts a fresh interpreter per mutant (importing sympy, numba and egglog each
+time: ~5 s before a test runs); here the heavy imports happen once and each
+mutant runs in a forked child that swaps the mutated code into the loaded
+module (function code objects replaced in place, so every `from ... import`
+elsewhere sees the mutant; module constants rebound everywhere they were
+imported) and runs the module's guarding tests with pytest, stopping at the
+first failure. A mutant is killed when a test fails, errors, or it exceeds the
+time limit.
+
+    python benchmarks/mutation.py                     # all modules, prints scores
+    python benchmarks/mutation.py solvers/_tableaus.py --show   # list survivors
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import signal
+import sys
+import time
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+
+# module file -> (module name, the tests that guard it)
+TARGETS = {
+    "solvers/_fornberg.py": ("symnum.solvers._fornberg", ["tests/test_fornberg.py", "tests/test_stencil_lowering.py"]),
+    "solvers/_tableaus.py": ("symnum.solvers._tableaus", ["tests/test_integrators.py"]),
+    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_mol_errors.py"]),
+    **{
+        f"rewriting/rules/{m}.py": (f"symnum.rewriting.rules.{m}", ["tests/test_rewriting_rules.py"])
+        for m in ("_base", "algebra", "constants", "division", "explog", "powers", "trig")
+    },
+}
+
+
+def mutants(path: Path):
+    import mutmut
+
+    source = path.read_text()
+    ctx = mutmut.Context(source=source, filename=str(path), dict_synonyms=[])
+    for mid in mutmut.list_mutations(ctx):
+        mutated, n = mutmut.mutate(mutmut.Context(source=source, mutation_id=mid, filename=str(path), dict_synonyms=[]))
+        if n:
+            yield mid, mutated
+
+
+def _swap_code(old, new):
+    """Give `old` (function, method, property, cached function) the behaviour of `new`, in place."""
+    if isinstance(old, property) and isinstance(new, property):
+        for a in ("fget", "fset", "fdel"):
+            if getattr(old, a) is not None and getattr(new, a) is not None:
+                _swap_code(getattr(old, a), getattr(new, a))
+        return True
+    wrapped_old, wrapped_new = getattr(old, "__wrapped__", None), getattr(new, "__wrapped__", None)
+    if wrapped_old is not None and wrapped_new is not None:
+        if hasattr(old, "cache_clear"):
+            old.cache_clear()
+        return _swap_code(wrapped_old, wrapped_new)
+    if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
+        if old.__code__.co_freevars != new.__code__.co_freevars:
+            return False
+        old.__code__, old.__defaults__, old.__kwdefaults__ = new.__code__, new.__defaults__, new.__kwdefaults__
+        return True
+    return False
+
+
+def apply(module: types.ModuleType, source: str):
+    """Load the mutated source over the live module."""
+    ns = {"__name__": module.__name__, "__package__": module.__package__, "__file__": module.__file__}
+    exec(compile(source, module.__file__, "exec"), ns)
+    loaded = [m for name, m in list(sys.modules.items()) if name.startswith("symnum") and m is not None]
+    for name, new in ns.items():
+        if name.startswith("__"):
+            continue
+        old = module.__dict__.get(name, None)
+        if old is new:
+            continue
+        if isinstance(old, type) and isinstance(new, type) and old.__module__ == module.__name__:
+            for attr, value in vars(new).items():
+                if attr in vars(old) and not attr.startswith("__") or attr in ("__init__", "__post_init__", "__str__"):
+                    if attr in vars(old) and not _swap_code(vars(old)[attr], value):
+                        setattr(old, attr, value)
+            continue
+        if _swap_code(old, new) if old is not None else False:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            old.clear()
+            old.update(new)
+            continue
+        for m in loaded:  # a constant: rebind it wherever it was imported
+            for k, v in list(vars(m).items()):
+                if v is old and old is not None:
+                    setattr(m, k, new)
+        setattr(module, name, new)
+
+
+def run_one(module_name, source, tests, timeout):
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        try:
+            apply(importlib.import_module(module_name), source)
+            import pytest
+
+            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *tests])
+        except BaseException:  # noqa: BLE001 - a mutant that breaks loading is killed
+            code = 99
+        os._exit(int(code))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+        time.sleep(0.02)
+    os.killpg(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return "timeout"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("paths", nargs="*", default=list(TARGETS))
+    ap.add_argument("--show", action="store_true", help="print the diff line of each surviving mutant")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "mutation_results.json"))
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    import symnum.codegen  # noqa: F401 - the heavy imports, once
+    import symnum.rewriting  # noqa: F401
+    import symnum.solvers  # noqa: F401
+    results = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    for rel in args.paths:
+        module_name, tests = TARGETS[rel]
+        importlib.import_module(module_name)
+        t0 = time.perf_counter()
+        if run_one(module_name, Path(rel).read_text(), tests, 1e9) != "survived":
+            raise SystemExit(f"{rel}: the unmutated module fails its tests {tests}")
+        baseline = time.perf_counter() - t0
+        counts = {"killed": 0, "survived": 0, "timeout": 0}
+        survivors = []
+        original = Path(rel).read_text().splitlines()
+        for mid, src in mutants(ROOT / rel):
+            status = run_one(module_name, src, tests, 3 * baseline + 10)
+            counts[status] += 1
+            if status == "survived":
+                line = next((b for a, b in zip(original, src.splitlines()) if a != b), "?")
+                survivors.append({"line": mid.line_number + 1, "was": mid.line.strip(), "mutant": line.strip()})
+        total = sum(counts.values())
+        score = (counts["killed"] + counts["timeout"]) / total if total else 1.0
+        print(f"\r{rel}: {total} mutants, {counts}, score {100 * score:.1f}% "
+              f"(baseline {baseline:.1f} s)")
+        if args.show:
+            for s in survivors:
+                print(f"   survived line {s['line']}: {s['was']}  ->  {s['mutant']}")
+        results[rel] = {"mutants": total, **counts, "score": round(score, 4), "survivors": survivors}
+        Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+    killed = sum(r["killed"] + r["timeout"] for r in results.values())
+    total = sum(r["mutants"] for r in results.values())
+    print(f"all: {killed}/{total} killed, score {100 * killed / max(total, 1):.1f}%")
+
+
+if __name__ == "__main__":
+    main()

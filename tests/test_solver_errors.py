@@ -1,0 +1,116 @@
+"""Every way `solve` can fail ends in a SolverError that says where and what to
+do, provoked here for real: a non-finite state in every integrator family
+(fixed-step, adaptive, BDF/Radau, Newton), step-size underflow, max_steps,
+a non-converging linear solve, Newton not converging."""
+
+import warnings
+
+import numpy as np
+import pytest
+import sympy
+
+import symnum as sn
+from symnum.solvers import discretize, solve
+
+t, x, y = sn.variables("t x y")
+A = sn.fields("A", t)
+
+
+def _ode(rhs, name, a0=1.0, t1=2.0):
+    return discretize(sn.ODESystem([sn.Eq(sn.D(t)(A), rhs)], [sn.Initial(A, a0)], domain={t: (0, t1)}, name=name),
+                      backend="numpy")
+
+
+@pytest.fixture(scope="module")
+def blow_up():
+    return _ode(A**2, "blowup")  # A = 1/(1 - t): singular at t = 1
+
+
+@pytest.fixture(scope="module")
+def leaves_its_domain():
+    return _ode(sympy.log(sympy.Rational(3, 2) - t), "logdomain")  # NaN for t > 1.5
+
+
+@pytest.mark.parametrize("method", ["tsit5", "dopri5"])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_adaptive_step_size_underflow_at_a_singularity(blow_up, method):
+    with pytest.raises(sn.SolverError, match=rf"step size underflow at t = 1 \({method}\).*stiff.*singular"):
+        solve(blow_up, method=method, progress=False)
+
+
+@pytest.mark.parametrize("method", ["euler", "rk4", "tsit5", "dopri5"])
+def test_non_finite_state_stops_explicit_methods(leaves_its_domain, method):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(sn.SolverError, match=r"non-finite at t = 1\.[56]: field A\(t\)\. .*lower dt \(CFL\)"):
+            solve(leaves_its_domain, method=method, dt=0.1, progress=False)
+
+
+@pytest.mark.parametrize("method", ["bdf", "radau"])
+@pytest.mark.parametrize("case, where", [("blow_up", r"1(\.0+)?|0\.9999\d*"), ("leaves_its_domain", r"1\.5")])
+def test_implicit_failure_names_the_time(request, case, where, method):
+    prob = request.getfixturevalue(case)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(sn.SolverError, match=rf"{method} failed near t = ({where}):.*singular"):
+            solve(prob, method=method, progress=False)
+
+
+def test_implicit_non_finite_result_is_caught(monkeypatch):
+    # scipy can accept a step whose state overflowed; the result is checked anyway
+    prob = _ode(-A, "decay_inf", t1=1.0)
+    import scipy.integrate
+
+    real = scipy.integrate.solve_ivp
+
+    def overflowing(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.y[0, -1] = np.inf
+        return res
+
+    monkeypatch.setattr(scipy.integrate, "solve_ivp", overflowing)
+    with pytest.raises(sn.SolverError, match=r"non-finite at t = 1: field A\(t\)\. bdf accepted it"):
+        solve(prob, method="bdf", progress=False)
+
+
+def test_max_steps():
+    prob = _ode(-A, "decay")
+    with pytest.raises(sn.SolverError, match=r"more than 10 steps before t = 2 \(now t = 0\.11\).*max_steps="):
+        solve(prob, method="rk4", dt=0.01, max_steps=10, progress=False)
+
+
+def _steady(eq_of, guess, bcs_of=None, n=9):
+    u = sn.fields("u", x, y)
+    bcs = bcs_of(u) if bcs_of else [sn.Dirichlet(u, v, s, 1) for v in (x, y) for s in ("min", "max")]
+    sys = sn.PDESystem([eq_of(u)], bcs + [sn.Initial(u, guess)], domain={x: (0, 1), y: (0, 1)}, name="steady")
+    return discretize(sys, {x: n, y: n}, backend="numpy"), u
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_newton_non_finite_residual_names_iteration_and_fix():
+    prob, _ = _steady(lambda u: sn.Eq(sn.laplacian(u, x, y) + sympy.sqrt(u), 1), -1)
+    with pytest.raises(sn.SolverError, match=r"residual at Newton iteration 0 became non-finite at t = 0: "
+                                             r"field u\(x, y\) at x = 0\.125, y = 0\.125 .*sn\.Initial\(u, guess\)"):
+        solve(prob)
+
+
+def test_newton_not_converging_gives_its_history():
+    prob, _ = _steady(lambda u: sn.Eq(sn.laplacian(u, x, y), sympy.exp(u)), 5)
+    with pytest.raises(sn.SolverError, match=r"Newton did not converge in 2 iterations \(residual .* > tol 1e-10; "
+                                             r"history \[.*\]\).*raise maxiter"):
+        solve(prob, maxiter=2)
+
+
+def test_gmres_not_converging_on_a_singular_jacobian():
+    # pure Neumann walls fix no constant, and lap(u) = 1 has no solution with them
+    prob, _ = _steady(lambda u: sn.Eq(sn.laplacian(u, x, y), 1), 0,
+                      bcs_of=lambda u: [sn.Neumann(u, v, s, 0) for v in (x, y) for s in ("min", "max")])
+    with pytest.raises(sn.SolverError, match=r"GMRES did not converge in the Newton step \(info = \d+\).*singular"
+                                             r".*linear_solver=\"direct\""):
+        solve(prob, linear_solver="gmres")
+
+
+def test_unknown_linear_solver():
+    prob, _ = _steady(lambda u: sn.Eq(sn.laplacian(u, x, y), 0), 0)
+    with pytest.raises(sn.SolverError, match=r"linear_solver='lu': use \"direct\" or \"gmres\""):
+        solve(prob, linear_solver="lu")
