@@ -50,6 +50,8 @@ def variables(names: str):
     """Independent variables as real sympy Symbols.
 
     >>> t, x = variables("t x")
+    >>> t, t.is_real
+    (t, True)
     """
     parts, many = _split_names(names, "variable")
     syms = tuple(sympy.Symbol(p, real=True) for p in parts)
@@ -106,6 +108,8 @@ def parameter(name: str, value=None) -> Parameter:
     """A parameter: a real Symbol with a default `value` (required by systems).
 
     >>> alpha = parameter("alpha", 10.0)
+    >>> alpha, alpha.value, alpha.is_real
+    (alpha, 10.0, True)
     """
     parts, many = _split_names(name, "parameter")
     if many:
@@ -139,7 +143,9 @@ def fields(names: str, *args):
     """Fields (dependent variables) as applied sympy functions of `args`.
 
     >>> t, x = variables("t x")
-    >>> u, v = fields("u v", t, x)      # u(t, x), v(t, x)
+    >>> u, v = fields("u v", t, x)
+    >>> u, v.args
+    (u(t, x), (t, x))
     """
     parts, many = _split_names(names, "field")
     if not args:

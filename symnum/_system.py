@@ -629,6 +629,8 @@ class ODESystem(AbstractSystem):
     >>> A = sn.fields("A", t)
     >>> sys = sn.ODESystem([sn.Eq(sn.D(t)(A), -k * A)], [sn.Initial(A, 1)],
     ...                    domain={t: (0, 1)}, name="decay")
+    >>> sys.rhs[A], sys.time, sys.space, sys.parameters
+    (-k*A(t), t, (), {k: 2.0})
     """
 
     _kind = "ODESystem"

@@ -56,6 +56,11 @@ def test_lotka_volterra(eta):
     _check(res.coefficients[Q], {Q: -2, P * Q: 1}, 0.03)
     system = res.to_system([sn.Initial(P, 3), sn.Initial(Q, 1)], domain={t: (0, 20)})
     assert isinstance(system, sn.ODESystem) and system.fields == (P, Q)
+    assert system.rhs[P] == res.equations[0].rhs and system.rhs[Q] == res.equations[1].rhs
+    for f, truth in ((P, P - 0.5 * P * Q), (Q, -2 * Q + P * Q)):
+        off = sympy.Poly(sympy.expand(system.rhs[f] - truth), P, Q).coeffs()
+        assert max(abs(float(c)) for c in off) < 0.03 * 2, (f, system.rhs[f])
+    assert system.initial == {P: 3, Q: 1} and system.domain[t] == (0.0, 20.0)
 
 
 def _pde_data(name):
@@ -76,13 +81,20 @@ PDES = {
 }
 
 
-@pytest.mark.parametrize("eta", NOISE)
+@pytest.mark.parametrize("eta", NOISE + [0.2])
 @pytest.mark.parametrize("name", list(PDES))
 def test_pde_find_sets(name, eta):
+    """Up to 20% noise (the README's claim), defaults only."""
     T, X, U, _ = _pde_data(name)
     res = discover({u: _noisy(U, eta, 0)}, grid={t: T, x: X})
-    _check(res.coefficients[u], PDES[name], 0.02)
-    assert set(res.uncertainty[u]) and all(v < 0.05 for v in res.uncertainty[u].values())
+    _check(res.coefficients[u], PDES[name], 0.02 if eta <= 0.05 else 0.03)
+    # the bootstrap spread of each library term's coefficient (d(u^2)/dx carries half
+    # of u u_x's): under 3% of it, and not zero once there is noise (the bootstrap ran)
+    assert len(res.uncertainty[u]) == len(PDES[name])
+    for term, spread in res.uncertainty[u].items():
+        k, m = sympy.expand(term.doit()).as_coeff_Mul()
+        assert spread < 0.03 * abs(PDES[name][m] / k), (term, spread)
+        assert eta == 0 or spread > 1e-6
 
 
 def test_burgers_found_resimulates():

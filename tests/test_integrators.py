@@ -69,5 +69,9 @@ def test_steady_nonlinear_newton(linear_solver):
     sol = solve(prob, linear_solver=linear_solver)
     res = sol.stats["residuals"]
     assert sol.stats["newton_iterations"] <= 6 and res[-1] < 1e-10
+    # quadratic: once in the basin, r_{k+1} <= C r_k^2 (a linearly converging
+    # iteration, e.g. a stale Jacobian, gives r_{k+1} ~ c r_k and fails this)
+    late = [(r0, r1) for r0, r1 in zip(res, res[1:]) if r0 < 1e-1 and r1 > 1e-13]
+    assert late and all(r1 <= 10 * r0**2 for r0, r1 in late), res
     mesh = np.meshgrid(*prob.grid.values(), indexing="ij")
     assert np.abs(sol[u] - sympy.lambdify((x, y), ue)(*mesh)).max() < 2e-3

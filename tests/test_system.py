@@ -73,11 +73,12 @@ def test_general_form_is_solved_for_the_time_derivative():
 def test_advection_needs_one_side_only_and_diffusion_two():
     t, x = sn.variables("t x")
     u = sn.fields("u", t, x)
-    sn.PDESystem(
+    advection = sn.PDESystem(
         [sn.Eq(sn.D(t)(u), -sn.D(x)(u))],
         [sn.Dirichlet(u, x, "min", 0), sn.Initial(u, 0)],
         domain={t: (0, 1), x: (0, 1)},
     )
+    assert set(advection.boundary) == {(u, x, "min")} and advection.rhs[u] == -sn.D(x)(u)
     with pytest.raises(sn.ModelError, match="no boundary condition on the 'max' side of x"):
         sn.PDESystem(
             [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],

@@ -1,6 +1,7 @@
 """Property test: randomly built valid systems construct, print, and round-trip
 through `substitute`."""
 
+import pytest
 import sympy
 from hypothesis import given
 from hypothesis import strategies as st
@@ -54,17 +55,33 @@ def systems(draw):
     return sn.PDESystem(eqs, draw(st.permutations(bcs)), domain=domain, name="random")
 
 
+def _numeric(expr, values):
+    """expr with every derivative, field and variable replaced by a number fixed by
+    its name, parameters by `values` (derivatives first: they contain the fields)."""
+    for kind in (sympy.Derivative, sympy.core.function.AppliedUndef, sympy.Symbol):
+        expr = expr.xreplace({a: values.get(str(a), sympy.Float(sum(map(ord, str(a))) % 97 / 31 + 0.25))
+                              for a in expr.atoms(kind)})
+    return complex(expr.evalf())
+
+
 @given(systems())
-def test_random_systems_round_trip_through_substitute(sys):
+def test_random_systems_print_and_round_trip_through_substitute(sys):
     assert sys.fields and sys.time is not None
     assert set(sys.rhs) == set(sys.fields)
-    str(sys), sys.latex()
+    text, latex = str(sys), sys.latex()
+    lines = text.splitlines()
+    assert lines[0] == "PDESystem 'random'"
+    eq_lines = lines[lines.index("  equations:") + 1: lines.index("  equations:") + 1 + len(sys.fields)]
+    assert [ln.split(" = ")[0].strip() for ln in eq_lines] == [f"{f.func}_t" for f in sys.fields]
+    for p, value in sys.parameters.items():
+        assert f"{p} = {value:g}" in text
+    assert latex.startswith("\\begin{aligned}") and latex.count("&=") == len(sys.fields)
     fresh = {p: sn.parameter(p.name + "_new", 1.0) for p in sys.parameters}
     back = {q: p for p, q in fresh.items()}
     assert sys.substitute(fresh).substitute(back) == sys
     baked = sys.substitute(sys.parameters)
     assert baked.parameters == {}
     for f in sys.fields:
-        assert baked.rhs[f] == sys.rhs[f].xreplace(
-            {p: sympy.Float(v) for p, v in sys.parameters.items()}
-        )
+        # the same numbers, by an independent route: numbers for everything at once
+        values = {str(p): sympy.Float(v) for p, v in sys.parameters.items()}
+        assert _numeric(baked.rhs[f], values) == pytest.approx(_numeric(sys.rhs[f], values), rel=1e-12)
