@@ -10,7 +10,10 @@ module (function code objects replaced in place, so every `from ... import`
 elsewhere sees the mutant; module constants rebound everywhere they were
 imported) and runs the module's guarding tests with pytest, stopping at the
 first failure. A mutant is killed when a test fails, errors, or it exceeds the
-time limit.
+time limit. egglog's runtime does not survive fork() (its e-graph runs hang in
+the child), so forked children optimize kernels with the classical engine
+(the modules mutated here do not depend on which), and the rewrite rules, which
+the e-graph tests need, run in a fresh interpreter per mutant.
 
     python benchmarks/mutation.py                     # all modules, prints scores
     python benchmarks/mutation.py solvers/_tableaus.py --show   # list survivors
@@ -33,16 +36,17 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
     os.environ.setdefault(var, "1")
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 
-# module file -> (module name, the tests that guard it)
+# module file -> (module name, the tests that guard it, fresh interpreter per mutant)
 TARGETS = {
-    "solvers/_fornberg.py": ("symnum.solvers._fornberg", ["tests/test_fornberg.py", "tests/test_stencil_lowering.py"]),
-    "solvers/_tableaus.py": ("symnum.solvers._tableaus", ["tests/test_integrators.py"]),
-    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_mol_errors.py"]),
+    "solvers/_fornberg.py": ("symnum.solvers._fornberg", ["tests/test_fornberg.py", "tests/test_stencil_lowering.py"], False),
+    "solvers/_tableaus.py": ("symnum.solvers._tableaus", ["tests/test_integrators.py"], False),
+    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_mol_errors.py"], False),
     **{
-        f"rewriting/rules/{m}.py": (f"symnum.rewriting.rules.{m}", ["tests/test_rewriting_rules.py"])
+        f"rewriting/rules/{m}.py": (f"symnum.rewriting.rules.{m}", ["tests/test_rewriting_rules.py"], True)
         for m in ("_base", "algebra", "constants", "division", "explog", "powers", "trig")
     },
 }
+PYTEST = ["-x", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
 
 
 def mutants(path: Path):
@@ -106,7 +110,35 @@ def apply(module: types.ModuleType, source: str):
         setattr(module, name, new)
 
 
-def run_one(module_name, source, tests, timeout):
+def _child(module_name, source, tests, fork):
+    if fork:
+        import functools
+
+        import symnum.solvers._problem as problem
+        from symnum.rewriting import optimize
+
+        problem.optimize = functools.partial(optimize, engine="classical")
+    apply(importlib.import_module(module_name), source)
+    import pytest
+
+    return int(pytest.main([*PYTEST, *tests]))
+
+
+def run_one(module_name, source, tests, timeout, fresh=False):
+    if fresh:
+        import subprocess
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write(source)
+        try:
+            code = subprocess.run([sys.executable, __file__, "--child", module_name, f.name, *tests],
+                                  capture_output=True, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            return "timeout"
+        finally:
+            os.unlink(f.name)
+        return "survived" if code == 0 else "killed"
     pid = os.fork()
     if pid == 0:
         os.setsid()
@@ -114,13 +146,10 @@ def run_one(module_name, source, tests, timeout):
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         try:
-            apply(importlib.import_module(module_name), source)
-            import pytest
-
-            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *tests])
+            code = _child(module_name, source, tests, fork=True)
         except BaseException:  # noqa: BLE001 - a mutant that breaks loading is killed
             code = 99
-        os._exit(int(code))
+        os._exit(code)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -133,6 +162,10 @@ def run_one(module_name, source, tests, timeout):
 
 
 def main():
+    if sys.argv[1:2] == ["--child"]:
+        module_name, path, *tests = sys.argv[2:]
+        os.chdir(ROOT)
+        raise SystemExit(_child(module_name, Path(path).read_text(), tests, fork=False))
     ap = argparse.ArgumentParser()
     ap.add_argument("paths", nargs="*", default=list(TARGETS))
     ap.add_argument("--show", action="store_true", help="print the diff line of each surviving mutant")
@@ -144,17 +177,17 @@ def main():
     import symnum.solvers  # noqa: F401
     results = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
     for rel in args.paths:
-        module_name, tests = TARGETS[rel]
+        module_name, tests, fresh = TARGETS[rel]
         importlib.import_module(module_name)
         t0 = time.perf_counter()
-        if run_one(module_name, Path(rel).read_text(), tests, 1e9) != "survived":
+        if run_one(module_name, Path(rel).read_text(), tests, 600, fresh) != "survived":
             raise SystemExit(f"{rel}: the unmutated module fails its tests {tests}")
         baseline = time.perf_counter() - t0
         counts = {"killed": 0, "survived": 0, "timeout": 0}
         survivors = []
         original = Path(rel).read_text().splitlines()
         for mid, src in mutants(ROOT / rel):
-            status = run_one(module_name, src, tests, 3 * baseline + 10)
+            status = run_one(module_name, src, tests, 3 * baseline + 10, fresh)
             counts[status] += 1
             if status == "survived":
                 line = next((b for a, b in zip(original, src.splitlines()) if a != b), "?")

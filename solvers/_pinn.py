@@ -21,6 +21,7 @@ points.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time as _time
@@ -573,7 +574,7 @@ class PINN:
         jnp = _jax().numpy
         cand = self._sample(pool * self.n_collocation, rng)
         zc = jnp.asarray(cand, self.dtype)
-        res = self.residuals(params, zc)
+        res = self._jitted_residuals(params, zc)
         r = sum(np.abs(np.asarray(x)) for x in res)
         if self.causal and self.time is not None:
             order, _, w = self._causal_slabs(zc, sum(x**2 for x in res))
@@ -584,15 +585,33 @@ class PINN:
         idx = rng.choice(len(cand), self.n_collocation, replace=False, p=p / p.sum())
         return jnp.asarray(cand[idx], self.dtype)
 
+    @functools.cached_property
+    def _jitted_residuals(self):
+        # RAD evaluates the residual on a large candidate pool each round: compiled
+        # once, not dispatched op by op
+        return _jax().jit(self.residuals)
+
+    @functools.cached_property
+    def _gradient_sizes(self):
+        """Each loss term's mean |gradient| over all parameters, compiled once."""
+        jax = _jax()
+        jnp = jax.numpy
+
+        def sizes(params, pts, obs):
+            names = list(self.losses(params, pts, obs))
+            out = {}
+            for name in names:
+                g = jax.grad(lambda p, n=name: self.losses(p, pts, obs)[n])(params)
+                out[name] = jnp.mean(jnp.stack([jnp.abs(x).mean() for x in jax.tree_util.tree_leaves(g)]))
+            return out
+
+        return jax.jit(sizes)
+
     def _balanced(self, params, pts, obs, w):
         """Gradient-norm balancing (Wang, Teng & Perdikaris 2021): weight each term
         so its gradient is as large as the residual's, smoothed over updates."""
-        jax = _jax()
-        names = list(self.losses(params, pts, obs))
-        grads = {}
-        for name in names:
-            g = jax.grad(lambda p, n=name: self.losses(p, pts, obs)[n])(params)
-            grads[name] = np.mean([np.abs(np.asarray(x)).mean() for x in jax.tree_util.tree_leaves(g)])
+        grads = {k: float(v) for k, v in self._gradient_sizes(params, pts, obs).items()}
+        names = list(grads)
         ref = grads.get("residual", 1.0)
         new = dict(w)
         for name in names:

@@ -24,3 +24,17 @@ def heat1d():
         name="heat",
     )
     return sys, (t, x, nu, u)
+
+
+def pytest_configure(config):
+    # JAX's persistent compilation cache, for the test session only (users keep their
+    # settings): the PINN tests compile the same small programs on every run, as the
+    # Numba kernels would without cache=True.
+    try:
+        import jax
+    except ImportError:
+        return
+    from symnum.codegen._compile import cache_dir
+
+    jax.config.update("jax_compilation_cache_dir", str(cache_dir().parent / "jax"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)

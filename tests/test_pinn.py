@@ -3,6 +3,7 @@ periodic encoding is exact, heat and Poisson reach small errors in a short
 budget, and a diffusivity is identified from observations."""
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -246,3 +247,123 @@ def test_generated_code_is_independent_of_the_hash_seed():
         for seed in ("1", "2", "3")
     }
     assert len(sources) == 1
+
+
+def _poisson(**options):
+    v = sn.fields("v", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(v), -PI**2 * sympy.sin(PI * x))],
+                          [sn.Dirichlet(v, x, "min", 0), sn.Dirichlet(v, x, "max", 0)],
+                          domain={x: (0, 1)}, name="poisson_small")
+    return PINN(system, **options), v
+
+
+def test_training_is_bit_reproducible_for_a_seed():
+    """README: training is bit-reproducible for a given seed (Adam and L-BFGS)."""
+    runs = [PINN(heat()[0], hidden=[8], n_collocation=128, seed=7).train(steps=101, lbfgs=101, progress=False)
+            for _ in range(2)]
+    assert runs[0].loss_history == runs[1].loss_history and len(runs[0].loss_history) == 4
+    for a, b in zip(jax.tree_util.tree_leaves(runs[0].params), jax.tree_util.tree_leaves(runs[1].params)):
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    other = PINN(heat()[0], hidden=[8], n_collocation=128, seed=8).init_params()
+    assert not np.array_equal(np.asarray(other["net"][0][0]), np.asarray(runs[0].pinn.init_params()["net"][0][0]))
+
+
+def test_generated_gradient_costs_no_more_than_hand_written():
+    """The generated residual's loss gradient is timed against a hand-written JAX one
+    on the same network and points, interleaved (a ratio: these machines are noisy)."""
+    pinn, _ = _poisson(hidden=[20, 20], dtype="float64")
+    params = pinn.init_params()
+    z = jax.numpy.asarray(np.linspace(0, 1, 512)[:, None])
+
+    def scalar(p, xz):
+        return pinn._net(p["net"], xz[None, None])[0, 0]
+
+    def hand(p, z):
+        vxx = jax.vmap(jax.grad(jax.grad(scalar, 1), 1), (None, 0))(p, z[:, 0])
+        return vxx + np.pi**2 * jax.numpy.sin(np.pi * z[:, 0])
+
+    gen_grad = jax.jit(jax.grad(lambda p: jax.numpy.mean(pinn.residuals(p, z)[0] ** 2)))
+    hand_grad = jax.jit(jax.grad(lambda p: jax.numpy.mean(hand(p, z) ** 2)))
+    np.testing.assert_allclose(pinn.residuals(params, z)[0], hand(params, z), rtol=1e-9, atol=1e-9)
+    best = {gen_grad: np.inf, hand_grad: np.inf}
+    for _ in range(5):
+        for fn in best:
+            jax.block_until_ready(fn(params))
+            t0 = time.perf_counter()
+            for _ in range(20):
+                out = fn(params)
+            jax.block_until_ready(out)
+            best[fn] = min(best[fn], time.perf_counter() - t0)
+    assert best[gen_grad] <= 1.3 * best[hand_grad], best
+
+
+def test_uniform_and_sobol_sampling():
+    sobol, _ = _poisson(hidden=[4], sampling="sobol")
+    uniform, _ = _poisson(hidden=[4], sampling="uniform")
+    import scipy.stats.qmc
+
+    zs = sobol._sample(256, np.random.default_rng(0))
+    zu = uniform._sample(256, np.random.default_rng(0))
+    for zz in (zs, zu):
+        assert zz.shape == (256, 1) and zz.min() >= 0 and zz.max() <= 1
+    assert scipy.stats.qmc.discrepancy(zs) < scipy.stats.qmc.discrepancy(zu) / 4
+    assert abs(zu.mean() - 0.5) < 0.05 and len(np.unique(zu)) == 256
+    assert (uniform._sample(8, np.random.default_rng(1), fix={0: 1.0}) == 1.0).all()
+
+
+def test_rad_draws_points_where_the_residual_is_large(monkeypatch):
+    pinn, _ = _poisson(hidden=[4], sampling="rad", n_collocation=400)
+    params = pinn.init_params()
+    # a residual 100 on x < 0.1 and 0 elsewhere: p ~ |r| / mean|r| + 1 puts about
+    # 0.1 * 11 / (0.1 * 11 + 0.9) = 55% of the points there (uniform: 10%)
+    monkeypatch.setattr(pinn, "residuals", lambda p, z: [jax.numpy.where(z[:, 0] < 0.1, 100.0, 0.0)])
+    pts = np.asarray(pinn._rad_points(params, np.random.default_rng(0)))
+    assert pts.shape == (400, 1) and 0.45 < (pts[:, 0] < 0.1).mean() < 0.65
+
+
+def test_rad_with_causal_weights_spares_late_times(monkeypatch):
+    system, _ = heat()
+    pinn = PINN(system, hidden=[4], sampling="rad", causal=50.0, n_collocation=320)
+    # a uniform residual: causal weights shrink the later slabs' share
+    monkeypatch.setattr(pinn, "residuals", lambda p, z: [jax.numpy.ones(z.shape[0], pinn.dtype)])
+    pts = np.asarray(pinn._rad_points(pinn.init_params(), np.random.default_rng(0)))
+    ti = pinn.inputs.index(t)
+    assert (pts[:, ti] < 0.5).mean() > 0.6
+
+
+def test_balance_weights_equalize_gradient_sizes():
+    """Gradient-norm balancing: each term's weight moves (by 0.1) towards
+    mean|grad residual| / mean|grad term|, computed here independently."""
+    system, _ = heat()
+    pinn = PINN(system, hidden=[8], balance=True, n_collocation=64)
+    params = pinn.init_params()
+    pts = pinn._points(np.random.default_rng(0))
+
+    def gsize(name):
+        g = jax.grad(lambda p: pinn.losses(p, pts)[name])(params)
+        return np.mean([np.abs(np.asarray(a)).mean() for a in jax.tree_util.tree_leaves(g)])
+
+    target = {n: gsize("residual") / gsize(n) for n in ("initial", "boundary")}
+    w = pinn._balanced(params, pts, None, dict(pinn.weights))
+    for n, tw in target.items():
+        assert w[n] == pytest.approx(0.9 + 0.1 * tw, rel=1e-6)
+    fixed = pinn._balanced(params, pts, None, {**pinn.weights, **target})
+    for n, tw in target.items():
+        assert fixed[n] == pytest.approx(tw, rel=1e-6)
+    assert fixed["residual"] == 1.0
+
+
+def test_rad_and_balance_in_training():
+    """Both run inside train(): RAD rounds of L-BFGS run in full (no stall stop)."""
+    system, _ = heat()
+    res = PINN(system, hidden=[4], sampling="rad", balance=True, n_collocation=64).train(
+        steps=2, lbfgs=2, resample_every=1, progress=False)
+    assert res.timings["lbfgs_iterations"] == 2 and np.isfinite(res.loss_history).all()
+
+
+def test_lbfgs_stops_once_it_stalls():
+    pinn, v = _poisson(hidden=[6], n_collocation=64, n_boundary=2)
+    res = pinn.train(steps=200, lr=1e-2, lbfgs=20000, progress=False)
+    n = res.timings["lbfgs_iterations"]
+    assert n < 20000 and n % 100 == 1, n  # stopped at a check, every 100 iterations
+    assert res.loss_history[-1] > res.loss_history[-2] * (1 - 100 * np.finfo(np.float32).eps)

@@ -1,0 +1,42 @@
+"""Kernels are cached on disk (DESIGN: "Kernels are cached on disk, keyed by a hash
+of their source and versions"): a second process finds the generated module and
+Numba's compiled code in the cache directory and compiles nothing."""
+
+import os
+import subprocess
+import sys
+
+SCRIPT = r"""
+import logging, sys, time
+logging.basicConfig(level=logging.DEBUG, stream=sys.stdout, format="%(name)s %(message)s")
+for noisy in ("numba", "jax", "egglog", "matplotlib"):
+    logging.getLogger(noisy).setLevel(logging.WARNING)
+import sympy, symnum as sn
+from symnum.solvers import discretize
+t, x = sn.variables("t x")
+u = sn.fields("u", t, x)
+heat = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) - u**3)],
+                    [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "max", 0), sn.Initial(u, sympy.sin(x))],
+                    domain={t: (0, 1), x: (0, 1)}, name="cached")
+prob = discretize(heat, {x: 17}, backend="numba")
+fn = prob.kernel.fn
+print("hits", sum(fn.stats.cache_hits.values()), "misses", sum(fn.stats.cache_misses.values()))
+"""
+
+
+def _run(cache):
+    env = {**os.environ, "SYMNUM_CACHE_DIR": str(cache), "NUMBA_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True, env=env).stdout
+
+
+def test_second_process_loads_kernels_from_the_disk_cache(tmp_path):
+    first = _run(tmp_path)
+    kernels = tmp_path / "kernels"
+    sources = sorted(p.name for p in kernels.glob("rhs_cached_*.py"))
+    assert len(sources) == 1 and "written to" in first and "hits 0 misses 1" in first
+    compiled = sorted(p.name for p in (kernels / "__pycache__").glob("rhs_cached_*"))
+    assert any(n.endswith(".nbi") for n in compiled) and any(n.endswith(".nbc") for n in compiled)
+    second = _run(tmp_path)
+    assert f"kernel {sources[0][:-3]}: cache hit" in second
+    assert "hits 1 misses 0" in second, second
+    assert sorted(p.name for p in (kernels / "__pycache__").glob("rhs_cached_*")) == compiled
