@@ -248,7 +248,7 @@ def require_device():
             f"the CUDA backend needs cupy and a CUDA device; cupy is not installed ({err}). "
             f"Install it with pip install 'symnum[gpu]', or use backend=\"numba\""
         ) from None
-    try:
+    try:  # pragma: no cover - from here on needs cupy: the gpu-marked tests run it
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as err:  # noqa: BLE001 - cupy raises its own runtime errors here
         count, why = 0, str(err)
@@ -271,7 +271,7 @@ class CudaKernel:
     dtype: str = "float64"
     _raw: object = field(default=None, repr=False)
 
-    def __call__(self, U, out, t, *scalars):
+    def __call__(self, U, out, t, *scalars):  # pragma: no cover - needs a CUDA device (gpu tests)
         cupy = require_device()
         if self._raw is None:
             self._raw = cupy.RawKernel(self.source, self.name)

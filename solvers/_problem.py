@@ -219,6 +219,35 @@ def _initial_state(prob: Problem, system) -> np.ndarray:
     return prob.fill_boundaries(u0, t0)
 
 
+_GENERATED: dict = {}  # in-process: (kernel name, dtype, optimize, periodic axes) -> kernels
+
+
+def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
+    """Optimize the region templates and generate the RHS, fill and Jacobian kernels."""
+    t0 = _time.perf_counter()
+    outputs = _region_outputs(stencil, mode)
+    codes = _programs(stencil, outputs, optimize_kernel)
+    fill = _programs(stencil, _region_outputs(stencil, "fill"), False)
+    timings["optimize"] = _time.perf_counter() - t0
+    t0 = _time.perf_counter()
+    common = (STATE, stencil.axes, stencil.reach, stencil.time, stencil.params)
+    if backend == "cuda":
+        name = _name(stencil, mode, backend, order)
+        kernel = CudaKernel(make_cuda_source(codes, *common, name, dtype), name, dtype=dtype)
+    else:
+        kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
+    fill_kernel = (
+        make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
+    )
+    jac = make_stencil_jacobian(
+        [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs],
+        *common,
+        _name(stencil, "jac", "numpy", order),
+    )
+    timings["codegen"] = _time.perf_counter() - t0
+    return kernel, fill_kernel, jac
+
+
 def discretize(
     system,
     grid: dict | None = None,
@@ -268,27 +297,15 @@ def discretize(
     stencil = lower_to_stencils(system, grid, order, advection)
     timings["lower"] = _time.perf_counter() - t0
     mode = "residual" if stencil.steady else "rhs"
-    t0 = _time.perf_counter()
-    outputs = _region_outputs(stencil, mode)
-    codes = _programs(stencil, outputs, optimize_kernel)
-    fill = _programs(stencil, _region_outputs(stencil, "fill"), False)
-    timings["optimize"] = _time.perf_counter() - t0
-    t0 = _time.perf_counter()
-    common = (STATE, stencil.axes, stencil.reach, stencil.time, stencil.params)
-    if backend == "cuda":
-        name = _name(stencil, mode, backend, order)
-        kernel = CudaKernel(make_cuda_source(codes, *common, name, dtype), name, dtype=dtype)
+    # The templates do not depend on the number of points (it is read from the
+    # array's shape), so a new grid for the same system reuses what was generated.
+    key = (_name(stencil, mode, backend, order), dtype, optimize_kernel, tuple(a.periodic for a in stencil.axes))
+    if key in _GENERATED:
+        kernel, fill_kernel, jac = _GENERATED[key]
+        timings.update(optimize=0.0, codegen=0.0)
     else:
-        kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
-    fill_kernel = (
-        make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
-    )
-    jac = make_stencil_jacobian(
-        [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs],
-        *common,
-        _name(stencil, "jac", "numpy", order),
-    )
-    timings["codegen"] = _time.perf_counter() - t0
+        kernel, fill_kernel, jac = _GENERATED[key] = _generate(stencil, mode, backend, order, dtype,
+                                                               optimize_kernel, timings)
     params = dict(system.parameters)
     prob = Problem(system, stencil, backend, kernel, fill_kernel, jac, np.zeros(0), params, timings)
     if backend == "numba":  # the CUDA kernel is built on first launch, on the device

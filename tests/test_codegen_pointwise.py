@@ -20,6 +20,10 @@ CASES = [
     [sympy.Piecewise((x**3, x > y), (1 / (1 + y**2), True)) + sympy.Abs(x - y) ** sympy.Rational(3, 2)],
     [sympy.sqrt(x**2 + a) / (x - 3) ** 2 + sympy.log(1 + y**2) * sympy.tanh(x) + x**-3],
     [sympy.Heaviside(x - 1) * y + sympy.cos(x) ** 2 + sympy.sin(x) ** 2],
+    # a reciprocal root, an unevaluated E**y (as rewriting can hand back), and a
+    # Piecewise with no catch-all branch (NaN where none holds, as lambdify gives)
+    [1 / sympy.sqrt(x + a) + sympy.Pow(sympy.E, y, evaluate=False)
+     + sympy.Piecewise((1, (x < 0.5) | (x > 1.5)), (2, y > 1))],
 ]
 
 

@@ -100,3 +100,45 @@ def test_gpu_kernel_equals_numba(dim):
     sol_gpu = solve(gpu, method="rk4", dt=1e-4, tspan=(0, 0.01), progress=False)
     sol_cpu = solve(ref, method="rk4", dt=1e-4, tspan=(0, 0.01), progress=False)
     np.testing.assert_allclose(sol_gpu.states, sol_cpu.states, rtol=1e-10, atol=1e-10)
+
+
+@needs_cxx
+def test_host_harness_powers_roots_and_open_piecewise():
+    """sqrt, non-integer powers and a Piecewise without a catch-all branch (NAN
+    where no branch holds) print as CUDA C that equals the Numba kernel."""
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    f = sympy.Piecewise((1.0, (x < 0.3) | (x > 0.9)), (2.0, x > 0.6))  # NAN in between, as Numba gives
+    sys = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.sqrt(u + 2) - (u + 2) ** 1.5 + f * sympy.exp(-u))],
+                       [sn.Periodic(x), sn.Initial(u, sympy.sin(2 * sympy.pi * x))],
+                       domain={t: (0, 1), x: (0, 1)}, name="powers")
+    cuda = discretize(sys, {x: 32}, backend="cuda")
+    ref = discretize(sys, {x: 32}, backend="numba")
+    src = cuda.kernel.source
+    assert "sqrt(" in src and "pow(" in src and ": (NAN))" in src
+    y = np.random.default_rng(3).uniform(-1, 1, ref.shape)
+    got = _harness_for(cuda)(y, np.empty_like(y), 0.0, *cuda._scalars())
+    np.testing.assert_allclose(got, ref.rhs(y, 0.0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(discretize(sys, {x: 32}, backend="numpy").rhs(y, 0.0), got, rtol=1e-12, atol=1e-12)
+    with pytest.raises(sn.CompilationError, match="out must be a C-contiguous array of the kernel's dtype"):
+        _harness_for(cuda)(y, np.empty(y.shape, np.float32), 0.0, *cuda._scalars())
+
+
+def test_missing_compilers_are_named(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(sn.CompilationError, match="nvcc is not on PATH: install the CUDA toolkit"):
+        nvcc_ptx("__global__ void k() {}")
+    with pytest.raises(sn.CompilationError, match=r"no C\+\+ compiler \(g\+\+\) on PATH"):
+        host_harness("", "k", 1, 0)
+
+
+@needs_nvcc
+def test_nvcc_errors_are_reported():
+    with pytest.raises(sn.CompilationError, match=r"(?s)nvcc failed on .*\.cu:\n.*error"):
+        nvcc_ptx('extern "C" __global__ void k() { undeclared = 1; }')
+
+
+@needs_cxx
+def test_harness_compile_errors_are_reported():
+    with pytest.raises(sn.CompilationError, match=r"(?s)the host harness for k failed to compile:\n.*error"):
+        host_harness('extern "C" __global__ void k(const double* U) { undeclared = 1; }', "k", 1, 0)

@@ -32,8 +32,9 @@ def _check(found, truth, rtol):
 t = sn.variables("t")
 
 
-@pytest.mark.parametrize("eta", NOISE)
+@pytest.mark.parametrize("eta", NOISE + [0.1])
 def test_lorenz(eta):
+    """Up to 10% noise (the README's claim), defaults only."""
     X, Y, Z = sn.fields("x y z", t)
     T = np.linspace(0, 10, 5001)
     s = scipy.integrate.solve_ivp(lambda _, v: [10 * (v[1] - v[0]), v[0] * (28 - v[2]) - v[1], v[0] * v[1] - 8 / 3 * v[2]],
@@ -168,3 +169,30 @@ def test_too_few_samples_for_the_library():
     U = np.sin(X)[None, :] * np.exp(-T)[:, None]
     with pytest.raises(sn.SolverError, match=r"too few samples for the library: \d+ test functions .* candidate terms"):
         discover({u: U}, grid={t: T, x: X})
+
+
+def test_discover_input_errors_and_extra_terms():
+    T = np.linspace(0, 1, 60)
+    X = np.linspace(0, 1, 50)
+    v = sn.fields("v", t, sn.variables("y"))
+    good = np.zeros((60, 50))
+    with pytest.raises(sn.SolverError, match=r"takes a Solution or a dict \{field: array\} .* got list"):
+        discover([good], grid={t: T, x: X})
+    with pytest.raises(sn.SolverError, match=r"fields u\(t, x\) and v\(t, y\) have different arguments"):
+        discover({u: good, v: good}, grid={t: T, x: X})
+    steady_u = sn.fields("u", x)
+    poisson = sn.PDESystem([sn.Eq(sn.D(x, 2)(steady_u), -1)],
+                           [sn.Dirichlet(steady_u, x, "min", 0), sn.Dirichlet(steady_u, x, "max", 0)],
+                           domain={x: (0, 1)}, name="p")
+    with pytest.raises(sn.SolverError, match="needs time-dependent data; this Solution is steady"):
+        discover(solve(discretize(poisson, {x: 17}, backend="numpy")))
+
+
+def test_a_user_term_is_found():
+    """terms= adds library terms: u' = -sin(u) is found with sin(u) in the library."""
+    A = sn.fields("a", t)
+    T = np.linspace(0, 10, 2001)
+    s = scipy.integrate.solve_ivp(lambda _, v: [-np.sin(v[0])], (0, 10), [2.5], t_eval=T, rtol=1e-11, atol=1e-11).y
+    res = discover({A: s[0]}, grid={t: T}, terms=[sympy.sin(A)])
+    _check(res.coefficients[A], {sympy.sin(A): -1.0}, 0.02)
+    assert str(res) == str(res.equations[0])

@@ -367,3 +367,53 @@ def test_lbfgs_stops_once_it_stalls():
     n = res.timings["lbfgs_iterations"]
     assert n < 20000 and n % 100 == 1, n  # stopped at a check, every 100 iterations
     assert res.loss_history[-1] > res.loss_history[-2] * (1 - 100 * np.finfo(np.float32).eps)
+
+
+def test_robin_and_neumann_boundary_losses_equal_hand_written():
+    """a u + b du/dn = g (outward normal) and du/dn = g, from jax.grad of the network."""
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
+        [sn.Neumann(u, x, "min", t), sn.Robin(u, x, "max", 2, 3, 1 + t), sn.Initial(u, sympy.cos(x))],
+        domain={t: (0, 1), x: (0, 1)}, name="robin",
+    )
+    pinn = PINN(system, hidden=[6], dtype="float64", n_boundary=16, seed=2)
+    params = pinn.init_params()
+    pts = pinn._points(np.random.default_rng(0))
+    scalar = lambda tz, xz: pinn._net(params["net"], jax.numpy.stack([tz, xz])[None, :])[0, 0]  # noqa: E731
+    ux = jax.vmap(jax.grad(scalar, 1))
+    (zmin, zmax) = pts["boundary"] if pinn._bc_kinds[0][3] == "min" else pts["boundary"][::-1]
+    val = jax.vmap(scalar)
+    neumann = np.mean((-ux(zmin[:, 0], zmin[:, 1]) - zmin[:, 0]) ** 2)
+    robin = np.mean((2 * val(zmax[:, 0], zmax[:, 1]) + 3 * ux(zmax[:, 0], zmax[:, 1]) - (1 + zmax[:, 0])) ** 2)
+    assert float(pinn.losses(params, pts)["boundary"]) == pytest.approx(neumann + robin, rel=1e-10)
+
+
+def test_progress_bar_and_its_absence(monkeypatch):
+    pytest.importorskip("tqdm")
+    system, _ = heat()
+    pinn = PINN(system, hidden=[4], n_collocation=32)
+    assert pinn.train(steps=2, progress=True).timings["lbfgs_iterations"] == 0
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)  # tqdm not installed
+    assert len(pinn.train(steps=2, progress=True).loss_history) == 2
+
+
+def test_non_finite_loss_in_lbfgs():
+    system, _ = heat()
+    T, X = np.meshgrid(np.linspace(0, 1, 3), np.linspace(0, 1, 3), indexing="ij")
+    with pytest.raises(sn.SolverError, match=r"non-finite at L-BFGS iteration 0: use dtype=\"float64\""):
+        PINN(system, hidden=[4]).train(steps=0, lbfgs=2, data={u: ({t: T, x: X}, np.full(T.shape, np.nan))},
+                                       progress=False)
+
+
+def test_more_construction_errors():
+    system, _ = heat()
+    with pytest.raises(sn.ModelError, match="PINN needs a PDESystem, got str"):
+        PINN("heat")
+    with pytest.raises(sn.ModelError, match=r"dtype='float16': use \"float32\" or \"float64\""):
+        PINN(system, dtype="float16")
+    poisson, _ = _poisson(hidden=[4])
+    with pytest.raises(sn.ModelError, match="is steady and has no initial condition"):
+        PINN(poisson.system, hard="initial")
+    with pytest.raises(sn.ModelError, match=r"data for w\(t, x\), which is not a field of 'heat'"):
+        PINN(system, hidden=[4]).train(steps=1, data={sn.fields("w", t, x): ({t: [0.0], x: [0.0]}, [0.0])},
+                                       progress=False)

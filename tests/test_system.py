@@ -226,6 +226,17 @@ BCS = [sn.Dirichlet(U, X, "min", 0), sn.Dirichlet(U, X, "max", 0)]
         (dict(eqs=[sn.Eq(sn.D(T, 2)(U), sn.D(X, 2)(U))]), r"introduce a velocity field"),
         # nonlinear in the time derivative
         (dict(eqs=[sn.Eq(sn.D(T)(U) ** 2, sn.D(X, 2)(U))]), r"not linear in D\(t\)\(u\(t, x\)\)"),
+        (dict(eqs=5), r"equations must be a list of sn.Eq\(lhs, rhs\), got 5"),
+        (dict(eqs=[]), r"a system needs at least one equation, got none"),
+        (dict(eqs=[sn.Eq(2 * NU, 1)]), r"the equations contain no field"),
+        (dict(domain={T: (0, 1), NU: (0, 1)}), r"domain key nu is not an independent variable"),
+        (dict(domain={T: (0, 1), X: "wide"}), r"domain\[x\] = 'wide' is not an interval \(lo, hi\)"),
+        (dict(domain={T: (0, 1), X: (0, float("inf"))}), r"domain\[x\] = \(0, inf\) must be finite"),
+        (dict(eqs=[sn.Eq(sn.D(T)(U), sn.D(X, 2)(U)), sn.Eq(sn.D(T)(U), U)]), r"gives D\(t\)\(u\(t, x\)\) a second time"),
+        (dict(bcs=[sn.Periodic(X), sn.Periodic(X), sn.Initial(U, X)]), r"Periodic\(x\) is given twice: remove one"),
+        (dict(bcs=BCS + [sn.Dirichlet(U, T, "min", 0), sn.Initial(U, X)]), r"Dirichlet on the time variable t"),
+        (dict(bcs=BCS + [sn.Initial(U, X), sn.Initial(sn.fields("w", T, X), 0)]),
+         r"w\(t, x\).*not a field"),
     ],
 )
 def test_validation_errors(change, message):
