@@ -127,7 +127,7 @@ class Problem:
         return self._scalar_args
 
     def _state(self, y) -> np.ndarray:
-        if hasattr(y, "get") and not isinstance(y, np.ndarray):
+        if hasattr(y, "get") and not isinstance(y, np.ndarray):  # pragma: no cover - needs a CUDA device
             y = y.get()  # a CuPy array: host-side work (Jacobian, boundary fill) runs here
         if (
             type(y) is np.ndarray
@@ -150,7 +150,7 @@ class Problem:
         """`y` as this backend's array: a CuPy array on the GPU for "cuda", else a NumPy copy."""
         if self.backend == "cuda":
             cupy = require_device()
-            dt = cupy.float32 if self.kernel.dtype == "float32" else cupy.float64
+            dt = cupy.float32 if self.kernel.dtype == "float32" else cupy.float64  # pragma: no cover - device
             return cupy.ascontiguousarray(cupy.asarray(y, dtype=dt).reshape(self.shape))
         return np.array(self._state(y), copy=True)
 
@@ -160,7 +160,7 @@ class Problem:
         "cuda" backend `y`, `out` and the result are CuPy arrays on the device."""
         if self.backend == "cuda":
             y = self.to_device(y)
-            if out is None:
+            if out is None:  # pragma: no cover - on a CUDA device (the gpu tests) from here
                 out = require_device().empty_like(y)
             self.kernel(y, out, float(t), *self._scalars())
             return out

@@ -114,3 +114,25 @@ def test_everything_stays_sympy(heat1d):
     f = sympy.lambdify((t, x, nu), exact)
     np.testing.assert_allclose(f(0.0, 0.5, 0.5), 1.0)
     assert sympy.lambdify((x,), sys.initial[u])(0.5) == pytest.approx(1.0)
+
+
+def test_more_dsl_errors_and_operator_algebra():
+    t, x, y = sn.variables("t x y")
+    u = sn.fields("u", t, x, y)
+    with pytest.raises(sn.ModelError, match=r"variable names must be given as one string such as \"u v\", got 3 of type int"):
+        sn.variables(3)
+    with pytest.raises(sn.ModelError, match=r"D\(\.\.\.\)\*\*n needs a positive integer n, got 0"):
+        sn.D(x) ** 0
+    with pytest.raises(sn.ModelError, match=r"grad\(f, \*vars\) needs the spatial variables"):
+        sn.grad(u)
+    with pytest.raises(sn.ModelError, match=r"value \[1, 2\] is not a number or sympy expression"):
+        sn.Initial(u, [1, 2])
+    with pytest.raises(sn.ModelError, match=r"value .* is not a scalar expression"):
+        sn.Initial(u, sympy.Eq(x, 1))
+    assert (sn.D(x) * sn.D(y))(u) == sympy.Derivative(u, x, y)
+    assert (sn.D(x) ** 2)(u) == sn.D(x, 2)(u)
+    assert sn.D(x).__mul__(3) is NotImplemented
+    a, b = sn.parameters("a b")
+    assert (a.value, b.value) == (None, None)
+    (c,) = sn.parameters("c,", 2.5)
+    assert c.value == 2.5

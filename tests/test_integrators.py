@@ -25,6 +25,15 @@ def exact(t1, u0):
     return (u0 + 0.5) * np.exp(-t1) + (np.sin(t1) - np.cos(t1)) / 2
 
 
+def test_methods_are_frozen_data():
+    import dataclasses
+
+    assert [m.name for m in METHODS.values() if m.adaptive] == ["dopri5", "tsit5"]
+    assert all(m.b_error is None for m in METHODS.values() if not m.adaptive)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        METHODS["rk4"].order = 3
+
+
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_tableaus_are_consistent(name):
     m = METHODS[name]
@@ -38,13 +47,15 @@ def test_tableaus_are_consistent(name):
 @pytest.mark.parametrize("name", ["euler", "ssprk3", "rk4", "dopri5", "tsit5"])
 def test_fixed_step_order(decay, name):
     prob, u = decay
-    dts = [0.4, 0.2, 0.1]
+    dts = [0.1, 0.05, 0.025]
     errs = []
     for dt in dts:
         sol = solve(prob, method=name, dt=dt, adaptive=False, progress=False)
         errs.append(np.abs(sol[u][-1] - exact(2.0, prob.grid[x] + 1)).max())
     slope = np.polyfit(np.log(dts), np.log(errs), 1)[0]
-    assert slope > METHODS[name].order - 0.35, (errs, slope)
+    # two-sided: a method must reach its declared order, and not claim less than it has
+    # (the adaptive controller's exponent uses it); measured 1.01 3.00 4.11 5.15 5.44
+    assert METHODS[name].order - 0.35 < slope < METHODS[name].order + 0.5, (errs, slope)
 
 
 @pytest.mark.parametrize("name", ["dopri5", "tsit5", "bdf", "radau"])

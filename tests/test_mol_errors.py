@@ -29,6 +29,8 @@ HEAT = sn.PDESystem(
         (dict(grid={x: 10}, order=3), sn.DiscretizationError, r"order=3: supported accuracy orders are \(2, 4, 6, 8\)"),
         (dict(grid={x: 10}, backend="fortran"), sn.DiscretizationError, r"backend='fortran': use one of"),
         (dict(grid={x: 10}, advection="weno"), sn.DiscretizationError, r"advection='weno'"),
+        (dict(grid={x: 10}, dtype="float16"), sn.DiscretizationError, r"dtype='float16': use \"float64\" or \"float32\""),
+        (dict(grid={x: 10}, dtype="float32"), sn.DiscretizationError, r"dtype=\"float32\" is for backend=\"cuda\""),
     ],
 )
 def test_discretize_errors(kwargs, error, message):
@@ -70,9 +72,11 @@ def test_blow_up_names_time_field_and_place():
         solve(prob, method="euler", dt=0.05, tspan=(0, 20), progress=False)
 
 
-def test_saveat_and_solution_api():
+def test_saveat_and_solution_api(monkeypatch):
     prob = discretize(HEAT, {x: 21}, backend="numpy")
-    sol = solve(prob, method="tsit5", saveat=5, progress=False)
+    sol = solve(prob, method="tsit5", saveat=5, progress=True)  # a tqdm bar when tqdm is there
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)  # and none without it
+    assert np.array_equal(solve(prob, method="tsit5", saveat=5, progress=True).states, sol.states)
     assert sol.t.shape == (5,) and sol[u].shape == (5, 21)
     assert np.allclose(sol.grid[x], np.linspace(0, 1, 21))
     with pytest.raises(KeyError, match="not a field"):
@@ -80,3 +84,24 @@ def test_saveat_and_solution_api():
     xr = pytest.importorskip("xarray")
     ds = sol.to_xarray()
     assert isinstance(ds, xr.Dataset) and ds["u"].dims == ("t", "x")
+
+
+def test_plots_1d_and_2d():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    sol = solve(discretize(HEAT, {x: 21}, backend="numpy"), method="tsit5", saveat=3, progress=False)
+    ax = sol.plot(u)
+    (line,) = ax.get_lines()
+    assert np.array_equal(line.get_ydata(), sol[u][-1]) and ax.get_title() == "u at t = 0.1"
+    v = sn.fields("v", t, x, y)
+    sys2 = sn.PDESystem([sn.Eq(sn.D(t)(v), sn.laplacian(v, x, y))],
+                        [sn.Periodic(x), sn.Periodic(y), sn.Initial(v, sympy.sin(2 * sympy.pi * x))],
+                        domain={t: (0, 0.01), x: (0, 1), y: (0, 2)}, name="p2")
+    sol2 = solve(discretize(sys2, {x: 8, y: 6}, backend="numpy"), method="tsit5", progress=False)
+    fig, ax2 = plt.subplots()
+    sol2.plot(v, 0, ax=ax2)
+    (image,) = ax2.get_images()
+    assert np.array_equal(image.get_array(), sol2[v][0].T) and ax2.get_title() == "v at t = 0"
+    plt.close("all")

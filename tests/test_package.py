@@ -41,3 +41,12 @@ def test_subpackages_load_lazily():
     assert sn.solvers.__name__ == "symnum.solvers"
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         sn.nope
+
+
+def test_subpackage_attribute_imports_on_first_use():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "import sys, symnum; assert 'symnum.rewriting' not in sys.modules; "
+                          "print(symnum.rewriting.__name__)"], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "symnum.rewriting"

@@ -27,6 +27,10 @@ CASES = [
     ("trig", sympy.sin(x) / sympy.cos(x), "tan(x)"),
     # division
     ("division", u1 / d + u2 / d, "(u1 + u2)/d"),
+    ("algebra", x * y * z + x * y, ("x*y*(z + 1)", "x*(y*z + y)", "y*(x*z + x)")),  # all optimal
+    ("explog", sympy.log(sympy.exp(x + y), evaluate=False) * z, "z*(x + y)"),
+    ("trig", sympy.sin(x) * sympy.cos(x) * y, ("y*sin(2*x)/2", "y*sin(2*x)*0.5")),
+    ("division", sympy.Mul(u1 / d, 1 / z, evaluate=False) + u2 / (d * z), "(u1 + u2)/(d*z)"),
 ]
 
 

@@ -114,3 +114,13 @@ def test_unknown_linear_solver():
     prob, _ = _steady(lambda u: sn.Eq(sn.laplacian(u, x, y), 0), 0)
     with pytest.raises(sn.SolverError, match=r"linear_solver='lu': use \"direct\" or \"gmres\""):
         solve(prob, linear_solver="lu")
+
+
+def test_newton_backtracks_an_overshooting_step():
+    # tanh flattens out: the full Newton step from u = 3 lands far on the other side
+    prob, u = _steady(lambda u: sn.Eq(sn.laplacian(u, x, y) / 100 - sympy.tanh(u), 0), 3,
+                      bcs_of=lambda u: [sn.Dirichlet(u, v, s, 0) for v in (x, y) for s in ("min", "max")])
+    sol = solve(prob)
+    hist = sol.stats["residuals"]
+    assert hist[-1] < 1e-10 and all(b < a for a, b in zip(hist, hist[1:])), hist
+    assert np.abs(sol[u]).max() < 1e-10
