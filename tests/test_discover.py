@@ -196,3 +196,13 @@ def test_a_user_term_is_found():
     res = discover({A: s[0]}, grid={t: T}, terms=[sympy.sin(A)])
     _check(res.coefficients[A], {sympy.sin(A): -1.0}, 0.02)
     assert str(res) == str(res.equations[0])
+
+
+def test_library_and_test_function_options():
+    """max_order=, max_degree=, support=, stride= and bootstrap=0 on the Burgers set."""
+    T, X, U, _ = _pde_data("burgers")
+    res = discover({u: U}, grid={t: T, x: X}, max_order=2, max_degree=2, support=2.0, stride=0.25, bootstrap=0)
+    _check(res.coefficients[u], PDES["burgers"], 0.02)
+    assert all(v == 0 for v in res.uncertainty[u].values())
+    small = discover({u: U}, grid={t: T, x: X}, max_order=1, max_degree=1)
+    assert not any(term.has(sympy.Derivative(u, (x, 2))) for term in small.coefficients[u])

@@ -92,3 +92,25 @@ def test_boundary_nodes_hold_their_condition_values():
     filled = prob.fill_boundaries(np.stack([np.zeros(grid[x]), v]), 0.0)
     vx0 = (-3 * filled[1, 0] + 4 * filled[1, 1] - filled[1, 2]) / (2 * h)
     assert -vx0 == pytest.approx(1.0)
+
+
+def test_a_periodic_axis_without_derivatives_and_kernel_text():
+    # y is periodic but never differentiated: its stencil reach is 0
+    u = sn.fields("u", t, x, y)
+    sys = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.sin(2 * sympy.pi * y) * u)],
+                       [sn.Periodic(x), sn.Periodic(y), sn.Initial(u, sympy.cos(2 * sympy.pi * x))],
+                       domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="reach0")
+    fast, ref = (discretize(sys, {x: 10, y: 7}, backend=b) for b in ("numba", "numpy"))
+    assert fast.stencil.reach == (1, 0)
+    y0 = np.random.default_rng(4).normal(size=fast.shape)
+    np.testing.assert_allclose(fast.rhs(y0, 0.2), ref.rhs(y0, 0.2), rtol=1e-12, atol=1e-12)
+    assert str(fast.kernel) == fast.kernel.source and "@numba.njit" in str(fast.kernel)
+
+
+def test_unoptimized_kernel_gives_the_same_numbers():
+    sys, grid = SYSTEMS["2d"]()
+    plain = discretize(sys, grid, order=2, backend="numpy", optimize_kernel=False)
+    opt = discretize(sys, grid, order=2, backend="numpy")
+    assert plain.kernel.source != opt.kernel.source
+    y0 = np.random.default_rng(5).uniform(0.5, 1.5, opt.shape)
+    np.testing.assert_allclose(plain.rhs(y0, 0.3), opt.rhs(y0, 0.3), rtol=1e-12, atol=1e-12)

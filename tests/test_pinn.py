@@ -415,3 +415,25 @@ def test_more_construction_errors():
     with pytest.raises(sn.ModelError, match=r"data for w\(t, x\), which is not a field of 'heat'"):
         PINN(system, hidden=[4]).train(steps=1, data={sn.fields("w", t, x): ({t: [0.0], x: [0.0]}, [0.0])},
                                        progress=False)
+
+
+@pytest.mark.parametrize("activation", ["sin", "gelu"])
+def test_options_shape_the_model_and_the_points(activation):
+    """activation=, n_initial=, n_boundary=, weights= and init= do what they say."""
+    system, _ = heat()
+    pinn = PINN(system, hidden=[5], activation=activation, n_collocation=40, n_initial=24, n_boundary=12,
+                weights={"initial": 10.0}, dtype="float64", seed=1)
+    pts = pinn._points(np.random.default_rng(0))
+    assert pts["residual"].shape == (40, 2) and pts["initial"].shape == (24, 2)
+    assert [z.shape for z in pts["boundary"]] == [(12, 2), (12, 2)] and (pts["initial"][:, 0] == 0).all()
+    assert pinn.weights["initial"] == 10.0 and pinn.weights["boundary"] == 1.0
+    params = pinn.init_params()
+    (W0, b0), (W1, b1) = params["net"]
+    z = np.array([[0.3, 0.6]])
+    act = {"sin": np.sin, "gelu": lambda v: np.asarray(jax.nn.gelu(v))}[activation]
+    hand = act(pinn._encode(jax.numpy.asarray(z)) @ W0 + b0) @ W1 + b1
+    np.testing.assert_allclose(pinn._net(params["net"], jax.numpy.asarray(z)), hand, rtol=1e-12)
+    if activation == "sin":
+        first = pinn.train(steps=3, progress=False)
+        again = pinn.train(steps=1, init=first.params, progress=False)  # continues from first's parameters
+        assert again.loss_history[0] < first.loss_history[0]

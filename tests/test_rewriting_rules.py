@@ -91,3 +91,22 @@ def test_stencil_indices_stay_inside_accesses(engine):
         loads = set().union(*(e.atoms(sympy.Indexed) for _, e in prog.temps), *(o.atoms(sympy.Indexed) for o in prog.outputs))
         assert loads == {u[i + 1], u[i - 1]}
         assert [sympy.simplify(a - b) for a, b in zip(prog.to_sympy(), exprs)] == [0, 0]
+
+
+def test_a_single_expression_and_the_iteration_limit():
+    from symnum.rewriting._egraph import simplify_egraph
+
+    prog = optimize(k * u1 / d**2 + k * u2 / d**2)  # one expression, not a list
+    assert len(prog.outputs) == 1
+    out, stats = simplify_egraph([x * y + x * z + sympy.sin(x) ** 2 + sympy.cos(x) ** 2], max_iter=1, time_limit=60)
+    assert stats["stop"] == "iteration limit" and stats["iterations"] == 1
+
+
+def test_a_rule_with_a_foreign_atom_is_rejected():
+    from symnum.rewriting.rules import Rule, a
+    from symnum.rewriting._egraph import compile_rule
+
+    with pytest.raises(ValueError, match=r"rule bad: bad condition \('even', _a\)"):
+        Rule("bad", a, a, (("even", a),))
+    with pytest.raises(RewriteError, match=r"rule stray has non-pattern atoms \[.*x"):
+        compile_rule(Rule("stray", a + x, a))
