@@ -110,14 +110,13 @@ def apply(module: types.ModuleType, source: str):
         setattr(module, name, new)
 
 
-def _child(module_name, source, tests, fork):
-    if fork:
-        import functools
+def _child(module_name, source, tests):
+    import functools
 
-        import symnum.solvers._problem as problem
-        from symnum.rewriting import optimize
+    import symnum.solvers._problem as problem
+    from symnum.rewriting import optimize
 
-        problem.optimize = functools.partial(optimize, engine="classical")
+    problem.optimize = functools.partial(optimize, engine="classical")
     apply(importlib.import_module(module_name), source)
     import pytest
 
@@ -146,7 +145,7 @@ def run_one(module_name, source, tests, timeout, fresh=False):
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         try:
-            code = _child(module_name, source, tests, fork=True)
+            code = _child(module_name, source, tests)
         except BaseException:  # noqa: BLE001 - a mutant that breaks loading is killed
             code = 99
         os._exit(code)
@@ -161,11 +160,28 @@ def run_one(module_name, source, tests, timeout, fresh=False):
     return "timeout"
 
 
+def _fresh_child(module_name, path, tests):
+    """In a new interpreter: the mutant is the module, found first on import (so
+    objects created at import, like the rules' pattern Dummies, are created once)."""
+    import importlib.abc
+    import importlib.util
+
+    class Mutant(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, search_path, target=None):
+            return importlib.util.spec_from_file_location(name, path) if name == module_name else None
+
+    sys.meta_path.insert(0, Mutant())
+    importlib.import_module(module_name)
+    import pytest
+
+    return int(pytest.main([*PYTEST, *tests]))
+
+
 def main():
     if sys.argv[1:2] == ["--child"]:
         module_name, path, *tests = sys.argv[2:]
         os.chdir(ROOT)
-        raise SystemExit(_child(module_name, Path(path).read_text(), tests, fork=False))
+        raise SystemExit(_fresh_child(module_name, path, tests))
     ap = argparse.ArgumentParser()
     ap.add_argument("paths", nargs="*", default=list(TARGETS))
     ap.add_argument("--show", action="store_true", help="print the diff line of each surviving mutant")
