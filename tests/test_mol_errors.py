@@ -39,6 +39,30 @@ def test_discretize_errors(kwargs, error, message):
         discretize(HEAT, **kwargs)
 
 
+# the whole message, word for word: the fix it names is part of the contract
+WHOLE = [
+    (dict(grid={y: 10}), "grid names y, which is not a spatial variable of 'heat' (those are (x,))"),
+    (dict(grid={}), "grid has no entry for x: add it, e.g. grid={..., x: 64} (points) or {..., x: 0.01} (spacing)"),
+    (dict(grid=[10]), "grid must be a dict {variable: points or spacing}, got [10]: e.g. grid={x: 64}"),
+    (dict(grid={x: 0.3}), "spacing 0.3 does not divide the interval (0.0, 1.0) of x (3.33333 cells): give a "
+                          "spacing that does, or a number of points"),
+    (dict(grid={x: "fine"}), "grid[x] = 'fine': give a number of points (int) or a spacing (float > 0)"),
+    (dict(grid={x: 2}), "grid[x] gives 2 points; at least 3 are needed"),
+    (dict(grid={x: 6}, order=8), "grid[x] = 6 points is too few for order 8 stencils reaching 4 nodes: use at least 11"),
+    (dict(grid={x: 10}, order=3), "order=3: supported accuracy orders are (2, 4, 6, 8)"),
+    (dict(grid={x: 10}, advection="weno"), 'advection=\'weno\': use "central" or "upwind"'),
+]
+
+
+@pytest.mark.parametrize("kwargs, message", WHOLE)
+def test_discretize_error_messages_word_for_word(kwargs, message):
+    with pytest.raises(sn.DiscretizationError) as err:
+        discretize(HEAT, backend="numpy", **kwargs)
+    assert str(err.value) == message
+    with pytest.raises(sn.DiscretizationError, match=r"^discretize\(\) needs a PDESystem or an ODESystem, got str$"):
+        discretize("heat", {})
+
+
 def test_spacing_grid():
     assert discretize(HEAT, {x: 0.125}, backend="numpy").shape == (1, 9)
 

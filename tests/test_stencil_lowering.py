@@ -217,3 +217,117 @@ def test_upwind_windows_follow_the_velocity_sign(order, window, steady):
         np.testing.assert_allclose(got, want, atol=1e-11)
     central = lower_to_stencils(system, {x: n}, order=order)
     assert not central.interior.exprs[0].has(sympy.Piecewise)
+
+
+def test_walls_regions_and_the_outflow_node():
+    """u_t = -u_x with an inflow condition at x = lo only (x in [1, 3]): the outflow
+    node is computed by a one-sided template, never eliminated; every region is where
+    and what it should be; the wall stencil reads the condition, not the stored value."""
+    u = sn.fields("u", t, x)
+    ue = sympy.sin(2 * x) + x**2 / 5
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), -sn.D(x)(u))],
+                          [sn.Dirichlet(u, x, "min", ue.subs(x, 1) * (1 + t)), sn.Initial(u, ue)],
+                          domain={t: (0, 1), x: (1, 3)}, name="outflow")
+    s = lower_to_stencils(system, {x: 9})
+    a = s.axes[0]
+    assert a.h == 0.25 and a.coords[0] == 1.0 and a.coords[-1] == 3.0 and s.reach == (1,)
+    assert [r.position for r in s.regions] == [(("lo", 0),), (("lo", 1),), (("mid",),), (("hi", 1),), (("hi", 0),)]
+    assert [r.eliminated for r in s.regions] == [(True,), (False,), (False,), (False,), (False,)]
+    assert s.interior is s.regions[2]
+    i, h = a.index, a.spacing
+    # node 1 uses the centred stencil that touches the wall, with the wall's value
+    at = {t: 0.3, STATE[0, i + 1]: 1.7, h: 0.1}
+    wall = (np.sin(2.0) + 0.2) * 1.3
+    assert float(s.regions[1].exprs[0].xreplace(at)) == pytest.approx(-(1.7 - wall) / 0.2)
+    errs, hs = [], []
+    for n in (9, 17, 33):
+        s = lower_to_stencils(system, {x: n})
+        vals = _exact(ue, s).copy()
+        vals[0] = 1e3  # the stored wall value must not be read
+        got = evaluate(s, vals[None], tval=0.0)[0]
+        assert got[0] == pytest.approx(np.sin(2.0) + 0.2)
+        errs.append(np.abs(got[1:] + _exact(sympy.diff(ue, x), s)[1:]).max())
+        hs.append(s.axes[0].h)
+    assert _slope(hs, errs) > 1.6, errs  # the one-sided outflow node included
+    with pytest.raises(sn.DiscretizationError, match="order=3"):
+        lower_to_stencils(system, {x: 9}, order=3)
+    assert lower_to_stencils(system, {x: 9}).order == 2  # the default
+
+
+@pytest.mark.parametrize("order", [2, 4])
+def test_upwinding_next_to_walls(order):
+    """Upwind-biased windows shift away from the walls like the centred ones do."""
+    u = sn.fields("u", t, x)
+    c = sn.parameter("c", 1.0)
+    ue = sympy.cos(3 * x) + x
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), -c * sn.D(x)(u))],
+                          [sn.Dirichlet(u, x, "min", ue.subs(x, 0)), sn.Dirichlet(u, x, "max", ue.subs(x, 1)),
+                           sn.Initial(u, ue)], domain={t: (0, 1), x: (0, 1)}, name="upwall")
+    for cval in (1.0, -1.0):
+        hs, errs = [], []
+        for n in (17, 25, 33):
+            s = lower_to_stencils(system.with_parameters({c: cval}), {x: n}, order=order, advection="upwind")
+            vals = _exact(ue, s).copy()
+            vals[[0, -1]] = 1e3
+            got = evaluate(s, vals[None])[0]
+            errs.append(np.abs(got[1:-1] + cval * _exact(sympy.diff(ue, x), s)[1:-1]).max())
+            hs.append(s.axes[0].h)
+        assert _slope(hs, errs) > order - 0.4, (cval, errs)
+
+
+def test_nested_derivatives_next_to_a_neumann_wall():
+    """D(x)((1 + x^2) D(x)(u)) composes stencils at shifted offsets, also where the
+    inner one reaches the Neumann wall's formula (y periodic and first): O(h^2) in the
+    interior, O(h) at the nodes next to the walls (the composed one-sided stencils)."""
+    u = sn.fields("u", t, y, x)
+    ue = sympy.cos(x + 0.3) * (2 + sympy.sin(2 * sympy.pi * y))
+    op = sn.D(x)((1 + x**2) * sn.D(x)(u))
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), op)],
+                          [sn.Periodic(y), sn.Neumann(u, x, "min", -sympy.diff(ue, x).subs(x, 0)),
+                           sn.Dirichlet(u, x, "max", ue.subs(x, 1)), sn.Initial(u, ue)],
+                          domain={t: (0, 1), y: (0, 1), x: (0, 1)}, name="nested")
+    exact_rhs = sympy.diff((1 + x**2) * sympy.diff(ue, x), x)
+    hs, errs, near = [], [], []
+    for n in (17, 25, 33):
+        s = lower_to_stencils(system, {y: 8, x: n}, order=2)
+        vals = _exact(ue, s).copy()
+        vals[:, [0, -1]] = 1e3  # wall values come from the conditions
+        diff = np.abs(evaluate(s, vals[None])[0] - _exact(exact_rhs, s))
+        errs.append(diff[:, 3:-3].max())
+        near.append(diff[:, 1:-1].max())
+        hs.append(s.axes[1].h)
+    assert _slope(hs, errs) > 1.6 and _slope(hs, near) > 0.7, (errs, near)
+
+
+def test_stencil_system_facts():
+    import dataclasses
+
+    u = sn.fields("u", t, x, y)
+    k = sn.parameter("k", 2.0)
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), k * sn.D(x, 2)(u) + u)],
+                          [sn.Periodic(x), sn.Periodic(y), sn.Initial(u, x)],
+                          domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="facts")
+    s = lower_to_stencils(system, {x: 8, y: 3})  # y is never differentiated: 3 points suffice
+    assert s.reach == (1, 0)
+    assert s.invariant == frozenset({k, s.axes[0].spacing, s.axes[1].spacing, t})
+    assert str(s) == ("StencilSystem of 'facts': order 2, 1 regions, grid 8 (periodic) x 3 (periodic)\n"
+                      f"  interior du/dt = {s.interior.exprs[0]}")
+    assert lower_to_stencils(system, {x: 0.125, y: 0.25}).axes[0].n == 8  # periodic: hi excluded
+    for obj, field in ((s, "order"), (s.axes[0], "n"), (s.regions[0], "exprs")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, field, None)
+    with pytest.raises(sn.DiscretizationError, match=r"^grid\[x\] = 0\.0: give a number of points \(int\) or a "
+                                                     r"spacing \(float > 0\)$"):
+        lower_to_stencils(system, {x: 0.0, y: 3})
+    walled = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
+                          [sn.Periodic(y), sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0),
+                           sn.Initial(u, x)], domain={t: (0, 1), x: (1, 2), y: (0, 1)}, name="walled")
+    assert lower_to_stencils(walled, {x: 0.25, y: 3}).axes[0].n == 5  # walls: both ends, from lo = 1
+    assert lower_to_stencils(walled, {x: 5, y: 3}, order=2).reach == (1, 0)  # the fewest points
+    with pytest.raises(sn.DiscretizationError, match=r"^grid\[x\] = 4 points is too few for order 2 stencils "
+                                                     r"reaching 1 nodes: use at least 5$"):
+        lower_to_stencils(walled, {x: 4, y: 3})
+    with pytest.raises(sn.DiscretizationError, match=r"^cannot discretize Derivative\(u\(t, x, y\), y\): y is not a "
+                                                     r"spatial variable of the grid \(x\)$"):
+        low = sn.solvers._stencil._Lowering(walled, lower_to_stencils(walled, {x: 5, y: 3}).axes[:1], 2)
+        low.lower_derivative(sn.D(y)(u), (("mid",),), (0,))
