@@ -9,19 +9,22 @@ import pytest
 import symnum as sn
 
 
-def test_import_is_fast_and_pulls_no_extra():
-    code = (
-        "import time, sys; t0 = time.perf_counter(); import symnum; "
-        "dt = time.perf_counter() - t0; "
-        "heavy = [m for m in ('numba', 'jax', 'cupy', 'dask', 'torch', 'egglog') if m in sys.modules]; "
-        "print(dt, heavy)"
-    )
+def _import_time(module):
+    code = (f"import time, sys; t0 = time.perf_counter(); import {module}; dt = time.perf_counter() - t0; "
+            "heavy = [m for m in ('numba', 'jax', 'cupy', 'dask', 'torch', 'egglog') if m in sys.modules]; "
+            "print(dt, heavy)")
     # best of three: these machines are shared and noisy
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
             for _ in range(3)]
-    times = [float(r.stdout.split()[0]) for r in runs]
-    assert min(times) < 1.0, times
-    assert runs[0].stdout.strip().endswith("[]"), runs[0].stdout
+    return min(float(r.stdout.split()[0]) for r in runs), runs[0].stdout
+
+
+def test_import_is_fast_and_pulls_no_extra():
+    dt, out = _import_time("symnum")
+    assert out.strip().endswith("[]"), out
+    # sympy, its one import, sets the pace: under 1 s on a quiet machine, and on a
+    # busy one no more than sympy's own time plus a little
+    assert dt < 1.0 or dt < _import_time("sympy")[0] + 0.3, dt
 
 
 def test_error_hierarchy():
