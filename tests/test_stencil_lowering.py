@@ -149,13 +149,19 @@ def test_time_dependent_wall_values_and_parameters():
                           [sn.Dirichlet(u, x, "min", a * sympy.sin(t)), sn.Neumann(u, x, "max", t**2),
                            sn.Initial(u, 0)], domain={t: (0, 1), x: (0, 1)}, name="tdep")
     s = lower_to_stencils(system, {x: 11}, order=2)
-    vals = np.linspace(0, 1, 11)[None] ** 2
+    vals = np.sin(3 * np.linspace(0, 1, 11))[None]  # not a polynomial: stencils are told apart
     got = evaluate(s, vals, tval=0.7)[0]
     assert got[0] == pytest.approx(3.0 * np.sin(0.7))
     h = 0.1  # u_N from (3 u_N - 4 u_{N-1} + u_{N-2}) / (2h) = t^2
     assert got[-1] == pytest.approx((2 * h * 0.49 + 4 * vals[0, -2] - vals[0, -3]) / 3)
-    # the interior node 1 sees the Dirichlet value, not the stored state
+    # node 1 takes the centred stencil through the wall node, whose Dirichlet value it sees
     assert got[1] == pytest.approx(3.0 * (3.0 * np.sin(0.7) - 2 * vals[0, 1] + vals[0, 2]) / h**2)
+    # a wall value may use the wall's own variable: x = 2 there
+    ramp = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
+                        [sn.Dirichlet(u, x, "min", x + 1), sn.Dirichlet(u, x, "max", x * t), sn.Initial(u, 0)],
+                        domain={t: (0, 1), x: (0, 2)}, name="ramp")
+    got = evaluate(lower_to_stencils(ramp, {x: 5}), np.zeros((1, 5)), tval=0.7)[0]
+    assert got[0] == 1.0 and got[-1] == pytest.approx(1.4)
 
 
 @pytest.mark.parametrize("order", [2, 4])
@@ -323,7 +329,8 @@ def test_stencil_system_facts():
                           [sn.Periodic(y), sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0),
                            sn.Initial(u, x)], domain={t: (0, 1), x: (1, 2), y: (0, 1)}, name="walled")
     assert lower_to_stencils(walled, {x: 0.25, y: 3}).axes[0].n == 5  # walls: both ends, from lo = 1
-    assert lower_to_stencils(walled, {x: 5, y: 3}, order=2).reach == (1, 0)  # the fewest points
+    fewest = lower_to_stencils(walled, {x: 5, y: 3}, order=2)  # the fewest points
+    assert fewest.reach == (1, 0) and "grid 5 x 3 (periodic)" in str(fewest)
     with pytest.raises(sn.DiscretizationError, match=r"^grid\[x\] = 4 points is too few for order 2 stencils "
                                                      r"reaching 1 nodes: use at least 5$"):
         lower_to_stencils(walled, {x: 4, y: 3})
