@@ -93,11 +93,11 @@ def apply(module: types.ModuleType, source: str):
             continue
         if isinstance(old, type) and isinstance(new, type) and old.__module__ == module.__name__:
             for attr, value in vars(new).items():
-                if attr in vars(old) and not attr.startswith("__") or attr in ("__init__", "__post_init__", "__str__"):
-                    if attr in vars(old) and not _swap_code(vars(old)[attr], value):
+                if attr in vars(old) and (not attr.startswith("__") or attr in ("__init__", "__post_init__", "__str__")):
+                    if not _swap_code(vars(old)[attr], value):
                         setattr(old, attr, value)
             continue
-        if _swap_code(old, new) if old is not None else False:
+        if old is not None and _swap_code(old, new):
             continue
         if isinstance(old, dict) and isinstance(new, dict):
             old.clear()
