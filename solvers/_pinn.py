@@ -67,7 +67,7 @@ class PINNResult:
         arrays = [np.asarray(points[v], dtype=float) for v in self.pinn.inputs]
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
         z = jnp.stack([jnp.asarray(np.broadcast_to(a, shape).ravel(), self.pinn.dtype) for a in arrays], axis=1)
-        return np.asarray(self.pinn._net(self.params["net"], z)[:, k]).reshape(shape)
+        return np.asarray(self.pinn._jitted_net(self.params["net"], z)[:, k]).reshape(shape)
 
 
 class PINN:
@@ -244,7 +244,11 @@ class PINN:
         return [self.fixed[p] for p in self.fixed] + [phys[p.name] for p in self.learn]
 
     def residuals(self, params, z):
-        """The generated residual of every equation at the rows of z."""
+        """The generated residual of every equation at the rows of z (compiled once
+        per shape; usable inside jit and grad)."""
+        return self._jitted_residuals(params, z)
+
+    def _residual_values(self, params, z):
         jets = self._jets(params["net"], z, [dirs for _, dirs in self._res_keys])
         values = [jets[dirs][:, k] for k, dirs in self._res_keys]
         coords = [z[:, j] for j in range(z.shape[1])]
@@ -386,9 +390,22 @@ class PINN:
 
     def losses(self, params, pts, data=None):
         """Each loss term (unweighted), as a dict of scalars."""
+        return self._jitted_losses(params, pts, data)
+
+    @functools.cached_property
+    def _jitted_losses(self):
+        # called outside training (inspection, tests): compiled once, since op-by-op
+        # dispatch of the nested jvps compiles hundreds of tiny programs (seconds)
+        return _jax().jit(self._loss_terms)
+
+    @functools.cached_property
+    def _jitted_net(self):
+        return _jax().jit(self._net)
+
+    def _loss_terms(self, params, pts, data=None):
         jnp = _jax().numpy
         out = {}
-        res = self.residuals(params, pts["residual"])
+        res = self._residual_values(params, pts["residual"])
         if self.causal and self.time is not None:
             _, slabs, w = self._causal_slabs(pts["residual"], sum(r**2 for r in res))
             out["residual"] = jnp.mean(w * slabs)
@@ -468,7 +485,7 @@ class PINN:
         w = dict(self.weights)
 
         def total(params, pts, w):
-            terms = self.losses(params, pts, obs)
+            terms = self._loss_terms(params, pts, obs)
             return sum(w[k] * v for k, v in terms.items()), terms
 
         opt = optax.adam(lr)
@@ -587,9 +604,9 @@ class PINN:
 
     @functools.cached_property
     def _jitted_residuals(self):
-        # RAD evaluates the residual on a large candidate pool each round: compiled
-        # once, not dispatched op by op
-        return _jax().jit(self.residuals)
+        # RAD evaluates the residual on a large candidate pool each round, tests and
+        # users on their points: compiled once, not dispatched op by op
+        return _jax().jit(self._residual_values)
 
     @functools.cached_property
     def _gradient_sizes(self):
@@ -598,10 +615,10 @@ class PINN:
         jnp = jax.numpy
 
         def sizes(params, pts, obs):
-            names = list(self.losses(params, pts, obs))
+            names = list(self._loss_terms(params, pts, obs))
             out = {}
             for name in names:
-                g = jax.grad(lambda p, n=name: self.losses(p, pts, obs)[n])(params)
+                g = jax.grad(lambda p, n=name: self._loss_terms(p, pts, obs)[n])(params)
                 out[name] = jnp.mean(jnp.stack([jnp.abs(x).mean() for x in jax.tree_util.tree_leaves(g)]))
             return out
 

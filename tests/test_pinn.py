@@ -52,7 +52,7 @@ def test_generated_residual_equals_hand_written():
         uxx = jax.grad(jax.grad(scalar, 1), 1)(tz, xz)
         return ut + u_ * ux - 0.3 * uxx
 
-    want = jax.vmap(hand)(z[:, 0], z[:, 1])
+    want = jax.jit(jax.vmap(hand))(z[:, 0], z[:, 1])  # compiled: eager nested grads dispatch op by op
     np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-4, atol=1e-5)
 
 
@@ -100,7 +100,7 @@ def test_generated_residual_coupled_fields_in_two_and_three_dimensions():
     (got,) = pinn.residuals(params, z)
     W = lambda *c: pinn._net(params["net"], jax.numpy.stack(c)[None, :])[0, 0]  # noqa: E731
     lap = lambda *c: sum(jax.grad(jax.grad(W, i), i)(*c) for i in range(3))  # noqa: E731
-    want = jax.vmap(lambda *c: lap(*c) - W(*c) ** 3 - c[0] * c[1])(z[:, 0], z[:, 1], z[:, 2])
+    want = jax.jit(jax.vmap(lambda *c: lap(*c) - W(*c) ** 3 - c[0] * c[1]))(z[:, 0], z[:, 1], z[:, 2])
     np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=2e-4, atol=2e-4)
 
 
@@ -190,7 +190,8 @@ def test_hard_constraints_hold_exactly():
     )
     pinn = PINN(steady, hidden=[8], dtype="float64", hard=("dirichlet",), seed=2)
     params = pinn.init_params()
-    model = lambda X, Y: np.asarray(pinn._net(params["net"], jax.numpy.stack([jax.numpy.asarray(X), jax.numpy.asarray(Y)], 1)))[:, 0]  # noqa: E731
+    net = jax.jit(pinn._net)
+    model = lambda X, Y: np.asarray(net(params["net"], jax.numpy.stack([jax.numpy.asarray(X), jax.numpy.asarray(Y)], 1)))[:, 0]  # noqa: E731
     S = np.linspace(0, 1, 11)
     np.testing.assert_allclose(model(0 * S, S), S**2, atol=1e-13)
     np.testing.assert_allclose(model(0 * S + 1, S), 1 + S**2, atol=1e-13)
@@ -282,7 +283,7 @@ def test_generated_gradient_costs_no_more_than_hand_written():
 
     gen_grad = jax.jit(jax.grad(lambda p: jax.numpy.mean(pinn.residuals(p, z)[0] ** 2)))
     hand_grad = jax.jit(jax.grad(lambda p: jax.numpy.mean(hand(p, z) ** 2)))
-    np.testing.assert_allclose(pinn.residuals(params, z)[0], hand(params, z), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(pinn.residuals(params, z)[0], jax.jit(hand)(params, z), rtol=1e-9, atol=1e-9)
     best = {gen_grad: np.inf, hand_grad: np.inf}
     for _ in range(5):
         for fn in best:
@@ -314,7 +315,7 @@ def test_rad_draws_points_where_the_residual_is_large(monkeypatch):
     params = pinn.init_params()
     # a residual 100 on x < 0.1 and 0 elsewhere: p ~ |r| / mean|r| + 1 puts about
     # 0.1 * 11 / (0.1 * 11 + 0.9) = 55% of the points there (uniform: 10%)
-    monkeypatch.setattr(pinn, "residuals", lambda p, z: [jax.numpy.where(z[:, 0] < 0.1, 100.0, 0.0)])
+    monkeypatch.setattr(pinn, "_jitted_residuals", lambda p, z: [jax.numpy.where(z[:, 0] < 0.1, 100.0, 0.0)])
     pts = np.asarray(pinn._rad_points(params, np.random.default_rng(0)))
     assert pts.shape == (400, 1) and 0.45 < (pts[:, 0] < 0.1).mean() < 0.65
 
@@ -323,7 +324,7 @@ def test_rad_with_causal_weights_spares_late_times(monkeypatch):
     system, _ = heat()
     pinn = PINN(system, hidden=[4], sampling="rad", causal=50.0, n_collocation=320)
     # a uniform residual: causal weights shrink the later slabs' share
-    monkeypatch.setattr(pinn, "residuals", lambda p, z: [jax.numpy.ones(z.shape[0], pinn.dtype)])
+    monkeypatch.setattr(pinn, "_jitted_residuals", lambda p, z: [jax.numpy.ones(z.shape[0], pinn.dtype)])
     pts = np.asarray(pinn._rad_points(pinn.init_params(), np.random.default_rng(0)))
     ti = pinn.inputs.index(t)
     assert (pts[:, ti] < 0.5).mean() > 0.6
@@ -378,9 +379,9 @@ def test_robin_and_neumann_boundary_losses_equal_hand_written():
     params = pinn.init_params()
     pts = pinn._points(np.random.default_rng(0))
     scalar = lambda tz, xz: pinn._net(params["net"], jax.numpy.stack([tz, xz])[None, :])[0, 0]  # noqa: E731
-    ux = jax.vmap(jax.grad(scalar, 1))
+    ux = jax.jit(jax.vmap(jax.grad(scalar, 1)))
     (zmin, zmax) = pts["boundary"] if pinn._bc_kinds[0][3] == "min" else pts["boundary"][::-1]
-    val = jax.vmap(scalar)
+    val = jax.jit(jax.vmap(scalar))
     neumann = np.mean((-ux(zmin[:, 0], zmin[:, 1]) - zmin[:, 0]) ** 2)
     robin = np.mean((2 * val(zmax[:, 0], zmax[:, 1]) + 3 * ux(zmax[:, 0], zmax[:, 1]) - (1 + zmax[:, 0])) ** 2)
     assert float(pinn.losses(params, pts)["boundary"]) == pytest.approx(neumann + robin, rel=1e-10)
