@@ -16,7 +16,7 @@ the child), so forked children optimize kernels with the classical engine
 the e-graph tests need, run in a fresh interpreter per mutant.
 
     python benchmarks/mutation.py                     # all modules, prints scores
-    python benchmarks/mutation.py solvers/_tableaus.py --show   # list survivors
+    python benchmarks/mutation.py solvers/integrate/_tableaus.py --show   # list survivors
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 # module file -> (module name, the tests that guard it, fresh interpreter per mutant)
 TARGETS = {
     "solvers/_fornberg.py": ("symnum.solvers._fornberg", ["tests/test_fornberg.py", "tests/test_stencil_lowering.py"], False),
-    "solvers/_tableaus.py": ("symnum.solvers._tableaus", ["tests/test_integrators.py"], False),
+    "solvers/integrate/_tableaus.py": ("symnum.solvers.integrate._tableaus", ["tests/test_integrators.py"], False),
     "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_mol_errors.py"], False),
     **{
         f"rewriting/rules/{m}.py": (f"symnum.rewriting.rules.{m}", ["tests/test_rewriting_rules.py"], True)

@@ -61,7 +61,7 @@ class Discovery:
 
 
 def _as_arrays(data, grid):
-    from ._integrate import Solution
+    from .integrate import Solution
 
     if isinstance(data, Solution):
         prob = data.problem

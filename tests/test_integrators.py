@@ -28,7 +28,7 @@ def exact(t1, u0):
 def test_methods_are_frozen_data():
     import dataclasses
 
-    assert [m.name for m in METHODS.values() if m.adaptive] == ["dopri5", "tsit5"]
+    assert [m.name for m in METHODS.values() if m.adaptive] == ["dopri5", "tsit5", "dop853"]
     assert all(m.b_error is None for m in METHODS.values() if not m.adaptive)
     with pytest.raises(dataclasses.FrozenInstanceError):
         METHODS["rk4"].order = 3

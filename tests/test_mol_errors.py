@@ -89,11 +89,28 @@ def test_solve_errors():
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
-def test_blow_up_names_time_field_and_place():
-    prob = discretize(HEAT, {x: 41}, backend="numpy")
-    # dt far beyond the explicit stability limit h**2/2
-    with pytest.raises(sn.SolverError, match=r"non-finite at t = .*field u\(t, x\) at x = .*lower dt \(CFL\).*method=\"bdf\""):
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_blow_up_names_time_field_and_place(backend):
+    prob = discretize(HEAT, {x: 41}, backend=backend)
+    # dt 160x the explicit stability limit h**2/2: stopped at the second divergence check
+    with pytest.raises(sn.SolverError, match=r"diverging at t = 0\.8 \(euler, fixed dt\).*field u\(t, x\) at x = .*"
+                                             r"dt = 0\.05 exceeds the stability limit of euler here, about 0\.000313 .*"
+                                             r"method=\"bdf\""):
         solve(prob, method="euler", dt=0.05, tspan=(0, 20), progress=False)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_divergence_just_beyond_the_stability_limit(backend):
+    """Euler 10% above its limit h**2/2 grows slowly (|R| = 1.2 per step) from
+    round-off: caught as divergence long before overflow, with the limit named;
+    just below it the solution decays like the exact one."""
+    prob = discretize(HEAT, {x: 41}, backend=backend)
+    limit = (1 / 40) ** 2 / 2
+    with pytest.raises(sn.SolverError, match=r"diverging at t = .*largest at field u\(t, x\) at x = .*max\|y\| = "
+                                             r".*exceeds the stability limit of euler here, about 0\.000313 \(2 / 6\.4e\+03"):
+        solve(prob, method="euler", dt=1.1 * limit, tspan=(0, 2), progress=False)
+    sol = solve(prob, method="euler", dt=0.95 * limit, tspan=(0, 0.1), progress=False)
+    assert abs(sol[u][-1].max() - np.exp(-np.pi**2 * 0.1)) < 1e-3
 
 
 def test_saveat_and_solution_api(monkeypatch):

@@ -75,7 +75,7 @@ def test_implicit_non_finite_result_is_caught(monkeypatch):
 
 def test_max_steps():
     prob = _ode(-A, "decay")
-    with pytest.raises(sn.SolverError, match=r"more than 10 steps before t = 2 \(now t = 0\.11\).*max_steps="):
+    with pytest.raises(sn.SolverError, match=r"more than 10 steps before t = 2 \(now t = 0\.1\).*max_steps="):
         solve(prob, method="rk4", dt=0.01, max_steps=10, progress=False)
 
 

@@ -1,5 +1,5 @@
-"""`solve`: time integration (explicit Runge-Kutta, or scipy's BDF/Radau with
-the symbolic sparse Jacobian) and steady Newton solves, returning a `Solution`."""
+"""`solve`: time integration (explicit Runge-Kutta, compiled, or scipy's BDF/Radau
+with the symbolic sparse Jacobian) and steady Newton solves, returning a `Solution`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import scipy.sparse.linalg
 
 from symnum._errors import SolverError
 
-from ._problem import Problem
-from ._tableaus import METHODS, ExplicitRK
+from .._problem import Problem
+from ._explicit import check_finite as _check_finite, explicit
+from ._tableaus import METHODS
 
 __all__ = ["solve", "Solution"]
 
@@ -68,104 +69,6 @@ class Solution:
             ax.imshow(values.T, origin="lower", extent=(*coords[0][[0, -1]], *coords[1][[0, -1]]))
         ax.set_title(f"{f.func}" + (f" at t = {self.t[index]:g}" if self.t is not None else ""))
         return ax
-
-
-def _progress(total, enabled, desc):
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=desc, leave=False)
-
-
-EXPLICIT_ADVICE = (
-    "An explicit method beyond its stability limit does this: lower dt (CFL), or, for a "
-    "stiff problem, use method=\"bdf\"; if the model itself blows up there (a singular "
-    "solution, a function evaluated outside its domain), check the equations"
-)
-
-
-def _check_finite(prob: Problem, y, t, advice: str = EXPLICIT_ADVICE, what: str = "the state"):
-    if bool(np.isfinite(y).all()):
-        return
-    y = y.get() if hasattr(y, "get") and not isinstance(y, np.ndarray) else y
-    bad = np.argwhere(~np.isfinite(y.reshape(prob.shape)))[0]
-    f = prob.fields[bad[0]]
-    where = ", ".join(f"{a.var} = {a.coords[i]:.6g}" for a, i in zip(prob.stencil.axes, bad[1:]))
-    where = f" at {where} (node {tuple(int(i) for i in bad[1:])})" if where else ""
-    raise SolverError(f"{what} became non-finite at t = {t:.6g}: field {f}{where}. {advice}")
-
-
-def _explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
-    y = prob.to_device(prob.u0)  # on the GPU for the cuda backend: no host round trip per step
-    f = prob.rhs
-    save = list(saveat)
-    out = []
-    t = t0
-    if save and abs(save[0] - t0) <= 1e-12 * max(1.0, abs(t0)):
-        out.append(prob.fill_boundaries(y, t))
-        save.pop(0)
-    adaptive = tab.adaptive if adaptive is None else adaptive and tab.adaptive
-    if dt is None:
-        if not adaptive:
-            raise SolverError(
-                f"method={tab.name!r} takes a fixed step: pass dt=..., or use an adaptive "
-                f"method (\"tsit5\", \"dopri5\") or \"bdf\""
-            )
-        f0 = f(y, t)
-        scale = atol + rtol * np.abs(y)
-        d0, d1 = np.sqrt(np.mean((y / scale) ** 2)), np.sqrt(np.mean((f0 / scale) ** 2))
-        dt = 0.01 * d0 / d1 if d0 > 1e-5 and d1 > 1e-5 else 1e-6 * max(1.0, abs(t1 - t0))
-    stages = [y * 0 for _ in tab.b]  # arrays of y's kind (NumPy or CuPy)
-    bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
-    steps = rejected = 0
-    while save:
-        target = save[0]
-        h = min(dt, target - t)
-        for i, (ai, ci) in enumerate(zip(tab.a, tab.c)):
-            yi = y
-            for aij, kj in zip(ai, stages):
-                if aij:
-                    yi = yi + (h * aij) * kj
-            f(yi, t + ci * h, out=stages[i])
-        y_new = y
-        for bi, ki in zip(tab.b, stages):
-            if bi:
-                y_new = y_new + (h * bi) * ki
-        if adaptive:
-            err_vec = sum((h * e) * k for e, k in zip(tab.b_error, stages) if e)
-            scale = atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
-            err = float(np.sqrt(np.mean((err_vec / scale) ** 2)))
-            if not np.isfinite(err) or err > 1.0:
-                rejected += 1
-                dt = h * (0.2 if not np.isfinite(err) else max(0.2, 0.9 * err ** (-1 / tab.order)))
-                if dt < 1e-14 * max(1.0, abs(t1 - t0)):
-                    _check_finite(prob, y_new, t + h)
-                    raise SolverError(
-                        f"step size underflow at t = {t:.6g} ({tab.name}): the problem is "
-                        f"probably stiff (use method=\"bdf\"), or its solution is singular there"
-                    )
-                continue
-            dt = h * min(5.0, 0.9 * max(err, 1e-10) ** (-1 / tab.order))
-        _check_finite(prob, y_new, t + h)
-        y = y_new
-        t_old, t = t, (target if h == target - t else t + h)
-        steps += 1
-        if bar is not None:
-            bar.update(t - t_old)
-        if steps > max_steps:
-            raise SolverError(
-                f"more than {max_steps} steps before t = {target:.6g} (now t = {t:.6g}): "
-                f"raise max_steps=..., or the problem is stiff: use method=\"bdf\""
-            )
-        if t == target:
-            out.append(prob.fill_boundaries(y, t))
-            save.pop(0)
-    if bar is not None:
-        bar.close()
-    return np.array(out), {"steps": steps, "rejected": rejected}
 
 
 def _implicit(prob, method, t0, t1, saveat, rtol, atol):
@@ -254,13 +157,20 @@ def solve(
     maxiter: int = 50,
     linear_solver: str = "direct",
     adaptive: bool | None = None,
+    compiled: bool | None = None,
 ) -> Solution:
     """Integrate a discretized problem over `tspan` (default: the system's time
     domain), saving at `saveat` (default: the two ends; an int n: n equispaced
     times).
 
-    Explicit methods: "euler", "ssprk3", "rk4" (fixed `dt`), "tsit5", "dopri5"
-    (adaptive to `rtol`/`atol`; `adaptive=False` steps them with a fixed `dt`).
+    Explicit methods: "euler", "ssprk3", "rk4" (fixed `dt`), "tsit5", "dopri5",
+    "dop853" (adaptive to `rtol`/`atol`, PI step-size control; `adaptive=False`
+    steps them with a fixed `dt`). On the numba backend the whole loop runs as
+    one generated compiled function per (kernel, method), cached on disk;
+    `compiled=False` runs the array loop instead (the reference; the numpy and
+    cuda backends' loop). Values at `saveat` come from the method's dense
+    output and do not shorten steps (dop853: steps end at save times). A
+    fixed-step solution that diverges stops with a SolverError.
     Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
     or, with `linear_solver="gmres"`, ILU-preconditioned GMRES.
@@ -289,8 +199,8 @@ def solve(
     if method in IMPLICIT:
         states, stats = _implicit(prob, method, t0, t1, saveat, rtol, atol)
     else:
-        states, stats = _explicit(
-            prob, METHODS[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive
+        states, stats = explicit(
+            prob, METHODS[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive, compiled
         )
     stats["seconds"] = _time.perf_counter() - start
     return Solution(prob, saveat, states, stats)

@@ -1,0 +1,317 @@
+"""Explicit Runge-Kutta tableau + compiled RHS kernel -> one compiled function
+that runs the whole step loop: stages, error norm, PI step-size control,
+saving by dense output, divergence and non-finite checks.
+
+The loop returns to Python only when it is done, after `max_chunk` steps (so a
+progress bar can move) or with a failure status; everything it needs to go on
+(t, h, controller memory, counters, which buffer holds y and k_0) lives in two
+small arrays, so chunking never changes the numbers.
+
+Each stage state is formed in one pass over the state; the final update, the
+error norm and a finiteness sum share one pass. Sums are formed left to right
+exactly as the array loop in `symnum.solvers.integrate._explicit` does, so the
+two agree step for step (to the last bit on the stage states).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._compile import load_source
+
+__all__ = ["Control", "make_stepper", "STATUS", "CTL", "CNT"]
+
+# Layout of the state arrays handed back and forth.
+CTL = {"t": 0, "h": 1, "err_prev": 2, "ref": 3}
+CNT = {"steps": 0, "rejected": 1, "save": 2, "have_k0": 3, "swap_y": 4, "swap_k": 5, "nfev": 6,
+       "last_rejected": 7, "checks": 8}
+STATUS = {0: "done", 1: "chunk", 2: "underflow", 3: "non-finite", 4: "max steps", 5: "diverging"}
+
+
+@dataclass(frozen=True)
+class Control:
+    """Step-size control (Hairer's PI controller of DOPRI5/DOP853) and the
+    divergence check of fixed-step methods. Accepted step: h *= clip(safety *
+    err**-(1/q - 0.75 beta) * err_prev**beta, fac_min, fac_max) with beta =
+    beta_scale / q (0.04 for q = 5, Hairer's value); no growth right after a
+    rejection. Rejected step: h *= max(fac_min, safety * err**(-1/q))."""
+
+    safety: float = 0.9
+    fac_min: float = 0.2
+    fac_max: float = 10.0
+    beta_scale: float = 0.2
+    check_every: int = 8  # fixed steps: compare two successive increments every so many steps
+    growth: float = 1e3  # ... and call it divergence when they are rough and |y| grew this much
+
+
+def _combo(terms, first=None):
+    """`first + c0*v0[j] + c1*v1[j] ...` left to right, dropping zero coefficients."""
+    out = first
+    for coef, name in terms:
+        if coef == "0":
+            continue
+        term = f"{coef} * {name}[j]"
+        out = term if out is None else f"({out} + {term})"
+    return out or "0.0"
+
+
+def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_scalars: int,
+                 parallel: bool, name: str):
+    """Generate and load the compiled loop of tableau `tab` around the kernel
+    `kernel_name` of the loaded module `kernel_module` (`kernel(U, out, t, *scalars)`)."""
+    s = tab.stages
+    fsal = tab.fsal
+    saving = tab.saving
+    adaptive = tab.adaptive
+    q = tab.order
+    beta = control.beta_scale / q if adaptive else 0.0
+    expo1 = 1.0 / q - 0.75 * beta
+    # the stage buffers: k0..k{s-1}; Hermite saving (not FSAL) needs f at y_new: kx
+    hermite_extra = saving == "hermite" and not fsal
+    kend = f"k{s - 1}" if fsal else "kx"  # f at y_new
+    ks = [f"k{i}" for i in range(s)] + (["kx"] if hermite_extra else [])
+    scal = [f"s{i}" for i in range(n_scalars)]
+    loop = "numba.prange" if parallel else "range"
+    L = []
+    w = L.append
+    w("import math")
+    w("import sys")
+    w("import numba")
+    w("import numpy")
+    w("")
+    w("# the RHS kernel, loaded (and compiled) before this module")
+    w(f"rhs = getattr(sys.modules[{kernel_module!r}], {kernel_name!r})")
+    w("")
+    w("")
+    w(f"@numba.njit(cache=True, parallel={parallel}, nogil=True)")
+    args = ["y", "ynew", "ytmp", *ks, "dprev", "out", "save_t", "ctl", "cnt", "rtol", "atol",
+            "max_chunk", "max_steps", "h_min", *scal]
+    w(f"def {name}({', '.join(args)}):")
+    w("    N = y.size")
+    w("    if cnt[4]:")
+    w("        y, ynew = ynew, y")
+    last_k = "k%d" % (s - 1) if fsal else ("kx" if hermite_extra else None)
+    if last_k:
+        w("    if cnt[5]:")
+        w(f"        k0, {last_k} = {last_k}, k0")
+    flat = ["y", "ynew", "ytmp", *ks, "dprev"]
+    for a in flat:
+        w(f"    {a}_ = {a}.reshape(N)")
+    w("    t = ctl[0]")
+    w("    h = ctl[1]")
+    w("    err_prev = ctl[2]")
+    w("    ref = ctl[3]")
+    w("    steps = cnt[0]")
+    w("    rejected = cnt[1]")
+    w("    si = cnt[2]")
+    w("    have_k0 = cnt[3]")
+    w("    swap_y = cnt[4]")
+    w("    swap_k = cnt[5]")
+    w("    nfev = cnt[6]")
+    w("    last_rejected = cnt[7]")
+    w("    checks = cnt[8]")
+    w("    n_save = save_t.size")
+    w("    t_end = save_t[n_save - 1]")
+    w("    status = 0")
+    w("    done = 0")
+    w("    while True:")
+    w("        if si >= n_save:")
+    w("            status = 0")
+    w("            break")
+    w("        if done >= max_chunk:")
+    w("            status = 1")
+    w("            break")
+    w("        if steps >= max_steps:")
+    w("            status = 4")
+    w("            break")
+    w("        target = save_t[si]" if saving == "step" else "        target = t_end")
+    w("        hs = h")
+    w("        last = False")
+    # a step that would leave a round-off sliver before the target ends on it
+    w("        if t + hs * (1.0 + 1e-6) >= target:")
+    w("            hs = target - t")
+    w("            last = True")
+    w("        if not have_k0:")
+    w(f"            rhs(y, k0, t, {', '.join(scal)})" if scal else "            rhs(y, k0, t)")
+    w("            nfev += 1")
+    w("            have_k0 = 1")
+    call_tail = (", " + ", ".join(scal)) if scal else ""
+    # stages 1..s-1; an FSAL tableau's last stage state is y_new itself
+    for i in range(1, s):
+        coefs = [(f"ha{i}_{j}", f"k{j}_") for j in range(i) if tab.a[i][j] != 0.0]
+        for j in range(i):
+            if tab.a[i][j] != 0.0:
+                w(f"        ha{i}_{j} = hs * {tab.a[i][j]!r}")
+        target_buf = "ynew" if (fsal and i == s - 1) else "ytmp"
+        w(f"        for j in {loop}(N):")
+        w(f"            {target_buf}_[j] = {_combo(coefs, 'y_[j]')}")
+        w(f"        rhs({target_buf}, k{i}, t + {tab.c[i]!r} * hs{call_tail})")
+        w("        nfev += 1")
+    # the update, the error norm and a finiteness sum in one pass
+    b_terms = [(f"hb{i}", f"k{i}_") for i in range(s) if tab.b[i] != 0.0]
+    for i in range(s):
+        if tab.b[i] != 0.0 and not (fsal and adaptive):
+            w(f"        hb{i} = hs * {tab.b[i]!r}")
+    w("        acc = 0.0")
+    w("        acc3 = 0.0")
+    w("        fin = 0.0")
+    w("        rough = 0.0")
+    w("        dsize = 0.0")
+    w("        ysize = 0.0")
+    if adaptive:
+        e_terms = [(f"{tab.b_error[i]!r}", f"k{i}_") for i in range(s) if tab.b_error[i] != 0.0]
+        e3_terms = ([(f"{tab.b_error3[i]!r}", f"k{i}_") for i in range(s) if tab.b_error3[i] != 0.0]
+                    if tab.b_error3 else None)
+        w(f"        for j in {loop}(N):")
+        if fsal:
+            w("            yn = ynew_[j]")
+        else:
+            w(f"            yn = {_combo(b_terms, 'y_[j]')}")
+            w("            ynew_[j] = yn")
+        w("            sc = atol + rtol * max(abs(y_[j]), abs(yn))")
+        if e3_terms:  # DOP853: the estimates are combined as Hairer does, on f-weights
+            w(f"            e = ({_combo(e_terms)}) / sc")
+            w(f"            e3 = ({_combo(e3_terms)}) / sc")
+            w("            acc += e * e")
+            w("            acc3 += e3 * e3")
+        else:
+            w(f"            e = hs * ({_combo(e_terms)}) / sc")
+            w("            acc += e * e")
+        w("            fin += yn")
+        if e3_terms:
+            w("        den = acc + 0.01 * acc3")
+            w("        err = abs(hs) * acc / math.sqrt(den * N) if den > 0.0 else 0.0")
+        else:
+            w("        err = math.sqrt(acc / N)")
+        w("        if not (err <= 1.0 and math.isfinite(fin)):")
+        w("            rejected += 1")
+        w("            last_rejected = 1")
+        w(f"            fac = {control.fac_min!r}")
+        w("            if math.isfinite(err):")
+        w(f"                fac = max({control.fac_min!r}, {control.safety!r} * err ** {-1.0 / q!r})")
+        w("            h = hs * fac")
+        w("            if h < h_min:")
+        w("                status = 2")
+        w("                break")
+        w("            continue")
+        w(f"        fac = {control.safety!r} * max(err, 1e-10) ** {-expo1!r} * err_prev ** {beta!r}")
+        w(f"        fac = min(max(fac, {control.fac_min!r}), 1.0 if last_rejected else {control.fac_max!r})")
+        w("        h_next = hs * fac")
+        w("        err_prev = max(err, 1e-4)")
+        w("        last_rejected = 0")
+    else:
+        # fixed steps: every `check_every` steps two successive increments are
+        # compared (the first stored in dprev): rough and grown means unstable
+        C = control.check_every
+        w(f"        phase = steps % {C}")
+        w(f"        if phase == {C - 2}:")
+        w(f"            for j in {loop}(N):")
+        w(f"                yn = {_combo(b_terms, 'y_[j]')}")
+        w("                ynew_[j] = yn")
+        w("                dprev_[j] = yn - y_[j]")
+        w("                fin += yn")
+        w(f"        elif phase == {C - 1}:")
+        w(f"            for j in {loop}(N):")
+        w(f"                yn = {_combo(b_terms, 'y_[j]')}")
+        w("                ynew_[j] = yn")
+        w("                d = yn - y_[j] - dprev_[j]")
+        w("                rough += d * d")
+        w("                dsize += dprev_[j] * dprev_[j]")
+        w("                ysize += yn * yn")
+        w("                fin += yn")
+        w("        else:")
+        w(f"            for j in {loop}(N):")
+        w(f"                yn = {_combo(b_terms, 'y_[j]')}")
+        w("                ynew_[j] = yn")
+        w("                fin += yn")
+        w("        if not math.isfinite(fin):")
+        w("            status = 3")
+        w("            break")
+        w(f"        if phase == {C - 1}:")
+        w("            checks += 1")
+        w("            ysize = math.sqrt(ysize / N)")
+        w("            if checks == 1:")
+        w("                ref = max(ref, ysize)")
+        w(f"            elif rough > dsize and ysize > {control.growth!r} * ref:")
+        w("                status = 5")
+        w("                break")
+        w("        h_next = h")
+    # saving: every save time inside (t, t + hs]
+    w("        t_new = target if last else t + hs")
+    if hermite_extra:  # f at y_new: for the interpolant, then as the next k_0
+        w("        kx_ok = False")
+        w("        if si < n_save and save_t[si] < t_new:")
+        w(f"            rhs(ynew, kx, t_new{call_tail})")
+        w("            nfev += 1")
+        w("            kx_ok = True")
+    w("        while si < n_save and save_t[si] <= t_new:")
+    w("            if save_t[si] == t_new:")
+    w("                o_ = out[si].reshape(N)")
+    w(f"                for j in {loop}(N):")
+    w("                    o_[j] = ynew_[j]")
+    w("            else:")
+    w("                th = (save_t[si] - t) / hs")
+    w("                o_ = out[si].reshape(N)")
+    if saving == "dense":
+        for i in range(s):
+            poly = tab.dense[i]
+            if not any(poly):
+                continue
+            horner = f"{poly[-1]!r}"
+            for cf in reversed(poly[:-1]):
+                horner = f"({horner} * th + {cf!r})"
+            w(f"                w{i} = hs * {horner} * th")
+        d_terms = [(f"w{i}", f"k{i}_") for i in range(s) if any(tab.dense[i])]
+        w(f"                for j in {loop}(N):")
+        w(f"                    o_[j] = {_combo(d_terms, 'y_[j]')}")
+    else:  # cubic Hermite through (y, f) at both ends
+        w("                th2 = th * th")
+        w("                th3 = th2 * th")
+        w("                c00 = 2.0 * th3 - 3.0 * th2 + 1.0")
+        w("                c10 = hs * (th3 - 2.0 * th2 + th)")
+        w("                c01 = -2.0 * th3 + 3.0 * th2")
+        w("                c11 = hs * (th3 - th2)")
+        w(f"                for j in {loop}(N):")
+        w(f"                    o_[j] = c00 * y_[j] + c10 * k0_[j] + c01 * ynew_[j] + c11 * {kend}_[j]")
+    w("            si += 1")
+    # accept: y <- y_new, k0 <- f(y_new) where it is known
+    w("        y, ynew = ynew, y")
+    w("        y_, ynew_ = ynew_, y_")
+    w("        swap_y = 1 - swap_y")
+    if fsal:
+        w(f"        k0, {last_k} = {last_k}, k0")
+        w(f"        k0_, {last_k}_ = {last_k}_, k0_")
+        w("        swap_k = 1 - swap_k")
+        w("        have_k0 = 1")
+    elif hermite_extra:
+        w("        if kx_ok:")
+        w("            k0, kx = kx, k0")
+        w("            k0_, kx_ = kx_, k0_")
+        w("            swap_k = 1 - swap_k")
+        w("            have_k0 = 1")
+        w("        else:")
+        w("            have_k0 = 0")
+    else:
+        w("        have_k0 = 0")
+    w("        t = t_new")
+    w("        h = h_next")
+    w("        steps += 1")
+    w("        done += 1")
+    # write the state back (buffers are swapped back to the caller's view by parity)
+    w("    ctl[0] = t")
+    w("    ctl[1] = h")
+    w("    ctl[2] = err_prev")
+    w("    ctl[3] = ref")
+    w("    cnt[0] = steps")
+    w("    cnt[1] = rejected")
+    w("    cnt[2] = si")
+    w("    cnt[3] = have_k0")
+    w("    cnt[4] = swap_y")
+    w("    cnt[5] = swap_k")
+    w("    cnt[6] = nfev")
+    w("    cnt[7] = last_rejected")
+    w("    cnt[8] = checks")
+    w("    return status")
+    source = "\n".join(L) + "\n"
+    module = load_source(source, name)
+    return source, getattr(module, name)

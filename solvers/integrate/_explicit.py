@@ -1,0 +1,347 @@
+"""Explicit Runge-Kutta integration: the driver of the generated compiled loop
+(numba backend, the default) and the array loop, which is the readable
+reference the compiled loop is tested against and the loop of the numpy and
+cuda backends. Both implement one algorithm (`symnum.codegen.Control`):
+Hairer's PI step-size control, saving by the tableau's dense output (or cubic
+Hermite interpolation, or steps that end at save times), and for fixed steps a
+divergence check on successive increments."""
+
+from __future__ import annotations
+
+import functools
+import time as _time
+
+import numpy as np
+
+from symnum._errors import SolverError
+from symnum.codegen._stepper import CNT, CTL, STATUS, Control, make_stepper
+
+from ._tableaus import ExplicitRK
+
+__all__ = ["explicit", "EXPLICIT_ADVICE", "check_finite", "CONTROL"]
+
+CONTROL = Control()
+
+EXPLICIT_ADVICE = (
+    "An explicit method beyond its stability limit does this: lower dt (CFL), or, for a "
+    "stiff problem, use method=\"bdf\"; if the model itself blows up there (a singular "
+    "solution, a function evaluated outside its domain), check the equations"
+)
+
+
+def _where(prob, flat_index):
+    idx = np.unravel_index(int(flat_index), prob.shape)
+    f = prob.fields[idx[0]]
+    where = ", ".join(f"{a.var} = {a.coords[i]:.6g}" for a, i in zip(prob.stencil.axes, idx[1:]))
+    where = f" at {where} (node {tuple(int(i) for i in idx[1:])})" if where else ""
+    return f"field {f}{where}"
+
+
+def check_finite(prob, y, t, advice: str = EXPLICIT_ADVICE, what: str = "the state"):
+    if bool(np.isfinite(y).all()):
+        return
+    y = y.get() if hasattr(y, "get") and not isinstance(y, np.ndarray) else y
+    bad = np.flatnonzero(~np.isfinite(np.asarray(y).reshape(-1)))[0]
+    raise SolverError(f"{what} became non-finite at t = {t:.6g}: {_where(prob, bad)}. {advice}")
+
+
+def _stability_advice(prob, tab, y, t, h):
+    """How large a step the method tolerates here: its real stability interval
+    over a Gershgorin bound of the Jacobian's spectral radius (a lower bound on
+    the stable step for diffusion-like problems)."""
+    try:
+        J = prob.jacobian(y, t)
+        radius = float(abs(J).sum(axis=1).max())
+    except Exception:  # pragma: no cover - the advice is a courtesy; the error stands without it
+        return EXPLICIT_ADVICE
+    if radius == 0.0:  # pragma: no cover
+        return EXPLICIT_ADVICE
+    stable = tab.stability_limit / radius
+    return (
+        f"dt = {h:.3g} exceeds the stability limit of {tab.name} here, about {stable:.3g} "
+        f"({tab.stability_limit:.3g} / {radius:.3g}, the Jacobian's spectral radius bound): lower dt, "
+        f"or use method=\"bdf\" for a stiff problem"
+    )
+
+
+def _initial_step(f0, y, t0, t1, rtol, atol, xp=np):
+    scale = atol + rtol * xp.abs(y)
+    d0 = float(xp.sqrt(xp.mean((y / scale) ** 2)))
+    d1 = float(xp.sqrt(xp.mean((f0 / scale) ** 2)))
+    return 0.01 * d0 / d1 if d0 > 1e-5 and d1 > 1e-5 else 1e-6 * max(1.0, abs(t1 - t0))
+
+
+def _progress(total, enabled, desc):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc, leave=False, unit="t", bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
+
+
+def _prepare(prob, tab, t0, t1, dt, rtol, atol, adaptive):
+    adaptive = tab.adaptive if adaptive is None else adaptive and tab.adaptive
+    if dt is None and not adaptive:
+        raise SolverError(
+            f"method={tab.name!r} takes a fixed step: pass dt=..., or use an adaptive "
+            f"method (\"tsit5\", \"dopri5\", \"dop853\") or \"bdf\""
+        )
+    return adaptive
+
+
+def explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive,
+             compiled=None):
+    """Integrate with `tab`; returns (states at saveat, stats)."""
+    adaptive = _prepare(prob, tab, t0, t1, dt, rtol, atol, adaptive)
+    if compiled is None:
+        compiled = prob.backend == "numba"
+    if compiled and prob.backend != "numba":
+        raise SolverError(
+            f"compiled=True needs the numba backend (this problem's is {prob.backend!r}); "
+            f"discretize with backend=\"numba\", or leave compiled unset"
+        )
+    run = _compiled_loop if compiled else _array_loop
+    return run(prob, tab, t0, t1, np.asarray(saveat, dtype=float), dt, rtol, atol, progress, max_steps,
+               adaptive)
+
+
+def _fail(prob, tab, status, t, h, y, ynew, dprev, steps, max_steps, target):
+    if status == "max steps":
+        raise SolverError(
+            f"more than {max_steps} steps before t = {target:.6g} (now t = {t:.6g}): "
+            f"raise max_steps=..., or the problem is stiff: use method=\"bdf\""
+        )
+    if status == "underflow":
+        check_finite(prob, ynew, t + h)
+        raise SolverError(
+            f"step size underflow at t = {t:.6g} ({tab.name}): the problem is "
+            f"probably stiff (use method=\"bdf\"), or its solution is singular there"
+        )
+    if status == "non-finite":
+        check_finite(prob, ynew, t + h, advice=_stability_advice(prob, tab, y, t, h))
+    if status == "diverging":
+        rough = np.abs((ynew - y) - dprev).reshape(-1)
+        raise SolverError(
+            f"the solution is diverging at t = {t + h:.6g} ({tab.name}, fixed dt): successive "
+            f"increments alternate and grow, largest at {_where(prob, np.argmax(rough))}, and "
+            f"max|y| = {np.abs(ynew).max():.3g}. {_stability_advice(prob, tab, y, t, h)}"
+        )
+    raise AssertionError(status)  # pragma: no cover
+
+
+# -- the compiled loop (numba backend) -----------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool):
+    module = kernel_fn.__module__ if hasattr(kernel_fn, "__module__") else None
+    name = f"step_{tab.name}_{getattr(kernel_fn, '__name__', 'rhs')}"
+    source, fn = make_stepper(tab, control, module, kernel_fn.__name__, n_scalars, parallel, name)
+    return source, fn
+
+
+def stepper_source(prob, tab: ExplicitRK) -> str:
+    """The generated source of `tab`'s compiled loop for `prob`."""
+    return _stepper_for(prob, tab)[0]
+
+
+def _stepper_for(prob, tab):
+    fn = prob.kernel.fn
+    return _stepper(fn.py_func if hasattr(fn, "py_func") else fn, tab, CONTROL, len(prob._scalars()),
+                    len(prob.stencil.axes) > 0)
+
+
+def _compiled_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
+    tab_run = tab if adaptive else _fixed(tab)
+    _, step = _stepper_for(prob, tab_run)
+    y = prob.to_device(prob.u0)
+    out = np.empty((len(saveat), *prob.shape))
+    n_out = 0
+    if abs(saveat[0] - t0) <= 1e-12 * max(1.0, abs(t0)):
+        out[0] = y
+        n_out = 1
+    save_t = np.ascontiguousarray(saveat[n_out:])
+    nb = tab_run.stages + (1 if tab_run.saving == "hermite" and not tab_run.fsal else 0)
+    bufs = [np.zeros_like(y) for _ in range(nb + 3)]  # ynew, ytmp, k..., dprev
+    ynew, ytmp, ks, dprev = bufs[0], bufs[1], bufs[2:-1], bufs[-1]
+    scalars = tuple(float(v) for v in prob._scalars())
+    ctl = np.zeros(4)
+    cnt = np.zeros(9, dtype=np.int64)
+    ctl[CTL["t"]] = t0
+    if dt is None:
+        f0 = prob.rhs(y, t0, out=ks[0])
+        cnt[CNT["have_k0"]], cnt[CNT["nfev"]] = 1, 1
+        dt = _initial_step(f0, y, t0, t1, rtol, atol)
+    ctl[CTL["h"]] = dt
+    ctl[CTL["err_prev"]] = 1e-4
+    ctl[CTL["ref"]] = float(np.sqrt(np.mean(y**2)))
+    h_min = 1e-14 * max(1.0, abs(t1 - t0))
+    bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
+    chunk, t_shown = 64, t0
+    while len(save_t):
+        start = _time.perf_counter()
+        status = STATUS[int(step(y, ynew, ytmp, *ks, dprev, out[n_out:], save_t, ctl, cnt, rtol, atol,
+                                 chunk, max_steps, h_min, *scalars))]
+        if status == "chunk":
+            # aim at ~0.1 s between returns: a moving progress bar, no per-step cost
+            chunk = int(min(max(chunk * 0.1 / max(_time.perf_counter() - start, 1e-6), 16), 1 << 30))
+            if bar is not None:
+                bar.update(ctl[0] - t_shown)
+                t_shown = ctl[0]
+            continue
+        if status != "done":
+            yy, yn = (ynew, y) if cnt[CNT["swap_y"]] else (y, ynew)
+            _fail(prob, tab, status, ctl[0], ctl[1], yy, yn, dprev, int(cnt[0]), max_steps, save_t[-1])
+        break
+    if bar is not None:
+        bar.update(ctl[0] - t_shown)
+        bar.close()
+    states = np.array([prob.fill_boundaries(s_, t_) for s_, t_ in zip(out, saveat)])
+    return states, {"steps": int(cnt[0]), "rejected": int(cnt[1]), "nfev": int(cnt[6])}
+
+
+@functools.lru_cache(maxsize=None)
+def _fixed(tab: ExplicitRK) -> ExplicitRK:
+    """`tab` stepped with a fixed dt (`adaptive=False`): no error estimate."""
+    from dataclasses import replace
+
+    return replace(tab, b_error=None, b_error3=None)
+
+
+# -- the array loop (reference; numpy and cuda backends) -----------------------------------
+
+
+def _array_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
+    """The same algorithm as the generated loop, in array arithmetic (NumPy or CuPy)."""
+    c = CONTROL
+    tab = tab if adaptive else _fixed(tab)
+    xp = np
+    y = prob.to_device(prob.u0)  # on the GPU for the cuda backend: no host round trip per step
+    if not isinstance(y, np.ndarray):  # pragma: no cover - a CUDA device
+        import cupy as xp
+    f = prob.rhs
+    s = tab.stages
+    save = list(saveat)
+    out = []
+    t = t0
+    if abs(save[0] - t0) <= 1e-12 * max(1.0, abs(t0)):
+        out.append(y.copy())
+        save.pop(0)
+    t_end = save[-1]
+    ks = [None] * s
+    nfev = 0
+    if dt is None:
+        ks[0] = f(y, t0)
+        nfev += 1
+        dt = _initial_step(ks[0], y, t0, t1, rtol, atol, xp)
+    h = dt
+    q = tab.order
+    beta = c.beta_scale / q if tab.adaptive else 0.0
+    expo1 = 1.0 / q - 0.75 * beta
+    err_prev, last_rejected = 1e-4, False
+    ref = float(xp.sqrt(xp.mean(y**2)))
+    checks = 0
+    dprev = None
+    h_min = 1e-14 * max(1.0, abs(t1 - t0))
+    bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
+    steps = rejected = 0
+    while save:
+        if steps >= max_steps:
+            _fail(prob, tab, "max steps", t, h, y, y, None, steps, max_steps, save[-1])
+        target = save[0] if tab.saving == "step" else t_end
+        hs, last = h, False
+        if t + hs * (1.0 + 1e-6) >= target:  # no round-off sliver before the target
+            hs, last = target - t, True
+        if ks[0] is None:
+            ks[0] = f(y, t)
+            nfev += 1
+        for i in range(1, s):
+            yi = y
+            for j in range(i):
+                if tab.a[i][j] != 0.0:
+                    yi = yi + (hs * tab.a[i][j]) * ks[j]
+            ks[i] = f(yi, t + tab.c[i] * hs)
+            nfev += 1
+        if tab.fsal:
+            y_new = yi
+        else:
+            y_new = y
+            for i in range(s):
+                if tab.b[i] != 0.0:
+                    y_new = y_new + (hs * tab.b[i]) * ks[i]
+        finite = bool(xp.isfinite(y_new.sum()))
+        if tab.adaptive:
+            sc = atol + rtol * xp.maximum(xp.abs(y), xp.abs(y_new))
+            e = sum(tab.b_error[i] * ks[i] for i in range(s) if tab.b_error[i] != 0.0) / sc
+            if tab.b_error3:
+                e3 = sum(tab.b_error3[i] * ks[i] for i in range(s) if tab.b_error3[i] != 0.0) / sc
+                acc, acc3 = float((e * e).sum()), float((e3 * e3).sum())
+                den = acc + 0.01 * acc3
+                err = abs(hs) * acc / np.sqrt(den * e.size) if den > 0.0 else 0.0
+            else:
+                err = float(np.sqrt(float(((hs * e) ** 2).sum()) / e.size))
+            if not (err <= 1.0 and finite):
+                rejected += 1
+                last_rejected = True
+                fac = max(c.fac_min, c.safety * err ** (-1.0 / q)) if np.isfinite(err) else c.fac_min
+                h = hs * fac
+                if h < h_min:
+                    _fail(prob, tab, "underflow", t, hs, y, y_new, None, steps, max_steps, save[-1])
+                continue
+            fac = c.safety * max(err, 1e-10) ** (-expo1) * err_prev**beta
+            fac = min(max(fac, c.fac_min), 1.0 if last_rejected else c.fac_max)
+            h_next = hs * fac
+            err_prev, last_rejected = max(err, 1e-4), False
+        else:
+            if not finite:
+                _fail(prob, tab, "non-finite", t, hs, y, y_new, None, steps, max_steps, save[-1])
+            phase = steps % c.check_every
+            if phase == c.check_every - 2:
+                dprev = y_new - y
+            elif phase == c.check_every - 1:
+                checks += 1
+                d = (y_new - y) - dprev
+                ysize = float(xp.sqrt((y_new * y_new).sum() / y_new.size))
+                if checks == 1:
+                    ref = max(ref, ysize)
+                elif float((d * d).sum()) > float((dprev * dprev).sum()) and ysize > c.growth * ref:
+                    _fail(prob, tab, "diverging", t, hs, y, y_new, dprev, steps, max_steps, save[-1])
+            h_next = h
+        t_new = target if last else t + hs
+        k_end = None
+        if tab.fsal:
+            k_end = ks[-1]
+        elif tab.saving == "hermite" and save[0] < t_new:
+            k_end = f(y_new, t_new)
+            nfev += 1
+        while save and save[0] <= t_new:
+            if save[0] == t_new:
+                out.append(y_new.copy())
+            else:
+                th = (save[0] - t) / hs
+                if tab.saving == "dense":
+                    o = y
+                    for i in range(s):
+                        poly = tab.dense[i]
+                        if any(poly):
+                            horner = poly[-1]
+                            for cf in reversed(poly[:-1]):
+                                horner = horner * th + cf
+                            o = o + (hs * horner * th) * ks[i]
+                else:
+                    th2, th3 = th * th, th * th * th
+                    o = ((2.0 * th3 - 3.0 * th2 + 1.0) * y + (hs * (th3 - 2.0 * th2 + th)) * ks[0]
+                         + (-2.0 * th3 + 3.0 * th2) * y_new + (hs * (th3 - th2)) * k_end)
+                out.append(o)
+            save.pop(0)
+        y, t, h = y_new, t_new, h_next
+        ks = [k_end] + [None] * (s - 1)
+        steps += 1
+        if bar is not None:
+            bar.update(hs)
+    if bar is not None:
+        bar.close()
+    states = np.array([prob.fill_boundaries(o, t_) for o, t_ in zip(out, saveat)])
+    return states, {"steps": steps, "rejected": rejected, "nfev": nfev}
