@@ -1,6 +1,7 @@
 """Kernels are cached on disk (DESIGN: "Kernels are cached on disk, keyed by a hash
-of their source and versions"): a second process finds the generated module and
-Numba's compiled code in the cache directory and compiles nothing."""
+of their source and versions"): a second process finds the generated modules (kernel
+and time-stepping loop) and Numba's compiled code in the cache directory and
+compiles nothing."""
 
 import os
 import subprocess
@@ -21,6 +22,11 @@ heat = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) - u**3)],
 prob = discretize(heat, {x: 17}, backend="numba")
 fn = prob.kernel.fn
 print("hits", sum(fn.stats.cache_hits.values()), "misses", sum(fn.stats.cache_misses.values()))
+from symnum.solvers import METHODS, solve
+from symnum.solvers.integrate._explicit import _stepper_for
+solve(prob, method="tsit5", progress=False)
+step = _stepper_for(prob, METHODS["tsit5"])[1]
+print("stepper hits", sum(step.stats.cache_hits.values()), "misses", sum(step.stats.cache_misses.values()))
 """
 
 
@@ -40,3 +46,5 @@ def test_second_process_loads_kernels_from_the_disk_cache(tmp_path):
     assert f"kernel {sources[0][:-3]}: cache hit" in second
     assert "hits 1 misses 0" in second, second
     assert sorted(p.name for p in (kernels / "__pycache__").glob("rhs_cached_*")) == compiled
+    # the compiled time-stepping loop too
+    assert "stepper hits 0 misses 1" in first and "stepper hits 1 misses 0" in second, second

@@ -21,6 +21,8 @@ from ._tableaus import ExplicitRK
 __all__ = ["explicit", "EXPLICIT_ADVICE", "check_finite", "CONTROL"]
 
 CONTROL = Control()
+FIRST_CHUNK = 64  # steps before the compiled loop first returns to Python
+CHUNK_SECONDS = 0.1  # then: about this long between returns (progress bar updates)
 
 EXPLICIT_ADVICE = (
     "An explicit method beyond its stability limit does this: lower dt (CFL), or, for a "
@@ -49,8 +51,8 @@ def _stability_advice(prob, tab, y, t, h):
     """How large a step the method tolerates here: its real stability interval
     over a Gershgorin bound of the Jacobian's spectral radius (a lower bound on
     the stable step for diffusion-like problems)."""
-    try:
-        J = prob.jacobian(y, t)
+    try:  # at the initial state: a blown-up state would give a meaningless bound
+        J = prob.jacobian(prob.u0, prob.tspan[0] if prob.tspan else 0.0)
         radius = float(abs(J).sum(axis=1).max())
     except Exception:  # pragma: no cover - the advice is a courtesy; the error stands without it
         return EXPLICIT_ADVICE
@@ -59,7 +61,8 @@ def _stability_advice(prob, tab, y, t, h):
     stable = tab.stability_limit / radius
     return (
         f"dt = {h:.3g} exceeds the stability limit of {tab.name} here, about {stable:.3g} "
-        f"({tab.stability_limit:.3g} / {radius:.3g}, the Jacobian's spectral radius bound): lower dt, "
+        f"({tab.stability_limit:.3g} / {radius:.3g}, a bound on the Jacobian's spectral radius at the "
+        f"initial state): lower dt, "
         f"or use method=\"bdf\" for a stiff problem"
     )
 
@@ -147,10 +150,21 @@ def stepper_source(prob, tab: ExplicitRK) -> str:
     return _stepper_for(prob, tab)[0]
 
 
+PARALLEL_MIN = 1 << 16  # state values from which the stage passes run in threads
+
+
+def _parallel(prob) -> bool:
+    """Threaded stage passes pay off only on large states and more than one thread;
+    the serial loop compiles in about a third of the time (4 s against 12 s, 2D Tsit5)."""
+    import numba
+
+    return bool(prob.stencil.axes) and int(np.prod(prob.shape)) >= PARALLEL_MIN and numba.get_num_threads() > 1
+
+
 def _stepper_for(prob, tab):
     fn = prob.kernel.fn
     return _stepper(fn.py_func if hasattr(fn, "py_func") else fn, tab, CONTROL, len(prob._scalars()),
-                    len(prob.stencil.axes) > 0)
+                    _parallel(prob))
 
 
 def _compiled_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
@@ -179,14 +193,15 @@ def _compiled_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_step
     ctl[CTL["ref"]] = float(np.sqrt(np.mean(y**2)))
     h_min = 1e-14 * max(1.0, abs(t1 - t0))
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
-    chunk, t_shown = 64, t0
+    chunk, t_shown = FIRST_CHUNK, t0
     while len(save_t):
         start = _time.perf_counter()
         status = STATUS[int(step(y, ynew, ytmp, *ks, dprev, out[n_out:], save_t, ctl, cnt, rtol, atol,
                                  chunk, max_steps, h_min, *scalars))]
         if status == "chunk":
             # aim at ~0.1 s between returns: a moving progress bar, no per-step cost
-            chunk = int(min(max(chunk * 0.1 / max(_time.perf_counter() - start, 1e-6), 16), 1 << 30))
+            elapsed = max(_time.perf_counter() - start, 1e-6)
+            chunk = int(min(max(chunk * CHUNK_SECONDS / elapsed, FIRST_CHUNK), 1 << 30))
             if bar is not None:
                 bar.update(ctl[0] - t_shown)
                 t_shown = ctl[0]
