@@ -19,13 +19,15 @@ from dataclasses import dataclass
 
 from ._compile import load_source
 
-__all__ = ["Control", "make_stepper", "STATUS", "CTL", "CNT"]
+__all__ = ["Control", "make_stepper", "n_stage_buffers", "STATUS", "CTL", "CNT"]
 
-# Layout of the state arrays handed back and forth.
+# Layout of the state arrays handed back and forth: the generated loop loads
+# each entry into the local variable of its name and stores it back on return.
 CTL = {"t": 0, "h": 1, "err_prev": 2, "ref": 3}
-CNT = {"steps": 0, "rejected": 1, "save": 2, "have_k0": 3, "swap_y": 4, "swap_k": 5, "nfev": 6,
+CNT = {"steps": 0, "rejected": 1, "si": 2, "have_k0": 3, "swap_y": 4, "swap_k": 5, "nfev": 6,
        "last_rejected": 7, "checks": 8}
 STATUS = {0: "done", 1: "chunk", 2: "underflow", 3: "non-finite", 4: "max steps", 5: "diverging"}
+_CODE = {name: code for code, name in STATUS.items()}
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,26 @@ class Control:
     beta_scale: float = 0.2
     check_every: int = 8  # fixed steps: compare two successive increments every so many steps
     growth: float = 1e3  # ... and call it divergence when they are rough and |y| grew this much
+    sliver: float = 1e-6  # a step that would leave less than this fraction of h ends on the target
+
+    def exponents(self, tab) -> tuple[float, float]:
+        """(beta, expo1) of the accepted-step factor for `tab` (beta 0 for fixed steps)."""
+        beta = self.beta_scale / tab.order if tab.adaptive else 0.0
+        return beta, 1.0 / tab.order - 0.75 * beta
+
+
+def n_stage_buffers(tab) -> int:
+    """k_0..k_{s-1}, and for Hermite saving without FSAL one more for f at y_new."""
+    return tab.stages + (tab.saving == "hermite" and not tab.fsal)
 
 
 def _combo(terms, first=None):
-    """`first + c0*v0[j] + c1*v1[j] ...` left to right, dropping zero coefficients."""
+    """`first + c0*v0[j] + c1*v1[j] ...`, summed left to right."""
     out = first
     for coef, name in terms:
-        if coef == "0":
-            continue
         term = f"{coef} * {name}[j]"
         out = term if out is None else f"({out} + {term})"
-    return out or "0.0"
+    return out
 
 
 def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_scalars: int,
@@ -64,12 +75,11 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     saving = tab.saving
     adaptive = tab.adaptive
     q = tab.order
-    beta = control.beta_scale / q if adaptive else 0.0
-    expo1 = 1.0 / q - 0.75 * beta
-    # the stage buffers: k0..k{s-1}; Hermite saving (not FSAL) needs f at y_new: kx
-    hermite_extra = saving == "hermite" and not fsal
-    kend = f"k{s - 1}" if fsal else "kx"  # f at y_new
-    ks = [f"k{i}" for i in range(s)] + (["kx"] if hermite_extra else [])
+    beta, expo1 = control.exponents(tab)
+    # the stage buffers: k0..k{s-1}; Hermite saving without FSAL needs f at y_new: kx
+    ks = [f"k{i}" for i in range(s)] + ["kx"] * (n_stage_buffers(tab) - s)
+    hermite_extra = len(ks) > s
+    kend = f"k{s - 1}" if fsal else ("kx" if hermite_extra else None)  # f at y_new, when kept
     scal = [f"s{i}" for i in range(n_scalars)]
     loop = "numba.prange" if parallel else "range"
     L = []
@@ -88,47 +98,35 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
             "max_chunk", "max_steps", "h_min", *scal]
     w(f"def {name}({', '.join(args)}):")
     w("    N = y.size")
-    w("    if cnt[4]:")
+    state = [(var, "ctl", i) for var, i in CTL.items()] + [(var, "cnt", i) for var, i in CNT.items()]
+    for var, arr, i in state:
+        w(f"    {var} = {arr}[{i}]")
+    w("    if swap_y:")
     w("        y, ynew = ynew, y")
-    last_k = "k%d" % (s - 1) if fsal else ("kx" if hermite_extra else None)
-    if last_k:
-        w("    if cnt[5]:")
-        w(f"        k0, {last_k} = {last_k}, k0")
-    flat = ["y", "ynew", "ytmp", *ks, "dprev"]
-    for a in flat:
+    if kend:
+        w("    if swap_k:")
+        w(f"        k0, {kend} = {kend}, k0")
+    for a in ["y", "ynew", "ytmp", *ks, "dprev"]:
         w(f"    {a}_ = {a}.reshape(N)")
-    w("    t = ctl[0]")
-    w("    h = ctl[1]")
-    w("    err_prev = ctl[2]")
-    w("    ref = ctl[3]")
-    w("    steps = cnt[0]")
-    w("    rejected = cnt[1]")
-    w("    si = cnt[2]")
-    w("    have_k0 = cnt[3]")
-    w("    swap_y = cnt[4]")
-    w("    swap_k = cnt[5]")
-    w("    nfev = cnt[6]")
-    w("    last_rejected = cnt[7]")
-    w("    checks = cnt[8]")
     w("    n_save = save_t.size")
     w("    t_end = save_t[n_save - 1]")
-    w("    status = 0")
+    w(f"    status = {_CODE['done']}")
     w("    done = 0")
     w("    while True:")
     w("        if si >= n_save:")
-    w("            status = 0")
+    w(f"            status = {_CODE['done']}")
     w("            break")
     w("        if done >= max_chunk:")
-    w("            status = 1")
+    w(f"            status = {_CODE['chunk']}")
     w("            break")
     w("        if steps >= max_steps:")
-    w("            status = 4")
+    w(f"            status = {_CODE['max steps']}")
     w("            break")
     w("        target = save_t[si]" if saving == "step" else "        target = t_end")
     w("        hs = h")
     w("        last = False")
     # a step that would leave a round-off sliver before the target ends on it
-    w("        if t + hs * (1.0 + 1e-6) >= target:")
+    w(f"        if t + hs * {1.0 + control.sliver!r} >= target:")
     w("            hs = target - t")
     w("            last = True")
     w("        if not have_k0:")
@@ -152,12 +150,9 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     for i in range(s):
         if tab.b[i] != 0.0 and not (fsal and adaptive):
             w(f"        hb{i} = hs * {tab.b[i]!r}")
-    w("        acc = 0.0")
-    w("        acc3 = 0.0")
-    w("        fin = 0.0")
-    w("        rough = 0.0")
-    w("        dsize = 0.0")
-    w("        ysize = 0.0")
+    sums = ["fin"] + (["acc"] + ["acc3"] * bool(tab.b_error3) if adaptive else ["rough", "dsize", "ysize"])
+    for name_ in sums:
+        w(f"        {name_} = 0.0")
     if adaptive:
         e_terms = [(f"{tab.b_error[i]!r}", f"k{i}_") for i in range(s) if tab.b_error[i] != 0.0]
         e3_terms = ([(f"{tab.b_error3[i]!r}", f"k{i}_") for i in range(s) if tab.b_error3[i] != 0.0]
@@ -191,7 +186,7 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w(f"                fac = max({control.fac_min!r}, {control.safety!r} * err ** {-1.0 / q!r})")
         w("            h = hs * fac")
         w("            if h < h_min:")
-        w("                status = 2")
+        w(f"                status = {_CODE['underflow']}")
         w("                break")
         w("            continue")
         w(f"        fac = {control.safety!r} * max(err, 1e-10) ** {-expo1!r} * err_prev ** {beta!r}")
@@ -203,29 +198,25 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         # fixed steps: every `check_every` steps two successive increments are
         # compared (the first stored in dprev): rough and grown means unstable
         C = control.check_every
+
+        def update_pass(pad, extra=()):
+            w(f"{pad}for j in {loop}(N):")
+            w(f"{pad}    yn = {_combo(b_terms, 'y_[j]')}")
+            w(f"{pad}    ynew_[j] = yn")
+            for line in extra:
+                w(f"{pad}    {line}")
+            w(f"{pad}    fin += yn")
+
         w(f"        phase = steps % {C}")
         w(f"        if phase == {C - 2}:")
-        w(f"            for j in {loop}(N):")
-        w(f"                yn = {_combo(b_terms, 'y_[j]')}")
-        w("                ynew_[j] = yn")
-        w("                dprev_[j] = yn - y_[j]")
-        w("                fin += yn")
+        update_pass("            ", ["dprev_[j] = yn - y_[j]"])
         w(f"        elif phase == {C - 1}:")
-        w(f"            for j in {loop}(N):")
-        w(f"                yn = {_combo(b_terms, 'y_[j]')}")
-        w("                ynew_[j] = yn")
-        w("                d = yn - y_[j] - dprev_[j]")
-        w("                rough += d * d")
-        w("                dsize += dprev_[j] * dprev_[j]")
-        w("                ysize += yn * yn")
-        w("                fin += yn")
+        update_pass("            ", ["d = yn - y_[j] - dprev_[j]", "rough += d * d",
+                                    "dsize += dprev_[j] * dprev_[j]", "ysize += yn * yn"])
         w("        else:")
-        w(f"            for j in {loop}(N):")
-        w(f"                yn = {_combo(b_terms, 'y_[j]')}")
-        w("                ynew_[j] = yn")
-        w("                fin += yn")
+        update_pass("            ")
         w("        if not math.isfinite(fin):")
-        w("            status = 3")
+        w(f"            status = {_CODE['non-finite']}")
         w("            break")
         w(f"        if phase == {C - 1}:")
         w("            checks += 1")
@@ -245,13 +236,12 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w("            nfev += 1")
         w("            kx_ok = True")
     w("        while si < n_save and save_t[si] <= t_new:")
+    w("            o_ = out[si].reshape(N)")
     w("            if save_t[si] == t_new:")
-    w("                o_ = out[si].reshape(N)")
     w(f"                for j in {loop}(N):")
     w("                    o_[j] = ynew_[j]")
     w("            else:")
     w("                th = (save_t[si] - t) / hs")
-    w("                o_ = out[si].reshape(N)")
     if saving == "dense":
         for i in range(s):
             poly = tab.dense[i]
@@ -278,19 +268,16 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w("        y, ynew = ynew, y")
     w("        y_, ynew_ = ynew_, y_")
     w("        swap_y = 1 - swap_y")
-    if fsal:
-        w(f"        k0, {last_k} = {last_k}, k0")
-        w(f"        k0_, {last_k}_ = {last_k}_, k0_")
-        w("        swap_k = 1 - swap_k")
-        w("        have_k0 = 1")
-    elif hermite_extra:
-        w("        if kx_ok:")
-        w("            k0, kx = kx, k0")
-        w("            k0_, kx_ = kx_, k0_")
-        w("            swap_k = 1 - swap_k")
-        w("            have_k0 = 1")
-        w("        else:")
-        w("            have_k0 = 0")
+    if kend:
+        pad = "        "
+        if not fsal:  # kx holds f(y_new) only when this step saved by interpolation
+            w("        have_k0 = 0")
+            w("        if kx_ok:")
+            pad = "            "
+        w(f"{pad}k0, {kend} = {kend}, k0")
+        w(f"{pad}k0_, {kend}_ = {kend}_, k0_")
+        w(f"{pad}swap_k = 1 - swap_k")
+        w(f"{pad}have_k0 = 1")
     else:
         w("        have_k0 = 0")
     w("        t = t_new")
@@ -298,19 +285,8 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w("        steps += 1")
     w("        done += 1")
     # write the state back (buffers are swapped back to the caller's view by parity)
-    w("    ctl[0] = t")
-    w("    ctl[1] = h")
-    w("    ctl[2] = err_prev")
-    w("    ctl[3] = ref")
-    w("    cnt[0] = steps")
-    w("    cnt[1] = rejected")
-    w("    cnt[2] = si")
-    w("    cnt[3] = have_k0")
-    w("    cnt[4] = swap_y")
-    w("    cnt[5] = swap_k")
-    w("    cnt[6] = nfev")
-    w("    cnt[7] = last_rejected")
-    w("    cnt[8] = checks")
+    for var, arr, i in state:
+        w(f"    {arr}[{i}] = {var}")
     w("    return status")
     source = "\n".join(L) + "\n"
     module = load_source(source, name)

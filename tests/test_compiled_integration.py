@@ -109,7 +109,7 @@ def test_the_loop_is_one_function_without_allocations(gray_scott):
     assert src.count("rhs(") == 7  # k0 (first step only), six stages: FSAL reuses the last
 
 
-def test_compiled_needs_the_numba_backend(gray_scott):
+def test_compiled_needs_the_numba_backend():
     prob = discretize(sn.PDESystem([sn.Eq(sn.D(t)(sn.fields("w", t, x)), 0)], [sn.Periodic(x),
                       sn.Initial(sn.fields("w", t, x), 1)], domain={t: (0, 1), x: (0, 1)}, name="nb"),
                       {x: 4}, backend="numpy")

@@ -1,7 +1,7 @@
 """Explicit Runge-Kutta integration: the driver of the generated compiled loop
 (numba backend, the default) and the array loop, which is the readable
 reference the compiled loop is tested against and the loop of the numpy and
-cuda backends. Both implement one algorithm (`symnum.codegen.Control`):
+cuda backends. Both implement one algorithm (`symnum.codegen._stepper.Control`):
 Hairer's PI step-size control, saving by the tableau's dense output (or cubic
 Hermite interpolation, or steps that end at save times), and for fixed steps a
 divergence check on successive increments."""
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import time as _time
+from dataclasses import replace
 
 import numpy as np
 
 from symnum._errors import SolverError
-from symnum.codegen._stepper import CNT, CTL, STATUS, Control, make_stepper
+from symnum.codegen._stepper import CNT, CTL, STATUS, Control, make_stepper, n_stage_buffers
 
 from ._tableaus import ExplicitRK
 
@@ -84,20 +85,15 @@ def _progress(total, enabled, desc):
     return tqdm(total=total, desc=desc, leave=False, unit="t", bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
 
 
-def _prepare(prob, tab, t0, t1, dt, rtol, atol, adaptive):
+def explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive,
+             compiled=None):
+    """Integrate with `tab`; returns (states at saveat, stats)."""
     adaptive = tab.adaptive if adaptive is None else adaptive and tab.adaptive
     if dt is None and not adaptive:
         raise SolverError(
             f"method={tab.name!r} takes a fixed step: pass dt=..., or use an adaptive "
             f"method (\"tsit5\", \"dopri5\", \"dop853\") or \"bdf\""
         )
-    return adaptive
-
-
-def explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive,
-             compiled=None):
-    """Integrate with `tab`; returns (states at saveat, stats)."""
-    adaptive = _prepare(prob, tab, t0, t1, dt, rtol, atol, adaptive)
     if compiled is None:
         compiled = prob.backend == "numba"
     if compiled and prob.backend != "numba":
@@ -106,11 +102,21 @@ def explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, ma
             f"discretize with backend=\"numba\", or leave compiled unset"
         )
     run = _compiled_loop if compiled else _array_loop
-    return run(prob, tab, t0, t1, np.asarray(saveat, dtype=float), dt, rtol, atol, progress, max_steps,
-               adaptive)
+    saveat = np.asarray(saveat, dtype=float)
+    at_start = int(abs(saveat[0] - t0) <= 1e-12 * max(1.0, abs(t0)))
+    later, stats = run(prob, tab if adaptive else _fixed(tab), t0, t1, saveat[at_start:], dt, rtol, atol,
+                       progress, max_steps)
+    raw = [prob.to_device(prob.u0)] * at_start + list(later)
+    return np.array([prob.fill_boundaries(y, t) for y, t in zip(raw, saveat)]), stats
 
 
-def _fail(prob, tab, status, t, h, y, ynew, dprev, steps, max_steps, target):
+@functools.lru_cache(maxsize=None)
+def _fixed(tab: ExplicitRK) -> ExplicitRK:
+    """`tab` stepped with a fixed dt (`adaptive=False`): no error estimate."""
+    return replace(tab, b_error=None, b_error3=None)
+
+
+def _fail(prob, tab, status, t, h, y, ynew, dprev, max_steps, target):
     if status == "max steps":
         raise SolverError(
             f"more than {max_steps} steps before t = {target:.6g} (now t = {t:.6g}): "
@@ -139,10 +145,10 @@ def _fail(prob, tab, status, t, h, y, ynew, dprev, steps, max_steps, target):
 
 @functools.lru_cache(maxsize=None)
 def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool):
-    module = kernel_fn.__module__ if hasattr(kernel_fn, "__module__") else None
-    name = f"step_{tab.name}_{getattr(kernel_fn, '__name__', 'rhs')}"
-    source, fn = make_stepper(tab, control, module, kernel_fn.__name__, n_scalars, parallel, name)
-    return source, fn
+    """(source, compiled loop) of `tab` around the Numba kernel `kernel_fn`."""
+    name = kernel_fn.__name__
+    return make_stepper(tab, control, kernel_fn.py_func.__module__, name, n_scalars, parallel,
+                        f"step_{tab.name}_{name}")
 
 
 def stepper_source(prob, tab: ExplicitRK) -> str:
@@ -162,27 +168,21 @@ def _parallel(prob) -> bool:
 
 
 def _stepper_for(prob, tab):
-    fn = prob.kernel.fn
-    return _stepper(fn.py_func if hasattr(fn, "py_func") else fn, tab, CONTROL, len(prob._scalars()),
-                    _parallel(prob))
+    return _stepper(prob.kernel.fn, tab, CONTROL, len(prob._scalars()), _parallel(prob))
 
 
-def _compiled_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
-    tab_run = tab if adaptive else _fixed(tab)
-    _, step = _stepper_for(prob, tab_run)
+def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps):
+    """Runs the generated loop in chunks; returns the states at `save_t` (all after t0)."""
+    _, step = _stepper_for(prob, tab)
     y = prob.to_device(prob.u0)
-    out = np.empty((len(saveat), *prob.shape))
-    n_out = 0
-    if abs(saveat[0] - t0) <= 1e-12 * max(1.0, abs(t0)):
-        out[0] = y
-        n_out = 1
-    save_t = np.ascontiguousarray(saveat[n_out:])
-    nb = tab_run.stages + (1 if tab_run.saving == "hermite" and not tab_run.fsal else 0)
-    bufs = [np.zeros_like(y) for _ in range(nb + 3)]  # ynew, ytmp, k..., dprev
-    ynew, ytmp, ks, dprev = bufs[0], bufs[1], bufs[2:-1], bufs[-1]
+    out = np.empty((len(save_t), *prob.shape))
+    save_t = np.ascontiguousarray(save_t)
+    # every buffer is written before it is read: no need to zero them
+    ynew, ytmp, dprev = (np.empty_like(y) for _ in range(3))
+    ks = [np.empty_like(y) for _ in range(n_stage_buffers(tab))]
     scalars = tuple(float(v) for v in prob._scalars())
-    ctl = np.zeros(4)
-    cnt = np.zeros(9, dtype=np.int64)
+    ctl = np.zeros(len(CTL))
+    cnt = np.zeros(len(CNT), dtype=np.int64)
     ctl[CTL["t"]] = t0
     if dt is None:
         f0 = prob.rhs(y, t0, out=ks[0])
@@ -196,55 +196,42 @@ def _compiled_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_step
     chunk, t_shown = FIRST_CHUNK, t0
     while len(save_t):
         start = _time.perf_counter()
-        status = STATUS[int(step(y, ynew, ytmp, *ks, dprev, out[n_out:], save_t, ctl, cnt, rtol, atol,
+        status = STATUS[int(step(y, ynew, ytmp, *ks, dprev, out, save_t, ctl, cnt, rtol, atol,
                                  chunk, max_steps, h_min, *scalars))]
         if status == "chunk":
             # aim at ~0.1 s between returns: a moving progress bar, no per-step cost
             elapsed = max(_time.perf_counter() - start, 1e-6)
             chunk = int(min(max(chunk * CHUNK_SECONDS / elapsed, FIRST_CHUNK), 1 << 30))
             if bar is not None:
-                bar.update(ctl[0] - t_shown)
-                t_shown = ctl[0]
+                bar.update(ctl[CTL["t"]] - t_shown)
+                t_shown = ctl[CTL["t"]]
             continue
         if status != "done":
             yy, yn = (ynew, y) if cnt[CNT["swap_y"]] else (y, ynew)
-            _fail(prob, tab, status, ctl[0], ctl[1], yy, yn, dprev, int(cnt[0]), max_steps, save_t[-1])
+            _fail(prob, tab, status, ctl[CTL["t"]], ctl[CTL["h"]], yy, yn, dprev, max_steps, save_t[-1])
         break
     if bar is not None:
-        bar.update(ctl[0] - t_shown)
+        bar.update(ctl[CTL["t"]] - t_shown)
         bar.close()
-    states = np.array([prob.fill_boundaries(s_, t_) for s_, t_ in zip(out, saveat)])
-    return states, {"steps": int(cnt[0]), "rejected": int(cnt[1]), "nfev": int(cnt[6])}
-
-
-@functools.lru_cache(maxsize=None)
-def _fixed(tab: ExplicitRK) -> ExplicitRK:
-    """`tab` stepped with a fixed dt (`adaptive=False`): no error estimate."""
-    from dataclasses import replace
-
-    return replace(tab, b_error=None, b_error3=None)
+    return out, {k: int(cnt[CNT[k]]) for k in ("steps", "rejected", "nfev")}
 
 
 # -- the array loop (reference; numpy and cuda backends) -----------------------------------
 
 
-def _array_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive):
+def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps):
     """The same algorithm as the generated loop, in array arithmetic (NumPy or CuPy)."""
     c = CONTROL
-    tab = tab if adaptive else _fixed(tab)
     xp = np
     y = prob.to_device(prob.u0)  # on the GPU for the cuda backend: no host round trip per step
     if not isinstance(y, np.ndarray):  # pragma: no cover - a CUDA device
         import cupy as xp
     f = prob.rhs
     s = tab.stages
-    save = list(saveat)
+    save = list(save_t)
     out = []
     t = t0
-    if abs(save[0] - t0) <= 1e-12 * max(1.0, abs(t0)):
-        out.append(y.copy())
-        save.pop(0)
-    t_end = save[-1]
+    t_end = save[-1] if save else t0
     ks = [None] * s
     nfev = 0
     if dt is None:
@@ -253,8 +240,7 @@ def _array_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, 
         dt = _initial_step(ks[0], y, t0, t1, rtol, atol, xp)
     h = dt
     q = tab.order
-    beta = c.beta_scale / q if tab.adaptive else 0.0
-    expo1 = 1.0 / q - 0.75 * beta
+    beta, expo1 = c.exponents(tab)
     err_prev, last_rejected = 1e-4, False
     ref = float(xp.sqrt(xp.mean(y**2)))
     checks = 0
@@ -264,10 +250,10 @@ def _array_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, 
     steps = rejected = 0
     while save:
         if steps >= max_steps:
-            _fail(prob, tab, "max steps", t, h, y, y, None, steps, max_steps, save[-1])
+            _fail(prob, tab, "max steps", t, h, y, y, None, max_steps, save[-1])
         target = save[0] if tab.saving == "step" else t_end
         hs, last = h, False
-        if t + hs * (1.0 + 1e-6) >= target:  # no round-off sliver before the target
+        if t + hs * (1.0 + c.sliver) >= target:  # no round-off sliver before the target
             hs, last = target - t, True
         if ks[0] is None:
             ks[0] = f(y, t)
@@ -303,7 +289,7 @@ def _array_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, 
                 fac = max(c.fac_min, c.safety * err ** (-1.0 / q)) if np.isfinite(err) else c.fac_min
                 h = hs * fac
                 if h < h_min:
-                    _fail(prob, tab, "underflow", t, hs, y, y_new, None, steps, max_steps, save[-1])
+                    _fail(prob, tab, "underflow", t, hs, y, y_new, None, max_steps, save[-1])
                 continue
             fac = c.safety * max(err, 1e-10) ** (-expo1) * err_prev**beta
             fac = min(max(fac, c.fac_min), 1.0 if last_rejected else c.fac_max)
@@ -311,7 +297,7 @@ def _array_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, 
             err_prev, last_rejected = max(err, 1e-4), False
         else:
             if not finite:
-                _fail(prob, tab, "non-finite", t, hs, y, y_new, None, steps, max_steps, save[-1])
+                _fail(prob, tab, "non-finite", t, hs, y, y_new, None, max_steps, save[-1])
             phase = steps % c.check_every
             if phase == c.check_every - 2:
                 dprev = y_new - y
@@ -322,7 +308,7 @@ def _array_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, 
                 if checks == 1:
                     ref = max(ref, ysize)
                 elif float((d * d).sum()) > float((dprev * dprev).sum()) and ysize > c.growth * ref:
-                    _fail(prob, tab, "diverging", t, hs, y, y_new, dprev, steps, max_steps, save[-1])
+                    _fail(prob, tab, "diverging", t, hs, y, y_new, dprev, max_steps, save[-1])
             h_next = h
         t_new = target if last else t + hs
         k_end = None
@@ -358,5 +344,4 @@ def _array_loop(prob, tab, t0, t1, saveat, dt, rtol, atol, progress, max_steps, 
             bar.update(hs)
     if bar is not None:
         bar.close()
-    states = np.array([prob.fill_boundaries(o, t_) for o, t_ in zip(out, saveat)])
-    return states, {"steps": steps, "rejected": rejected, "nfev": nfev}
+    return out, {"steps": steps, "rejected": rejected, "nfev": nfev}

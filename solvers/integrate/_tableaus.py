@@ -1,7 +1,7 @@
 """Explicit Runge-Kutta methods as data: a tableau, an order, an embedded
 error estimate and a continuous extension. Both integrators are written once
 for all of them: the readable array loop (`_explicit.py`, NumPy or CuPy) and
-the generated compiled loop (`symnum.codegen.make_stepper`)."""
+the generated compiled loop (`symnum.codegen._stepper.make_stepper`)."""
 
 from __future__ import annotations
 
