@@ -23,7 +23,17 @@ def check_brusselator(out):
         assert [float(v) for v in r[1:]] == pytest.approx(BRUSSELATOR[float(r[0])], abs=2e-3), r
 
 
-CHECKS = {"brusselator.py": check_brusselator}
+def check_lorenz(out):
+    assert "ODESystem 'lorenz'" in out and re.search(r"tsit5: \d+ steps", out)
+    rows = re.findall(r"t = +([\d.]+): x = ([+-][\d.]+)  scipy DOP853: ([+-][\d.]+)", out)
+    assert [float(r[0]) for r in rows] == [0.0, 2.5, 5.0, 7.5, 10.0]  # saved by dense output
+    for _, ours, scipy_ in rows:  # chaos amplifies errors: agreement means both are accurate
+        assert float(ours) == pytest.approx(float(scipy_), abs=1e-5)
+    fixed = re.findall(r"rho = ([\d.]+): z\(50\) = ([\d.]+)", out)
+    assert len(fixed) == 2 and all(abs(float(zv) - (float(r) - 1)) < 1e-2 for r, zv in fixed), fixed
+
+
+CHECKS = {"brusselator.py": check_brusselator, "lorenz.py": check_lorenz}
 
 
 def test_every_example_has_a_check():
