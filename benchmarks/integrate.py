@@ -8,6 +8,11 @@ otherwise use, in one run (ratios; these machines are noisy).
    a fresh process with an empty cache (cold compile) and with a warm cache.
 2. Gray-Scott, periodic 2D, order 2: the time of one RK4 / Tsit5 step over the
    time of one RHS evaluation (the ideal is about the number of stages).
+3. An ensemble of 10 000 Lorenz members (rho from 20 to 40) to t = 10, Tsit5:
+   `solve_ensemble` on one thread against the compiled loop called once per
+   member (its start and step functions, buffers allocated once: no `solve`
+   overhead), a Python loop of `solve(prob.remake(...))` (what a user writes
+   without ensembles) and diffrax's Tsit5 under jax.vmap; then on two threads.
 
 Run:  python benchmarks/integrate.py [--sizes 512 2048] [--quick]
       (.venv-bench/bin/python for diffrax)
@@ -32,9 +37,10 @@ import scipy.integrate  # noqa: E402
 import sympy  # noqa: E402
 
 import symnum as sn  # noqa: E402
-from symnum.solvers import discretize, solve  # noqa: E402
+from symnum.solvers import discretize, solve, solve_ensemble  # noqa: E402
 
 RTOL, ATOL, T1 = 1e-8, 1e-10, 100.0
+ENSEMBLE_T1, ENSEMBLE_SAVES = 10.0, 11
 
 
 def lorenz_problem():
@@ -218,27 +224,126 @@ def gray_scott_rows(sizes, steps):
     return rows
 
 
+def ensemble_members(prob, rhos):
+    """The compiled loop once per member, called directly (the floor for N single solves)."""
+    from symnum.codegen._stepper import CNT, CTL, n_stage_buffers
+    from symnum.solvers import METHODS
+    from symnum.solvers.integrate._explicit import CONTROL, _stepper
+
+    tab = METHODS["tsit5"]
+    gen = _stepper(prob.kernel.fn, tab, CONTROL, len(prob._scalars()), False)
+    save_t = np.linspace(0.0, ENSEMBLE_T1, ENSEMBLE_SAVES)[1:]
+    y = np.empty(prob.shape)
+    ynew, ytmp, dprev = (np.empty_like(y) for _ in range(3))
+    ks = [np.empty_like(y) for _ in range(n_stage_buffers(tab))]
+    ctl, cnt = np.empty(len(CTL)), np.empty(len(CNT), dtype=np.int64)
+    out = np.empty((len(rhos), len(save_t), *prob.shape))
+    steps = 0
+    for m, r in enumerate(rhos):
+        y[:] = prob.u0
+        gen.start(y, ks[0], ctl, cnt, 0.0, ENSEMBLE_T1, np.nan, RTOL, ATOL, r)
+        gen.step(y, ynew, ytmp, *ks, dprev, out[m], save_t, ctl, cnt, RTOL, ATOL, 1 << 40, 10**9, 1e-13, r)
+        steps += int(cnt[CNT["steps"]])
+    return out, steps
+
+
+def ensemble_rows(n):
+    prob = lorenz_problem()
+    rho = next(p for p in prob.params if str(p) == "rho")
+    rhos = np.linspace(20.0, 40.0, n)
+    kw = dict(tspan=(0, ENSEMBLE_T1), saveat=ENSEMBLE_SAVES, rtol=RTOL, atol=ATOL, progress=False)
+    solve_ensemble(prob, params={rho: rhos[:4]}, **kw)  # compile (or load the cache)
+    ensemble_members(prob, rhos[:4])
+    rows = []
+    sec, sol = best(lambda: solve_ensemble(prob, params={rho: rhos}, **kw), 3)
+    rows.append((f"solve_ensemble ({numba.get_num_threads()} thread)", sec, int(sol.stats["steps"].sum())))
+    sec, (out, steps) = best(lambda: ensemble_members(prob, rhos), 3)
+    rows.append(("compiled loop, once per member", sec, steps))
+    assert np.array_equal(out, sol.states[:, 1:]), "ensemble members differ from single solves"
+    every = 20  # a spread subset of the members, scaled up
+    sec, sols = best(lambda: [solve(prob.remake({rho: r}), **kw) for r in rhos[::every]], 1)
+    rows.append((f"loop of solve(prob.remake(...)) (1 in {every}, x {every})", sec * every,
+                 sum(s.stats["steps"] for s in sols) * every))
+    try:
+        import diffrax
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+        term = diffrax.ODETerm(lambda t, v, r: jnp.stack([10 * (v[1] - v[0]), v[0] * (r - v[2]) - v[1],
+                                                            v[0] * v[1] - 8 / 3 * v[2]]))
+        ts = jnp.linspace(0.0, ENSEMBLE_T1, ENSEMBLE_SAVES)
+
+        @jax.jit
+        @jax.vmap
+        def run(r):
+            return diffrax.diffeqsolve(term, diffrax.Tsit5(), 0.0, ENSEMBLE_T1, 1e-3, jnp.array([1.0, 0.0, 0.0]),
+                                       args=r, max_steps=100_000, saveat=diffrax.SaveAt(ts=ts),
+                                       stepsize_controller=diffrax.PIDController(rtol=RTOL, atol=ATOL))
+
+        r = jnp.asarray(rhos)
+        jax.block_until_ready(run(r))
+        sec, res = best(lambda: jax.block_until_ready(run(r)), 1)
+        rows.append(("diffrax Tsit5, jax.vmap over members", sec, int(res.stats["num_accepted_steps"].sum())))
+    except ImportError:
+        rows.append(("diffrax: not installed (use .venv-bench/bin/python)", float("nan"), 1))
+    return rows
+
+
+THREADS = r"""
+import sys; sys.path.insert(0, {here!r})
+import numpy as np
+from integrate import ensemble_rows
+name, sec, steps = ensemble_rows({n})[0]
+print(sec)
+"""
+
+
+def ensemble_two_threads(n):
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = {**os.environ, "NUMBA_NUM_THREADS": "2"}
+    res = subprocess.run([sys.executable, "-c", THREADS.format(here=here, n=n)], env=env, capture_output=True,
+                         text=True, check=True)
+    return float(res.stdout.split()[-1])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[512, 2048])
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--members", type=int, default=10_000)
+    ap.add_argument("--only", choices=["lorenz", "gray-scott", "ensemble"], nargs="+",
+                    default=["lorenz", "gray-scott", "ensemble"])
     args = ap.parse_args()
     print(f"threads: numba {numba.get_num_threads()}")
-    rows = lorenz_rows()
-    ours = rows[0][1] / rows[0][2]
-    print(f"\nLorenz t = 0..{T1:g}, rtol {RTOL:g}, atol {ATOL:g}")
-    print(f"{'':44s} {'total s':>10s} {'steps':>8s} {'us/step':>9s} {'/ symnum tsit5':>15s}")
-    for name, sec, steps in rows:
-        per = sec / steps * 1e6
-        print(f"{name:44s} {sec:10.4f} {steps:8d} {per:9.3f} {per / (ours * 1e6):15.2f}")
-    if not args.quick:
-        (imp0, cold), (imp1, warm) = cold_and_warm()
-        print(f"first solve in a fresh process: cold cache {cold:.2f} s, warm cache {warm:.3f} s "
-              f"(import + discretize {imp0:.2f} / {imp1:.2f} s)")
-    print("\nGray-Scott 2D periodic, order 2: one step / one RHS evaluation")
-    for n, method, ratio, per_step, rhs_s in gray_scott_rows(args.sizes, args.steps):
-        print(f"  {n}^2 {method:6s} step {per_step * 1e3:8.2f} ms  rhs {rhs_s * 1e3:7.2f} ms  ratio {ratio:5.2f}")
+    if "lorenz" in args.only:
+        rows = lorenz_rows()
+        ours = rows[0][1] / rows[0][2]
+        print(f"\nLorenz t = 0..{T1:g}, rtol {RTOL:g}, atol {ATOL:g}")
+        print(f"{'':44s} {'total s':>10s} {'steps':>8s} {'us/step':>9s} {'/ symnum tsit5':>15s}")
+        for name, sec, steps in rows:
+            per = sec / steps * 1e6
+            print(f"{name:44s} {sec:10.4f} {steps:8d} {per:9.3f} {per / (ours * 1e6):15.2f}")
+        if not args.quick:
+            (imp0, cold), (imp1, warm) = cold_and_warm()
+            print(f"first solve in a fresh process: cold cache {cold:.2f} s, warm cache {warm:.3f} s "
+                  f"(import + discretize {imp0:.2f} / {imp1:.2f} s)")
+    if "gray-scott" in args.only:
+        print("\nGray-Scott 2D periodic, order 2: one step / one RHS evaluation")
+        for n, method, ratio, per_step, rhs_s in gray_scott_rows(args.sizes, args.steps):
+            print(f"  {n}^2 {method:6s} step {per_step * 1e3:8.2f} ms  rhs {rhs_s * 1e3:7.2f} ms  ratio {ratio:5.2f}")
+    if "ensemble" in args.only:
+        n = args.members
+        rows = ensemble_rows(n)
+        ours = rows[0][1]
+        print(f"\nEnsemble: {n} Lorenz members, rho 20..40, t = 0..{ENSEMBLE_T1:g}, Tsit5, rtol {RTOL:g}, "
+              f"{ENSEMBLE_SAVES} saves (members bit-equal to the single loop: checked)")
+        print(f"{'':44s} {'total s':>10s} {'steps':>9s} {'us/step':>9s} {'/ ensemble':>11s}")
+        for name, sec, steps in rows:
+            print(f"{name:44s} {sec:10.4f} {steps:9d} {sec / steps * 1e6:9.3f} {sec / ours:11.2f}")
+        two = ensemble_two_threads(n)
+        print(f"solve_ensemble on 2 threads: {two:.4f} s, speedup {ours / two:.2f}x over 1 thread")
 
 
 if __name__ == "__main__":

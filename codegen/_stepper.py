@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ._compile import load_source
 
-__all__ = ["Control", "make_stepper", "n_stage_buffers", "STATUS", "CTL", "CNT"]
+__all__ = ["Control", "Stepper", "make_stepper", "n_stage_buffers", "STATUS", "CTL", "CNT"]
 
 # Layout of the state arrays handed back and forth: the generated loop loads
 # each entry into the local variable of its name and stores it back on return.
@@ -50,6 +50,21 @@ class Control:
         """(beta, expo1) of the accepted-step factor for `tab` (beta 0 for fixed steps)."""
         beta = self.beta_scale / tab.order if tab.adaptive else 0.0
         return beta, 1.0 / tab.order - 0.75 * beta
+
+
+@dataclass(frozen=True)
+class Stepper:
+    """The generated module's functions (Numba dispatchers, compiled on first call):
+    `step(y, ynew, ytmp, k0.., dprev, out, save_t, ctl, cnt, rtol, atol, max_chunk,
+    max_steps, h_min, *scalars) -> status code`; `start(y, k0, ctl, cnt, t0, t1, dt,
+    rtol, atol, *scalars)` sets up ctl/cnt (dt NaN: choose the first step);
+    `members`/`members_serial`: an ensemble, start and step for each member."""
+
+    source: str
+    step: object
+    start: object
+    members: object
+    members_serial: object
 
 
 def n_stage_buffers(tab) -> int:
@@ -288,6 +303,71 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     for var, arr, i in state:
         w(f"    {arr}[{i}] = {var}")
     w("    return status")
+    _start(w, name, scal, call_tail)
+    _members(w, name, args, ks, scal)
     source = "\n".join(L) + "\n"
     module = load_source(source, name)
-    return source, getattr(module, name)
+    return Stepper(source, getattr(module, name), getattr(module, f"{name}_start"),
+                   getattr(module, f"{name}_members"), getattr(module, f"{name}_members_serial"))
+
+
+def _start(w, name, scal, call_tail):
+    """`{name}_start`: the loop's initial state in ctl/cnt: t0, the first step
+    (`dt`, or when it is NaN Hairer's estimate from f(y0), which becomes k0) and
+    the reference size of y for the divergence check."""
+    w("")
+    w("")
+    w("@numba.njit(cache=True, nogil=True)")
+    w(f"def {name}_start(y, k0, ctl, cnt, t0, t1, dt, rtol, atol{''.join(', ' + a for a in scal)}):")
+    w("    N = y.size")
+    w("    y_ = y.reshape(N)")
+    w("    k0_ = k0.reshape(N)")
+    w("    ctl[:] = 0.0")
+    w("    cnt[:] = 0")
+    w(f"    ctl[{CTL['t']}] = t0")
+    w("    ysq = 0.0")
+    w("    for j in range(N):")
+    w("        ysq += y_[j] * y_[j]")
+    w(f"    ctl[{CTL['ref']}] = math.sqrt(ysq / N)")
+    w(f"    ctl[{CTL['err_prev']}] = 1e-4")
+    w("    if math.isnan(dt):")
+    w(f"        rhs(y, k0, t0{call_tail})")
+    w(f"        cnt[{CNT['have_k0']}] = 1")
+    w(f"        cnt[{CNT['nfev']}] = 1")
+    w("        d0 = 0.0")
+    w("        d1 = 0.0")
+    w("        for j in range(N):")
+    w("            sc = atol + rtol * abs(y_[j])")
+    w("            d0 += (y_[j] / sc) ** 2")
+    w("            d1 += (k0_[j] / sc) ** 2")
+    w("        d0 = math.sqrt(d0 / N)")
+    w("        d1 = math.sqrt(d1 / N)")
+    w("        if d0 > 1e-5 and d1 > 1e-5:")
+    w("            dt = 0.01 * d0 / d1")
+    w("        else:")
+    w("            dt = 1e-6 * max(1.0, abs(t1 - t0))")
+    w(f"    ctl[{CTL['h']}] = dt")
+
+
+def _members(w, name, args, ks, scal):
+    """`{name}_members` (threads over members) and `{name}_members_serial`: an
+    ensemble, member m the whole solve of state Y[m] with scalars SCAL[m]. Each
+    member runs the single-solve functions above on its own slices, so it takes
+    the same steps and makes the same numbers as a single solve."""
+    per_member = ["y", "ynew", "ytmp", *ks, "dprev", "out", "ctl", "cnt"]
+    upper = {a: a.upper() for a in per_member}
+    member_scal = [f"SCAL[m, {i}]" for i in range(len(scal))]
+    tail = "".join(", " + a for a in member_scal)
+    for suffix, parallel in (("", True), ("_serial", False)):
+        w("")
+        w("")
+        w(f"@numba.njit(cache=True, parallel={parallel}, nogil=True)")
+        head = [upper.get(a, a) for a in args[: args.index("cnt") + 1]]  # the loop's arrays, in its order
+        w(f"def {name}_members{suffix}({', '.join(head)}, STAT, t0, t1, dt, rtol, atol, "
+          "max_steps, h_min, SCAL, first):")
+        w(f"    for m in {'numba.prange' if parallel else 'range'}(Y.shape[0]):")
+        w(f"        {name}_start(Y[m], K0[m], CTL[m], CNT[m], t0, t1, dt, rtol, atol{tail})")
+        w(f"        CNT[m, {CNT['si']}] = first  # save_t[:first] were saved from the initial states")
+        call = [f"{upper[a]}[m]" if a in upper else a for a in args[: len(args) - len(scal)]]
+        call = ["max_steps + 1" if a == "max_chunk" else a for a in call]
+        w(f"        STAT[m] = {name}({', '.join(call)}{tail})")

@@ -3,6 +3,13 @@
 from ._fornberg import fornberg_weights as fornberg_weights
 from ._problem import Problem as Problem, discretize as discretize
 from ._stencil import StencilSystem as StencilSystem, lower_to_stencils as lower_to_stencils
-from .integrate import ExplicitRK as ExplicitRK, METHODS as METHODS, Solution as Solution, solve as solve
+from .integrate import (
+    EnsembleSolution as EnsembleSolution,
+    ExplicitRK as ExplicitRK,
+    METHODS as METHODS,
+    Solution as Solution,
+    solve as solve,
+    solve_ensemble as solve_ensemble,
+)
 from ._discover import Discovery as Discovery, discover as discover
 from ._pinn import PINN as PINN, PINNResult as PINNResult

@@ -199,7 +199,7 @@ class Problem:
         if u0 is None:
             u0 = self.u0 if not params else None
         prob = replace(self, params=new)
-        u0 = _initial_state(prob, self.system.with_parameters(new)) if u0 is None else prob._state(u0).copy()
+        u0 = _initial_state(prob, self.system) if u0 is None else prob._state(u0).copy()
         return replace(prob, u0=u0)
 
 
@@ -207,16 +207,28 @@ def _initial_state(prob: Problem, system) -> np.ndarray:
     axes = prob.stencil.axes
     mesh = np.meshgrid(*(a.coords for a in axes), indexing="ij")
     u0 = np.zeros(prob.shape)
-    values = {p: prob.params[p] for p in prob.stencil.params}
     for k, f in enumerate(prob.fields):
         expr = system.initial.get(f)
         if expr is None:
             continue
-        expr = sympy.sympify(expr).xreplace({p: sympy.Float(v) for p, v in values.items()})
-        fn = sympy.lambdify([a.var for a in axes], expr, "numpy")
-        u0[k] = np.broadcast_to(fn(*mesh), prob.shape[1:])
+        fn, params = _initial_function(sympy.sympify(expr), tuple(a.var for a in axes))
+        u0[k] = np.broadcast_to(fn(*mesh, *(prob.params[p] for p in params)), prob.shape[1:])
     t0 = prob.tspan[0] if prob.tspan else 0.0
     return prob.fill_boundaries(u0, t0)
+
+
+@functools.lru_cache(maxsize=256)
+def _initial_function(expr, variables):
+    """(NumPy function of the grid variables and parameters, its parameters):
+    generated once per expression, so remaking a problem for new parameter values
+    (ensembles: once per member) only evaluates it."""
+    params = tuple(sorted((s for s in expr.free_symbols if s not in variables), key=str))
+    return sympy.lambdify([*variables, *params], expr, "numpy"), params
+
+
+def initial_parameters(prob: Problem) -> set:
+    """The parameters the initial state depends on."""
+    return {p for e in prob.system.initial.values() for p in sympy.sympify(e).free_symbols} & set(prob.params)
 
 
 _GENERATED: dict = {}  # in-process: (kernel name, dtype, optimize, periodic axes) -> kernels

@@ -25,7 +25,7 @@ print("hits", sum(fn.stats.cache_hits.values()), "misses", sum(fn.stats.cache_mi
 from symnum.solvers import METHODS, solve
 from symnum.solvers.integrate._explicit import _stepper_for
 solve(prob, method="tsit5", progress=False)
-step = _stepper_for(prob, METHODS["tsit5"])[1]
+step = _stepper_for(prob, METHODS["tsit5"]).step
 print("stepper hits", sum(step.stats.cache_hits.values()), "misses", sum(step.stats.cache_misses.values()))
 """
 

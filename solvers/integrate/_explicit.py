@@ -19,7 +19,7 @@ from symnum.codegen._stepper import CNT, CTL, STATUS, Control, make_stepper, n_s
 
 from ._tableaus import ExplicitRK
 
-__all__ = ["explicit", "EXPLICIT_ADVICE", "check_finite", "CONTROL"]
+__all__ = ["explicit", "resolve", "at_start", "EXPLICIT_ADVICE", "check_finite", "CONTROL"]
 
 CONTROL = Control()
 FIRST_CHUNK = 64  # steps before the compiled loop first returns to Python
@@ -85,15 +85,16 @@ def _progress(total, enabled, desc):
     return tqdm(total=total, desc=desc, leave=False, unit="t", bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
 
 
-def explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive,
-             compiled=None):
-    """Integrate with `tab`; returns (states at saveat, stats)."""
+def resolve(prob, tab: ExplicitRK, dt, adaptive, compiled):
+    """(the tableau as stepped, whether the compiled loop runs) for these options."""
     adaptive = tab.adaptive if adaptive is None else adaptive and tab.adaptive
     if dt is None and not adaptive:
         raise SolverError(
             f"method={tab.name!r} takes a fixed step: pass dt=..., or use an adaptive "
             f"method (\"tsit5\", \"dopri5\", \"dop853\") or \"bdf\""
         )
+    if dt is not None and not (np.isfinite(dt) and dt > 0):
+        raise SolverError(f"dt = {dt!r}: give a positive finite step")
     if compiled is None:
         compiled = prob.backend == "numba"
     if compiled and prob.backend != "numba":
@@ -101,12 +102,23 @@ def explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, ma
             f"compiled=True needs the numba backend (this problem's is {prob.backend!r}); "
             f"discretize with backend=\"numba\", or leave compiled unset"
         )
+    return (tab if adaptive else _fixed(tab)), compiled
+
+
+def at_start(saveat, t0) -> int:
+    """1 if the first save time is t0 (saved from the initial state, not by the loop)."""
+    return int(abs(saveat[0] - t0) <= 1e-12 * max(1.0, abs(t0)))
+
+
+def explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive,
+             compiled=None):
+    """Integrate with `tab`; returns (states at saveat, stats)."""
+    tab, compiled = resolve(prob, tab, dt, adaptive, compiled)
     run = _compiled_loop if compiled else _array_loop
     saveat = np.asarray(saveat, dtype=float)
-    at_start = int(abs(saveat[0] - t0) <= 1e-12 * max(1.0, abs(t0)))
-    later, stats = run(prob, tab if adaptive else _fixed(tab), t0, t1, saveat[at_start:], dt, rtol, atol,
-                       progress, max_steps)
-    raw = [prob.to_device(prob.u0)] * at_start + list(later)
+    first = at_start(saveat, t0)
+    later, stats = run(prob, tab, t0, t1, saveat[first:], dt, rtol, atol, progress, max_steps)
+    raw = [prob.to_device(prob.u0)] * first + list(later)
     return np.array([prob.fill_boundaries(y, t) for y, t in zip(raw, saveat)]), stats
 
 
@@ -145,7 +157,7 @@ def _fail(prob, tab, status, t, h, y, ynew, dprev, max_steps, target):
 
 @functools.lru_cache(maxsize=None)
 def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool):
-    """(source, compiled loop) of `tab` around the Numba kernel `kernel_fn`."""
+    """The generated loop (`Stepper`) of `tab` around the Numba kernel `kernel_fn`."""
     name = kernel_fn.__name__
     return make_stepper(tab, control, kernel_fn.py_func.__module__, name, n_scalars, parallel,
                         f"step_{tab.name}_{name}")
@@ -153,7 +165,7 @@ def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, paral
 
 def stepper_source(prob, tab: ExplicitRK) -> str:
     """The generated source of `tab`'s compiled loop for `prob`."""
-    return _stepper_for(prob, tab)[0]
+    return _stepper_for(prob, tab).source
 
 
 PARALLEL_MIN = 1 << 16  # state values from which the stage passes run in threads
@@ -173,7 +185,7 @@ def _stepper_for(prob, tab):
 
 def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps):
     """Runs the generated loop in chunks; returns the states at `save_t` (all after t0)."""
-    _, step = _stepper_for(prob, tab)
+    gen = _stepper_for(prob, tab)
     y = prob.to_device(prob.u0)
     out = np.empty((len(save_t), *prob.shape))
     save_t = np.ascontiguousarray(save_t)
@@ -181,22 +193,15 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     ynew, ytmp, dprev = (np.empty_like(y) for _ in range(3))
     ks = [np.empty_like(y) for _ in range(n_stage_buffers(tab))]
     scalars = tuple(float(v) for v in prob._scalars())
-    ctl = np.zeros(len(CTL))
-    cnt = np.zeros(len(CNT), dtype=np.int64)
-    ctl[CTL["t"]] = t0
-    if dt is None:
-        f0 = prob.rhs(y, t0, out=ks[0])
-        cnt[CNT["have_k0"]], cnt[CNT["nfev"]] = 1, 1
-        dt = _initial_step(f0, y, t0, t1, rtol, atol)
-    ctl[CTL["h"]] = dt
-    ctl[CTL["err_prev"]] = 1e-4
-    ctl[CTL["ref"]] = float(np.sqrt(np.mean(y**2)))
+    ctl = np.empty(len(CTL))
+    cnt = np.empty(len(CNT), dtype=np.int64)
+    gen.start(y, ks[0], ctl, cnt, t0, t1, np.nan if dt is None else dt, rtol, atol, *scalars)
     h_min = 1e-14 * max(1.0, abs(t1 - t0))
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
     chunk, t_shown = FIRST_CHUNK, t0
     while len(save_t):
         start = _time.perf_counter()
-        status = STATUS[int(step(y, ynew, ytmp, *ks, dprev, out, save_t, ctl, cnt, rtol, atol,
+        status = STATUS[int(gen.step(y, ynew, ytmp, *ks, dprev, out, save_t, ctl, cnt, rtol, atol,
                                  chunk, max_steps, h_min, *scalars))]
         if status == "chunk":
             # aim at ~0.1 s between returns: a moving progress bar, no per-step cost

@@ -16,7 +16,7 @@ from .._problem import Problem
 from ._explicit import check_finite as _check_finite, explicit
 from ._tableaus import METHODS
 
-__all__ = ["solve", "Solution"]
+__all__ = ["solve", "Solution", "time_grid", "IMPLICIT"]
 
 IMPLICIT = ("bdf", "radau")
 
@@ -143,6 +143,25 @@ def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
     )
 
 
+def time_grid(prob: Problem, method, tspan, saveat):
+    """(t0, t1, sorted save times) of a time-dependent solve, checked."""
+    if method not in METHODS and method not in IMPLICIT:
+        raise SolverError(
+            f"unknown method {method!r}: use one of {sorted(METHODS) + list(IMPLICIT)}"
+        )
+    t0, t1 = map(float, tspan if tspan is not None else prob.tspan)
+    if not t1 > t0:
+        raise SolverError(f"tspan = {(t0, t1)} must increase: give (t_start, t_end) with t_end > t_start")
+    if saveat is None:
+        saveat = [t0, t1]
+    elif isinstance(saveat, int):
+        saveat = np.linspace(t0, t1, saveat)
+    saveat = np.asarray(sorted(float(s) for s in saveat))
+    if saveat[0] < t0 or saveat[-1] > t1:
+        raise SolverError(f"saveat must lie within tspan {(t0, t1)}, got {saveat[0]:g}..{saveat[-1]:g}")
+    return t0, t1, saveat
+
+
 def solve(
     prob: Problem,
     method: str = "tsit5",
@@ -182,20 +201,7 @@ def solve(
         state, stats = _newton(prob, tol, maxiter, linear_solver)
         stats["seconds"] = _time.perf_counter() - start
         return Solution(prob, None, state, stats)
-    if method not in METHODS and method not in IMPLICIT:
-        raise SolverError(
-            f"unknown method {method!r}: use one of {sorted(METHODS) + list(IMPLICIT)}"
-        )
-    t0, t1 = map(float, tspan if tspan is not None else prob.tspan)
-    if not t1 > t0:
-        raise SolverError(f"tspan = {(t0, t1)} must increase: give (t_start, t_end) with t_end > t_start")
-    if saveat is None:
-        saveat = [t0, t1]
-    elif isinstance(saveat, int):
-        saveat = np.linspace(t0, t1, saveat)
-    saveat = np.asarray(sorted(float(s) for s in saveat))
-    if saveat[0] < t0 or saveat[-1] > t1:
-        raise SolverError(f"saveat must lie within tspan {(t0, t1)}, got {saveat[0]:g}..{saveat[-1]:g}")
+    t0, t1, saveat = time_grid(prob, method, tspan, saveat)
     if method in IMPLICIT:
         states, stats = _implicit(prob, method, t0, t1, saveat, rtol, atol)
     else:
