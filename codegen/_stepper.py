@@ -19,14 +19,15 @@ from dataclasses import dataclass
 
 from ._compile import load_source
 
-__all__ = ["Control", "Stepper", "make_stepper", "n_stage_buffers", "STATUS", "CTL", "CNT"]
+__all__ = ["Control", "Stepper", "make_stepper", "n_stage_buffers", "recorded_stages", "STATUS", "CTL", "CNT"]
 
 # Layout of the state arrays handed back and forth: the generated loop loads
 # each entry into the local variable of its name and stores it back on return.
 CTL = {"t": 0, "h": 1, "err_prev": 2, "ref": 3}
 CNT = {"steps": 0, "rejected": 1, "si": 2, "have_k0": 3, "swap_y": 4, "swap_k": 5, "nfev": 6,
-       "last_rejected": 7, "checks": 8}
-STATUS = {0: "done", 1: "chunk", 2: "underflow", 3: "non-finite", 4: "max steps", 5: "diverging"}
+       "last_rejected": 7, "checks": 8, "nrec": 9}
+STATUS = {0: "done", 1: "chunk", 2: "underflow", 3: "non-finite", 4: "max steps", 5: "diverging",
+          6: "record full"}
 _CODE = {name: code for code, name in STATUS.items()}
 
 
@@ -67,6 +68,14 @@ class Stepper:
     members_serial: object
 
 
+def recorded_stages(tab) -> list[int]:
+    """The stages a dense-output record keeps per step: those of the tableau's
+    continuous extension, else k0 = f(y_n) for cubic Hermite interpolation."""
+    if tab.saving == "dense":
+        return [i for i in range(tab.stages) if any(tab.dense[i])]
+    return [0]
+
+
 def n_stage_buffers(tab) -> int:
     """k_0..k_{s-1}, and for Hermite saving without FSAL one more for f at y_new."""
     return tab.stages + (tab.saving == "hermite" and not tab.fsal)
@@ -82,9 +91,12 @@ def _combo(terms, first=None):
 
 
 def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_scalars: int,
-                 parallel: bool, name: str):
+                 parallel: bool, name: str, record: bool = False):
     """Generate and load the compiled loop of tableau `tab` around the kernel
-    `kernel_name` of the loaded module `kernel_module` (`kernel(U, out, t, *scalars)`)."""
+    `kernel_name` of the loaded module `kernel_module` (`kernel(U, out, t, *scalars)`).
+    With `record`, the loop also writes every accepted step (t, h, y and the
+    `recorded_stages`) into `rec_t, rec_h, rec_y, rec_k` (dense output), and
+    returns "record full" before a step that would not fit."""
     s = tab.stages
     fsal = tab.fsal
     saving = tab.saving
@@ -110,7 +122,7 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w("")
     w(f"@numba.njit(cache=True, parallel={parallel}, nogil=True)")
     args = ["y", "ynew", "ytmp", *ks, "dprev", "out", "save_t", "ctl", "cnt", "rtol", "atol",
-            "max_chunk", "max_steps", "h_min", *scal]
+            "max_chunk", "max_steps", "h_min", *(["rec_t", "rec_h", "rec_y", "rec_k"] if record else []), *scal]
     w(f"def {name}({', '.join(args)}):")
     w("    N = y.size")
     state = [(var, "ctl", i) for var, i in CTL.items()] + [(var, "cnt", i) for var, i in CNT.items()]
@@ -137,6 +149,10 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w("        if steps >= max_steps:")
     w(f"            status = {_CODE['max steps']}")
     w("            break")
+    if record:
+        w("        if nrec >= rec_t.size:")
+        w(f"            status = {_CODE['record full']}")
+        w("            break")
     w("        target = save_t[si]" if saving == "step" else "        target = t_end")
     w("        hs = h")
     w("        last = False")
@@ -242,6 +258,18 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w("                status = 5")
         w("                break")
         w("        h_next = h")
+    if record:  # the accepted step, for dense output
+        rec = recorded_stages(tab)
+        w("        rec_t[nrec] = t")
+        w("        rec_h[nrec] = hs")
+        w("        ry_ = rec_y[nrec].reshape(N)")
+        for r, i in enumerate(rec):
+            w(f"        rk{i}_ = rec_k[nrec, {r}].reshape(N)")
+        w(f"        for j in {loop}(N):")
+        w("            ry_[j] = y_[j]")
+        for i in rec:
+            w(f"            rk{i}_[j] = k{i}_[j]")
+        w("        nrec += 1")
     # saving: every save time inside (t, t + hs]
     w("        t_new = target if last else t + hs")
     if hermite_extra:  # f at y_new: for the interpolant, then as the next k_0
@@ -303,12 +331,13 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     for var, arr, i in state:
         w(f"    {arr}[{i}] = {var}")
     w("    return status")
-    _start(w, name, scal, call_tail)
-    _members(w, name, args, ks, scal)
+    if not record:  # a recording loop is started by its plain sibling's start function
+        _start(w, name, scal, call_tail)
+        _members(w, name, args, ks, scal)
     source = "\n".join(L) + "\n"
     module = load_source(source, name)
-    return Stepper(source, getattr(module, name), getattr(module, f"{name}_start"),
-                   getattr(module, f"{name}_members"), getattr(module, f"{name}_members_serial"))
+    get = lambda suffix: None if record else getattr(module, f"{name}{suffix}")  # noqa: E731
+    return Stepper(source, getattr(module, name), get("_start"), get("_members"), get("_members_serial"))
 
 
 def _start(w, name, scal, call_tail):

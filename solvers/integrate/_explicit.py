@@ -15,8 +15,9 @@ from dataclasses import replace
 import numpy as np
 
 from symnum._errors import SolverError
-from symnum.codegen._stepper import CNT, CTL, STATUS, Control, make_stepper, n_stage_buffers
+from symnum.codegen._stepper import CNT, CTL, STATUS, Control, make_stepper, n_stage_buffers, recorded_stages
 
+from ._dense import RKDense
 from ._tableaus import ExplicitRK
 
 __all__ = ["explicit", "resolve", "at_start", "EXPLICIT_ADVICE", "check_finite", "CONTROL"]
@@ -111,15 +112,19 @@ def at_start(saveat, t0) -> int:
 
 
 def explicit(prob, tab: ExplicitRK, t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive,
-             compiled=None):
-    """Integrate with `tab`; returns (states at saveat, stats)."""
+             compiled=None, dense=False):
+    """Integrate with `tab`; returns (states at saveat, stats, dense output or None)."""
     tab, compiled = resolve(prob, tab, dt, adaptive, compiled)
     run = _compiled_loop if compiled else _array_loop
     saveat = np.asarray(saveat, dtype=float)
     first = at_start(saveat, t0)
-    later, stats = run(prob, tab, t0, t1, saveat[first:], dt, rtol, atol, progress, max_steps)
-    raw = [prob.to_device(prob.u0)] * first + list(later)
-    return np.array([prob.fill_boundaries(y, t) for y, t in zip(raw, saveat)]), stats
+    save_t = saveat[first:]
+    extra = dense and saveat[-1] < t1  # dense output covers all of tspan: integrate to t1
+    if extra:
+        save_t = np.r_[save_t, t1]
+    later, stats, rec = run(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, dense)
+    raw = [prob.to_device(prob.u0)] * first + list(later)[: len(later) - extra]
+    return np.array([prob.fill_boundaries(y, t) for y, t in zip(raw, saveat)]), stats, rec
 
 
 @functools.lru_cache(maxsize=None)
@@ -156,11 +161,12 @@ def _fail(prob, tab, status, t, h, y, ynew, dprev, max_steps, target):
 
 
 @functools.lru_cache(maxsize=None)
-def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool):
-    """The generated loop (`Stepper`) of `tab` around the Numba kernel `kernel_fn`."""
+def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool, record=False):
+    """The generated loop (`Stepper`) of `tab` around the Numba kernel `kernel_fn`
+    (with `record`: the loop that also records every step for dense output)."""
     name = kernel_fn.__name__
     return make_stepper(tab, control, kernel_fn.py_func.__module__, name, n_scalars, parallel,
-                        f"step_{tab.name}_{name}")
+                        f"step_{tab.name}{'_rec' * record}_{name}", record)
 
 
 def stepper_source(prob, tab: ExplicitRK) -> str:
@@ -179,13 +185,15 @@ def _parallel(prob) -> bool:
     return bool(prob.stencil.axes) and int(np.prod(prob.shape)) >= PARALLEL_MIN and numba.get_num_threads() > 1
 
 
-def _stepper_for(prob, tab):
-    return _stepper(prob.kernel.fn, tab, CONTROL, len(prob._scalars()), _parallel(prob))
+def _stepper_for(prob, tab, record=False):
+    return _stepper(prob.kernel.fn, tab, CONTROL, len(prob._scalars()), _parallel(prob), record)
 
 
-def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps):
-    """Runs the generated loop in chunks; returns the states at `save_t` (all after t0)."""
+def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, record=False):
+    """Runs the generated loop in chunks; returns the states at `save_t` (all after
+    t0), the stats and, with `record`, the dense output (`RKDense`)."""
     gen = _stepper_for(prob, tab)
+    loop = _stepper_for(prob, tab, record=True).step if record else gen.step
     y = prob.to_device(prob.u0)
     out = np.empty((len(save_t), *prob.shape))
     save_t = np.ascontiguousarray(save_t)
@@ -196,13 +204,18 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     ctl = np.empty(len(CTL))
     cnt = np.empty(len(CNT), dtype=np.int64)
     gen.start(y, ks[0], ctl, cnt, t0, t1, np.nan if dt is None else dt, rtol, atol, *scalars)
+    stages = recorded_stages(tab)
+    rec = _grow(None, 256, prob.shape, len(stages)) if record else ()
     h_min = 1e-14 * max(1.0, abs(t1 - t0))
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
     chunk, t_shown = FIRST_CHUNK, t0
     while len(save_t):
         start = _time.perf_counter()
-        status = STATUS[int(gen.step(y, ynew, ytmp, *ks, dprev, out, save_t, ctl, cnt, rtol, atol,
-                                 chunk, max_steps, h_min, *scalars))]
+        status = STATUS[int(loop(y, ynew, ytmp, *ks, dprev, out, save_t, ctl, cnt, rtol, atol,
+                                 chunk, max_steps, h_min, *rec, *scalars))]
+        if status == "record full":
+            rec = _grow(rec, 2 * len(rec[0]), prob.shape, len(stages))
+            continue
         if status == "chunk":
             # aim at ~0.1 s between returns: a moving progress bar, no per-step cost
             elapsed = max(_time.perf_counter() - start, 1e-6)
@@ -218,13 +231,35 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     if bar is not None:
         bar.update(ctl[CTL["t"]] - t_shown)
         bar.close()
-    return out, {k: int(cnt[CNT[k]]) for k in ("steps", "rejected", "nfev")}
+    dense = None
+    if record:
+        n = int(cnt[CNT["nrec"]])
+        y_end = (ynew if cnt[CNT["swap_y"]] else y).copy()
+        rt, rh, ry, rk = rec
+        dense = _dense(prob, tab, stages, np.r_[rt[:n], ctl[CTL["t"]]], rh[:n], ry[:n], rk[:n], y_end)
+    return out, {k: int(cnt[CNT[k]]) for k in ("steps", "rejected", "nfev")}, dense
+
+
+def _grow(rec, cap, shape, n_stages):
+    """The record buffers (t, h, y, k) with room for `cap` steps, keeping what `rec` holds."""
+    new = (np.empty(cap), np.empty(cap), np.empty((cap, *shape)), np.empty((cap, n_stages, *shape)))
+    if rec:
+        for a, b in zip(new, rec):
+            a[: len(b)] = b
+    return new
+
+
+def _dense(prob, tab, stages, t, h, y, k, y_end):
+    f_end = None if tab.saving == "dense" else prob.rhs(y_end, float(t[-1]))
+    if f_end is not None and not isinstance(f_end, np.ndarray):  # pragma: no cover - a CUDA device
+        f_end = f_end.get()
+    return RKDense(tab, tuple(stages), t, h, y, k, y_end, f_end)
 
 
 # -- the array loop (reference; numpy and cuda backends) -----------------------------------
 
 
-def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps):
+def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, record=False):
     """The same algorithm as the generated loop, in array arithmetic (NumPy or CuPy)."""
     c = CONTROL
     xp = np
@@ -253,6 +288,8 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps):
     h_min = 1e-14 * max(1.0, abs(t1 - t0))
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
     steps = rejected = 0
+    stages = recorded_stages(tab)
+    recs = []
     while save:
         if steps >= max_steps:
             _fail(prob, tab, "max steps", t, h, y, y, None, max_steps, save[-1])
@@ -315,6 +352,8 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps):
                 elif float((d * d).sum()) > float((dprev * dprev).sum()) and ysize > c.growth * ref:
                     _fail(prob, tab, "diverging", t, hs, y, y_new, dprev, max_steps, save[-1])
             h_next = h
+        if record:
+            recs.append((t, hs, y, [ks[i] for i in stages]))
         t_new = target if last else t + hs
         k_end = None
         if tab.fsal:
@@ -349,4 +388,12 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps):
             bar.update(hs)
     if bar is not None:
         bar.close()
-    return out, {"steps": steps, "rejected": rejected, "nfev": nfev}
+    dense = None
+    if record:
+        host = lambda a: a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)  # noqa: E731
+        rt = np.array([r[0] for r in recs] + [t])
+        rh = np.array([r[1] for r in recs])
+        ry = np.array([host(r[2]) for r in recs]).reshape(len(recs), *prob.shape)
+        rk = np.array([[host(k) for k in r[3]] for r in recs]).reshape(len(recs), len(stages), *prob.shape)
+        dense = _dense(prob, tab, stages, rt, rh, ry, rk, host(y).copy())
+    return out, {"steps": steps, "rejected": rejected, "nfev": nfev}, dense

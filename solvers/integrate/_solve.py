@@ -13,6 +13,7 @@ import scipy.sparse.linalg
 from symnum._errors import SolverError
 
 from .._problem import Problem
+from ._dense import ScipyDense
 from ._explicit import check_finite as _check_finite, explicit
 from ._tableaus import METHODS
 
@@ -30,6 +31,30 @@ class Solution:
     t: np.ndarray | None
     states: np.ndarray  # (n_times, n_fields, *grid) or (n_fields, *grid)
     stats: dict = field(default_factory=dict)
+    dense: object = field(default=None, repr=False)  # RKDense / ScipyDense with solve(..., dense=True)
+
+    def __call__(self, t, f=None) -> np.ndarray:
+        """The solution at time(s) `t` anywhere in tspan (needs `solve(..., dense=True)`):
+        the state, shape `(n_fields, *grid)` for a scalar `t`, `(len(t), n_fields,
+        *grid)` for a sequence; with a field `f`, that field only. Boundary nodes hold
+        their boundary-condition values, as in `sol[u]`."""
+        if self.dense is None:
+            raise SolverError(
+                "this solution has no dense output: solve with dense=True to evaluate sol(t) "
+                "between save times (or index the saved states, sol[u])"
+            )
+        scalar = np.ndim(t) == 0
+        times = np.atleast_1d(np.asarray(t, dtype=float))
+        raw = self.dense(times)
+        states = raw
+        if self.problem.fill_kernel is not None:
+            states = np.array([self.problem.fill_boundaries(y, tq) for y, tq in zip(raw, times)])
+        if f is not None:
+            fields = self.problem.fields
+            if f not in fields:
+                raise KeyError(f"{f} is not a field of this solution; its fields are {fields}")
+            states = states[:, fields.index(f)]
+        return states[0] if scalar else states
 
     @property
     def grid(self) -> dict:
@@ -71,7 +96,7 @@ class Solution:
         return ax
 
 
-def _implicit(prob, method, t0, t1, saveat, rtol, atol):
+def _implicit(prob, method, t0, t1, saveat, rtol, atol, dense=False):
     shape = prob.shape
     reached = [t0]  # scipy reports no failure time when t_eval is given
 
@@ -85,7 +110,7 @@ def _implicit(prob, method, t0, t1, saveat, rtol, atol):
 
     res = scipy.integrate.solve_ivp(
         fun, (t0, t1), prob.u0.ravel(), method=method.upper() if method == "bdf" else "Radau",
-        t_eval=saveat, rtol=rtol, atol=atol, jac=jac,
+        t_eval=saveat, rtol=rtol, atol=atol, jac=jac, dense_output=dense,
     )
     if not res.success:
         raise SolverError(
@@ -95,7 +120,8 @@ def _implicit(prob, method, t0, t1, saveat, rtol, atol):
     states = np.array([prob.fill_boundaries(y.reshape(shape), t) for t, y in zip(res.t, res.y.T)])
     for t, y in zip(res.t, states):
         _check_finite(prob, y, t, advice=f"{method} accepted it: check the model and initial state")
-    return states, {"steps": int(res.nfev), "njev": int(res.njev), "nlu": int(res.nlu)}
+    stats = {"steps": int(res.nfev), "njev": int(res.njev), "nlu": int(res.nlu)}
+    return states, stats, (ScipyDense(res.sol, shape) if dense else None)
 
 
 def _linear_solve(J, b, how):
@@ -177,6 +203,7 @@ def solve(
     linear_solver: str = "direct",
     adaptive: bool | None = None,
     compiled: bool | None = None,
+    dense: bool = False,
 ) -> Solution:
     """Integrate a discretized problem over `tspan` (default: the system's time
     domain), saving at `saveat` (default: the two ends; an int n: n equispaced
@@ -189,7 +216,10 @@ def solve(
     `compiled=False` runs the array loop instead (the reference; the numpy and
     cuda backends' loop). Values at `saveat` come from the method's dense
     output and do not shorten steps (dop853: steps end at save times). A
-    fixed-step solution that diverges stops with a SolverError.
+    fixed-step solution that diverges stops with a SolverError. With
+    `dense=True` every step is kept and `sol(t)` gives the solution at any t in
+    tspan (the method's continuous extension: order 4 for tsit5/dopri5; cubic
+    Hermite for the others; scipy's for bdf/radau).
     Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
     or, with `linear_solver="gmres"`, ILU-preconditioned GMRES.
@@ -203,10 +233,10 @@ def solve(
         return Solution(prob, None, state, stats)
     t0, t1, saveat = time_grid(prob, method, tspan, saveat)
     if method in IMPLICIT:
-        states, stats = _implicit(prob, method, t0, t1, saveat, rtol, atol)
+        states, stats, interp = _implicit(prob, method, t0, t1, saveat, rtol, atol, dense)
     else:
-        states, stats = explicit(
-            prob, METHODS[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive, compiled
+        states, stats, interp = explicit(
+            prob, METHODS[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive, compiled, dense
         )
     stats["seconds"] = _time.perf_counter() - start
-    return Solution(prob, saveat, states, stats)
+    return Solution(prob, saveat, states, stats, interp)
