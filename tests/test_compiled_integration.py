@@ -25,20 +25,23 @@ def lorenz():
     return discretize(ode)
 
 
-@pytest.fixture(scope="module")
-def gray_scott():
+def gray_scott_system():
     """2D, periodic in x, Neumann walls in y: boundaries, parameters and a grid."""
     U, V = sn.fields("U V", t, x, y)
     F, k = sn.parameter("F", 0.04), sn.parameter("k", 0.06)
-    sys = sn.PDESystem(
+    return sn.PDESystem(
         [sn.Eq(sn.D(t)(U), 2e-3 * sn.laplacian(U, x, y) - U * V**2 + F * (1 - U)),
          sn.Eq(sn.D(t)(V), 1e-3 * sn.laplacian(V, x, y) + U * V**2 - (F + k) * V)],
         [sn.Periodic(x), sn.Neumann(U, y, "min", 0), sn.Neumann(U, y, "max", 0),
          sn.Neumann(V, y, "min", 0), sn.Neumann(V, y, "max", 0),
          sn.Initial(U, 1 - 0.5 * sympy.exp(-20 * ((x - 0.5) ** 2 + (y - 0.5) ** 2))),
          sn.Initial(V, 0.25 * sympy.exp(-20 * ((x - 0.5) ** 2 + (y - 0.5) ** 2)))],
-        domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="gs_c")
-    return discretize(sys, {x: 24, y: 20})
+        domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="gs_c"), {x: 24, y: 20}
+
+
+@pytest.fixture(scope="module")
+def gray_scott():
+    return discretize(*gray_scott_system())
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))

@@ -12,7 +12,8 @@ import sympy
 
 import symnum as sn
 from symnum.codegen._cuda import host_harness, nvcc_ptx
-from symnum.solvers import discretize, solve
+from symnum.solvers import METHODS, discretize, solve
+from symnum.solvers.integrate import _explicit, _passes
 
 from test_mol_backends import SYSTEMS  # noqa: E402  (tests/ is on sys.path under pytest)
 
@@ -142,3 +143,80 @@ def test_nvcc_errors_are_reported():
 def test_harness_compile_errors_are_reported():
     with pytest.raises(sn.CompilationError, match=r"(?s)the host harness for k failed to compile:\n.*error"):
         host_harness('extern "C" __global__ void k(const double* U) { undeclared = 1; }', "k", 1, 0)
+
+
+# -- the cuda backend's step loop: fused stage kernels ---------------------------------------
+
+ALL_TABLEAUS = [(m, True) for m in ("tsit5", "dopri5", "dop853")] + [(m, False) for m in sorted(METHODS)]
+
+
+@needs_nvcc
+def test_stage_kernels_of_every_tableau_compile_with_nvcc():
+    sources, names = [], []
+    for method, adaptive in ALL_TABLEAUS:
+        tab = METHODS[method] if adaptive else _explicit._fixed(METHODS[method])
+        stages = _passes._stages(tab, "float64")
+        sources.append(stages.source)
+        names += list(stages.kernels)
+    ptx = nvcc_ptx("\n".join(sources))
+    assert all(f".entry {n}(" in ptx for n in names), [n for n in names if f".entry {n}(" not in ptx]
+    assert len(names) == len(set(names))
+    f32 = _passes._stages(METHODS["tsit5"], "float32")
+    assert "const float* __restrict__ y" in f32.source and ".entry" in nvcc_ptx(f32.source)
+
+
+@pytest.fixture(scope="module")
+def gs_pair():
+    from test_compiled_integration import gray_scott_system
+
+    system, grid = gray_scott_system()
+    return discretize(system, grid, backend="cuda"), discretize(system, grid)
+
+
+@needs_cxx
+@pytest.mark.parametrize("method, adaptive", ALL_TABLEAUS)
+def test_cuda_step_loop_on_the_host_equals_numba(gs_pair, method, adaptive):
+    """The whole cuda step loop (fused stage kernels + the CUDA RHS kernel, both
+    run by the host harness) takes the compiled Numba loop's steps and makes its
+    numbers to round-off (tsit5, rk4: the Numba loop; the others: the array
+    loop, itself tested step for step against the Numba loop)."""
+    cuda, ref = gs_pair
+    dt = None if adaptive else 2e-3
+    tab = METHODS[method] if adaptive else _explicit._fixed(METHODS[method])
+    save = np.linspace(0, 1, 9)[1:]
+    passes = _passes.cuda_passes(tab, cuda, host=True)
+    out, stats, _ = _explicit._array_loop(cuda, tab, 0.0, 1.0, save, dt, 1e-7, 1e-9, False, 10**6, passes=passes)
+    compiled = (method, adaptive) in (("tsit5", True), ("rk4", False))  # loops the other tests compiled
+    want = solve(ref, method=method, dt=dt, adaptive=adaptive, saveat=np.r_[0, save], rtol=1e-7, atol=1e-9,
+                 compiled=compiled, progress=False)
+    assert (stats["steps"], stats["rejected"], stats["nfev"]) == tuple(want.stats[k] for k in ("steps", "rejected", "nfev"))
+    got = np.array([ref.fill_boundaries(o, tt) for o, tt in zip(out, save)])
+    np.testing.assert_allclose(got, want.states[1:], rtol=0, atol=1e-13 * np.abs(want.states).max())
+
+
+@needs_cxx
+def test_cuda_step_loop_dense_output_and_divergence_on_the_host(gs_pair):
+    cuda, ref = gs_pair
+    tab = METHODS["tsit5"]
+    passes = _passes.cuda_passes(tab, cuda, host=True)
+    _, _, dense = _explicit._array_loop(cuda, tab, 0.0, 0.5, [0.5], None, 1e-7, 1e-9, False, 10**6, record=True,
+                                        passes=passes)
+    want = solve(ref, tspan=(0, 0.5), rtol=1e-7, atol=1e-9, dense=True, compiled=False, progress=False)
+    T = np.linspace(0, 0.5, 7)
+    np.testing.assert_allclose(dense(T), want.dense(T), rtol=0, atol=1e-13)
+    # forward Euler far beyond its stability limit: the fixed-step kernel's check stops it
+    euler = _explicit._fixed(METHODS["euler"])
+    passes = _passes.cuda_passes(euler, cuda, host=True)
+    with pytest.raises(sn.SolverError, match="the solution is diverging"):
+        _explicit._array_loop(cuda, euler, 0.0, 30.0, [30.0], 0.9, 1e-7, 1e-9, False, 10**6, passes=passes)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _has_gpu(), reason="needs cupy and a CUDA device")
+@pytest.mark.parametrize("method, dt", [("tsit5", None), ("rk4", 1e-3), ("dop853", None)])
+def test_gpu_step_loop_equals_numba(gs_pair, method, dt):
+    cuda, ref = gs_pair
+    kw = dict(method=method, dt=dt, saveat=5, rtol=1e-7, atol=1e-9, progress=False)
+    got, want = solve(cuda, **kw), solve(ref, **kw)
+    assert got.stats["steps"] == want.stats["steps"]
+    np.testing.assert_allclose(got.states, want.states, rtol=0, atol=1e-10 * np.abs(want.states).max())

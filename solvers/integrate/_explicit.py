@@ -18,6 +18,7 @@ from symnum._errors import SolverError
 from symnum.codegen._stepper import CNT, CTL, STATUS, Control, make_stepper, n_stage_buffers, recorded_stages
 
 from ._dense import RKDense
+from ._passes import ArrayPasses, cuda_passes
 from ._tableaus import ExplicitRK
 
 __all__ = ["explicit", "resolve", "at_start", "EXPLICIT_ADVICE", "check_finite", "CONTROL"]
@@ -251,22 +252,22 @@ def _grow(rec, cap, shape, n_stages):
 
 def _dense(prob, tab, stages, t, h, y, k, y_end):
     f_end = None if tab.saving == "dense" else prob.rhs(y_end, float(t[-1]))
-    if f_end is not None and not isinstance(f_end, np.ndarray):  # pragma: no cover - a CUDA device
-        f_end = f_end.get()
     return RKDense(tab, tuple(stages), t, h, y, k, y_end, f_end)
 
 
-# -- the array loop (reference; numpy and cuda backends) -----------------------------------
+# -- the Python-driven loop (reference; numpy and cuda backends) ---------------------------
 
 
-def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, record=False):
-    """The same algorithm as the generated loop, in array arithmetic (NumPy or CuPy)."""
+def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, record=False, passes=None):
+    """The same algorithm as the generated loop, driven from Python: each pass over
+    the state is an array expression (`ArrayPasses`, the reference) or, on the
+    cuda backend, a fused kernel (`KernelPasses`)."""
     c = CONTROL
-    xp = np
-    y = prob.to_device(prob.u0)  # on the GPU for the cuda backend: no host round trip per step
-    if not isinstance(y, np.ndarray):  # pragma: no cover - a CUDA device
-        import cupy as xp
-    f = prob.rhs
+    if passes is None:
+        passes = cuda_passes(tab, prob) if prob.backend == "cuda" else ArrayPasses(tab, prob)
+    xp = passes.xp
+    y = passes.to_device(prob.u0)  # on the GPU for the cuda backend: no host round trip per step
+    f = passes.rhs
     s = tab.stages
     save = list(save_t)
     out = []
@@ -300,31 +301,13 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
         if ks[0] is None:
             ks[0] = f(y, t)
             nfev += 1
+        yi = y
         for i in range(1, s):
-            yi = y
-            for j in range(i):
-                if tab.a[i][j] != 0.0:
-                    yi = yi + (hs * tab.a[i][j]) * ks[j]
+            yi = passes.stage(i, y, ks, hs)
             ks[i] = f(yi, t + tab.c[i] * hs)
             nfev += 1
-        if tab.fsal:
-            y_new = yi
-        else:
-            y_new = y
-            for i in range(s):
-                if tab.b[i] != 0.0:
-                    y_new = y_new + (hs * tab.b[i]) * ks[i]
-        finite = bool(xp.isfinite(y_new.sum()))
         if tab.adaptive:
-            sc = atol + rtol * xp.maximum(xp.abs(y), xp.abs(y_new))
-            e = sum(tab.b_error[i] * ks[i] for i in range(s) if tab.b_error[i] != 0.0) / sc
-            if tab.b_error3:
-                e3 = sum(tab.b_error3[i] * ks[i] for i in range(s) if tab.b_error3[i] != 0.0) / sc
-                acc, acc3 = float((e * e).sum()), float((e3 * e3).sum())
-                den = acc + 0.01 * acc3
-                err = abs(hs) * acc / np.sqrt(den * e.size) if den > 0.0 else 0.0
-            else:
-                err = float(np.sqrt(float(((hs * e) ** 2).sum()) / e.size))
+            y_new, err, finite = passes.update(y, ks, yi, hs, rtol, atol)
             if not (err <= 1.0 and finite):
                 rejected += 1
                 last_rejected = True
@@ -338,18 +321,18 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
             h_next = hs * fac
             err_prev, last_rejected = max(err, 1e-4), False
         else:
+            # every `check_every` steps two successive increments are compared
+            phase = {c.check_every - 2: 1, c.check_every - 1: 2}.get(steps % c.check_every, 0)
+            y_new, finite, dprev, sums = passes.fixed(y, ks, hs, phase, dprev)
             if not finite:
                 _fail(prob, tab, "non-finite", t, hs, y, y_new, None, max_steps, save[-1])
-            phase = steps % c.check_every
-            if phase == c.check_every - 2:
-                dprev = y_new - y
-            elif phase == c.check_every - 1:
+            if phase == 2:
                 checks += 1
-                d = (y_new - y) - dprev
-                ysize = float(xp.sqrt((y_new * y_new).sum() / y_new.size))
+                rough, dsize, ysq = sums
+                ysize = float(np.sqrt(ysq / y_new.size))
                 if checks == 1:
                     ref = max(ref, ysize)
-                elif float((d * d).sum()) > float((dprev * dprev).sum()) and ysize > c.growth * ref:
+                elif rough > dsize and ysize > c.growth * ref:
                     _fail(prob, tab, "diverging", t, hs, y, y_new, dprev, max_steps, save[-1])
             h_next = h
         if record:
@@ -367,19 +350,9 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
             else:
                 th = (save[0] - t) / hs
                 if tab.saving == "dense":
-                    o = y
-                    for i in range(s):
-                        poly = tab.dense[i]
-                        if any(poly):
-                            horner = poly[-1]
-                            for cf in reversed(poly[:-1]):
-                                horner = horner * th + cf
-                            o = o + (hs * horner * th) * ks[i]
+                    out.append(passes.dense(y, ks, th, hs))
                 else:
-                    th2, th3 = th * th, th * th * th
-                    o = ((2.0 * th3 - 3.0 * th2 + 1.0) * y + (hs * (th3 - 2.0 * th2 + th)) * ks[0]
-                         + (-2.0 * th3 + 3.0 * th2) * y_new + (hs * (th3 - th2)) * k_end)
-                out.append(o)
+                    out.append(passes.hermite(y, ks[0], y_new, k_end, th, hs))
             save.pop(0)
         y, t, h = y_new, t_new, h_next
         ks = [k_end] + [None] * (s - 1)
@@ -395,5 +368,7 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
         rh = np.array([r[1] for r in recs])
         ry = np.array([host(r[2]) for r in recs]).reshape(len(recs), *prob.shape)
         rk = np.array([[host(k) for k in r[3]] for r in recs]).reshape(len(recs), len(stages), *prob.shape)
-        dense = _dense(prob, tab, stages, rt, rh, ry, rk, host(y).copy())
+        y_end = host(y).copy()
+        f_end = None if tab.saving == "dense" else host(f(y, t))
+        dense = RKDense(tab, tuple(stages), rt, rh, ry, rk, y_end, f_end)
     return out, {"steps": steps, "rejected": rejected, "nfev": nfev}, dense
