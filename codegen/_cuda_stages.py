@@ -93,8 +93,8 @@ def make_cuda_stages(tab, prefix: str, dtype: str = "float64") -> CudaStages:
     partials = ("double* __restrict__", "partials")
 
     # stage states: y + sum_j (h a_ij) k_j
-    for i in range(1, s):
-        js = [j for j in range(i) if tab.a[i][j] != 0.0]
+    for i in range(1, s + tab.n_extra):  # the continuous extension's own stages too
+        js = [j for j, a in enumerate(tab.row(i)) if a != 0.0]
         params = [cin("y"), *(cin(f"k{j}") for j in js), cout("out"), *(dbl(f"c{j}") for j in js), size]
         kernel(f"stage{i}", params, [f"out[j] = {_combo([(f'c{j}', f'k{j}') for j in js], 'y[j]')};"])
 
@@ -131,7 +131,7 @@ def make_cuda_stages(tab, prefix: str, dtype: str = "float64") -> CudaStages:
         kernel("fixed", params, lines, ["fin", "rough", "dsize", "ysize"])
 
     if tab.saving == "dense":
-        ds = [i for i in range(s) if any(tab.dense[i])]
+        ds = [i for i in range(len(tab.dense)) if any(tab.dense[i])]
         params = [cin("y"), *(cin(f"k{i}") for i in ds), cout("out"), *(dbl(f"w{i}") for i in ds), size]
         kernel("dense", params, [f"out[j] = {_combo([(f'w{i}', f'k{i}') for i in ds], 'y[j]')};"])
     else:

@@ -72,13 +72,14 @@ def recorded_stages(tab) -> list[int]:
     """The stages a dense-output record keeps per step: those of the tableau's
     continuous extension, else k0 = f(y_n) for cubic Hermite interpolation."""
     if tab.saving == "dense":
-        return [i for i in range(tab.stages) if any(tab.dense[i])]
+        return [i for i in range(len(tab.dense)) if any(tab.dense[i])]
     return [0]
 
 
 def n_stage_buffers(tab) -> int:
-    """k_0..k_{s-1}, and for Hermite saving without FSAL one more for f at y_new."""
-    return tab.stages + (tab.saving == "hermite" and not tab.fsal)
+    """k_0..k_{s-1}, the continuous extension's own stages, and for Hermite
+    saving without FSAL one more for f at y_new."""
+    return tab.stages + tab.n_extra + (tab.saving == "hermite" and not tab.fsal)
 
 
 def _combo(terms, first=None):
@@ -104,8 +105,9 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     q = tab.order
     beta, expo1 = control.exponents(tab)
     # the stage buffers: k0..k{s-1}; Hermite saving without FSAL needs f at y_new: kx
-    ks = [f"k{i}" for i in range(s)] + ["kx"] * (n_stage_buffers(tab) - s)
-    hermite_extra = len(ks) > s
+    n_ext = s + tab.n_extra  # stages with the extension's
+    ks = [f"k{i}" for i in range(n_ext)] + ["kx"] * (n_stage_buffers(tab) - n_ext)
+    hermite_extra = len(ks) > n_ext
     kend = f"k{s - 1}" if fsal else ("kx" if hermite_extra else None)  # f at y_new, when kept
     scal = [f"s{i}" for i in range(n_scalars)]
     loop = "numba.prange" if parallel else "range"
@@ -153,7 +155,7 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w("        if nrec >= rec_t.size:")
         w(f"            status = {_CODE['record full']}")
         w("            break")
-    w("        target = save_t[si]" if saving == "step" else "        target = t_end")
+    w("        target = t_end")
     w("        hs = h")
     w("        last = False")
     # a step that would leave a round-off sliver before the target ends on it
@@ -258,6 +260,19 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w("                status = 5")
         w("                break")
         w("        h_next = h")
+    w("        t_new = target if last else t + hs")
+    if tab.n_extra:  # the extension's own stages: only in steps that need its values
+        w(f"        if {'True' if record else 'si < n_save and save_t[si] < t_new'}:")
+        for e in range(s, n_ext):
+            row = tab.row(e)
+            coefs = [(f"ha{e}_{j}", f"k{j}_") for j in range(len(row)) if row[j] != 0.0]
+            for j in range(len(row)):
+                if row[j] != 0.0:
+                    w(f"            ha{e}_{j} = hs * {row[j]!r}")
+            w(f"            for j in {loop}(N):")
+            w(f"                ytmp_[j] = {_combo(coefs, 'y_[j]')}")
+            w(f"            rhs(ytmp, k{e}, t + {tab.node(e)!r} * hs{call_tail})")
+            w("            nfev += 1")
     if record:  # the accepted step, for dense output
         rec = recorded_stages(tab)
         w("        rec_t[nrec] = t")
@@ -271,7 +286,6 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
             w(f"            rk{i}_[j] = k{i}_[j]")
         w("        nrec += 1")
     # saving: every save time inside (t, t + hs]
-    w("        t_new = target if last else t + hs")
     if hermite_extra:  # f at y_new: for the interpolant, then as the next k_0
         w("        kx_ok = False")
         w("        if si < n_save and save_t[si] < t_new:")
@@ -286,7 +300,7 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w("            else:")
     w("                th = (save_t[si] - t) / hs")
     if saving == "dense":
-        for i in range(s):
+        for i in range(n_ext):
             poly = tab.dense[i]
             if not any(poly):
                 continue
@@ -294,7 +308,7 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
             for cf in reversed(poly[:-1]):
                 horner = f"({horner} * th + {cf!r})"
             w(f"                w{i} = hs * {horner} * th")
-        d_terms = [(f"w{i}", f"k{i}_") for i in range(s) if any(tab.dense[i])]
+        d_terms = [(f"w{i}", f"k{i}_") for i in range(n_ext) if any(tab.dense[i])]
         w(f"                for j in {loop}(N):")
         w(f"                    o_[j] = {_combo(d_terms, 'y_[j]')}")
     else:  # cubic Hermite through (y, f) at both ends

@@ -84,6 +84,7 @@ def test_saving_does_not_shorten_steps(lorenz):
     assert many.stats["steps"] == few.stats["steps"]
     assert np.array_equal(many.states[-1], few.states[-1])
     tight = solve(lorenz, method="dop853", rtol=1e-12, atol=1e-12, saveat=1001, progress=False)
+    assert tight.stats["steps"] == solve(lorenz, method="dop853", rtol=1e-12, atol=1e-12, progress=False).stats["steps"]
     assert np.abs(many.states - tight.states).max() < 1e-4 * np.abs(tight.states).max()
 
 

@@ -40,6 +40,23 @@ def test_sol_t_converges_at_the_interpolants_order(forced, method, compiled, exp
     assert slope > expected - 0.3, (errs, slope)
 
 
+def test_dop853_extension_is_of_order_seven(forced):
+    """Hairer's extension (three extra stages, only in steps that need them):
+    error ~ h^8 everywhere, from sol(t) and from saveat alike, in both loops;
+    saving at 997 times adds those stages, not steps."""
+    T = np.linspace(0, 1, 997)
+    errs, dts = [], [0.25, 0.125, 0.0625]
+    for dt in dts:
+        kw = dict(method="dop853", dt=dt, adaptive=False, progress=False)
+        sol = solve(forced, dense=True, **kw)
+        errs.append(np.abs(sol(T, u) - exact(T)).max())
+        saved = solve(forced, saveat=T, compiled=False, **kw)
+        np.testing.assert_allclose(saved[u], sol(T, u), rtol=0, atol=1e-15)
+        assert saved.stats["steps"] == sol.stats["steps"] == round(1 / dt)
+    slope = np.polyfit(np.log(dts), np.log(errs), 1)[0]
+    assert slope > 7.5, (errs, slope)
+
+
 @pytest.mark.parametrize("method, dt", [("tsit5", None), ("rk4", 1e-3)])
 def test_compiled_record_equals_array_loop_and_saved_states(forced, method, dt):
     """rk4 at dt = 1e-3 records 1000 steps: the record buffers grow (from 256) mid-solve."""

@@ -2,7 +2,7 @@
 steps the loop recorded (`solve(..., dense=True)`, then `sol(t)`).
 
 Explicit methods interpolate with the tableau's own continuous extension
-(Tsit5, DOPRI5: order 4 between steps) or, without one, cubic Hermite through
+(Tsit5, DOPRI5: order 4 between steps; DOP853: 7) or, without one, cubic Hermite through
 y and f at both ends of the step (order 3); values at save times equal the
 saved ones. The implicit methods use scipy's own dense output."""
 

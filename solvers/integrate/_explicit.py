@@ -3,7 +3,7 @@
 reference the compiled loop is tested against and the loop of the numpy and
 cuda backends. Both implement one algorithm (`symnum.codegen._stepper.Control`):
 Hairer's PI step-size control, saving by the tableau's dense output (or cubic
-Hermite interpolation, or steps that end at save times), and for fixed steps a
+Hermite interpolation), and for fixed steps a
 divergence check on successive increments."""
 
 from __future__ import annotations
@@ -273,7 +273,7 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
     out = []
     t = t0
     t_end = save[-1] if save else t0
-    ks = [None] * s
+    ks = [None] * (s + tab.n_extra)
     nfev = 0
     if dt is None:
         ks[0] = f(y, t0)
@@ -294,7 +294,7 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
     while save:
         if steps >= max_steps:
             _fail(prob, tab, "max steps", t, h, y, y, None, max_steps, save[-1])
-        target = save[0] if tab.saving == "step" else t_end
+        target = t_end
         hs, last = h, False
         if t + hs * (1.0 + c.sliver) >= target:  # no round-off sliver before the target
             hs, last = target - t, True
@@ -335,12 +335,16 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
                 elif rough > dsize and ysize > c.growth * ref:
                     _fail(prob, tab, "diverging", t, hs, y, y_new, dprev, max_steps, save[-1])
             h_next = h
+        t_new = target if last else t + hs
+        if tab.n_extra and (record or save[0] < t_new):  # the extension's own stages
+            for i in range(s, s + tab.n_extra):
+                ks[i] = f(passes.stage(i, y, ks, hs), t + tab.node(i) * hs)
+                nfev += 1
         if record:
             recs.append((t, hs, y, [ks[i] for i in stages]))
-        t_new = target if last else t + hs
         k_end = None
         if tab.fsal:
-            k_end = ks[-1]
+            k_end = ks[s - 1]
         elif tab.saving == "hermite" and save[0] < t_new:
             k_end = f(y_new, t_new)
             nfev += 1
@@ -355,7 +359,7 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
                     out.append(passes.hermite(y, ks[0], y_new, k_end, th, hs))
             save.pop(0)
         y, t, h = y_new, t_new, h_next
-        ks = [k_end] + [None] * (s - 1)
+        ks = [k_end] + [None] * (s - 1 + tab.n_extra)
         steps += 1
         if bar is not None:
             bar.update(hs)

@@ -32,7 +32,7 @@ def error_norm(tab, hs, acc, acc3, n) -> float:
 def _weights(tab, th, hs):
     """The dense-output weights h * b_i(theta) of the stages that have one."""
     out = {}
-    for i in range(tab.stages):
+    for i in range(len(tab.dense)):
         poly = tab.dense[i]
         if any(poly):
             horner = poly[-1]
@@ -55,9 +55,9 @@ class ArrayPasses:
 
     def stage(self, i, y, ks, hs):
         yi = y
-        for j in range(i):
-            if self.tab.a[i][j] != 0.0:
-                yi = yi + (hs * self.tab.a[i][j]) * ks[j]
+        for j, a in enumerate(self.tab.row(i)):
+            if a != 0.0:
+                yi = yi + (hs * a) * ks[j]
         return yi
 
     def _update(self, y, ks, hs):
@@ -129,9 +129,10 @@ class KernelPasses:
         return None
 
     def stage(self, i, y, ks, hs):
-        js = [j for j in range(i) if self.tab.a[i][j] != 0.0]
+        row = self.tab.row(i)
+        js = [j for j, a in enumerate(row) if a != 0.0]
         out = self.xp.empty_like(y)
-        self._run(f"stage{i}", y.size, y, *(ks[j] for j in js), out, *(hs * self.tab.a[i][j] for j in js), y.size)
+        self._run(f"stage{i}", y.size, y, *(ks[j] for j in js), out, *(hs * row[j] for j in js), y.size)
         return out
 
     def update(self, y, ks, yi, hs, rtol, atol):

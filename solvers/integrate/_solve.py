@@ -215,11 +215,11 @@ def solve(
     one generated compiled function per (kernel, method), cached on disk;
     `compiled=False` runs the array loop instead (the reference; the numpy and
     cuda backends' loop). Values at `saveat` come from the method's dense
-    output and do not shorten steps (dop853: steps end at save times). A
+    output and do not shorten steps (dop853: its seventh-order extension). A
     fixed-step solution that diverges stops with a SolverError. With
     `dense=True` every step is kept and `sol(t)` gives the solution at any t in
-    tspan (the method's continuous extension: order 4 for tsit5/dopri5; cubic
-    Hermite for the others; scipy's for bdf/radau).
+    tspan (the method's continuous extension: order 4 for tsit5/dopri5, 7 for
+    dop853; cubic Hermite for the others; scipy's for bdf/radau).
     Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
     or, with `linear_solver="gmres"`, ILU-preconditioned GMRES.

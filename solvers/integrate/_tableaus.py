@@ -21,9 +21,10 @@ class ExplicitRK:
     b - b_hat, of order `order - 1`. `b_error3` (DOP853): a second, third-order
     estimate, combined with the first as in Hairer's DOP853. `dense`: the
     continuous extension y(t + theta h) = y + h sum_i beta_i(theta) k_i, with
-    beta_i(theta) = sum_p dense[i][p] theta**(p + 1); without it, saving uses
-    cubic Hermite interpolation (methods up to order 4) or steps to the save
-    times (higher orders)."""
+    beta_i(theta) = sum_p dense[i][p] theta**(p + 1), over the stages and the
+    `a_extra`/`c_extra` stages that only the extension uses (DOP853's three,
+    evaluated only in steps that save between their ends); without it, saving
+    uses cubic Hermite interpolation (methods up to order 4)."""
 
     name: str
     a: tuple
@@ -33,6 +34,8 @@ class ExplicitRK:
     b_error: tuple | None = None
     b_error3: tuple | None = None
     dense: tuple | None = None
+    a_extra: tuple = ()
+    c_extra: tuple = ()
 
     @property
     def adaptive(self) -> bool:
@@ -41,6 +44,18 @@ class ExplicitRK:
     @property
     def stages(self) -> int:
         return len(self.b)
+
+    @property
+    def n_extra(self) -> int:
+        """Stages of the continuous extension only."""
+        return len(self.a_extra)
+
+    def row(self, i: int) -> tuple:
+        """a_ij of stage i, the extension's stages (i >= stages) included."""
+        return tuple(self.a[i]) if i < self.stages else tuple(self.a_extra[i - self.stages])
+
+    def node(self, i: int) -> float:
+        return self.c[i] if i < self.stages else self.c_extra[i - self.stages]
 
     @property
     def fsal(self) -> bool:
@@ -54,12 +69,10 @@ class ExplicitRK:
 
     @property
     def saving(self) -> str:
-        """How values between steps are made: "dense" (the method's own extension),
-        "hermite" (cubic Hermite from y and f at both ends: accurate to order 4,
-        enough for methods of order <= 4) or "step" (steps end at save times)."""
-        if self.dense is not None:
-            return "dense"
-        return "hermite" if self.order <= 4 else "step"
+        """How values between steps are made: "dense" (the method's own extension)
+        or "hermite" (cubic Hermite from y and f at both ends: accurate to order 4,
+        enough for methods of order <= 4; higher orders carry their extension)."""
+        return "dense" if self.dense is not None else "hermite"
 
     @cached_property
     def stability_limit(self) -> float:
@@ -176,6 +189,46 @@ TSIT5 = ExplicitRK(
     dense=_tsit5_dense(),
 )
 
+_DOP853_B = (0.054293734116568765, 0.0, 0.0, 0.0, 0.0, 4.450312892752409, 1.8915178993145003, -5.801203960010585,
+             0.3111643669578199, -0.1521609496625161, 0.20136540080403034, 0.04471061572777259, 0.0)
+
+def _dop853_dense():
+    """Hairer's seventh-order continuous extension of DOP853 (the coefficients
+    `D` of scipy.integrate's DOP853, its three extra stages, and f at both
+    ends), expanded from the nested form
+    y(theta) = y0 + ((((((F6 x + F5)(1-x) + F4) x + F3)(1-x) + F2) x + F1)(1-x) + F0) x
+    with F0 = dy, F1 = h f0 - dy, F2 = 2 dy - h (f0 + f1), F3.. = h D K, into
+    beta_i(theta) polynomials over the 16 stages (13: f at y_new)."""
+    D = np.array([
+        [-8.4289382761090135, 0, 0, 0, 0, 0.56671495351937773, -3.0689499459498917, 2.3846676565120699,
+         2.1170345824450281, -0.87139158377797299, 2.2404374302607883, 0.63157877876946877,
+         -0.088990336451333307, 18.148505520854727, -9.1946323924783560, -4.4360363875948936],
+        [10.427508642579134, 0, 0, 0, 0, 242.28349177525817, 165.20045171727028, -374.54675472269020,
+         -22.113666853125306, 7.7334326684722638, -30.674084731089398, -9.3321305264302286,
+         15.697238121770845, -31.139403219565178, -9.3529243588444793, 35.816841486394082],
+        [19.985053242002433, 0, 0, 0, 0, -387.03730874935178, -189.17813819516758, 527.80815920542364,
+         -11.573902539959629, 6.8812326946963003, -1.0006050966910838, 0.77771377980534429,
+         -2.7782057523535082, -60.196695231264123, 84.320405506677162, 11.992291136182789],
+        [-25.693933462703750, 0, 0, 0, 0, -154.18974869023643, -231.52937917604550, 357.63911791061412,
+         93.405324183624316, -37.458323136451632, 104.09964950896230, 29.840293426660502,
+         -43.533456590011141, 96.324553959188279, -39.177261675615441, -149.72683625798564],
+    ])
+    P = np.polynomial.Polynomial
+    x, one = P([0.0, 1.0]), P([1.0])
+    basis = [x, x * (one - x), x**2 * (one - x), x**2 * (one - x) ** 2, x**3 * (one - x) ** 2,
+             x**3 * (one - x) ** 3, x**4 * (one - x) ** 3]
+    b = np.r_[np.array(_DOP853_B[:12]), np.zeros(4)]
+    e0, e12 = np.eye(16)[0], np.eye(16)[12]
+    F = [b, e0 - b, 2 * b - e0 - e12, *D]  # each F_m = h * sum_i F[m][i] k_i
+    rows = []
+    for i in range(16):
+        poly = sum((basis[m] * F[m][i] for m in range(7)), P([0.0]))
+        coef = np.pad(poly.coef, (0, 8 - len(poly.coef)))
+        assert abs(coef[0]) < 1e-15  # beta_i(0) = 0: the extension starts at y0
+        rows.append(tuple(float(v) for v in coef[1:]))
+    return tuple(rows)
+
+
 # Dormand & Prince 8(5,3), Hairer's DOP853: 12 stages and the FSAL evaluation
 # at y_new; the coefficients as in scipy.integrate's DOP853.
 DOP853 = ExplicitRK(
@@ -201,8 +254,7 @@ DOP853 = ExplicitRK(
         (0.054293734116568765, 0.0, 0.0, 0.0, 0.0, 4.450312892752409, 1.8915178993145003, -5.801203960010585,
          0.3111643669578199, -0.1521609496625161, 0.20136540080403034, 0.04471061572777259),
     ),
-    b=(0.054293734116568765, 0.0, 0.0, 0.0, 0.0, 4.450312892752409, 1.8915178993145003, -5.801203960010585,
-       0.3111643669578199, -0.1521609496625161, 0.20136540080403034, 0.04471061572777259, 0.0),
+    b=_DOP853_B,
     c=(0.0, 0.05260015195876773, 0.0789002279381516, 0.1183503419072274, 0.2816496580927726,
        0.3333333333333333, 0.25, 0.3076923076923077, 0.6512820512820513, 0.6, 0.8571428571428571, 1.0, 1.0),
     order=8,
@@ -212,6 +264,19 @@ DOP853 = ExplicitRK(
     b_error3=(-0.18980075407240762, 0.0, 0.0, 0.0, 0.0, 4.450312892752409, 1.8915178993145003,
               -5.801203960010585, -0.4226823213237919, -0.1521609496625161, 0.20136540080403034,
               0.02265179219836082, 0.0),
+    # the extension's stages (scipy's A[13:], C[13:])
+    a_extra=(
+        (0.056167502283047954, 0.0, 0.0, 0.0, 0.0, 0.0, 0.25350021021662483, -0.2462390374708025,
+         -0.12419142326381637, 0.15329179827876568, 0.0082010522956346907, 0.0075678976605456994, -0.008298),
+        (0.031834648163502142, 0.0, 0.0, 0.0, 0.0, 0.028300909672366776, 0.053541988307438566,
+         -0.054923748571390991, 0.0, 0.0, -0.00010834732869724932, 0.00038257109083565839,
+         -0.00034046500868740456, 0.1413124436746325),
+        (-0.42889630158379194, 0.0, 0.0, 0.0, 0.0, -4.697621415361164, 7.6834211960625991, 4.0689898183971103,
+         0.35672718745528109, 0.0, 0.0, 0.0, -0.0013990241651590145, 2.9475147891527724, -9.1509584721798696),
+    ),
+    c_extra=(0.1, 0.2, 0.7777777777777778),
+    dense=_dop853_dense(),
 )
+
 
 METHODS = {m.name: m for m in (EULER, SSPRK3, RK4, DOPRI5, TSIT5, DOP853)}
