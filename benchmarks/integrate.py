@@ -304,7 +304,7 @@ def gray_scott_rows(sizes, steps):
 
 def ensemble_members(prob, rhos):
     """The compiled loop once per member, called directly (the floor for N single solves)."""
-    from symnum.codegen._stepper import CNT, CTL, n_stage_buffers
+    from symnum.codegen._stepper import CNT, initial_state, n_stage_buffers
     from symnum.solvers import METHODS
     from symnum.solvers.integrate._explicit import CONTROL, _stepper
 
@@ -314,12 +314,11 @@ def ensemble_members(prob, rhos):
     y = np.empty(prob.shape)
     ynew, ytmp, dprev = (np.empty_like(y) for _ in range(3))
     ks = [np.empty_like(y) for _ in range(n_stage_buffers(tab))]
-    ctl, cnt = np.empty(len(CTL)), np.empty(len(CNT), dtype=np.int64)
     out = np.empty((len(rhos), len(save_t), *prob.shape))
     steps = 0
     for m, r in enumerate(rhos):
         y[:] = prob.u0
-        gen.start(y, ks[0], ctl, cnt, 0.0, ENSEMBLE_T1, np.nan, RTOL, ATOL, r)
+        ctl, cnt = initial_state(0.0, ENSEMBLE_T1, np.nan)
         gen.step(y, ynew, ytmp, *ks, dprev, out[m], save_t, ctl, cnt, RTOL, ATOL, 1 << 40, 10**9, 1e-13, r)
         steps += int(cnt[CNT["steps"]])
     return out, steps

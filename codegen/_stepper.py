@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 from ._compile import load_source
 
-__all__ = ["Control", "Stepper", "make_stepper", "n_stage_buffers", "recorded_stages", "STATUS", "CTL", "CNT"]
+__all__ = ["Control", "Stepper", "initial_state", "make_stepper", "n_stage_buffers", "recorded_stages", "STATUS", "CTL", "CNT"]
 
 # Layout of the state arrays handed back and forth: the generated loop loads
 # each entry into the local variable of its name and stores it back on return.
-CTL = {"t": 0, "h": 1, "err_prev": 2, "ref": 3}
+CTL = {"t": 0, "h": 1, "err_prev": 2, "ref": 3, "t1": 4}
 CNT = {"steps": 0, "rejected": 1, "si": 2, "have_k0": 3, "swap_y": 4, "swap_k": 5, "nfev": 6,
-       "last_rejected": 7, "checks": 8, "nrec": 9}
+       "last_rejected": 7, "checks": 8, "nrec": 9, "started": 10}
 STATUS = {0: "done", 1: "chunk", 2: "underflow", 3: "non-finite", 4: "max steps", 5: "diverging",
           6: "record full"}
 _CODE = {name: code for code, name in STATUS.items()}
@@ -57,15 +57,25 @@ class Control:
 class Stepper:
     """The generated module's functions (Numba dispatchers, compiled on first call):
     `step(y, ynew, ytmp, k0.., dprev, out, save_t, ctl, cnt, rtol, atol, max_chunk,
-    max_steps, h_min, *scalars) -> status code`; `start(y, k0, ctl, cnt, t0, t1, dt,
-    rtol, atol, *scalars)` sets up ctl/cnt (dt NaN: choose the first step);
-    `members`/`members_serial`: an ensemble, start and step for each member."""
+    max_steps, h_min, *scalars) -> status code`, started by `initial_state`;
+    `members`/`members_serial`: an ensemble, `step` for each member's slices."""
 
     source: str
     step: object
-    start: object
     members: object
     members_serial: object
+
+
+def initial_state(t0, t1, dt, first_save=0):
+    """(ctl, cnt) of a loop not yet started: at t0, first step `dt` (NaN: the loop
+    chooses it from f(y0), as Hairer does), saving from save_t[first_save]."""
+    import numpy as np
+
+    ctl = np.zeros(len(CTL))
+    cnt = np.zeros(len(CNT), dtype=np.int64)
+    ctl[CTL["t"]], ctl[CTL["h"]], ctl[CTL["t1"]] = t0, dt, t1
+    cnt[CNT["si"]] = first_save
+    return ctl, cnt
 
 
 def recorded_stages(tab) -> list[int]:
@@ -137,6 +147,8 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w(f"        k0, {kend} = {kend}, k0")
     for a in ["y", "ynew", "ytmp", *ks, "dprev"]:
         w(f"    {a}_ = {a}.reshape(N)")
+    call_tail = (", " + ", ".join(scal)) if scal else ""
+    _start(w, call_tail)
     w("    n_save = save_t.size")
     w("    t_end = save_t[n_save - 1]")
     w(f"    status = {_CODE['done']}")
@@ -166,7 +178,6 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w(f"            rhs(y, k0, t, {', '.join(scal)})" if scal else "            rhs(y, k0, t)")
     w("            nfev += 1")
     w("            have_k0 = 1")
-    call_tail = (", " + ", ".join(scal)) if scal else ""
     # stages 1..s-1; an FSAL tableau's last stage state is y_new itself
     for i in range(1, s):
         coefs = [(f"ha{i}_{j}", f"k{j}_") for j in range(i) if tab.a[i][j] != 0.0]
@@ -345,58 +356,47 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     for var, arr, i in state:
         w(f"    {arr}[{i}] = {var}")
     w("    return status")
-    if not record:  # a recording loop is started by its plain sibling's start function
-        _start(w, name, scal, call_tail)
+    if not record:
         _members(w, name, args, ks, scal)
     source = "\n".join(L) + "\n"
     module = load_source(source, name)
     get = lambda suffix: None if record else getattr(module, f"{name}{suffix}")  # noqa: E731
-    return Stepper(source, getattr(module, name), get("_start"), get("_members"), get("_members_serial"))
+    return Stepper(source, getattr(module, name), get("_members"), get("_members_serial"))
 
 
-def _start(w, name, scal, call_tail):
-    """`{name}_start`: the loop's initial state in ctl/cnt: t0, the first step
-    (`dt`, or when it is NaN Hairer's estimate from f(y0), which becomes k0) and
-    the reference size of y for the divergence check."""
-    w("")
-    w("")
-    w("@numba.njit(cache=True, nogil=True)")
-    w(f"def {name}_start(y, k0, ctl, cnt, t0, t1, dt, rtol, atol{''.join(', ' + a for a in scal)}):")
-    w("    N = y.size")
-    w("    y_ = y.reshape(N)")
-    w("    k0_ = k0.reshape(N)")
-    w("    ctl[:] = 0.0")
-    w("    cnt[:] = 0")
-    w(f"    ctl[{CTL['t']}] = t0")
-    w("    ysq = 0.0")
-    w("    for j in range(N):")
-    w("        ysq += y_[j] * y_[j]")
-    w(f"    ctl[{CTL['ref']}] = math.sqrt(ysq / N)")
-    w(f"    ctl[{CTL['err_prev']}] = 1e-4")
-    w("    if math.isnan(dt):")
-    w(f"        rhs(y, k0, t0{call_tail})")
-    w(f"        cnt[{CNT['have_k0']}] = 1")
-    w(f"        cnt[{CNT['nfev']}] = 1")
-    w("        d0 = 0.0")
-    w("        d1 = 0.0")
+def _start(w, call_tail):
+    """On the first call: the reference size of y for the divergence check and,
+    when h is NaN, Hairer's first step from f(y0) (which becomes k0)."""
+    w("    if not started:")
+    w("        ysq = 0.0")
     w("        for j in range(N):")
-    w("            sc = atol + rtol * abs(y_[j])")
-    w("            d0 += (y_[j] / sc) ** 2")
-    w("            d1 += (k0_[j] / sc) ** 2")
-    w("        d0 = math.sqrt(d0 / N)")
-    w("        d1 = math.sqrt(d1 / N)")
-    w("        if d0 > 1e-5 and d1 > 1e-5:")
-    w("            dt = 0.01 * d0 / d1")
-    w("        else:")
-    w("            dt = 1e-6 * max(1.0, abs(t1 - t0))")
-    w(f"    ctl[{CTL['h']}] = dt")
+    w("            ysq += y_[j] * y_[j]")
+    w("        ref = math.sqrt(ysq / N)")
+    w("        err_prev = 1e-4")
+    w("        if math.isnan(h):")
+    w(f"            rhs(y, k0, t{call_tail})")
+    w("            nfev += 1")
+    w("            have_k0 = 1")
+    w("            d0 = 0.0")
+    w("            d1 = 0.0")
+    w("            for j in range(N):")
+    w("                sc = atol + rtol * abs(y_[j])")
+    w("                d0 += (y_[j] / sc) ** 2")
+    w("                d1 += (k0_[j] / sc) ** 2")
+    w("            d0 = math.sqrt(d0 / N)")
+    w("            d1 = math.sqrt(d1 / N)")
+    w("            if d0 > 1e-5 and d1 > 1e-5:")
+    w("                h = 0.01 * d0 / d1")
+    w("            else:")
+    w("                h = 1e-6 * max(1.0, abs(t1 - t))")
+    w("        started = 1")
 
 
 def _members(w, name, args, ks, scal):
     """`{name}_members` (threads over members) and `{name}_members_serial`: an
-    ensemble, member m the whole solve of state Y[m] with scalars SCAL[m]. Each
-    member runs the single-solve functions above on its own slices, so it takes
-    the same steps and makes the same numbers as a single solve."""
+    ensemble, member m the whole solve of state Y[m] with scalars SCAL[m] from
+    CTL[m]/CNT[m] (`initial_state`). Each member runs the single-solve loop above
+    on its own slices, so it takes the same steps and makes the same numbers."""
     per_member = ["y", "ynew", "ytmp", *ks, "dprev", "out", "ctl", "cnt"]
     upper = {a: a.upper() for a in per_member}
     member_scal = [f"SCAL[m, {i}]" for i in range(len(scal))]
@@ -406,11 +406,8 @@ def _members(w, name, args, ks, scal):
         w("")
         w(f"@numba.njit(cache=True, parallel={parallel}, nogil=True)")
         head = [upper.get(a, a) for a in args[: args.index("cnt") + 1]]  # the loop's arrays, in its order
-        w(f"def {name}_members{suffix}({', '.join(head)}, STAT, t0, t1, dt, rtol, atol, "
-          "max_steps, h_min, SCAL, first):")
+        w(f"def {name}_members{suffix}({', '.join(head)}, STAT, rtol, atol, max_steps, h_min, SCAL):")
         w(f"    for m in {'numba.prange' if parallel else 'range'}(Y.shape[0]):")
-        w(f"        {name}_start(Y[m], K0[m], CTL[m], CNT[m], t0, t1, dt, rtol, atol{tail})")
-        w(f"        CNT[m, {CNT['si']}] = first  # save_t[:first] were saved from the initial states")
         call = [f"{upper[a]}[m]" if a in upper else a for a in args[: len(args) - len(scal)]]
         call = ["max_steps + 1" if a == "max_chunk" else a for a in call]
         w(f"        STAT[m] = {name}({', '.join(call)}{tail})")

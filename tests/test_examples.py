@@ -29,8 +29,12 @@ def check_lorenz(out):
     assert [float(r[0]) for r in rows] == [0.0, 2.5, 5.0, 7.5, 10.0]  # saved by dense output
     for _, ours, scipy_ in rows:  # chaos amplifies errors: agreement means both are accurate
         assert float(ours) == pytest.approx(float(scipy_), abs=1e-5)
+    between = re.findall(r"sol\(([\d.]+)\): x = ([+-][\d.]+)  scipy DOP853: ([+-][\d.]+)", out)
+    assert [float(b[0]) for b in between] == [3.3, 8.05]
+    for _, ours, scipy_ in between:
+        assert float(ours) == pytest.approx(float(scipy_), abs=1e-5)
     fixed = re.findall(r"rho = ([\d.]+): z\(50\) = ([\d.]+)", out)
-    assert len(fixed) == 2 and all(abs(float(zv) - (float(r) - 1)) < 1e-2 for r, zv in fixed), fixed
+    assert len(fixed) == 4 and all(abs(float(zv) - (float(r) - 1)) < 1e-2 for r, zv in fixed), fixed
 
 
 CHECKS = {"brusselator.py": check_brusselator, "lorenz.py": check_lorenz}

@@ -216,7 +216,7 @@ def _member_error(e, k, table):
 def _compiled_members(prob, tab, table, u0, n, t0, t1, saveat, dt, rtol, atol, progress, max_steps):
     import numba
 
-    from symnum.codegen._stepper import CNT, CTL, STATUS, n_stage_buffers
+    from symnum.codegen._stepper import CNT, CTL, STATUS, initial_state, n_stage_buffers
 
     gen = _explicit._stepper_for(prob, tab)
     threads = numba.get_num_threads()
@@ -229,11 +229,11 @@ def _compiled_members(prob, tab, table, u0, n, t0, t1, saveat, dt, rtol, atol, p
     out = np.empty((n, len(saveat), *prob.shape))
     out[:, :first] = U0[:, None]
     buffers = [np.empty_like(Y) for _ in range(3 + n_stage_buffers(tab))]  # ynew, ytmp, dprev, k..
-    ctl = np.empty((n, len(CTL)))
-    cnt = np.empty((n, len(CNT)), dtype=np.int64)
+    # save_t[:first] were saved from the initial states
+    ctl1, cnt1 = initial_state(t0, t1, np.nan if dt is None else float(dt), first)
+    ctl, cnt = np.tile(ctl1, (n, 1)), np.tile(cnt1, (n, 1))
     stat = np.zeros(n, dtype=np.int64)
     h_min = 1e-14 * max(1.0, abs(t1 - t0))
-    dt_ = np.nan if dt is None else float(dt)
     ynew, ytmp, dprev, *ks = buffers
     bar = _explicit._progress(n, progress, f"ensemble {prob.system.name}")
     lo, block = 0, FIRST_BLOCK
@@ -241,7 +241,7 @@ def _compiled_members(prob, tab, table, u0, n, t0, t1, saveat, dt, rtol, atol, p
         hi = min(n, lo + block)
         begin = _time.perf_counter()
         run(Y[lo:hi], ynew[lo:hi], ytmp[lo:hi], *(k[lo:hi] for k in ks), dprev[lo:hi], out[lo:hi], save_t,
-            ctl[lo:hi], cnt[lo:hi], stat[lo:hi], t0, t1, dt_, rtol, atol, max_steps, h_min, scal[lo:hi], first)
+            ctl[lo:hi], cnt[lo:hi], stat[lo:hi], rtol, atol, max_steps, h_min, scal[lo:hi])
         if bar is not None:
             bar.update(hi - lo)
         # about 0.1 s per call: a moving bar at no cost per member

@@ -15,7 +15,16 @@ from dataclasses import replace
 import numpy as np
 
 from symnum._errors import SolverError
-from symnum.codegen._stepper import CNT, CTL, STATUS, Control, make_stepper, n_stage_buffers, recorded_stages
+from symnum.codegen._stepper import (
+    CNT,
+    CTL,
+    STATUS,
+    Control,
+    initial_state,
+    make_stepper,
+    n_stage_buffers,
+    recorded_stages,
+)
 
 from ._dense import RKDense
 from ._passes import ArrayPasses, cuda_passes
@@ -202,9 +211,7 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     ynew, ytmp, dprev = (np.empty_like(y) for _ in range(3))
     ks = [np.empty_like(y) for _ in range(n_stage_buffers(tab))]
     scalars = tuple(float(v) for v in prob._scalars())
-    ctl = np.empty(len(CTL))
-    cnt = np.empty(len(CNT), dtype=np.int64)
-    gen.start(y, ks[0], ctl, cnt, t0, t1, np.nan if dt is None else dt, rtol, atol, *scalars)
+    ctl, cnt = initial_state(t0, t1, np.nan if dt is None else dt)
     stages = recorded_stages(tab)
     rec = _grow(None, 256, prob.shape, len(stages)) if record else ()
     h_min = 1e-14 * max(1.0, abs(t1 - t0))
