@@ -179,6 +179,31 @@ class Problem:
         symbolic derivative of the stencil templates."""
         return self.jac(self._state(y), float(t), *self._scalars())
 
+    def time_derivative(self, y, t=0.0) -> np.ndarray | None:
+        """d rhs / d t at fixed `y` (the explicit time dependence: forcing, time-dependent
+        boundary values), from the symbolic derivative of the stencil templates;
+        None for an autonomous problem. Rosenbrock methods need it."""
+        kernel = self._time_kernel
+        if kernel is None:
+            return None
+        y = self._state(y)
+        out = np.empty_like(y)
+        kernel(y, out, float(t), *self._scalars())
+        return out
+
+    @functools.cached_property
+    def _time_kernel(self):
+        stencil = self.stencil
+        if stencil.time is None:
+            return None
+        outputs = [(pos, ks, [sympy.diff(e, stencil.time) for e in es])
+                   for pos, ks, es in _region_outputs(stencil, "rhs")]
+        if all(e == 0 for _, _, es in outputs for e in es):
+            return None
+        backend = "numpy" if self.backend == "cuda" else self.backend  # used on the host
+        return make_stencil_kernel(_programs(stencil, outputs, False), STATE, stencil.axes, stencil.reach,
+                                   stencil.time, stencil.params, backend, _name(stencil, "dt", backend, ""))
+
     def fill_boundaries(self, y, t=0.0) -> np.ndarray:
         """A copy of `y` whose eliminated boundary nodes hold their boundary-condition values."""
         y = self._state(y)

@@ -15,6 +15,7 @@ from symnum._errors import SolverError
 from .._problem import Problem
 from ._dense import ScipyDense
 from ._explicit import check_finite as _check_finite, explicit
+from ._rosenbrock import ROSENBROCK, rosenbrock
 from ._tableaus import METHODS
 
 __all__ = ["solve", "Solution", "time_grid", "IMPLICIT"]
@@ -171,9 +172,9 @@ def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
 
 def time_grid(prob: Problem, method, tspan, saveat):
     """(t0, t1, sorted save times) of a time-dependent solve, checked."""
-    if method not in METHODS and method not in IMPLICIT:
+    if method not in METHODS and method not in IMPLICIT and method not in ROSENBROCK:
         raise SolverError(
-            f"unknown method {method!r}: use one of {sorted(METHODS) + list(IMPLICIT)}"
+            f"unknown method {method!r}: use one of {sorted(METHODS) + sorted(ROSENBROCK) + list(IMPLICIT)}"
         )
     t0, t1 = map(float, tspan if tspan is not None else prob.tspan)
     if not t1 > t0:
@@ -234,6 +235,9 @@ def solve(
     t0, t1, saveat = time_grid(prob, method, tspan, saveat)
     if method in IMPLICIT:
         states, stats, interp = _implicit(prob, method, t0, t1, saveat, rtol, atol, dense)
+    elif method in ROSENBROCK:
+        states, stats, interp = rosenbrock(prob, ROSENBROCK[method], t0, t1, saveat, dt, rtol, atol, progress,
+                                           max_steps, dense, adaptive)
     else:
         states, stats, interp = explicit(
             prob, METHODS[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps, adaptive, compiled, dense

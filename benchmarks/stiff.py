@@ -1,0 +1,121 @@
+"""Benchmark: stiff problems, symnum's Rosenbrock (rodas4, one sparse LU per step
+reused by its six stages) against scipy's BDF (with the same symbolic sparse
+Jacobian), in one run; errors against a tight-tolerance reference.
+
+1. The 2D Brusselator of the README to t = 11.5 at rtol 1e-6 on n x n grids.
+2. Work-precision on the Brusselator (32^2): error and seconds per tolerance.
+3. Robertson's chemical kinetics to t = 1e5 against scipy's Radau at rtol 1e-12.
+
+Run:  python benchmarks/stiff.py [--sizes 32 64 128] [--tols 1e-3 ... 1e-8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import numpy as np  # noqa: E402
+import scipy.integrate  # noqa: E402
+import sympy  # noqa: E402
+
+import symnum as sn  # noqa: E402
+from symnum.solvers import discretize, solve  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
+from brusselator import make_brusselator  # noqa: E402
+
+SAVE = [0.0, 1.1, 5.0, 11.5]
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def rel_err(states, ref):
+    return float(np.abs(states - ref).max() / np.abs(ref).max())
+
+
+def brusselator(n):
+    system = make_brusselator()
+    x, y = system.space
+    return discretize(system, {x: n, y: n})
+
+
+def brusselator_rows(sizes, rtol=1e-6):
+    rows = []
+    for n in sizes:
+        prob = brusselator(n)
+        ref = solve(prob, method="rodas4", saveat=SAVE, rtol=1e-10, atol=1e-10, progress=False)
+        for method in ("rodas4", "bdf"):
+            sec, sol = timed(lambda m=method: solve(prob, method=m, saveat=SAVE, rtol=rtol, atol=rtol * 1e-2,
+                                                    progress=False))
+            rows.append((n, method, sec, rel_err(sol.states, ref.states), sol.stats.get("nlu", 0)))
+    return rows
+
+
+def work_precision(tols, n=32):
+    prob = brusselator(n)
+    ref = solve(prob, method="rodas4", saveat=SAVE, rtol=1e-11, atol=1e-11, progress=False)
+    rows = []
+    for tol in tols:
+        row = [tol]
+        for method in ("rodas4", "bdf"):
+            sec, sol = timed(lambda m=method: solve(prob, method=m, saveat=SAVE, rtol=tol, atol=tol * 1e-2,
+                                                    progress=False))
+            row += [sec, rel_err(sol.states, ref.states)]
+        rows.append(row)
+    return rows
+
+
+def robertson_rows(tols):
+    t = sn.variables("t")
+    y1, y2, y3 = sn.fields("y1 y2 y3", t)
+    system = sn.ODESystem(
+        [sn.Eq(sn.D(t)(y1), -0.04 * y1 + 1e4 * y2 * y3),
+         sn.Eq(sn.D(t)(y2), 0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2**2),
+         sn.Eq(sn.D(t)(y3), 3e7 * y2**2)],
+        [sn.Initial(y1, 1.0), sn.Initial(y2, 0.0), sn.Initial(y3, 0.0)], domain={t: (0, 1e5)}, name="robertson")
+    prob = discretize(system)
+    T = np.array([0, 1e-2, 1, 100, 1e4, 1e5])
+    ref = scipy.integrate.solve_ivp(
+        lambda _, v: [-0.04 * v[0] + 1e4 * v[1] * v[2], 0.04 * v[0] - 1e4 * v[1] * v[2] - 3e7 * v[1] ** 2,
+                      3e7 * v[1] ** 2], (0, 1e5), [1, 0, 0], method="Radau", t_eval=T, rtol=1e-12, atol=1e-16).y.T
+    scale = np.abs(ref).max(axis=0)  # y2 is ~1e-5 of the others: each component on its own scale
+    rows = []
+    for tol in tols:
+        row = [tol]
+        for method in ("rodas4", "bdf", "radau"):
+            sec, sol = timed(lambda m=method: solve(prob, method=m, saveat=T, rtol=tol, atol=tol * 1e-6,
+                                                    progress=False))
+            row += [sec, float((np.abs(sol.states - ref) / scale).max())]
+        rows.append(row)
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64, 128])
+    ap.add_argument("--tols", type=float, nargs="+", default=[1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8])
+    args = ap.parse_args()
+    print("Brusselator to t = 11.5, rtol 1e-6 (error: max over the saved states, relative, against rodas4 at 1e-10)")
+    for n, method, sec, err, nlu in brusselator_rows(args.sizes):
+        print(f"  {n:4d}^2 {method:7s} {sec:8.2f} s  error {err:.1e}  LU factorizations {nlu}")
+    print("\nWork-precision, Brusselator 32^2 (atol = rtol / 100): seconds and error")
+    print(f"  {'rtol':>8s} {'rodas4 s':>9s} {'error':>8s} {'bdf s':>9s} {'error':>8s} {'bdf/rodas4':>11s}")
+    for tol, s1, e1, s2, e2 in work_precision(args.tols):
+        print(f"  {tol:8.0e} {s1:9.3f} {e1:8.1e} {s2:9.3f} {e2:8.1e} {s2 / s1:11.2f}")
+    print("\nRobertson to t = 1e5 (atol = rtol * 1e-6), error per component scale vs Radau at 1e-12")
+    print(f"  {'rtol':>8s} {'rodas4 s':>9s} {'error':>8s} {'bdf s':>9s} {'error':>8s} {'radau s':>9s} {'error':>8s}")
+    for tol, *vals in robertson_rows([1e-4, 1e-6, 1e-8, 1e-10]):
+        print(f"  {tol:8.0e} " + " ".join(f"{v:9.3f}" if k % 2 == 0 else f"{v:8.1e}" for k, v in enumerate(vals)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Rosenbrock integration (rodas4): its order with fixed steps (also on a
+non-autonomous problem, through the time derivative), its dense output's
+order, L-stability on a stiff problem, Robertson's kinetics against scipy's
+Radau, the Brusselator against a tight reference, and clear errors."""
+
+import numpy as np
+import pytest
+import scipy.integrate
+import sympy
+
+import symnum as sn
+from symnum.solvers import discretize, solve
+
+t, x = sn.variables("t x")
+u = sn.fields("u", t)
+
+
+def exact(T):
+    return (1 + 0.3) * np.exp(-T) + (np.sin(3 * T) - 3 * np.cos(3 * T)) / 10
+
+
+@pytest.fixture(scope="module")
+def forced():
+    return discretize(sn.ODESystem([sn.Eq(sn.D(t)(u), -u + sympy.sin(3 * t))], [sn.Initial(u, 1)],
+                                   domain={t: (0, 1)}, name="dense_c"))
+
+
+def test_order_four_and_dense_output_order_three(forced):
+    T = np.linspace(0, 1, 301)
+    dts = [0.1, 0.05, 0.025]
+    end, between = [], []
+    for dt in dts:
+        sol = solve(forced, method="rodas4", dt=dt, adaptive=False, dense=True, progress=False)
+        assert sol.stats["steps"] == round(1 / dt) and sol.stats["nlu"] == sol.stats["steps"]
+        end.append(abs(sol[u][-1] - exact(1.0)))
+        between.append(np.abs(sol(T, u) - exact(T)).max())
+    assert np.polyfit(np.log(dts), np.log(end), 1)[0] > 3.7, end
+    assert np.polyfit(np.log(dts), np.log(between), 1)[0] > 2.7, between
+
+
+def test_stiff_decay_with_large_steps():
+    """u' = -1e4 (u - cos t) - sin t, u = cos t: L-stable steps of 0.1 (h lambda = -1000)."""
+    v = sn.fields("v", t)
+    prob = discretize(sn.ODESystem([sn.Eq(sn.D(t)(v), -1e4 * (v - sympy.cos(t)) - sympy.sin(t))],
+                                   [sn.Initial(v, 1)], domain={t: (0, 2)}, name="stiff_cos"))
+    sol = solve(prob, method="rodas4", dt=0.1, adaptive=False, saveat=5, progress=False)
+    np.testing.assert_allclose(sol[v], np.cos(sol.t), atol=1e-6)
+    # at the step ends (the order-3 interpolant is not error-controlled between them)
+    adaptive = solve(prob, method="rodas4", rtol=1e-6, atol=1e-8, dense=True, progress=False)
+    ends = adaptive.dense.t
+    np.testing.assert_allclose(adaptive(ends, v), np.cos(ends), atol=1e-5)
+    assert adaptive.stats["steps"] < 100  # an explicit method needs ~ 2e4 / 2.8 steps for stability alone
+
+
+def test_robertson_matches_radau():
+    y1, y2, y3 = sn.fields("y1 y2 y3", t)
+    prob = discretize(sn.ODESystem(
+        [sn.Eq(sn.D(t)(y1), -0.04 * y1 + 1e4 * y2 * y3),
+         sn.Eq(sn.D(t)(y2), 0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2**2),
+         sn.Eq(sn.D(t)(y3), 3e7 * y2**2)],
+        [sn.Initial(y1, 1.0), sn.Initial(y2, 0.0), sn.Initial(y3, 0.0)], domain={t: (0, 1e5)}, name="robertson"))
+    T = np.array([0, 1e-2, 1, 100, 1e4, 1e5])
+    ref = scipy.integrate.solve_ivp(
+        lambda _, w: [-0.04 * w[0] + 1e4 * w[1] * w[2], 0.04 * w[0] - 1e4 * w[1] * w[2] - 3e7 * w[1] ** 2,
+                      3e7 * w[1] ** 2], (0, 1e5), [1, 0, 0], method="Radau", t_eval=T, rtol=1e-12, atol=1e-16).y.T
+    sol = solve(prob, method="rodas4", saveat=T, rtol=1e-8, atol=1e-14, progress=False)
+    assert (np.abs(sol.states - ref) / np.abs(ref).max(axis=0)).max() < 1e-5
+    np.testing.assert_allclose(sol.states.sum(axis=1), 1.0, atol=1e-10)  # mass is conserved
+
+
+def test_brusselator_against_a_tight_reference():
+    from test_examples import EXAMPLES  # noqa: F401  (tests/ on sys.path)
+    import sys
+    import pathlib
+
+    sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "examples"))
+    from brusselator import make_brusselator
+
+    system = make_brusselator()
+    xs, ys = system.space
+    prob = discretize(system, {xs: 12, ys: 12})
+    save = [0.0, 1.1, 3.0]
+    kw = dict(tspan=(0, 3), saveat=save, progress=False)
+    ref = solve(prob, method="bdf", rtol=1e-11, atol=1e-11, **kw)
+    sol = solve(prob, method="rodas4", rtol=1e-6, atol=1e-8, dense=True, **kw)
+    assert np.abs(sol.states - ref.states).max() < 1e-4 * np.abs(ref.states).max()
+    np.testing.assert_allclose(sol(np.array(save)), sol.states, rtol=0, atol=1e-12)
+    assert {"steps", "rejected", "nfev", "njev", "nlu"} <= set(sol.stats)
+
+
+def test_errors_name_the_fix(forced):
+    with pytest.raises(sn.SolverError, match=r"adaptive=False takes a fixed step: pass dt"):
+        solve(forced, method="rodas4", adaptive=False, progress=False)
+    with pytest.raises(sn.SolverError, match=r"unknown method 'rodas5'.*'rodas4'"):
+        solve(forced, method="rodas5", progress=False)
+    blow = discretize(sn.ODESystem([sn.Eq(sn.D(t)(u), u**2)], [sn.Initial(u, 1)], domain={t: (0, 2)},
+                                   name="blowup_r"))
+    with pytest.raises(sn.SolverError, match=r"(step size underflow|non-finite)"):
+        solve(blow, method="rodas4", progress=False)
+    w = sn.fields("w", t, x)
+    heat = sn.PDESystem([sn.Eq(sn.D(t)(w), sn.D(x, 2)(w))], [sn.Periodic(x), sn.Initial(w, sympy.sin(2 * sympy.pi * x))],
+                        domain={t: (0, 1), x: (0, 1)}, name="heat_r")
+    with pytest.raises(sn.SolverError, match=r"factorizes sparse matrices on the host"):
+        solve(discretize(heat, {x: 8}, backend="cuda"), method="rodas4", progress=False)
