@@ -27,6 +27,7 @@ import numpy as np
 from symnum._errors import CompilationError
 
 from ._compile import cache_dir
+from ._stepper import _combo
 
 __all__ = ["CudaStages", "make_cuda_stages", "host_module", "grid_for", "THREADS", "MAX_BLOCKS"]
 
@@ -50,14 +51,6 @@ class CudaStages:
 
     def name(self, what: str) -> str:
         return f"{self.prefix}_{what}"
-
-
-def _combo(terms, first=None):
-    out = first
-    for coef, name in terms:
-        term = f"{coef} * {name}[j]"
-        out = term if out is None else f"({out} + {term})"
-    return out
 
 
 def make_cuda_stages(tab, prefix: str, dtype: str = "float64") -> CudaStages:

@@ -3,6 +3,9 @@ non-autonomous problem, through the time derivative), its dense output's
 order, L-stability on a stiff problem, Robertson's kinetics against scipy's
 Radau, the Brusselator against a tight reference, and clear errors."""
 
+import pathlib
+import sys
+
 import numpy as np
 import pytest
 import scipy.integrate
@@ -11,18 +14,10 @@ import sympy
 import symnum as sn
 from symnum.solvers import discretize, solve
 
-t, x = sn.variables("t x")
-u = sn.fields("u", t)
+from test_dense_output import exact, forced, t, u, x  # noqa: F401  (the forced problem and its solution)
 
-
-def exact(T):
-    return (1 + 0.3) * np.exp(-T) + (np.sin(3 * T) - 3 * np.cos(3 * T)) / 10
-
-
-@pytest.fixture(scope="module")
-def forced():
-    return discretize(sn.ODESystem([sn.Eq(sn.D(t)(u), -u + sympy.sin(3 * t))], [sn.Initial(u, 1)],
-                                   domain={t: (0, 1)}, name="dense_c"))
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "examples"))
+from brusselator import make_brusselator  # noqa: E402
 
 
 def test_order_four_and_dense_output_order_three(forced):
@@ -69,13 +64,6 @@ def test_robertson_matches_radau():
 
 
 def test_brusselator_against_a_tight_reference():
-    from test_examples import EXAMPLES  # noqa: F401  (tests/ on sys.path)
-    import sys
-    import pathlib
-
-    sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "examples"))
-    from brusselator import make_brusselator
-
     system = make_brusselator()
     xs, ys = system.space
     prob = discretize(system, {xs: 12, ys: 12})

@@ -20,7 +20,7 @@ from symnum._errors import SolverError
 
 from .._problem import Problem, initial_parameters
 from . import _explicit
-from ._solve import IMPLICIT, Solution, solve, time_grid
+from ._solve import IMPLICIT, Solution, field_index, solve, time_grid
 from ._tableaus import METHODS
 
 __all__ = ["solve_ensemble", "EnsembleSolution"]
@@ -50,10 +50,7 @@ class EnsembleSolution:
         return self.problem.grid
 
     def __getitem__(self, f) -> np.ndarray:
-        fields = self.problem.fields
-        if f not in fields:
-            raise KeyError(f"{f} is not a field of this ensemble; its fields are {fields}")
-        return self.states[:, :, fields.index(f)]
+        return self.states[:, :, field_index(self.problem, f)]
 
     def member(self, k: int) -> Solution:
         """Member k as a `Solution` of its own problem (parameters and initial state)."""

@@ -164,70 +164,71 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
     t = t0
     rec = []
     bar = _progress(t1 - t0, progress, f"{method.name} {prob.system.name}")
-    while t < t_end and (save or dense):
-        if steps >= max_steps:
-            raise SolverError(
-                f"more than {max_steps} steps before t = {t_end:.6g} (now t = {t:.6g}): raise max_steps=..."
-            )
-        J = prob.jacobian(y.reshape(shape), t)
-        ft = prob.time_derivative(y.reshape(shape), t)  # symbolic; None: autonomous
-        ft = None if ft is None else ft.reshape(-1)
-        njev += 1
-        while True:  # attempts at this step
-            hs = h
-            last = t + hs * (1.0 + 1e-6) >= t_end
-            if last:
-                hs = t_end - t
-            lu = _Factor(J, 1.0 / (g * hs))
-            nlu += 1
-            ks = []
-            for i in range(s):
-                Yi = _combine(y, method.a[i], ks)
-                Fi = f0 if i == 0 else f(Yi, t + method.c[i] * hs)
-                nfev += i > 0
-                rhs_i = _combine(Fi + (hs * method.d[i]) * ft if method.d[i] and ft is not None else Fi,
-                                 [cij / hs for cij in method.C[i]], ks)
-                ks.append(lu.solve(rhs_i))
-            y_new = _combine(y, method.m, ks)
-            sc = atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
-            err = float(np.sqrt(np.mean((_combine(0.0, method.e, ks) / sc) ** 2)))
-            # Gustafsson's predictive controller (Hairer's RODAS)
-            fac = max(1 / 6, min(5.0, err ** (1 / method.order) / 0.9)) if math.isfinite(err) else 5.0
-            if fixed and np.isfinite(y_new).all():
-                h_next = dt
-                break
-            if err <= 1.0 and np.isfinite(y_new).all():
-                if h_old is not None:
-                    pred = max(1 / 6, min(5.0, (h_old / hs) * (err * err / err_old) ** (1 / method.order) / 0.9))
-                    fac = max(fac, pred)
-                h_next = hs / fac
-                if reject:
-                    h_next = min(h_next, hs)
-                h_old, err_old, reject = hs, max(0.01, err), False
-                break
-            rejected += 1
-            reject = True
-            h = hs / fac
-            if h < h_min:
-                check_finite(prob, y_new.reshape(shape), t + hs, advice="the problem may be singular there")
+    with np.errstate(over="ignore", invalid="ignore"):  # a blowing-up trial step is rejected below
+        while t < t_end and (save or dense):
+            if steps >= max_steps:
                 raise SolverError(
-                    f"step size underflow at t = {t:.6g} ({method.name}): the solution may be singular "
-                    f"there; check the model, or loosen rtol/atol"
+                    f"more than {max_steps} steps before t = {t_end:.6g} (now t = {t:.6g}): raise max_steps=..."
                 )
-        t_new = t_end if last else t + hs
-        f_new = f(y_new, t_new)
-        nfev += 1
-        P = _combine(0.0, method.p, ks)
-        Q = _combine(0.0, method.q, ks)
-        while save and save[0] <= t_new:
-            sv = (save.pop(0) - t) / hs
-            out.append(y_new.copy() if sv >= 1.0 else (1 - sv) * y + sv * (y_new + (1 - sv) * (P + sv * Q)))
-        if dense:
-            rec.append((t, hs, y, y_new, P, Q))
-        y, t, f0, h = y_new, t_new, f_new, h_next
-        steps += 1
-        if bar is not None:
-            bar.update(hs)
+            J = prob.jacobian(y.reshape(shape), t)
+            ft = prob.time_derivative(y.reshape(shape), t)  # symbolic; None: autonomous
+            ft = None if ft is None else ft.reshape(-1)
+            njev += 1
+            while True:  # attempts at this step
+                hs = h
+                last = t + hs * (1.0 + 1e-6) >= t_end
+                if last:
+                    hs = t_end - t
+                lu = _Factor(J, 1.0 / (g * hs))
+                nlu += 1
+                ks = []
+                for i in range(s):
+                    Yi = _combine(y, method.a[i], ks)
+                    Fi = f0 if i == 0 else f(Yi, t + method.c[i] * hs)
+                    nfev += i > 0
+                    rhs_i = _combine(Fi + (hs * method.d[i]) * ft if method.d[i] and ft is not None else Fi,
+                                     [cij / hs for cij in method.C[i]], ks)
+                    ks.append(lu.solve(rhs_i))
+                y_new = _combine(y, method.m, ks)
+                sc = atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
+                err = float(np.sqrt(np.mean((_combine(0.0, method.e, ks) / sc) ** 2)))
+                # Gustafsson's predictive controller (Hairer's RODAS)
+                fac = max(1 / 6, min(5.0, err ** (1 / method.order) / 0.9)) if math.isfinite(err) else 5.0
+                if fixed and np.isfinite(y_new).all():
+                    h_next = dt
+                    break
+                if err <= 1.0 and np.isfinite(y_new).all():
+                    if h_old is not None:
+                        pred = max(1 / 6, min(5.0, (h_old / hs) * (err * err / err_old) ** (1 / method.order) / 0.9))
+                        fac = max(fac, pred)
+                    h_next = hs / fac
+                    if reject:
+                        h_next = min(h_next, hs)
+                    h_old, err_old, reject = hs, max(0.01, err), False
+                    break
+                rejected += 1
+                reject = True
+                h = hs / fac
+                if h < h_min:
+                    check_finite(prob, y_new.reshape(shape), t + hs, advice="the problem may be singular there")
+                    raise SolverError(
+                        f"step size underflow at t = {t:.6g} ({method.name}): the solution may be singular "
+                        f"there; check the model, or loosen rtol/atol"
+                    )
+            t_new = t_end if last else t + hs
+            f_new = f(y_new, t_new)
+            nfev += 1
+            P = _combine(0.0, method.p, ks)
+            Q = _combine(0.0, method.q, ks)
+            while save and save[0] <= t_new:
+                sv = (save.pop(0) - t) / hs
+                out.append(y_new.copy() if sv >= 1.0 else (1 - sv) * y + sv * (y_new + (1 - sv) * (P + sv * Q)))
+            if dense:
+                rec.append((t, hs, y, y_new, P, Q))
+            y, t, f0, h = y_new, t_new, f_new, h_next
+            steps += 1
+            if bar is not None:
+                bar.update(hs)
     if bar is not None:
         bar.close()
     states = np.array([prob.fill_boundaries(v.reshape(shape), tt) for v, tt in zip(out, saveat)])

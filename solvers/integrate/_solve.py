@@ -18,9 +18,16 @@ from ._explicit import check_finite as _check_finite, explicit
 from ._rosenbrock import ROSENBROCK, rosenbrock
 from ._tableaus import METHODS
 
-__all__ = ["solve", "Solution", "time_grid", "IMPLICIT"]
+__all__ = ["solve", "Solution", "time_grid", "field_index", "IMPLICIT"]
 
 IMPLICIT = ("bdf", "radau")
+
+
+def field_index(prob: Problem, f) -> int:
+    """The index of field `f` in the problem's state, or a KeyError naming the fields."""
+    if f not in prob.fields:
+        raise KeyError(f"{f} is not a field of this solution; its fields are {prob.fields}")
+    return prob.fields.index(f)
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,7 @@ class Solution:
         if self.problem.fill_kernel is not None:
             states = np.array([self.problem.fill_boundaries(y, tq) for y, tq in zip(raw, times)])
         if f is not None:
-            fields = self.problem.fields
-            if f not in fields:
-                raise KeyError(f"{f} is not a field of this solution; its fields are {fields}")
-            states = states[:, fields.index(f)]
+            states = states[:, field_index(self.problem, f)]
         return states[0] if scalar else states
 
     @property
@@ -62,10 +66,7 @@ class Solution:
         return self.problem.grid
 
     def __getitem__(self, f) -> np.ndarray:
-        fields = self.problem.fields
-        if f not in fields:
-            raise KeyError(f"{f} is not a field of this solution; its fields are {fields}")
-        k = fields.index(f)
+        k = field_index(self.problem, f)
         return self.states[:, k] if self.t is not None else self.states[k]
 
     def to_xarray(self):
