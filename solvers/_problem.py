@@ -204,6 +204,31 @@ class Problem:
         return make_stencil_kernel(_programs(stencil, outputs, False), STATE, stencil.axes, stencil.reach,
                                    stencil.time, stencil.params, backend, _name(stencil, "dt", backend, ""))
 
+    def split(self) -> "Split":
+        """rhs(u, t) = L u + N(u, t): `L` (scipy.sparse CSR) collects every term linear in
+        the fields with a coefficient constant in time (diffusion, linear decay, constant
+        advection), assembled once from the stencil templates; `N` is a generated kernel
+        for the rest. IMEX integrators treat L implicitly and N explicitly."""
+        return self._split
+
+    @functools.cached_property
+    def _split(self) -> "Split":
+        stencil = self.stencil
+        lin, rest = [], []
+        for pos, ks, es in _region_outputs(stencil, "rhs"):
+            parts = [_linear_part(e, stencil.time) for e in es]
+            lin.append((pos, ks, [a for a, _ in parts]))
+            rest.append((pos, ks, [b for _, b in parts]))
+        common = (STATE, stencil.axes, stencil.reach, stencil.time, stencil.params)
+        backend = "numpy" if self.backend == "cuda" else self.backend
+        jac = make_stencil_jacobian([(pos, list(zip(ks, es))) for pos, ks, es in lin], *common,
+                                    _name(stencil, "lin", "numpy", ""))
+        L = jac(np.zeros(self.shape), 0.0, *self._scalars())
+        L.eliminate_zeros()
+        nonlinear = make_stencil_kernel(_programs(stencil, rest, False), *common, backend,
+                                        _name(stencil, "nonlin", backend, ""))
+        return Split(L, nonlinear, self)
+
     def fill_boundaries(self, y, t=0.0) -> np.ndarray:
         """A copy of `y` whose eliminated boundary nodes hold their boundary-condition values."""
         y = self._state(y)
@@ -226,6 +251,44 @@ class Problem:
         prob = replace(self, params=new)
         u0 = _initial_state(prob, self.system) if u0 is None else prob._state(u0).copy()
         return replace(prob, u0=u0)
+
+
+@dataclass(frozen=True)
+class Split:
+    """`L` (sparse, constant) and `N(y, t)` with rhs(y, t) = L y + N(y, t) (flattened)."""
+
+    L: object
+    kernel: Kernel
+    problem: Problem = field(repr=False)
+
+    def N(self, y, t=0.0) -> np.ndarray:
+        prob = self.problem
+        y = prob._state(y)
+        out = np.empty_like(y)
+        self.kernel(y, out, float(t), *prob._scalars())
+        return out
+
+
+def _linear_part(expr, time):
+    """(the terms of `expr` linear in one state access with a coefficient free of the
+    state and of time, the rest): L u + N(u) = expr exactly."""
+    # distribute products over sums, but not inside functions and conditions (rounding there
+    # must stay that of the kernel: a grid point on a Piecewise boundary must not flip)
+    opaque = {f: sympy.Dummy() for f in expr.atoms(sympy.Function, sympy.Piecewise)}
+    expr = sympy.expand(expr.xreplace(opaque)).xreplace({d: f for f, d in opaque.items()})
+    linear = []
+    for term in sympy.Add.make_args(expr):
+        accesses = [a for a in term.atoms(sympy.Indexed) if a.base == STATE]
+        if len(accesses) != 1:
+            continue
+        coef, rest = term.as_independent(accesses[0], as_Add=False)
+        if rest != accesses[0]:
+            continue  # a power or a function of the access
+        if time is not None and coef.has(time):
+            continue
+        linear.append(term)
+    lin = sympy.Add(*linear)
+    return lin, expr - lin
 
 
 def _initial_state(prob: Problem, system) -> np.ndarray:

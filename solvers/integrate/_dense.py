@@ -97,3 +97,32 @@ class ScipyDense:
     def __call__(self, times) -> np.ndarray:
         times = _check(times, *self.t_span)
         return np.asarray(self.sol(times)).T.reshape(len(times), *self.shape)
+
+
+@dataclass(frozen=True)
+class HermiteDense:
+    """Cubic Hermite interpolation through the states `y` and derivatives `f` at the
+    step boundaries `t` (IMEX methods)."""
+
+    t: np.ndarray  # (n + 1,)
+    y: np.ndarray  # (n + 1, *shape)
+    f: np.ndarray  # (n + 1, *shape)
+
+    @property
+    def t_span(self) -> tuple[float, float]:
+        return float(self.t[0]), float(self.t[-1])
+
+    def __call__(self, times) -> np.ndarray:
+        times = _check(times, *self.t_span)
+        n = len(self.t) - 1
+        if n == 0:
+            return np.broadcast_to(self.y[0], (len(times), *self.y.shape[1:])).copy()
+        i = np.clip(np.searchsorted(self.t, times, side="right") - 1, 0, n - 1)
+        hs = self.t[i + 1] - self.t[i]
+        th = (times - self.t[i]) / hs
+        b = (slice(None),) + (None,) * (self.y.ndim - 1)
+        th2, th3 = th * th, th * th * th
+        out = ((2.0 * th3 - 3.0 * th2 + 1.0)[b] * self.y[i] + (hs * (th3 - 2.0 * th2 + th))[b] * self.f[i]
+               + (-2.0 * th3 + 3.0 * th2)[b] * self.y[i + 1] + (hs * (th3 - th2))[b] * self.f[i + 1])
+        out[times == self.t[i + 1]] = self.y[i[times == self.t[i + 1]] + 1]
+        return out

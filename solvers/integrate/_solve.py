@@ -15,6 +15,7 @@ from symnum._errors import SolverError
 from .._problem import Problem
 from ._dense import ScipyDense
 from ._explicit import check_finite as _check_finite, explicit
+from ._imex import IMEX, imex
 from ._rosenbrock import ROSENBROCK, rosenbrock
 from ._tableaus import METHODS
 
@@ -173,9 +174,10 @@ def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
 
 def time_grid(prob: Problem, method, tspan, saveat):
     """(t0, t1, sorted save times) of a time-dependent solve, checked."""
-    if method not in METHODS and method not in IMPLICIT and method not in ROSENBROCK:
+    if method not in METHODS and method not in IMPLICIT and method not in ROSENBROCK and method not in IMEX:
         raise SolverError(
-            f"unknown method {method!r}: use one of {sorted(METHODS) + sorted(ROSENBROCK) + list(IMPLICIT)}"
+            f"unknown method {method!r}: use one of "
+            f"{sorted(METHODS) + sorted(ROSENBROCK) + sorted(IMEX) + list(IMPLICIT)}"
         )
     t0, t1 = map(float, tspan if tspan is not None else prob.tspan)
     if not t1 > t0:
@@ -222,6 +224,10 @@ def solve(
     `dense=True` every step is kept and `sol(t)` gives the solution at any t in
     tspan (the method's continuous extension: order 4 for tsit5/dopri5, 7 for
     dop853; cubic Hermite for the others; scipy's for bdf/radau).
+    Stiff: "rodas4" (Rosenbrock, one sparse LU of the symbolic Jacobian per step,
+    reused by its stages), "kencarp47" (IMEX on `prob.split()`: the linear part
+    implicit with its factorization reused across steps, the rest explicit; steps
+    end at save times); both adaptive, `adaptive=False` for fixed `dt`.
     Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
     or, with `linear_solver="gmres"`, ILU-preconditioned GMRES.
@@ -236,6 +242,9 @@ def solve(
     t0, t1, saveat = time_grid(prob, method, tspan, saveat)
     if method in IMPLICIT:
         states, stats, interp = _implicit(prob, method, t0, t1, saveat, rtol, atol, dense)
+    elif method in IMEX:
+        states, stats, interp = imex(prob, IMEX[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps,
+                                     dense, adaptive)
     elif method in ROSENBROCK:
         states, stats, interp = rosenbrock(prob, ROSENBROCK[method], t0, t1, saveat, dt, rtol, atol, progress,
                                            max_steps, dense, adaptive)

@@ -1,0 +1,235 @@
+"""Additive Runge-Kutta (IMEX) integration for stiff PDEs: with the symbolic split
+rhs = L u + N(u, t) (`Problem.split`), the linear part L (diffusion, linear
+decay) is implicit and N explicit, so each stage solves (I - gamma h L) Y = r with
+ONE factorization that is reused for every stage and, while h stays, every step:
+the step size only changes when the controller asks for a real change (a
+proposal within 0.85x..1.5x of h keeps h), and a few recent factorizations are kept.
+
+"kencarp47": Kennedy & Carpenter's ARK4(3)7L[2]SA (2019): 7 stages, ESDIRK part
+L-stable and stiffly accurate, order 4 with an embedded order 3; saving and dense
+output: steps end at save times; `dense=True` interpolates by cubic Hermite through
+y and f at the step ends (not error-controlled: poor across stiff transients).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+import scipy.sparse.linalg
+
+from symnum._errors import SolverError
+
+from ._dense import HermiteDense
+from ._explicit import _initial_step, _progress, check_finite
+
+__all__ = ["ARKMethod", "KENCARP47", "IMEX", "imex"]
+
+DENSE_LIMIT = 400
+KEEP = 4  # factorizations kept (the current h, and those a rejection went through)
+FAC_MAX = 2.0
+KEEP_BAND = (0.85, 1.5)  # an accepted step's proposal within this factor of h keeps h
+
+
+@dataclass(frozen=True)
+class ARKMethod:
+    """Y_i = y + h sum_j (aE_ij N_j + aI_ij L_j) + h gamma L Y_i (i >= 1);
+    y_new = y + h sum_i b_i (N_i + L_i); error h sum_i (b_i - b_hat_i)(N_i + L_i)."""
+
+    name: str
+    aE: tuple
+    aI: tuple
+    b: tuple
+    b_hat: tuple
+    c: tuple
+    gamma: float
+    order: int
+
+    @property
+    def stages(self) -> int:
+        return len(self.c)
+
+
+def _kencarp47() -> ARKMethod:
+    g = 1235.0 / 10000.0
+    b = (0.0, 0.0, 9164257142617.0 / 17756377923965.0, -10812980402763.0 / 74029279521829.0,
+         1335994250573.0 / 5691609445217.0, 2273837961795.0 / 8368240463276.0, 247.0 / 2000.0)
+    return ARKMethod(
+        "kencarp47",
+        aE=((), (247.0 / 1000.0,), (247.0 / 4000.0, 2694949928731.0 / 7487940209513.0),
+            (464650059369.0 / 8764239774964.0, 878889893998.0 / 2444806327765.0, -952945855348.0 / 12294611323341.0),
+            (476636172619.0 / 8159180917465.0, -1271469283451.0 / 7793814740893.0,
+             -859560642026.0 / 4356155882851.0, 1723805262919.0 / 4571918432560.0),
+            (6338158500785.0 / 11769362343261.0, -4970555480458.0 / 10924838743837.0,
+             3326578051521.0 / 2647936831840.0, -880713585975.0 / 1841400956686.0,
+             -1428733748635.0 / 8843423958496.0),
+            (760814592956.0 / 3276306540349.0, 760814592956.0 / 3276306540349.0,
+             -47223648122716.0 / 6934462133451.0, 71187472546993.0 / 9669769126921.0,
+             -13330509492149.0 / 9695768672337.0, 11565764226357.0 / 8513123442827.0)),
+        aI=((), (g,), (624185399699.0 / 4186980696204.0, 624185399699.0 / 4186980696204.0),
+            (1258591069120.0 / 10082082980243.0, 1258591069120.0 / 10082082980243.0,
+             -322722984531.0 / 8455138723562.0),
+            (-436103496990.0 / 5971407786587.0, -436103496990.0 / 5971407786587.0,
+             -2689175662187.0 / 11046760208243.0, 4431412449334.0 / 12995360898505.0),
+            (-2207373168298.0 / 14430576638973.0, -2207373168298.0 / 14430576638973.0,
+             242511121179.0 / 3358618340039.0, 3145666661981.0 / 7780404714551.0,
+             5882073923981.0 / 14490790706663.0),
+            b[:6]),
+        b=b,
+        b_hat=(0.0, 0.0, 4469248916618.0 / 8635866897933.0, -621260224600.0 / 4094290005349.0,
+               696572312987.0 / 2942599194819.0, 1532940081127.0 / 5565293938103.0, 2441.0 / 20000.0),
+        c=(0.0, 247.0 / 1000.0, 4276536705230.0 / 10142255878289.0, 67.0 / 200.0, 3.0 / 40.0, 7.0 / 10.0, 1.0),
+        gamma=g,
+        order=4,
+    )
+
+
+KENCARP47 = _kencarp47()
+IMEX = {KENCARP47.name: KENCARP47}
+
+
+class _Factors:
+    """LU factorizations of I - h gamma L by h, the most recent KEEP of them."""
+
+    def __init__(self, L, gamma):
+        self.L, self.gamma, self.cache, self.count = L, gamma, OrderedDict(), 0
+        self.dense = L.shape[0] <= DENSE_LIMIT
+
+    def solver(self, h):
+        if h in self.cache:
+            self.cache.move_to_end(h)
+            return self.cache[h]
+        n = self.L.shape[0]
+        if self.dense:
+            W = -(h * self.gamma) * self.L.toarray()
+            W[np.diag_indices(n)] += 1.0
+            lu = scipy.linalg.lu_factor(W, check_finite=False)
+            solve = lambda r: scipy.linalg.lu_solve(lu, r, check_finite=False)  # noqa: E731
+        else:
+            W = (scipy.sparse.identity(n, format="csc") - (h * self.gamma) * self.L).tocsc()
+            solve = scipy.sparse.linalg.splu(W, permc_spec="MMD_AT_PLUS_A").solve
+        self.count += 1
+        self.cache[h] = solve
+        if len(self.cache) > KEEP:
+            self.cache.popitem(last=False)
+        return solve
+
+
+def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_steps, dense=False, adaptive=None):
+    """Integrate with an IMEX method on `prob.split()`; returns (states at saveat, stats, dense or None)."""
+    fixed = adaptive is False
+    if fixed and dt is None:
+        raise SolverError(f"adaptive=False takes a fixed step: pass dt=... to method={method.name!r}")
+    if prob.backend == "cuda":
+        raise SolverError(
+            f"method={method.name!r} factorizes sparse matrices on the host: discretize with "
+            f"backend=\"numba\" (or \"numpy\") for it"
+        )
+    shape = prob.shape
+    split = prob.split()
+    L = split.L
+    N = lambda y, t: split.N(y.reshape(shape), t).reshape(-1)  # noqa: E731
+    factors = _Factors(L, method.gamma)
+    y = np.array(prob.u0, dtype=float).reshape(-1)
+    save = [float(s) for s in saveat]
+    out = []
+    if abs(save[0] - t0) <= 1e-12 * max(1.0, abs(t0)):
+        out.append(y.copy())
+        save = save[1:]
+    t_end = max(save[-1], t1) if dense else (save[-1] if save else t0)
+    s, b, bh = method.stages, method.b, method.b_hat
+    n0 = N(y, t0)
+    l0 = L @ y
+    nfev = 1
+    h = dt if dt is not None else _initial_step(n0 + l0, y, t0, t1, rtol, atol)
+    h_min = 1e-14 * max(1.0, abs(t1 - t0))
+    steps = rejected = 0
+    just_rejected = False
+    t = t0
+    rec_t, rec_y, rec_f = [t0], [y], [n0 + l0]
+    bar = _progress(t1 - t0, progress, f"{method.name} {prob.system.name}")
+    with np.errstate(over="ignore", invalid="ignore"):  # a blowing-up trial step is rejected below
+        while t < t_end and (save or dense):
+            if steps >= max_steps:
+                raise SolverError(
+                    f"more than {max_steps} steps before t = {t_end:.6g} (now t = {t:.6g}): raise max_steps=..."
+                )
+            # steps end at save times: a step across a stiff transient (a forcing switched on)
+            # is accurate at its ends, while an interpolant through f there is not
+            target = save[0] if save else t_end
+            hs = h
+            last = t + hs * (1.0 + 1e-6) >= target
+            if last:
+                hs = target - t
+            # a last step that differs from h by round-off reuses h's factorization
+            solve = factors.solver(h if abs(hs - h) <= 1e-9 * h else hs)
+            Ns, Ls = [n0], [l0]
+            for i in range(1, s):
+                r = y
+                for j in range(i):
+                    cf = method.aE[i][j] * Ns[j] if method.aE[i][j] else 0.0
+                    if method.aI[i][j]:
+                        cf = cf + method.aI[i][j] * Ls[j]
+                    if not np.isscalar(cf):
+                        r = r + hs * cf
+                Yi = solve(r)
+                Ns.append(N(Yi, t + method.c[i] * hs))
+                Ls.append(L @ Yi)
+                nfev += 1
+            F = [Ns[i] + Ls[i] for i in range(s)]
+            y_new = y + hs * sum(b[i] * F[i] for i in range(s) if b[i])
+            est = hs * sum((b[i] - bh[i]) * F[i] for i in range(s) if b[i] != bh[i])
+            sc = atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
+            err = float(np.sqrt(np.mean((est / sc) ** 2)))
+            ok = bool(np.isfinite(y_new).all()) and (fixed or err <= 1.0)
+            fac = 0.9 * err ** (-1.0 / method.order) if err > 0 and math.isfinite(err) else 5.0
+            if not ok:
+                rejected += 1
+                just_rejected = True
+                h = hs * min(0.9, max(0.2, fac if math.isfinite(fac) else 0.2))
+                if h < h_min or fixed:
+                    check_finite(prob, y_new.reshape(shape), t + hs, advice="the problem may be singular there")
+                    raise SolverError(
+                        f"step size underflow at t = {t:.6g} ({method.name}): the solution may be singular "
+                        f"there; check the model, or loosen rtol/atol"
+                    )
+                continue
+            t_new = target if last else t + hs
+            n0, l0 = N(y_new, t_new), L @ y_new
+            nfev += 1
+            f_new = n0 + l0
+            while save and save[0] <= t_new:
+                sv = save.pop(0)
+                if sv >= t_new:
+                    out.append(y_new.copy())
+                else:
+                    th = (sv - t) / hs
+                    th2, th3 = th * th, th * th * th
+                    out.append((2 * th3 - 3 * th2 + 1) * y + hs * (th3 - 2 * th2 + th) * F[0]
+                               + (-2 * th3 + 3 * th2) * y_new + hs * (th3 - th2) * f_new)
+            if dense:
+                rec_t.append(t_new)
+                rec_y.append(y_new)
+                rec_f.append(f_new)
+            if not fixed:  # quantized: keep h (and its factorization) unless the change is large
+                # growth at most 2x, none right after a rejection: fewer rejections, fewer LUs
+                prop = hs * min(1.0 if just_rejected else FAC_MAX, fac)
+                just_rejected = False
+                h = prop if not KEEP_BAND[0] * hs < prop < KEEP_BAND[1] * hs else (h if last else hs)
+            y, t = y_new, t_new
+            steps += 1
+            if bar is not None:
+                bar.update(hs)
+    if bar is not None:
+        bar.close()
+    states = np.array([prob.fill_boundaries(v.reshape(shape), tt) for v, tt in zip(out, saveat)])
+    interp = None
+    if dense:
+        interp = HermiteDense(np.array(rec_t), np.array(rec_y).reshape(len(rec_t), *shape),
+                              np.array(rec_f).reshape(len(rec_t), *shape))
+    stats = {"steps": steps, "rejected": rejected, "nfev": nfev, "nlu": factors.count}
+    return states, stats, interp

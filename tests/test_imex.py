@@ -1,0 +1,89 @@
+"""The symbolic split rhs = L u + N(u, t) (exact to round-off on every test
+system, boundary kinds and accuracy orders included) and the IMEX integrator
+on it (kencarp47): order 4, stiff diffusion with large steps and one
+factorization, the Brusselator against a tight reference, clear errors."""
+
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+import sympy
+
+import symnum as sn
+from symnum.solvers import discretize, solve
+
+from test_dense_output import exact, forced, t, u, x  # noqa: F401  (the forced problem and its solution)
+from test_mol_backends import SYSTEMS
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "examples"))
+from brusselator import make_brusselator  # noqa: E402
+
+
+@pytest.mark.parametrize("dim, order", [(d, 2) for d in SYSTEMS] + [("2d", 4), ("brusselator", 2)])
+def test_split_adds_up_to_the_rhs(dim, order):
+    if dim == "brusselator":  # a forcing switched on in time (a Piecewise in t and x)
+        system = make_brusselator()
+        grid = dict(zip(system.space, (10, 10)))
+    else:
+        system, grid = SYSTEMS[dim]()
+    prob = discretize(system, grid, order=order, backend="numpy")  # no Numba compiles: the split is symbolic
+    split = prob.split()
+    assert split.L.nnz > 0
+    rng = np.random.default_rng(3)
+    for time in (0.0, 1.3):
+        y = rng.uniform(0.5, 1.5, prob.shape)
+        got = (split.L @ y.reshape(-1)).reshape(prob.shape) + split.N(y, time)
+        want = prob.rhs(y, time)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-13 * np.abs(want).max())
+
+
+@pytest.fixture(scope="module")
+def heat():
+    w = sn.fields("w", t, x)
+    D = sn.parameter("D", 1.0)
+    sys_ = sn.PDESystem([sn.Eq(sn.D(t)(w), D * sn.D(x, 2)(w))],
+                        [sn.Dirichlet(w, x, "min", 0), sn.Dirichlet(w, x, "max", 0),
+                         sn.Initial(w, sympy.sin(sympy.pi * x))], domain={t: (0, 0.1), x: (0, 1)}, name="heat_imex")
+    return w, discretize(sys_, {x: 65})
+
+
+def test_diffusion_is_all_linear_and_takes_large_steps(heat):
+    w, prob = heat
+    split = prob.split()
+    y = np.random.default_rng(0).normal(size=prob.shape)
+    assert np.abs(split.N(y, 0.3)).max() == 0.0  # nothing left for the explicit part
+    # h = 0.01 is 50x the explicit stability limit (h^2 / 2 = 1.2e-4)
+    sol = solve(prob, method="kencarp47", dt=0.01, adaptive=False, progress=False)
+    assert sol.stats["nlu"] == 1 and sol.stats["steps"] == 10  # one factorization for the whole solve
+    # the semi-discrete solution decays with the discrete eigenvalue of sin(pi x)
+    h = prob.grid[x][1] - prob.grid[x][0]
+    lam = -4 / h**2 * np.sin(np.pi * h / 2) ** 2
+    np.testing.assert_allclose(sol[w][-1], np.sin(np.pi * prob.grid[x]) * np.exp(lam * 0.1), atol=1e-6)
+
+
+def test_order_four(forced):
+    dts = [0.1, 0.05, 0.025]
+    errs = [abs(solve(forced, method="kencarp47", dt=dt, adaptive=False, progress=False)[u][-1] - exact(1.0))
+            for dt in dts]
+    assert np.polyfit(np.log(dts), np.log(errs), 1)[0] > 3.7, errs
+
+
+def test_brusselator_against_a_tight_reference():
+    system = make_brusselator()
+    prob = discretize(system, dict(zip(system.space, (12, 12))))
+    kw = dict(tspan=(0, 3), saveat=[0.0, 1.1, 3.0], progress=False)
+    ref = solve(prob, method="bdf", rtol=1e-11, atol=1e-11, **kw)
+    sol = solve(prob, method="kencarp47", rtol=1e-6, atol=1e-8, dense=True, **kw)
+    assert np.abs(sol.states - ref.states).max() < 1e-3 * np.abs(ref.states).max()
+    assert sol.stats["nlu"] < sol.stats["steps"] + sol.stats["rejected"]  # factorizations reused
+    np.testing.assert_allclose(sol(np.array([0.0, 1.1, 3.0])), sol.states, rtol=0, atol=1e-12)
+
+
+def test_errors_name_the_fix(forced, heat):
+    with pytest.raises(sn.SolverError, match=r"adaptive=False takes a fixed step: pass dt"):
+        solve(forced, method="kencarp47", adaptive=False, progress=False)
+    blow = discretize(sn.ODESystem([sn.Eq(sn.D(t)(u), u**2)], [sn.Initial(u, 1)], domain={t: (0, 2)},
+                                   name="blowup_r"))
+    with pytest.raises(sn.SolverError, match=r"(step size underflow|non-finite)"):
+        solve(blow, method="kencarp47", progress=False)
