@@ -107,7 +107,7 @@ def robertson_rows(tols):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64, 128])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64, 128, 256])
     ap.add_argument("--tols", type=float, nargs="+", default=[1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8])
     args = ap.parse_args()
     print("Brusselator to t = 11.5, rtol 1e-6 (error: max over the saved states, relative, against rodas4 at 1e-10)")

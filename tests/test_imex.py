@@ -87,3 +87,31 @@ def test_errors_name_the_fix(forced, heat):
                                    name="blowup_r"))
     with pytest.raises(sn.SolverError, match=r"(step size underflow|non-finite)"):
         solve(blow, method="kencarp47", progress=False)
+
+
+def test_periodic_diffusion_is_solved_by_fft(monkeypatch):
+    """Fully periodic, translation invariant L: each stage solve is one small dense
+    solve per wavenumber (no LU); the same numbers as through SuperLU."""
+    from symnum.solvers.integrate import _imex
+
+    system = make_brusselator()
+    prob = discretize(system, dict(zip(system.space, (24, 24))), backend="numpy")  # 1152 unknowns: sparse path
+    L = prob.split().L
+    fourier = _imex._Fourier.of(prob, L)
+    assert fourier is not None
+    r = np.random.default_rng(1).normal(size=L.shape[0])
+    x_ = fourier.solver(0.01)(r)
+    np.testing.assert_allclose(x_ - 0.01 * (L @ x_), r, rtol=0, atol=1e-10)
+    kw = dict(method="kencarp47", tspan=(0, 2), saveat=[0, 1.1, 2], rtol=1e-6, atol=1e-8, progress=False)
+    fft = solve(prob, **kw)
+    monkeypatch.setattr(_imex._Fourier, "of", classmethod(lambda cls, prob, L: None))
+    lu = solve(prob, **kw)
+    assert fft.stats["steps"] == lu.stats["steps"]
+    np.testing.assert_allclose(fft.states, lu.states, rtol=0, atol=1e-9 * np.abs(lu.states).max())
+
+
+def test_walls_are_not_circulant(heat):
+    from symnum.solvers.integrate import _imex
+
+    _, prob = heat
+    assert _imex._Fourier.of(prob, prob.split().L) is None

@@ -1,7 +1,9 @@
 """Additive Runge-Kutta (IMEX) integration for stiff PDEs: with the symbolic split
 rhs = L u + N(u, t) (`Problem.split`), the linear part L (diffusion, linear
 decay) is implicit and N explicit, so each stage solves (I - gamma h L) Y = r with
-ONE factorization that is reused for every stage and, while h stays, every step:
+ONE factorization that is reused for every stage and, while h stays, every step
+(on a fully periodic grid with translation-invariant L no factorization at all:
+FFTs and one n_fields x n_fields solve per wavenumber);
 the step size only changes when the controller asks for a real change (a
 proposal within 0.85x..1.5x of h keeps h), and a few recent factorizations are kept.
 
@@ -93,18 +95,24 @@ IMEX = {KENCARP47.name: KENCARP47}
 
 
 class _Factors:
-    """LU factorizations of I - h gamma L by h, the most recent KEEP of them."""
+    """Solvers of (I - h gamma L) x = r by h, the most recent KEEP of them: by FFT
+    when L is translation invariant on a fully periodic grid (`_Fourier`: one
+    small dense solve per wavenumber, no LU), else LU (LAPACK below DENSE_LIMIT
+    unknowns, SuperLU above)."""
 
-    def __init__(self, L, gamma):
+    def __init__(self, L, gamma, fourier=None):
         self.L, self.gamma, self.cache, self.count = L, gamma, OrderedDict(), 0
         self.dense = L.shape[0] <= DENSE_LIMIT
+        self.fourier = fourier
 
     def solver(self, h):
         if h in self.cache:
             self.cache.move_to_end(h)
             return self.cache[h]
         n = self.L.shape[0]
-        if self.dense:
+        if self.fourier is not None:
+            solve = self.fourier.solver(h * self.gamma)
+        elif self.dense:
             W = -(h * self.gamma) * self.L.toarray()
             W[np.diag_indices(n)] += 1.0
             lu = scipy.linalg.lu_factor(W, check_finite=False)
@@ -117,6 +125,50 @@ class _Factors:
         if len(self.cache) > KEEP:
             self.cache.popitem(last=False)
         return solve
+
+
+class _Fourier:
+    """L as a block-circulant operator: its symbol S(k) (n_fields x n_fields per
+    wavenumber) from L's action on one node per field."""
+
+    def __init__(self, S, shape):
+        self.S, self.shape = S, shape  # S: (*grid, F, F) complex
+
+    @classmethod
+    def of(cls, prob, L):
+        """The Fourier form of L if the grid is periodic in every axis and L commutes
+        with translations (checked on a random state), else None."""
+        axes = prob.stencil.axes
+        if not axes or not all(a.periodic for a in axes):
+            return None
+        shape = prob.shape
+        F, sp = shape[0], tuple(range(1, len(shape)))
+        cols = []
+        for j in range(F):
+            e = np.zeros(shape)
+            e[(j,) + (0,) * (len(shape) - 1)] = 1.0
+            cols.append(np.fft.fftn((L @ e.reshape(-1)).reshape(shape), axes=sp))
+        S = np.moveaxis(np.array(cols), (0, 1), (-1, -2))  # (*grid, F rows, F cols)
+        self = cls(S, shape)
+        v = np.random.default_rng(0).normal(size=shape)
+        if not np.allclose(self.apply(v), (L @ v.reshape(-1)).reshape(shape), rtol=0,
+                           atol=1e-10 * max(1.0, abs(L).max())):
+            return None
+        return self
+
+    def _hat(self, v):
+        return np.moveaxis(np.fft.fftn(v.reshape(self.shape), axes=tuple(range(1, len(self.shape)))), 0, -1)
+
+    def _back(self, w):
+        return np.fft.ifftn(np.moveaxis(w, -1, 0), axes=tuple(range(1, len(self.shape)))).real
+
+    def apply(self, v):
+        return self._back(np.einsum("...ij,...j->...i", self.S, self._hat(v)))
+
+    def solver(self, hg):
+        F = self.shape[0]
+        inv = np.linalg.inv(np.eye(F) - hg * self.S)
+        return lambda r: self._back(np.einsum("...ij,...j->...i", inv, self._hat(r))).reshape(-1)
 
 
 def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_steps, dense=False, adaptive=None):
@@ -133,7 +185,7 @@ def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_
     split = prob.split()
     L = split.L
     N = lambda y, t: split.N(y.reshape(shape), t).reshape(-1)  # noqa: E731
-    factors = _Factors(L, method.gamma)
+    factors = _Factors(L, method.gamma, _Fourier.of(prob, L) if L.shape[0] > DENSE_LIMIT else None)
     y = np.array(prob.u0, dtype=float).reshape(-1)
     save = [float(s) for s in saveat]
     out = []
