@@ -81,7 +81,8 @@ def heat():
     return u, a, sys
 
 
-@pytest.mark.parametrize("backend, method", [("numba", "tsit5"), ("numpy", "tsit5"), ("numba", "bdf")])
+@pytest.mark.parametrize("backend, method", [("numba", "tsit5"), ("numpy", "tsit5"), ("numba", "bdf"),
+                                             ("numpy", "rodas4"), ("numpy", "kencarp47")])
 def test_boundaries_and_initial_states_per_member(heat, backend, method):
     u, a, sys = heat
     prob = discretize(sys, {x: 9}, backend=backend)

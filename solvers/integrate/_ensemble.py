@@ -7,7 +7,7 @@ start and step functions of a single solve on its own slices, so member k is
 bit-equal to `solve(prob.remake(...))` of its parameters and initial state.
 A large problem (one whose single solve runs its stage passes on threads)
 solves its members one after another, each on all threads; other backends
-and the implicit methods solve member by member too."""
+and the stiff and implicit methods solve member by member too."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from symnum._errors import SolverError
 
 from .._problem import Problem, initial_parameters
 from . import _explicit
-from ._solve import IMPLICIT, Solution, field_index, solve, time_grid
+from ._solve import Solution, field_index, solve, time_grid
 from ._tableaus import METHODS
 
 __all__ = ["solve_ensemble", "EnsembleSolution"]
@@ -173,7 +173,7 @@ def solve_ensemble(
     t0, t1, saveat = time_grid(prob, method, tspan, saveat)
     opts = dict(method=method, tspan=(t0, t1), saveat=saveat, dt=dt, rtol=rtol, atol=atol,
                 max_steps=max_steps, adaptive=adaptive, compiled=compiled)
-    fast = method not in IMPLICIT
+    fast = method in METHODS  # explicit Runge-Kutta: the compiled members; the rest member by member
     if fast:
         tab, compiled = _explicit.resolve(prob, METHODS[method], dt, adaptive, compiled)
         fast = compiled and not _explicit._parallel(prob)
