@@ -261,6 +261,10 @@ class Split:
     kernel: Kernel
     problem: Problem = field(repr=False)
 
+    def __iter__(self):
+        """`L, N = prob.split()`."""
+        return iter((self.L, self.N))
+
     def N(self, y, t=0.0) -> np.ndarray:
         prob = self.problem
         y = prob._state(y)
