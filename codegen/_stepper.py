@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ._compile import load_source
 
 __all__ = ["Control", "Stepper", "initial_state", "make_stepper", "n_stage_buffers", "recorded_stages", "STATUS", "CTL", "CNT"]
@@ -69,8 +71,6 @@ class Stepper:
 def initial_state(t0, t1, dt, first_save=0):
     """(ctl, cnt) of a loop not yet started: at t0, first step `dt` (NaN: the loop
     chooses it from f(y0), as Hairer does), saving from save_t[first_save]."""
-    import numpy as np
-
     ctl = np.zeros(len(CTL))
     cnt = np.zeros(len(CNT), dtype=np.int64)
     ctl[CTL["t"]], ctl[CTL["h"]], ctl[CTL["t1"]] = t0, dt, t1

@@ -72,6 +72,11 @@ def _programs(stencil, outputs, do_optimize):
     return codes
 
 
+def _kernel_args(stencil) -> tuple:
+    """What every kernel generator takes after the region programs."""
+    return STATE, stencil.axes, stencil.reach, stencil.time, stencil.params
+
+
 def _name(stencil, mode, backend, order):
     key = f"{stencil.system.equations}{stencil.system.conditions}{stencil.regions}{mode}{backend}{order}"
     return f"{mode}_{stencil.system.name}_{hashlib.sha256(key.encode()).hexdigest()[:8]}".replace("-", "_")
@@ -201,8 +206,8 @@ class Problem:
         if all(e == 0 for _, _, es in outputs for e in es):
             return None
         backend = "numpy" if self.backend == "cuda" else self.backend  # used on the host
-        return make_stencil_kernel(_programs(stencil, outputs, False), STATE, stencil.axes, stencil.reach,
-                                   stencil.time, stencil.params, backend, _name(stencil, "dt", backend, ""))
+        return make_stencil_kernel(_programs(stencil, outputs, False), *_kernel_args(stencil), backend,
+                                   _name(stencil, "dt", backend, ""))
 
     def split(self) -> "Split":
         """rhs(u, t) = L u + N(u, t): `L` (scipy.sparse CSR) collects every term linear in
@@ -219,7 +224,7 @@ class Problem:
             parts = [_linear_part(e, stencil.time) for e in es]
             lin.append((pos, ks, [a for a, _ in parts]))
             rest.append((pos, ks, [b for _, b in parts]))
-        common = (STATE, stencil.axes, stencil.reach, stencil.time, stencil.params)
+        common = _kernel_args(stencil)
         backend = "numpy" if self.backend == "cuda" else self.backend
         jac = make_stencil_jacobian([(pos, list(zip(ks, es))) for pos, ks, es in lin], *common,
                                     _name(stencil, "lin", "numpy", ""))
@@ -334,7 +339,7 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     fill = _programs(stencil, _region_outputs(stencil, "fill"), False)
     timings["optimize"] = _time.perf_counter() - t0
     t0 = _time.perf_counter()
-    common = (STATE, stencil.axes, stencil.reach, stencil.time, stencil.params)
+    common = _kernel_args(stencil)
     if backend == "cuda":
         name = _name(stencil, mode, backend, order)
         kernel = CudaKernel(make_cuda_source(codes, *common, name, dtype), name, dtype=dtype)

@@ -8,13 +8,40 @@ saved ones. The implicit methods use scipy's own dense output."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from symnum._errors import SolverError
 
-__all__ = ["RKDense", "ScipyDense"]
+__all__ = ["RKDense", "ScipyDense", "HermiteDense", "RosenbrockDense", "hermite_weights", "dense_weights"]
+
+
+def hermite_weights(th, hs):
+    """(c00, c10, c01, c11): cubic Hermite y(t + th h) = c00 y0 + c10 f0 + c01 y1 + c11 f1
+    (scalars or arrays of th, hs); the same arithmetic as the compiled loop's saving."""
+    th2, th3 = th * th, th * th * th
+    return 2.0 * th3 - 3.0 * th2 + 1.0, hs * (th3 - 2.0 * th2 + th), -2.0 * th3 + 3.0 * th2, hs * (th3 - th2)
+
+
+def dense_weights(tab, th, hs) -> dict:
+    """{stage: h * b_i(theta)} of the tableau's continuous extension, for the stages
+    that have one (scalars or arrays of th, hs), evaluated as the compiled loop does."""
+    out = {}
+    for i in range(len(tab.dense)):
+        poly = tab.dense[i]
+        if any(poly):
+            horner = poly[-1]
+            for cf in reversed(poly[:-1]):
+                horner = horner * th + cf
+            out[i] = hs * horner * th
+    return out
+
+
+def _steps(t, times):
+    """The index of the recorded step each of `times` falls in."""
+    return np.clip(np.searchsorted(t, times, side="right") - 1, 0, len(t) - 2)
 
 
 def _check(times, lo, hi):
@@ -47,39 +74,40 @@ class RKDense:
     def t_span(self) -> tuple[float, float]:
         return float(self.t[0]), float(self.t[-1])
 
-    def _nodes(self, i):
-        """y at step boundaries `i` (an index array; len(h) is the end)."""
-        return np.concatenate([self.y, self.y_end[None]])[i]
+    @functools.cached_property
+    def _nodes(self):
+        """y at every step boundary, the end included."""
+        return np.concatenate([self.y, self.y_end[None]])
+
+    @functools.cached_property
+    def _slopes(self):
+        """f at every step boundary (Hermite: k0 of each step, then f_end)."""
+        return np.concatenate([self.k[:, 0], self.f_end[None]])
 
     def __call__(self, times) -> np.ndarray:
         """The states at `times` (1-D), shape `(len(times), *shape)`; vectorized over
         times, with the compiled loop's formulas in its order of operations (a
         value at a save time equals the saved one)."""
         times = _check(times, *self.t_span)
-        n = len(self.h)
-        if n == 0:
+        if len(self.h) == 0:
             return np.broadcast_to(self.y_end, (len(times), *self.y_end.shape)).copy()
-        i = np.clip(np.searchsorted(self.t, times, side="right") - 1, 0, n - 1)
+        i = _steps(self.t, times)
         hs = self.h[i]
         th = (times - self.t[i]) / hs
         bcast = (slice(None),) + (None,) * self.y_end.ndim
         if self.tab.saving == "dense":
             out = self.y[i]
+            w = dense_weights(self.tab, th, hs)
             for r, s in enumerate(self.stages):
-                poly = self.tab.dense[s]
-                horner = poly[-1]
-                for cf in reversed(poly[:-1]):
-                    horner = horner * th + cf
-                out = out + (hs * horner * th)[bcast] * self.k[i, r]
+                out = out + w[s][bcast] * self.k[i, r]
         else:  # cubic Hermite through (y, f) at both ends of the step
-            th2, th3 = th * th, th * th * th
-            f = np.concatenate([self.k[:, 0], self.f_end[None]])
-            out = ((2.0 * th3 - 3.0 * th2 + 1.0)[bcast] * self.y[i] + (hs * (th3 - 2.0 * th2 + th))[bcast] * f[i]
-                   + (-2.0 * th3 + 3.0 * th2)[bcast] * self._nodes(i + 1) + (hs * (th3 - th2))[bcast] * f[i + 1])
+            c00, c10, c01, c11 = (c[bcast] for c in hermite_weights(th, hs))
+            f = self._slopes
+            out = c00 * self.y[i] + c10 * f[i] + c01 * self._nodes[i + 1] + c11 * f[i + 1]
         # step boundaries exactly: the states themselves
         at_start, at_end = times == self.t[i], times == self.t[i + 1]
-        out[at_start] = self._nodes(i[at_start])
-        out[at_end] = self._nodes(i[at_end] + 1)
+        out[at_start] = self._nodes[i[at_start]]
+        out[at_end] = self._nodes[i[at_end] + 1]
         return out
 
 
@@ -114,15 +142,38 @@ class HermiteDense:
 
     def __call__(self, times) -> np.ndarray:
         times = _check(times, *self.t_span)
-        n = len(self.t) - 1
-        if n == 0:
+        if len(self.t) == 1:
             return np.broadcast_to(self.y[0], (len(times), *self.y.shape[1:])).copy()
-        i = np.clip(np.searchsorted(self.t, times, side="right") - 1, 0, n - 1)
+        i = _steps(self.t, times)
         hs = self.t[i + 1] - self.t[i]
-        th = (times - self.t[i]) / hs
         b = (slice(None),) + (None,) * (self.y.ndim - 1)
-        th2, th3 = th * th, th * th * th
-        out = ((2.0 * th3 - 3.0 * th2 + 1.0)[b] * self.y[i] + (hs * (th3 - 2.0 * th2 + th))[b] * self.f[i]
-               + (-2.0 * th3 + 3.0 * th2)[b] * self.y[i + 1] + (hs * (th3 - th2))[b] * self.f[i + 1])
+        c00, c10, c01, c11 = (c[b] for c in hermite_weights((times - self.t[i]) / hs, hs))
+        out = c00 * self.y[i] + c10 * self.f[i] + c01 * self.y[i + 1] + c11 * self.f[i + 1]
         out[times == self.t[i + 1]] = self.y[i[times == self.t[i + 1]] + 1]
+        return out
+
+
+@dataclass(frozen=True)
+class RosenbrockDense:
+    """Recorded steps: step n from `t[n]` with size `h[n]`, and per step
+    (y, y_new, P, Q) of the continuous extension."""
+
+    t: np.ndarray
+    h: np.ndarray
+    coef: np.ndarray  # (n, 4, *shape)
+    y_end: np.ndarray
+
+    @property
+    def t_span(self) -> tuple[float, float]:
+        return float(self.t[0]), float(self.t[-1])
+
+    def __call__(self, times) -> np.ndarray:
+        times = _check(times, *self.t_span)
+        if len(self.h) == 0:
+            return np.broadcast_to(self.y_end, (len(times), *self.y_end.shape)).copy()
+        i = _steps(self.t, times)
+        s = ((times - self.t[i]) / self.h[i])[(slice(None),) + (None,) * self.y_end.ndim]
+        y, y1, P, Q = (self.coef[i, r] for r in range(4))
+        out = (1 - s) * y + s * (y1 + (1 - s) * (P + s * Q))
+        out[times == self.t[i + 1]] = self.coef[i[times == self.t[i + 1]], 1]
         return out

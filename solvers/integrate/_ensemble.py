@@ -230,7 +230,7 @@ def _compiled_members(prob, tab, table, u0, n, t0, t1, saveat, dt, rtol, atol, p
     ctl1, cnt1 = initial_state(t0, t1, np.nan if dt is None else float(dt), first)
     ctl, cnt = np.tile(ctl1, (n, 1)), np.tile(cnt1, (n, 1))
     stat = np.zeros(n, dtype=np.int64)
-    h_min = 1e-14 * max(1.0, abs(t1 - t0))
+    h_min = _explicit.min_step(t0, t1)
     ynew, ytmp, dprev, *ks = buffers
     bar = _explicit._progress(n, progress, f"ensemble {prob.system.name}")
     lo, block = 0, FIRST_BLOCK

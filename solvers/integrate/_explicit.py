@@ -86,6 +86,11 @@ def _initial_step(f0, y, t0, t1, rtol, atol, xp=np):
     return 0.01 * d0 / d1 if d0 > 1e-5 and d1 > 1e-5 else 1e-6 * max(1.0, abs(t1 - t0))
 
 
+def min_step(t0, t1) -> float:
+    """Below this step size a step-size controller has failed (underflow)."""
+    return 1e-14 * max(1.0, abs(t1 - t0))
+
+
 def _progress(total, enabled, desc):
     if not enabled:
         return None
@@ -214,7 +219,7 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     ctl, cnt = initial_state(t0, t1, np.nan if dt is None else dt)
     stages = recorded_stages(tab)
     rec = _grow(None, 256, prob.shape, len(stages)) if record else ()
-    h_min = 1e-14 * max(1.0, abs(t1 - t0))
+    h_min = min_step(t0, t1)
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
     chunk, t_shown = FIRST_CHUNK, t0
     while len(save_t):
@@ -293,7 +298,7 @@ def _array_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, 
     ref = float(xp.sqrt(xp.mean(y**2)))
     checks = 0
     dprev = None
-    h_min = 1e-14 * max(1.0, abs(t1 - t0))
+    h_min = min_step(t0, t1)
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
     steps = rejected = 0
     stages = recorded_stages(tab)

@@ -20,18 +20,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse
-import scipy.sparse.linalg
-
-from symnum._errors import SolverError
 
 from ._dense import HermiteDense
-from ._explicit import _initial_step, _progress, check_finite
+from ._explicit import CONTROL, _initial_step, _progress, min_step
+from ._stiff import DENSE_LIMIT, check_budget, fixed_steps, lu_solver, saved_states, start_saving, underflow
 
 __all__ = ["ARKMethod", "KENCARP47", "IMEX", "imex"]
 
-DENSE_LIMIT = 400
 KEEP = 4  # factorizations kept (the current h, and those a rejection went through)
 FAC_MAX = 2.0
 KEEP_BAND = (0.85, 1.5)  # an accepted step's proposal within this factor of h keeps h
@@ -102,24 +97,16 @@ class _Factors:
 
     def __init__(self, L, gamma, fourier=None):
         self.L, self.gamma, self.cache, self.count = L, gamma, OrderedDict(), 0
-        self.dense = L.shape[0] <= DENSE_LIMIT
         self.fourier = fourier
 
     def solver(self, h):
         if h in self.cache:
             self.cache.move_to_end(h)
             return self.cache[h]
-        n = self.L.shape[0]
         if self.fourier is not None:
             solve = self.fourier.solver(h * self.gamma)
-        elif self.dense:
-            W = -(h * self.gamma) * self.L.toarray()
-            W[np.diag_indices(n)] += 1.0
-            lu = scipy.linalg.lu_factor(W, check_finite=False)
-            solve = lambda r: scipy.linalg.lu_solve(lu, r, check_finite=False)  # noqa: E731
         else:
-            W = (scipy.sparse.identity(n, format="csc") - (h * self.gamma) * self.L).tocsc()
-            solve = scipy.sparse.linalg.splu(W, permc_spec="MMD_AT_PLUS_A").solve
+            solve = lu_solver(self.L, 1.0, h * self.gamma)
         self.count += 1
         self.cache[h] = solve
         if len(self.cache) > KEEP:
@@ -173,32 +160,19 @@ class _Fourier:
 
 def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_steps, dense=False, adaptive=None):
     """Integrate with an IMEX method on `prob.split()`; returns (states at saveat, stats, dense or None)."""
-    fixed = adaptive is False
-    if fixed and dt is None:
-        raise SolverError(f"adaptive=False takes a fixed step: pass dt=... to method={method.name!r}")
-    if prob.backend == "cuda":
-        raise SolverError(
-            f"method={method.name!r} factorizes sparse matrices on the host: discretize with "
-            f"backend=\"numba\" (or \"numpy\") for it"
-        )
+    fixed = fixed_steps(prob, method.name, adaptive, dt)
     shape = prob.shape
     split = prob.split()
     L = split.L
     N = lambda y, t: split.N(y.reshape(shape), t).reshape(-1)  # noqa: E731
     factors = _Factors(L, method.gamma, _Fourier.of(prob, L) if L.shape[0] > DENSE_LIMIT else None)
-    y = np.array(prob.u0, dtype=float).reshape(-1)
-    save = [float(s) for s in saveat]
-    out = []
-    if abs(save[0] - t0) <= 1e-12 * max(1.0, abs(t0)):
-        out.append(y.copy())
-        save = save[1:]
-    t_end = max(save[-1], t1) if dense else (save[-1] if save else t0)
+    y, save, out, t_end = start_saving(prob, saveat, t0, t1, dense)
     s, b, bh = method.stages, method.b, method.b_hat
     n0 = N(y, t0)
     l0 = L @ y
     nfev = 1
     h = dt if dt is not None else _initial_step(n0 + l0, y, t0, t1, rtol, atol)
-    h_min = 1e-14 * max(1.0, abs(t1 - t0))
+    h_min = min_step(t0, t1)
     steps = rejected = 0
     just_rejected = False
     t = t0
@@ -206,15 +180,12 @@ def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_
     bar = _progress(t1 - t0, progress, f"{method.name} {prob.system.name}")
     with np.errstate(over="ignore", invalid="ignore"):  # a blowing-up trial step is rejected below
         while t < t_end and (save or dense):
-            if steps >= max_steps:
-                raise SolverError(
-                    f"more than {max_steps} steps before t = {t_end:.6g} (now t = {t:.6g}): raise max_steps=..."
-                )
+            check_budget(steps, max_steps, t, t_end)
             # steps end at save times: a step across a stiff transient (a forcing switched on)
             # is accurate at its ends, while an interpolant through f there is not
             target = save[0] if save else t_end
             hs = h
-            last = t + hs * (1.0 + 1e-6) >= target
+            last = t + hs * (1.0 + CONTROL.sliver) >= target
             if last:
                 hs = target - t
             # a last step that differs from h by round-off reuses h's factorization
@@ -244,25 +215,15 @@ def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_
                 just_rejected = True
                 h = hs * min(0.9, max(0.2, fac if math.isfinite(fac) else 0.2))
                 if h < h_min or fixed:
-                    check_finite(prob, y_new.reshape(shape), t + hs, advice="the problem may be singular there")
-                    raise SolverError(
-                        f"step size underflow at t = {t:.6g} ({method.name}): the solution may be singular "
-                        f"there; check the model, or loosen rtol/atol"
-                    )
+                    underflow(prob, method.name, t, hs, y_new)
                 continue
             t_new = target if last else t + hs
             n0, l0 = N(y_new, t_new), L @ y_new
             nfev += 1
             f_new = n0 + l0
-            while save and save[0] <= t_new:
-                sv = save.pop(0)
-                if sv >= t_new:
-                    out.append(y_new.copy())
-                else:
-                    th = (sv - t) / hs
-                    th2, th3 = th * th, th * th * th
-                    out.append((2 * th3 - 3 * th2 + 1) * y + hs * (th3 - 2 * th2 + th) * F[0]
-                               + (-2 * th3 + 3 * th2) * y_new + hs * (th3 - th2) * f_new)
+            if last and save:  # steps end at save times
+                out.append(y_new.copy())
+                save.pop(0)
             if dense:
                 rec_t.append(t_new)
                 rec_y.append(y_new)
@@ -278,7 +239,7 @@ def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_
                 bar.update(hs)
     if bar is not None:
         bar.close()
-    states = np.array([prob.fill_boundaries(v.reshape(shape), tt) for v, tt in zip(out, saveat)])
+    states = saved_states(prob, out, saveat)
     interp = None
     if dense:
         interp = HermiteDense(np.array(rec_t), np.array(rec_y).reshape(len(rec_t), *shape),

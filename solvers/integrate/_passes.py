@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from ._dense import dense_weights, hermite_weights
+
 __all__ = ["ArrayPasses", "KernelPasses", "error_norm", "cuda_passes"]
 
 
@@ -27,24 +29,6 @@ def error_norm(tab, hs, acc, acc3, n) -> float:
         den = acc + 0.01 * acc3
         return abs(hs) * acc / math.sqrt(den * n) if den > 0.0 else 0.0
     return math.sqrt(acc / n)
-
-
-def _weights(tab, th, hs):
-    """The dense-output weights h * b_i(theta) of the stages that have one."""
-    out = {}
-    for i in range(len(tab.dense)):
-        poly = tab.dense[i]
-        if any(poly):
-            horner = poly[-1]
-            for cf in reversed(poly[:-1]):
-                horner = horner * th + cf
-            out[i] = hs * horner * th
-    return out
-
-
-def _hermite(th, hs):
-    th2, th3 = th * th, th * th * th
-    return 2.0 * th3 - 3.0 * th2 + 1.0, hs * (th3 - 2.0 * th2 + th), -2.0 * th3 + 3.0 * th2, hs * (th3 - th2)
 
 
 class ArrayPasses:
@@ -98,12 +82,12 @@ class ArrayPasses:
 
     def dense(self, y, ks, th, hs):
         o = y
-        for i, w in _weights(self.tab, th, hs).items():
+        for i, w in dense_weights(self.tab, th, hs).items():
             o = o + w * ks[i]
         return o
 
     def hermite(self, y, k0, y_new, k_end, th, hs):
-        c00, c10, c01, c11 = _hermite(th, hs)
+        c00, c10, c01, c11 = hermite_weights(th, hs)
         return c00 * y + c10 * k0 + c01 * y_new + c11 * k_end
 
 
@@ -159,14 +143,14 @@ class KernelPasses:
         return y_new, math.isfinite(fin), dprev, ((rough, dsize, ysq) if phase == 2 else None)
 
     def dense(self, y, ks, th, hs):
-        w = _weights(self.tab, th, hs)
+        w = dense_weights(self.tab, th, hs)
         out = self.xp.empty_like(y)
         self._run("dense", y.size, y, *(ks[i] for i in w), out, *w.values(), y.size)
         return out
 
     def hermite(self, y, k0, y_new, k_end, th, hs):
         out = self.xp.empty_like(y)
-        self._run("hermite", y.size, y, k0, y_new, k_end, out, *_hermite(th, hs), y.size)
+        self._run("hermite", y.size, y, k0, y_new, k_end, out, *hermite_weights(th, hs), y.size)
         return out
 
 

@@ -17,17 +17,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse
-import scipy.sparse.linalg
+from ._dense import RosenbrockDense
+from ._explicit import CONTROL, _initial_step, _progress, min_step
+from ._stiff import check_budget, fixed_steps, lu_solver, saved_states, start_saving, underflow
 
-from symnum._errors import SolverError
-
-from ._explicit import _initial_step, _progress, check_finite
-
-__all__ = ["RosenbrockMethod", "RODAS4", "ROSENBROCK", "rosenbrock", "RosenbrockDense"]
-
-DENSE_LIMIT = 400  # up to this many unknowns, W is factorized as a dense matrix (LAPACK)
+__all__ = ["RosenbrockMethod", "RODAS4", "ROSENBROCK", "rosenbrock"]
 
 
 @dataclass(frozen=True)
@@ -86,79 +80,20 @@ def _combine(base, coefs, ks):
     return out
 
 
-@dataclass(frozen=True)
-class RosenbrockDense:
-    """Recorded steps: step n from `t[n]` with size `h[n]`, and per step
-    (y, y_new, P, Q) of the continuous extension."""
-
-    t: np.ndarray
-    h: np.ndarray
-    coef: np.ndarray  # (n, 4, *shape)
-    y_end: np.ndarray
-
-    @property
-    def t_span(self) -> tuple[float, float]:
-        return float(self.t[0]), float(self.t[-1])
-
-    def __call__(self, times) -> np.ndarray:
-        from ._dense import _check
-
-        times = _check(times, *self.t_span)
-        n = len(self.h)
-        if n == 0:
-            return np.broadcast_to(self.y_end, (len(times), *self.y_end.shape)).copy()
-        i = np.clip(np.searchsorted(self.t, times, side="right") - 1, 0, n - 1)
-        s = ((times - self.t[i]) / self.h[i])[(slice(None),) + (None,) * self.y_end.ndim]
-        y, y1, P, Q = (self.coef[i, r] for r in range(4))
-        out = (1 - s) * y + s * (y1 + (1 - s) * (P + s * Q))
-        out[times == self.t[i + 1]] = self.coef[i[times == self.t[i + 1]], 1]
-        return out
-
-
-class _Factor:
-    """W = I/(gamma h) - J, factorized once and solved for every stage."""
-
-    def __init__(self, J, shift):
-        n = J.shape[0]
-        if n <= DENSE_LIMIT:
-            W = -(J.toarray() if scipy.sparse.issparse(J) else np.asarray(J))
-            W[np.diag_indices(n)] += shift
-            self.lu = scipy.linalg.lu_factor(W, check_finite=False)
-            self.solve = lambda b: scipy.linalg.lu_solve(self.lu, b, check_finite=False)
-        else:
-            W = (scipy.sparse.identity(n, format="csc") * shift - J).tocsc()
-            # minimum degree on the symmetric pattern of a stencil matrix: half COLAMD's fill
-            self.solve = scipy.sparse.linalg.splu(W, permc_spec="MMD_AT_PLUS_A").solve
-
-
 def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, progress, max_steps, dense=False,
                adaptive=None):
     """Integrate with a Rosenbrock method; returns (states at saveat, stats, dense output or None).
     `adaptive=False` takes fixed steps `dt` (convergence tests)."""
-    fixed = adaptive is False
-    if fixed and dt is None:
-        raise SolverError(f"adaptive=False takes a fixed step: pass dt=... to method={method.name!r}")
-    if prob.backend == "cuda":
-        raise SolverError(
-            f"method={method.name!r} factorizes sparse matrices on the host: discretize with "
-            f"backend=\"numba\" (or \"numpy\") for it"
-        )
+    fixed = fixed_steps(prob, method.name, adaptive, dt)
     shape = prob.shape
     f = lambda y, t: prob.rhs(y.reshape(shape), t).reshape(-1)  # noqa: E731
-    y = np.array(prob.u0, dtype=float).reshape(-1)
-    save = [float(s) for s in saveat]
-    out = []
-    first = int(abs(save[0] - t0) <= 1e-12 * max(1.0, abs(t0)))
-    if first:
-        out.append(y.copy())
-        save = save[1:]
-    t_end = max(save[-1], t1) if dense else (save[-1] if save else t0)
+    y, save, out, t_end = start_saving(prob, saveat, t0, t1, dense)
     s, g = method.stages, method.gamma
     nfev = njev = nlu = steps = rejected = 0
     f0 = f(y, t0)
     nfev += 1
     h = dt if dt is not None else _initial_step(f0, y, t0, t1, rtol, atol)
-    h_min = 1e-14 * max(1.0, abs(t1 - t0))
+    h_min = min_step(t0, t1)
     h_old = err_old = None
     reject = False
     t = t0
@@ -166,20 +101,17 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
     bar = _progress(t1 - t0, progress, f"{method.name} {prob.system.name}")
     with np.errstate(over="ignore", invalid="ignore"):  # a blowing-up trial step is rejected below
         while t < t_end and (save or dense):
-            if steps >= max_steps:
-                raise SolverError(
-                    f"more than {max_steps} steps before t = {t_end:.6g} (now t = {t:.6g}): raise max_steps=..."
-                )
+            check_budget(steps, max_steps, t, t_end)
             J = prob.jacobian(y.reshape(shape), t)
             ft = prob.time_derivative(y.reshape(shape), t)  # symbolic; None: autonomous
             ft = None if ft is None else ft.reshape(-1)
             njev += 1
             while True:  # attempts at this step
                 hs = h
-                last = t + hs * (1.0 + 1e-6) >= t_end
+                last = t + hs * (1.0 + CONTROL.sliver) >= t_end
                 if last:
                     hs = t_end - t
-                lu = _Factor(J, 1.0 / (g * hs))
+                solve = lu_solver(J, 1.0 / (g * hs))
                 nlu += 1
                 ks = []
                 for i in range(s):
@@ -188,7 +120,7 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
                     nfev += i > 0
                     rhs_i = _combine(Fi + (hs * method.d[i]) * ft if method.d[i] and ft is not None else Fi,
                                      [cij / hs for cij in method.C[i]], ks)
-                    ks.append(lu.solve(rhs_i))
+                    ks.append(solve(rhs_i))
                 y_new = _combine(y, method.m, ks)
                 sc = atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
                 err = float(np.sqrt(np.mean((_combine(0.0, method.e, ks) / sc) ** 2)))
@@ -210,11 +142,7 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
                 reject = True
                 h = hs / fac
                 if h < h_min:
-                    check_finite(prob, y_new.reshape(shape), t + hs, advice="the problem may be singular there")
-                    raise SolverError(
-                        f"step size underflow at t = {t:.6g} ({method.name}): the solution may be singular "
-                        f"there; check the model, or loosen rtol/atol"
-                    )
+                    underflow(prob, method.name, t, hs, y_new)
             t_new = t_end if last else t + hs
             f_new = f(y_new, t_new)
             nfev += 1
@@ -231,7 +159,7 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
                 bar.update(hs)
     if bar is not None:
         bar.close()
-    states = np.array([prob.fill_boundaries(v.reshape(shape), tt) for v, tt in zip(out, saveat)])
+    states = saved_states(prob, out, saveat)
     interp = None
     if dense:
         coef = np.array([np.stack(r[2:]) for r in rec]).reshape(len(rec), 4, *shape)
