@@ -15,9 +15,11 @@ import time as _time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.sparse
+import scipy.sparse.linalg
 import sympy
 
-from symnum._errors import DiscretizationError
+from symnum._errors import DiscretizationError, SolverError
 from symnum.codegen._cuda import CudaKernel, make_cuda_source, require_device
 from symnum.codegen._stencil_jacobian import StencilJacobian, make_stencil_jacobian
 from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
@@ -25,7 +27,7 @@ from symnum.rewriting import cse, optimize
 
 from ._stencil import STATE, StencilSystem, lower_to_stencils
 
-__all__ = ["Problem", "discretize", "BACKENDS"]
+__all__ = ["Problem", "discretize", "consistent_state", "BACKENDS"]
 
 BACKENDS = ("numba", "numpy", "cuda")
 
@@ -118,6 +120,33 @@ class Problem:
     @property
     def steady(self) -> bool:
         return self.stencil.steady
+
+    @property
+    def algebraic(self) -> tuple:
+        """The fields given by algebraic equations 0 = g (a DAE), in state order."""
+        return self.system.algebraic
+
+    @functools.cached_property
+    def mass(self) -> np.ndarray | None:
+        """The diagonal of the mass matrix M of M du/dt = rhs(u, t), over the flattened
+        state: 0 at the nodes an algebraic equation determines, 1 elsewhere (eliminated
+        boundary nodes of algebraic fields too: their rhs is 0, they stay put);
+        None without algebraic fields."""
+        if not self.algebraic:
+            return None
+        m = np.ones(self.shape)
+        for k, f in enumerate(self.fields):
+            if f not in self.algebraic:
+                continue
+            inner = np.ones(self.shape[1:], dtype=bool)
+            for a, axis in enumerate(self.stencil.axes):
+                for side, end in (("min", 0), ("max", -1)):
+                    if not axis.periodic and (f, axis.var, side) in self.system.boundary:
+                        index = [slice(None)] * len(self.stencil.axes)
+                        index[a] = end
+                        inner[tuple(index)] = False
+            m[k] = np.where(inner, 0.0, 1.0)
+        return m.reshape(-1)
 
     @property
     def tspan(self) -> tuple | None:
@@ -311,7 +340,42 @@ def _initial_state(prob: Problem, system) -> np.ndarray:
         fn, params = _initial_function(sympy.sympify(expr), tuple(a.var for a in axes))
         u0[k] = np.broadcast_to(fn(*mesh, *(prob.params[p] for p in params)), prob.shape[1:])
     t0 = prob.tspan[0] if prob.tspan else 0.0
-    return prob.fill_boundaries(u0, t0)
+    u0 = prob.fill_boundaries(u0, t0)
+    return consistent_state(prob, u0, t0) if prob.algebraic else u0
+
+
+def consistent_state(prob: Problem, y, t, tol=1e-12, maxiter=50) -> np.ndarray:
+    """`y` with its algebraic unknowns solved from 0 = g (Newton, the differential
+    ones fixed, the given values the first guess): a DAE's consistent initial values."""
+    y = np.array(prob._state(y), dtype=float).reshape(-1)
+    alg = np.flatnonzero(prob.mass == 0)
+    names = ", ".join(map(str, prob.algebraic))
+    for _ in range(maxiter):
+        g = prob.rhs(y.reshape(prob.shape), t).reshape(-1)[alg]
+        if not np.isfinite(g).all():
+            raise SolverError(
+                f"the algebraic equations for {names} are not finite at t = {t:g} from the initial "
+                f"values: give sn.Initial({prob.algebraic[0]}, guess) closer to the solution"
+            )
+        J = prob.jacobian(y.reshape(prob.shape), t)[alg][:, alg].tocsc()
+        try:
+            with np.errstate(all="ignore"):
+                dy = scipy.sparse.linalg.spsolve(J, g) if len(alg) > 1 else g / J.toarray()[0]
+        except RuntimeError:  # scipy: "Factor is exactly singular"
+            dy = np.full(len(alg), np.nan)
+        if not np.isfinite(dy).all():
+            raise SolverError(
+                f"the algebraic equations do not determine {names} at t = {t:g}: their Jacobian in "
+                f"those fields is singular (a DAE of index > 1, or an equation that does not "
+                f"contain its field); symnum integrates index-1 DAEs, where d g / d v is invertible"
+            )
+        y[alg] -= np.ravel(dy)
+        if np.abs(dy).max(initial=0.0) <= tol * (1.0 + np.abs(y[alg]).max(initial=0.0)):
+            return y.reshape(prob.shape)
+    raise SolverError(
+        f"consistent initial values for {names}: Newton did not converge in {maxiter} iterations "
+        f"(|g| = {np.abs(g).max():.3g}): give sn.Initial({prob.algebraic[0]}, guess) closer to the solution"
+    )
 
 
 @functools.lru_cache(maxsize=256)

@@ -2,7 +2,8 @@
 
 A system is frozen. It knows its time variable (None when steady), its spatial
 variables, fields, parameters with values, each field's evolution equation
-$\\partial_t u = $ `sys.rhs[u]` and its boundary and initial conditions. Every
+$\\partial_t u = $ `sys.rhs[u]` (for a field of `sys.algebraic`, a DAE's
+algebraic field v, $0 = $ `sys.rhs[v]`) and its boundary and initial conditions. Every
 mistake a user can make in a model is reported here, as a `ModelError` that
 names the culprit and the fix, before any solver sees the model.
 """
@@ -94,7 +95,7 @@ class AbstractSystem:
         self.parameters = self._check_symbols(parameters or {})
         self.time = self._find_time(time)
         self.space = tuple(v for v in self.fields[0].args if v != self.time)
-        self.rhs, self.residuals = self._split_equations()
+        self.rhs, self.residuals, self.algebraic = self._split_equations()
         if self.rhs:
             # the state's field order is the equations' order: u_t = ... first
             object.__setattr__(self, "fields", tuple(self.rhs))
@@ -315,9 +316,10 @@ class AbstractSystem:
                     f"the steady {self._kind} has {len(self.equations)} equations for "
                     f"{len(self.fields)} fields {self.fields}: give one equation per field"
                 )
-            return {}, residuals
+            return {}, residuals, ()
         t = self.time
-        rhs: dict = {}
+        owner: dict = {}  # equation index -> (field, right-hand side or algebraic residual)
+        algebraic = []
         for i, (e, r) in enumerate(zip(self.equations, residuals)):
             dts = [d for d in r.atoms(sympy.Derivative) if t in d.variables]
             for d in dts:
@@ -327,21 +329,24 @@ class AbstractSystem:
                         f"field, D({t})(u), are supported; for a second-order equation "
                         f"introduce a velocity field w with Eq(D({t})(u), w)"
                     )
+            if not dts:
+                algebraic.append(i)
+                continue
             if len(dts) != 1:
                 raise ModelError(
                     f"{_ordinal(i)}, {e}, has {len(dts)} time derivatives "
-                    f"{sorted(map(str, dts))}: each equation of a time-dependent "
+                    f"{sorted(map(str, dts))}: each differential equation of a time-dependent "
                     f"{self._kind} must contain exactly one, D({t})(u) for its field u"
                 )
             dt = dts[0]
             u = dt.expr
-            if u in rhs:
+            if any(f == u for f, _ in owner.values()):
                 raise ModelError(
                     f"{_ordinal(i)} gives D({t})({u}) a second time: give each field "
                     f"exactly one evolution equation"
                 )
             if e.lhs == dt:
-                rhs[u] = e.rhs
+                owner[i] = (u, e.rhs)
                 continue
             s = sympy.Dummy("dt")
             g = r.xreplace({dt: s})
@@ -351,14 +356,44 @@ class AbstractSystem:
                     f"{_ordinal(i)}, {e}, is not linear in D({t})({u}): write it as "
                     f"sn.Eq(D({t})({u}), rhs)"
                 )
-            rhs[u] = -g.xreplace({s: 0}) / c
-        missing = [f for f in self.fields if f not in rhs]
-        if missing:
+            owner[i] = (u, -g.xreplace({s: 0}) / c)
+        # Algebraic equations (no time derivative) belong to the fields left without an
+        # evolution equation: sn.Eq(v, ...) to v, the others in the order of those fields.
+        differential = {f for f, _ in owner.values()}
+        free = [f for f in self.fields if f not in differential]
+        if len(algebraic) != len(free):
+            if not algebraic:
+                raise ModelError(
+                    f"field {free[0]} has no evolution equation: add "
+                    f"sn.Eq(sn.D({t})({free[0]}), ...) (or, for a DAE, an algebraic equation "
+                    f"sn.Eq(0, g(...)) that determines it)"
+                )
+            if not free:
+                i = algebraic[0]
+                raise ModelError(
+                    f"{_ordinal(i)}, {self.equations[i]}, has no time derivative, and every field "
+                    f"already has its evolution equation D({t})(u): an algebraic equation needs a "
+                    f"field of its own (a DAE has one field per algebraic equation); drop it or "
+                    f"add the field it determines"
+                )
             raise ModelError(
-                f"field {missing[0]} has no evolution equation: add "
-                f"sn.Eq(sn.D({t})({missing[0]}), ...)"
+                f"{len(algebraic)} algebraic equation(s) (without D({t})) for {len(free)} field(s) "
+                f"without an evolution equation {tuple(free)}: give each of these fields either "
+                f"sn.Eq(sn.D({t})(u), ...) or one algebraic equation such as sn.Eq(0, g(...))"
             )
-        return rhs, residuals
+        unpaired = []
+        for i in algebraic:
+            e = self.equations[i]
+            if is_field(e.lhs) and e.lhs in free:
+                owner[i] = (e.lhs, e.rhs - e.lhs)
+                free.remove(e.lhs)
+            else:
+                unpaired.append(i)
+        for i, f in zip(unpaired, free):
+            owner[i] = (f, self.equations[i].rhs - self.equations[i].lhs)
+        rhs = {owner[i][0]: owner[i][1] for i in sorted(owner)}
+        # sys.rhs[v] of an algebraic field v is g of 0 = g
+        return rhs, residuals, tuple(owner[i][0] for i in sorted(owner) if i in algebraic)
 
     def _sort_conditions(self):
         periodic: list = []
@@ -417,7 +452,8 @@ class AbstractSystem:
                 )
         if self.time is not None:
             for f in self.fields:
-                if f not in initial:
+                # an algebraic field's initial value is solved for (a given one is the guess)
+                if f not in initial and f not in self.algebraic:
                     raise ModelError(
                         f"field {f} has no initial condition: add sn.Initial({f}, value), "
                         f"value a function of {', '.join(map(str, self.space)) or 'parameters'}"
@@ -426,8 +462,11 @@ class AbstractSystem:
         for r in self.residuals:
             _merge(orders, _derivative_orders(r))
         for f in self.fields:
+            # an algebraic field needs the conditions its own equation's derivatives ask for
+            # (one that other equations differentiate, a flux, is read by one-sided stencils)
+            own = _derivative_orders(self.rhs[f]) if f in self.algebraic else orders
             for v in self.space:
-                k = orders.get(f, {}).get(v, 0)
+                k = own.get(f, {}).get(v, 0)
                 if v in periodic or k == 0:
                     continue
                 have = [s for s in SIDES if (f, v, s) in boundary]
@@ -518,7 +557,7 @@ class AbstractSystem:
         if self.time is None:
             return [f"{printer(r)} = 0" for r in self.residuals]
         return [
-            f"{printer(sympy.Derivative(f, self.time))} = {printer(rhs)}"
+            f"{'0' if f in self.algebraic else printer(sympy.Derivative(f, self.time))} = {printer(rhs)}"
             for f, rhs in self.rhs.items()
         ]
 

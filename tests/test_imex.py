@@ -62,19 +62,21 @@ def test_diffusion_is_all_linear_and_takes_large_steps(heat):
     np.testing.assert_allclose(sol[w][-1], np.sin(np.pi * prob.grid[x]) * np.exp(lam * 0.1), atol=1e-6)
 
 
-def test_order_four(forced):
+@pytest.mark.parametrize("method", ["kencarp4", "kencarp47"])
+def test_order_four(forced, method):
     dts = [0.1, 0.05, 0.025]
-    errs = [abs(solve(forced, method="kencarp47", dt=dt, adaptive=False, progress=False)[u][-1] - exact(1.0))
+    errs = [abs(solve(forced, method=method, dt=dt, adaptive=False, progress=False)[u][-1] - exact(1.0))
             for dt in dts]
     assert np.polyfit(np.log(dts), np.log(errs), 1)[0] > 3.7, errs
 
 
-def test_brusselator_against_a_tight_reference():
+@pytest.mark.parametrize("method", ["kencarp4", "kencarp47"])
+def test_brusselator_against_a_tight_reference(method):
     system = make_brusselator()
     prob = discretize(system, dict(zip(system.space, (12, 12))))
     kw = dict(tspan=(0, 3), saveat=[0.0, 1.1, 3.0], progress=False)
     ref = solve(prob, method="bdf", rtol=1e-11, atol=1e-11, **kw)
-    sol = solve(prob, method="kencarp47", rtol=1e-6, atol=1e-8, dense=True, **kw)
+    sol = solve(prob, method=method, rtol=1e-6, atol=1e-8, dense=True, **kw)
     assert np.abs(sol.states - ref.states).max() < 1e-3 * np.abs(ref.states).max()
     assert sol.stats["nlu"] < sol.stats["steps"] + sol.stats["rejected"]  # factorizations reused
     np.testing.assert_allclose(sol(np.array([0.0, 1.1, 3.0])), sol.states, rtol=0, atol=1e-12)
@@ -115,3 +117,31 @@ def test_walls_are_not_circulant(heat):
 
     _, prob = heat
     assert _imex._Fourier.of(prob, prob.split().L) is None
+
+
+@pytest.mark.parametrize("method", ["kencarp4", "kencarp47"])
+def test_tableau_order_conditions(method):
+    """The published coefficients as transcribed: every order-4 condition of the
+    additive pair (explicit and implicit tableaus in all couplings) and order 3
+    of the embedded weights, to round-off."""
+    from symnum.solvers.integrate._imex import IMEX
+
+    m = IMEX[method]
+    s = m.stages
+
+    def full(rows, diag):
+        A = np.zeros((s, s))
+        for i, r in enumerate(rows):
+            A[i, :len(r)] = r
+            A[i, i] = diag if i else 0.0
+        return A
+
+    AE, AI = full(m.aE, 0.0), full(m.aI, m.gamma)
+    b, bh, c = (np.array(v) for v in (m.b, m.b_hat, m.c))
+    np.testing.assert_allclose([AE.sum(1), AI.sum(1)], [c, c], atol=1e-15)
+    for A1 in (AE, AI):
+        for A2 in (AE, AI):
+            got = [b.sum(), b @ c, b @ c**2, b @ A1 @ c, b @ c**3, (b * c) @ A1 @ c, b @ A1 @ c**2, b @ A1 @ A2 @ c,
+                   bh.sum(), bh @ c, bh @ c**2, bh @ A1 @ c]
+            np.testing.assert_allclose(got, [1, 1 / 2, 1 / 3, 1 / 6, 1 / 4, 1 / 8, 1 / 12, 1 / 24, 1, 1 / 2, 1 / 3, 1 / 6],
+                                       atol=1e-15)

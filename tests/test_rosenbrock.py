@@ -1,6 +1,6 @@
-"""Rosenbrock integration (rodas4): its order with fixed steps (also on a
-non-autonomous problem, through the time derivative), its dense output's
-order, L-stability on a stiff problem, Robertson's kinetics against scipy's
+"""Rosenbrock integration (rodas4, rodas5, rodas5p): its order with fixed steps
+(also on a nonlinear non-autonomous problem, through the time derivative), its
+dense output's order, L-stability on a stiff problem, Robertson's kinetics against scipy's
 Radau, the Brusselator against a tight reference, and clear errors."""
 
 import pathlib
@@ -33,6 +33,46 @@ def test_order_four_and_dense_output_order_three(forced):
     assert np.polyfit(np.log(dts), np.log(between), 1)[0] > 2.7, between
 
 
+@pytest.fixture(scope="module")
+def nonlinear():
+    """A nonlinear, non-autonomous pair (Rosenbrock order conditions beyond the
+    linear ones) and a DOP853 reference at 1e-13."""
+    a, b = sn.fields("a b", t)
+    prob = discretize(sn.ODESystem([sn.Eq(sn.D(t)(a), -a**2 * b + sympy.sin(3 * t)), sn.Eq(sn.D(t)(b), a - b**3 + t)],
+                                   [sn.Initial(a, 1), sn.Initial(b, 0.5)], domain={t: (0, 1)}, name="rosen_nl"))
+    ref = scipy.integrate.solve_ivp(lambda s, y: [-y[0] ** 2 * y[1] + np.sin(3 * s), y[0] - y[1] ** 3 + s], (0, 1),
+                                    [1, 0.5], method="DOP853", rtol=1e-13, atol=1e-15, dense_output=True)
+    return prob, a, ref.sol
+
+
+@pytest.mark.parametrize("method, order, dense_order", [("rodas4", 4, 3), ("rodas5", 5, 4), ("rodas5p", 5, 4)])
+def test_order_on_a_nonlinear_system(nonlinear, method, order, dense_order):
+    prob, a, ref = nonlinear
+    T = np.linspace(0, 1, 301)
+    dts = [0.1, 0.05, 0.025]
+    end, between = [], []
+    for dt in dts:
+        sol = solve(prob, method=method, dt=dt, adaptive=False, dense=True, progress=False)
+        end.append(abs(sol[a][-1] - ref(1.0)[0]))
+        between.append(np.abs(sol(T, a) - ref(T)[0]).max())
+    assert np.polyfit(np.log(dts), np.log(end), 1)[0] > order - 0.3, end
+    assert np.polyfit(np.log(dts), np.log(between), 1)[0] > dense_order - 0.3, between
+
+
+def test_rodas5p_has_less_order_reduction():
+    """Prothero-Robinson (below) at rtol 1e-8: Rodas4 needs ~1400 steps, Rodas5P ~25
+    (Steinebach's design goal)."""
+    v = sn.fields("v", t)
+    prob = discretize(sn.ODESystem([sn.Eq(sn.D(t)(v), -1e4 * (v - sympy.cos(t)) - sympy.sin(t))],
+                                   [sn.Initial(v, 1)], domain={t: (0, 2)}, name="stiff_cos"))
+    steps = {}
+    for m in ("rodas4", "rodas5p"):
+        sol = solve(prob, method=m, rtol=1e-8, atol=1e-10, saveat=5, progress=False)
+        np.testing.assert_allclose(sol[v], np.cos(sol.t), atol=1e-6)
+        steps[m] = sol.stats["steps"]
+    assert steps["rodas5p"] * 10 < steps["rodas4"], steps
+
+
 def test_stiff_decay_with_large_steps():
     """u' = -1e4 (u - cos t) - sin t, u = cos t: L-stable steps of 0.1 (h lambda = -1000)."""
     v = sn.fields("v", t)
@@ -47,7 +87,8 @@ def test_stiff_decay_with_large_steps():
     assert adaptive.stats["steps"] < 100  # an explicit method needs ~ 2e4 / 2.8 steps for stability alone
 
 
-def test_robertson_matches_radau():
+@pytest.mark.parametrize("method", ["rodas4", "rodas5p"])
+def test_robertson_matches_radau(method):
     y1, y2, y3 = sn.fields("y1 y2 y3", t)
     prob = discretize(sn.ODESystem(
         [sn.Eq(sn.D(t)(y1), -0.04 * y1 + 1e4 * y2 * y3),
@@ -58,19 +99,20 @@ def test_robertson_matches_radau():
     ref = scipy.integrate.solve_ivp(
         lambda _, w: [-0.04 * w[0] + 1e4 * w[1] * w[2], 0.04 * w[0] - 1e4 * w[1] * w[2] - 3e7 * w[1] ** 2,
                       3e7 * w[1] ** 2], (0, 1e5), [1, 0, 0], method="Radau", t_eval=T, rtol=1e-12, atol=1e-16).y.T
-    sol = solve(prob, method="rodas4", saveat=T, rtol=1e-8, atol=1e-14, progress=False)
+    sol = solve(prob, method=method, saveat=T, rtol=1e-8, atol=1e-14, progress=False)
     assert (np.abs(sol.states - ref) / np.abs(ref).max(axis=0)).max() < 1e-5
     np.testing.assert_allclose(sol.states.sum(axis=1), 1.0, atol=1e-10)  # mass is conserved
 
 
-def test_brusselator_against_a_tight_reference():
+@pytest.mark.parametrize("method", ["rodas4", "rodas5p"])
+def test_brusselator_against_a_tight_reference(method):
     system = make_brusselator()
     xs, ys = system.space
     prob = discretize(system, {xs: 12, ys: 12})
     save = [0.0, 1.1, 3.0]
     kw = dict(tspan=(0, 3), saveat=save, progress=False)
     ref = solve(prob, method="bdf", rtol=1e-11, atol=1e-11, **kw)
-    sol = solve(prob, method="rodas4", rtol=1e-6, atol=1e-8, dense=True, **kw)
+    sol = solve(prob, method=method, rtol=1e-6, atol=1e-8, dense=True, **kw)
     assert np.abs(sol.states - ref.states).max() < 1e-4 * np.abs(ref.states).max()
     np.testing.assert_allclose(sol(np.array(save)), sol.states, rtol=0, atol=1e-12)
     assert {"steps", "rejected", "nfev", "njev", "nlu"} <= set(sol.stats)
@@ -79,8 +121,8 @@ def test_brusselator_against_a_tight_reference():
 def test_errors_name_the_fix(forced):
     with pytest.raises(sn.SolverError, match=r"adaptive=False takes a fixed step: pass dt"):
         solve(forced, method="rodas4", adaptive=False, progress=False)
-    with pytest.raises(sn.SolverError, match=r"unknown method 'rodas5'.*'rodas4'"):
-        solve(forced, method="rodas5", progress=False)
+    with pytest.raises(sn.SolverError, match=r"unknown method 'rodas6'.*'rodas4'"):
+        solve(forced, method="rodas6", progress=False)
     blow = discretize(sn.ODESystem([sn.Eq(sn.D(t)(u), u**2)], [sn.Initial(u, 1)], domain={t: (0, 2)},
                                    name="blowup_r"))
     with pytest.raises(sn.SolverError, match=r"(step size underflow|non-finite)"):

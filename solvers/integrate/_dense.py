@@ -156,11 +156,11 @@ class HermiteDense:
 @dataclass(frozen=True)
 class RosenbrockDense:
     """Recorded steps: step n from `t[n]` with size `h[n]`, and per step
-    (y, y_new, P, Q) of the continuous extension."""
+    (y, y_new, K_1, K_2, ...) of the continuous extension."""
 
     t: np.ndarray
     h: np.ndarray
-    coef: np.ndarray  # (n, 4, *shape)
+    coef: np.ndarray  # (n, 2 + rows of H, *shape)
     y_end: np.ndarray
 
     @property
@@ -173,7 +173,9 @@ class RosenbrockDense:
             return np.broadcast_to(self.y_end, (len(times), *self.y_end.shape)).copy()
         i = _steps(self.t, times)
         s = ((times - self.t[i]) / self.h[i])[(slice(None),) + (None,) * self.y_end.ndim]
-        y, y1, P, Q = (self.coef[i, r] for r in range(4))
-        out = (1 - s) * y + s * (y1 + (1 - s) * (P + s * Q))
+        inner = self.coef[i, -1]
+        for r in range(self.coef.shape[1] - 2, 1, -1):
+            inner = self.coef[i, r] + s * inner
+        out = (1 - s) * self.coef[i, 0] + s * (self.coef[i, 1] + (1 - s) * inner)
         out[times == self.t[i + 1]] = self.coef[i[times == self.t[i + 1]], 1]
         return out

@@ -25,7 +25,7 @@ from ._dense import HermiteDense
 from ._explicit import CONTROL, _initial_step, _progress, min_step
 from ._stiff import DENSE_LIMIT, check_budget, fixed_steps, lu_solver, saved_states, start_saving, underflow
 
-__all__ = ["ARKMethod", "KENCARP47", "IMEX", "imex"]
+__all__ = ["ARKMethod", "KENCARP4", "KENCARP47", "IMEX", "imex"]
 
 KEEP = 4  # factorizations kept (the current h, and those a rejection went through)
 FAC_MAX = 2.0
@@ -85,8 +85,36 @@ def _kencarp47() -> ARKMethod:
     )
 
 
+def _kencarp4() -> ARKMethod:
+    F = lambda a, b: a / b  # noqa: E731  (the published rationals)
+    g = 0.25
+    b = (F(82889, 524892), 0.0, F(15625, 83664), F(69875, 102672), -F(2260, 8211), g)
+    # OrdinaryDiffEq.jl lists btilde = b_hat - b
+    bt = (-F(31666707, 9881966720), 0.0, F(256875, 105007616), F(2768025, 128864768), -F(169839, 3864644),
+          F(5247, 225920))
+    return ARKMethod(
+        "kencarp4",
+        aE=((), (0.5,), (F(13861, 62500), F(6889, 62500)),
+            (-F(116923316275, 2393684061468), -F(2731218467317, 15368042101831), F(9408046702089, 11113171139209)),
+            (-F(451086348788, 2902428689909), -F(2682348792572, 7519795681897), F(12662868775082, 11960479115383),
+             F(3355817975965, 11060851509271)),
+            (F(647845179188, 3216320057751), F(73281519250, 8382639484533), F(552539513391, 3454668386233),
+             F(3354512671639, 8306763924573), F(4040, 17871))),
+        aI=((), (g,), (F(8611, 62500), -F(1743, 31250)),
+            (F(5012029, 34652500), -F(654441, 2922500), F(174375, 388108)),
+            (F(15267082809, 155376265600), -F(71443401, 120774400), F(730878875, 902184768), F(2285395, 8070912)),
+            b[:5]),
+        b=b,
+        b_hat=tuple(bi + ei for bi, ei in zip(b, bt)),
+        c=(0.0, 0.5, F(83, 250), F(31, 50), F(17, 20), 1.0),
+        gamma=g,
+        order=4,
+    )
+
+
 KENCARP47 = _kencarp47()
-IMEX = {KENCARP47.name: KENCARP47}
+KENCARP4 = _kencarp4()
+IMEX = {m.name: m for m in (KENCARP4, KENCARP47)}
 
 
 class _Factors:

@@ -179,6 +179,12 @@ def time_grid(prob: Problem, method, tspan, saveat):
             f"unknown method {method!r}: use one of "
             f"{sorted(METHODS) + sorted(ROSENBROCK) + sorted(IMEX) + list(IMPLICIT)}"
         )
+    if prob.algebraic and method not in ROSENBROCK:
+        raise SolverError(
+            f"{prob.system.name!r} is a DAE (algebraic equations for {', '.join(map(str, prob.algebraic))}): "
+            f"method={method!r} integrates differential equations only; use a Rosenbrock method, "
+            f"{' or '.join(repr(m) for m in ROSENBROCK)}, which handle the mass matrix"
+        )
     t0, t1 = map(float, tspan if tspan is not None else prob.tspan)
     if not t1 > t0:
         raise SolverError(f"tspan = {(t0, t1)} must increase: give (t_start, t_end) with t_end > t_start")
@@ -224,10 +230,12 @@ def solve(
     `dense=True` every step is kept and `sol(t)` gives the solution at any t in
     tspan (the method's continuous extension: order 4 for tsit5/dopri5, 7 for
     dop853; cubic Hermite for the others; scipy's for bdf/radau).
-    Stiff: "rodas4" (Rosenbrock, one sparse LU of the symbolic Jacobian per step,
-    reused by its stages), "kencarp47" (IMEX on `prob.split()`: the linear part
-    implicit with its factorization reused across steps, the rest explicit; steps
-    end at save times); both adaptive, `adaptive=False` for fixed `dt`.
+    Stiff: "rodas5p", "rodas5", "rodas4" (Rosenbrock, one sparse LU of the symbolic
+    Jacobian per step, reused by its stages; also DAEs: algebraic equations as a
+    mass matrix with zero rows, consistent initial values solved for),
+    "kencarp4", "kencarp47" (IMEX on `prob.split()`: the linear part implicit with
+    its factorization reused across steps, the rest explicit; steps end at save
+    times); all adaptive, `adaptive=False` for fixed `dt`.
     Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
     or, with `linear_solver="gmres"`, ILU-preconditioned GMRES.

@@ -19,14 +19,15 @@ DENSE_LIMIT = 400  # up to this many unknowns, matrices are factorized dense (LA
 
 
 def lu_solver(A, shift, scale=1.0):
-    """`solve(b)` for (shift I - scale A) x = b, factorized once."""
+    """`solve(b)` for (diag(shift) - scale A) x = b, factorized once (`shift` a number,
+    or a vector: a DAE's mass matrix over gamma h)."""
     n = A.shape[0]
     if n <= DENSE_LIMIT:
         W = -scale * (A.toarray() if scipy.sparse.issparse(A) else np.asarray(A))
         W[np.diag_indices(n)] += shift
         lu = scipy.linalg.lu_factor(W, check_finite=False)
         return lambda b: scipy.linalg.lu_solve(lu, b, check_finite=False)
-    W = (scipy.sparse.identity(n, format="csc") * shift - scale * A).tocsc()
+    W = (scipy.sparse.diags(np.broadcast_to(shift, (n,)), format="csc") - scale * A).tocsc()
     # minimum degree on the symmetric pattern of a stencil matrix: half COLAMD's fill
     return scipy.sparse.linalg.splu(W, permc_spec="MMD_AT_PLUS_A").solve
 
@@ -44,10 +45,10 @@ def fixed_steps(prob, name, adaptive, dt) -> bool:
     return fixed
 
 
-def start_saving(prob, saveat, t0, t1, dense):
-    """(y0 flattened, save times still to come, states saved so far, where to stop):
-    with dense output the integration covers all of tspan."""
-    y = np.array(prob.u0, dtype=float).reshape(-1)
+def start_saving(prob, saveat, t0, t1, dense, y0=None):
+    """(y0 flattened (default `prob.u0`), save times still to come, states saved so
+    far, where to stop): with dense output the integration covers all of tspan."""
+    y = np.array(prob.u0 if y0 is None else y0, dtype=float).reshape(-1)
     save = [float(s) for s in saveat]
     out = []
     if at_start(save, t0):
