@@ -145,3 +145,50 @@ def test_tableau_order_conditions(method):
                    bh.sum(), bh @ c, bh @ c**2, bh @ A1 @ c]
             np.testing.assert_allclose(got, [1, 1 / 2, 1 / 3, 1 / 6, 1 / 4, 1 / 8, 1 / 12, 1 / 24, 1, 1 / 2, 1 / 3, 1 / 6],
                                        atol=1e-15)
+
+
+@pytest.fixture(scope="module")
+def walled_reaction_diffusion():
+    """A two-field reaction-diffusion system with Neumann walls in 2-D (no FFT path)."""
+    xs, ys = sn.variables("xs ys")
+    p, q = sn.fields("p q", t, xs, ys)
+    eqs = [sn.Eq(sn.D(t)(p), 1 + p**2 * q - 4.4 * p + 0.5 * sn.laplacian(p, xs, ys)),
+           sn.Eq(sn.D(t)(q), 3.4 * p - p**2 * q + 0.5 * sn.laplacian(q, xs, ys))]
+    bcs = [sn.Neumann(f, v, side, 0) for f in (p, q) for v in (xs, ys) for side in ("min", "max")]
+    bcs += [sn.Initial(p, 1 + sympy.cos(sympy.pi * xs)), sn.Initial(q, 3 + sympy.cos(sympy.pi * ys))]
+    system = sn.PDESystem(eqs, bcs, domain={t: (0, 0.5), xs: (0, 1), ys: (0, 1)}, name="rd_walls")
+    return discretize(system, {xs: 24, ys: 24})
+
+
+@pytest.mark.parametrize("method", ["kencarp4", "rodas5p"])
+def test_krylov_solvers_agree_with_direct(walled_reaction_diffusion, method):
+    """GMRES with algebraic multigrid ("krylov") or an incomplete LU ("gmres") takes the
+    direct solver's steps, to a tenth of rtol."""
+    prob = walled_reaction_diffusion
+    kw = dict(method=method, saveat=[0.0, 0.25, 0.5], rtol=1e-6, atol=1e-8, progress=False)
+    ref = solve(prob, linear_solver="direct", **kw)
+    assert "linear_iterations" not in ref.stats
+    for how in ("krylov", "gmres"):
+        sol = solve(prob, linear_solver=how, **kw)
+        assert sol.stats["steps"] == ref.stats["steps"]
+        assert sol.stats["nlu"] == 0 and sol.stats["preconditioners"] >= 1
+        # multigrid: a few iterations per solve
+        solves = sol.stats["nfev"] - sol.stats["steps"]
+        assert 0 < sol.stats["linear_iterations"] <= 8 * solves, sol.stats
+        np.testing.assert_allclose(sol.states, ref.states, rtol=0, atol=1e-7 * np.abs(ref.states).max())
+
+
+def test_linear_solver_chosen_by_size(walled_reaction_diffusion, monkeypatch):
+    from symnum.solvers.integrate import _stiff
+
+    prob = walled_reaction_diffusion
+    kw = dict(method="kencarp4", saveat=[0.0, 0.5], progress=False)
+    assert "linear_iterations" not in solve(prob, **kw).stats  # 2-D, 1152 unknowns: direct
+    monkeypatch.setitem(_stiff.KRYLOV_ABOVE, 2, 1000)
+    assert solve(prob, **kw).stats["linear_iterations"] > 0  # multigrid
+    monkeypatch.setitem(sys.modules, "pyamg", None)  # not installed: ILU-preconditioned GMRES
+    assert _stiff.pick_linear_solver(None, prob, "kencarp4") == "gmres"
+    with pytest.raises(sn.SolverError, match=r"pyamg, which is not installed: pip install 'symnum\[amg\]'"):
+        solve(prob, linear_solver="krylov", **kw)
+    with pytest.raises(sn.SolverError, match=r"linear_solver='amg' for method='kencarp4': use one of"):
+        solve(prob, linear_solver="amg", **kw)

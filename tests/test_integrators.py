@@ -68,7 +68,7 @@ def test_adaptive_methods_meet_tolerance(decay, name):
         assert err < 50 * rtol, (rtol, err)
 
 
-@pytest.mark.parametrize("linear_solver", ["direct", "gmres"])
+@pytest.mark.parametrize("linear_solver", ["direct", "gmres", "krylov", None])
 def test_steady_nonlinear_newton(linear_solver):
     """-lap(u) + u**3 = f with a manufactured solution: Newton converges quadratically."""
     u = sn.fields("u", x, y)

@@ -23,7 +23,8 @@ import numpy as np
 
 from ._dense import HermiteDense
 from ._explicit import CONTROL, _initial_step, _progress, min_step
-from ._stiff import DENSE_LIMIT, check_budget, fixed_steps, lu_solver, saved_states, start_saving, underflow
+from ._stiff import (DENSE_LIMIT, LinearStats, check_budget, fixed_steps, krylov_tol, linear_solver, lu_solver,
+                     pick_linear_solver, saved_states, start_saving, underflow)
 
 __all__ = ["ARKMethod", "KENCARP4", "KENCARP47", "IMEX", "imex"]
 
@@ -120,12 +121,12 @@ IMEX = {m.name: m for m in (KENCARP4, KENCARP47)}
 class _Factors:
     """Solvers of (I - h gamma L) x = r by h, the most recent KEEP of them: by FFT
     when L is translation invariant on a fully periodic grid (`_Fourier`: one
-    small dense solve per wavenumber, no LU), else LU (LAPACK below DENSE_LIMIT
-    unknowns, SuperLU above)."""
+    small dense solve per wavenumber, no LU), else `linear_solver` (`how`: LU, or
+    GMRES with its preconditioner built once per h)."""
 
-    def __init__(self, L, gamma, fourier=None):
+    def __init__(self, L, gamma, fourier, how, tol):
         self.L, self.gamma, self.cache, self.count = L, gamma, OrderedDict(), 0
-        self.fourier = fourier
+        self.fourier, self.how, self.tol, self.krylov = fourier, how, tol, LinearStats()
 
     def solver(self, h):
         if h in self.cache:
@@ -133,8 +134,11 @@ class _Factors:
             return self.cache[h]
         if self.fourier is not None:
             solve = self.fourier.solver(h * self.gamma)
-        else:
+        elif self.how == "direct":
             solve = lu_solver(self.L, 1.0, h * self.gamma)
+        else:  # the stage value is close to the right-hand side: start GMRES there
+            gmres = linear_solver(self.L, 1.0, h * self.gamma, self.how, self.tol, self.krylov)
+            solve = lambda r: gmres(r, x0=r)  # noqa: E731
         self.count += 1
         self.cache[h] = solve
         if len(self.cache) > KEEP:
@@ -186,14 +190,18 @@ class _Fourier:
         return lambda r: self._back(np.einsum("...ij,...j->...i", inv, self._hat(r))).reshape(-1)
 
 
-def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_steps, dense=False, adaptive=None):
-    """Integrate with an IMEX method on `prob.split()`; returns (states at saveat, stats, dense or None)."""
+def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_steps, dense=False, adaptive=None,
+         linear_solver=None):
+    """Integrate with an IMEX method on `prob.split()`; returns (states at saveat, stats, dense or None).
+    `linear_solver` None: FFT on a fully periodic translation-invariant L, else chosen by size."""
     fixed = fixed_steps(prob, method.name, adaptive, dt)
     shape = prob.shape
     split = prob.split()
     L = split.L
     N = lambda y, t: split.N(y.reshape(shape), t).reshape(-1)  # noqa: E731
-    factors = _Factors(L, method.gamma, _Fourier.of(prob, L) if L.shape[0] > DENSE_LIMIT else None)
+    how = pick_linear_solver(linear_solver, prob, method.name)
+    fourier = _Fourier.of(prob, L) if L.shape[0] > DENSE_LIMIT and linear_solver is None else None
+    factors = _Factors(L, method.gamma, fourier, how, krylov_tol(rtol))
     y, save, out, t_end = start_saving(prob, saveat, t0, t1, dense)
     s, b, bh = method.stages, method.b, method.b_hat
     n0 = N(y, t0)
@@ -273,4 +281,6 @@ def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_
         interp = HermiteDense(np.array(rec_t), np.array(rec_y).reshape(len(rec_t), *shape),
                               np.array(rec_f).reshape(len(rec_t), *shape))
     stats = {"steps": steps, "rejected": rejected, "nfev": nfev, "nlu": factors.count}
+    if how != "direct" and fourier is None:
+        stats.update(nlu=0, preconditioners=factors.krylov.setups, linear_iterations=factors.krylov.iterations)
     return states, stats, interp

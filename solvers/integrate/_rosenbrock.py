@@ -20,7 +20,9 @@ import numpy as np
 from ._dense import RosenbrockDense
 from ._explicit import CONTROL, _initial_step, _progress, min_step
 from .._problem import consistent_state
-from ._stiff import check_budget, fixed_steps, lu_solver, saved_states, start_saving, underflow
+from ._stiff import (LinearStats, check_budget, fixed_steps, krylov_tol, pick_linear_solver, saved_states,
+                     start_saving, underflow)
+from ._stiff import linear_solver as linear_solver_for
 
 __all__ = ["RosenbrockMethod", "RODAS4", "RODAS5", "RODAS5P", "ROSENBROCK", "rosenbrock"]
 
@@ -159,7 +161,7 @@ def _combine(base, coefs, ks):
 
 
 def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, progress, max_steps, dense=False,
-               adaptive=None):
+               adaptive=None, linear_solver=None):
     """Integrate with a Rosenbrock method; returns (states at saveat, stats, dense output or None).
     `adaptive=False` takes fixed steps `dt` (convergence tests)."""
     fixed = fixed_steps(prob, method.name, adaptive, dt)
@@ -169,6 +171,8 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
     y0 = None if M is None else consistent_state(prob, prob.u0, t0)
     y, save, out, t_end = start_saving(prob, saveat, t0, t1, dense, y0)
     s, g = method.stages, method.gamma
+    how = pick_linear_solver(linear_solver, prob, method.name)
+    krylov, tol = LinearStats(), krylov_tol(rtol)
     nfev = njev = nlu = steps = rejected = 0
     f0 = f(y, t0)
     nfev += 1
@@ -191,8 +195,8 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
                 last = t + hs * (1.0 + CONTROL.sliver) >= t_end
                 if last:
                     hs = t_end - t
-                solve = lu_solver(J, (1.0 if M is None else M) / (g * hs))
-                nlu += 1
+                solve = linear_solver_for(J, (1.0 if M is None else M) / (g * hs), 1.0, how, tol, krylov)
+                nlu += how == "direct"
                 ks = []
                 for i in range(s):
                     Yi = _combine(y, method.a[i], ks)
@@ -245,4 +249,7 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
         coef = np.array([np.stack(r[2:]) for r in rec]).reshape(len(rec), 2 + len(method.H), *shape)
         interp = RosenbrockDense(np.array([r[0] for r in rec] + [t]), np.array([r[1] for r in rec]), coef,
                                  y.reshape(shape).copy())
-    return states, {"steps": steps, "rejected": rejected, "nfev": nfev, "njev": njev, "nlu": nlu}, interp
+    stats = {"steps": steps, "rejected": rejected, "nfev": nfev, "njev": njev, "nlu": nlu}
+    if how != "direct":
+        stats.update(preconditioners=krylov.setups, linear_iterations=krylov.iterations)
+    return states, stats, interp
