@@ -79,9 +79,39 @@ def _kernel_args(stencil) -> tuple:
     return STATE, stencil.axes, stencil.reach, stencil.time, stencil.params
 
 
+_DIGESTS: dict = {}  # id(stencil) -> (stencil, digest of its templates): printing them is slow
+
+
 def _name(stencil, mode, backend, order):
-    key = f"{stencil.system.equations}{stencil.system.conditions}{stencil.regions}{mode}{backend}{order}"
+    held = _DIGESTS.get(id(stencil))
+    if held is None or held[0] is not stencil:
+        text = f"{stencil.system.equations}{stencil.system.conditions}{stencil.regions}"
+        held = _DIGESTS[id(stencil)] = (stencil, hashlib.sha256(text.encode()).hexdigest())
+        if len(_DIGESTS) > 256:
+            _DIGESTS.pop(next(iter(_DIGESTS)))
+    key = f"{held[1]}{mode}{backend}{order}"
     return f"{mode}_{stencil.system.name}_{hashlib.sha256(key.encode()).hexdigest()[:8]}".replace("-", "_")
+
+
+class LazyJacobian:
+    """The stencil Jacobian, generated on its first call: the symbolic derivative of
+    every region template is the costliest part of code generation, and explicit
+    solvers never need it."""
+
+    def __init__(self, make):
+        self._make, self._jac = make, None
+
+    def generated(self) -> StencilJacobian:
+        if self._jac is None:
+            self._jac = self._make()
+        return self._jac
+
+    @property
+    def source(self) -> str:
+        return self.generated().source
+
+    def __call__(self, *args):
+        return self.generated()(*args)
 
 
 @dataclass(frozen=True)
@@ -98,7 +128,7 @@ class Problem:
     backend: str
     kernel: Kernel
     fill_kernel: Kernel | None
-    jac: StencilJacobian
+    jac: "LazyJacobian"
     u0: np.ndarray
     params: dict
     timings: dict = field(default_factory=dict, compare=False)
@@ -393,14 +423,19 @@ def initial_parameters(prob: Problem) -> set:
 
 
 _GENERATED: dict = {}  # in-process: (kernel name, dtype, optimize, periodic axes) -> kernels
+_JACOBIANS: dict = {}  # in-process: Jacobian name -> LazyJacobian
+_PROGRAMS: dict = {}  # in-process: (templates' name, optimize) -> (rhs programs, fill programs)
 
 
 def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     """Optimize the region templates and generate the RHS, fill and Jacobian kernels."""
     t0 = _time.perf_counter()
     outputs = _region_outputs(stencil, mode)
-    codes = _programs(stencil, outputs, optimize_kernel)
-    fill = _programs(stencil, _region_outputs(stencil, "fill"), False)
+    key = (_name(stencil, mode, "", order), optimize_kernel)  # the programs do not depend on the backend
+    if key not in _PROGRAMS:
+        _PROGRAMS[key] = (_programs(stencil, outputs, optimize_kernel),
+                          _programs(stencil, _region_outputs(stencil, "fill"), False))
+    codes, fill = _PROGRAMS[key]
     timings["optimize"] = _time.perf_counter() - t0
     t0 = _time.perf_counter()
     common = _kernel_args(stencil)
@@ -412,11 +447,11 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     fill_kernel = (
         make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
     )
-    jac = make_stencil_jacobian(
-        [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs],
-        *common,
-        _name(stencil, "jac", "numpy", order),
-    )
+    jac_name = _name(stencil, "jac", "numpy", order)
+    jac = _JACOBIANS.get(jac_name)  # backend-independent: shared by every backend's problem
+    if jac is None:
+        jac = _JACOBIANS[jac_name] = LazyJacobian(lambda: make_stencil_jacobian(
+            [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs], *common, jac_name))
     timings["codegen"] = _time.perf_counter() - t0
     return kernel, fill_kernel, jac
 
