@@ -42,7 +42,7 @@ def test_the_system_knows_its_algebraic_fields(robertson):
     assert s.algebraic == (v,) and s.rhs[v] == 2 * y1 - v
 
 
-@pytest.mark.parametrize("method", ["rodas4", "rodas5p"])
+@pytest.mark.parametrize("method", [pytest.param("rodas4", marks=pytest.mark.slow), "rodas5p"])
 def test_robertson_dae_matches_radau_on_the_ode(robertson, method):
     T = np.array([0, 1e-2, 1, 100, 1e4, 1e5])
     ref = scipy.integrate.solve_ivp(

@@ -77,7 +77,7 @@ def test_2d_orders_mixed_conditions(order):
     assert _slope([1 / (n - 1) for n in ns], errs) > order - 0.3, errs
 
 
-@pytest.mark.parametrize("order", [2, 4, 6, 8])
+@pytest.mark.parametrize("order", [2, 4, 6, pytest.param(8, marks=pytest.mark.slow)])  # 8: benchmarks/slow_tests.sh
 def test_1d_orders_numba_robin_and_neumann_walls(order):
     ue = sympy.sin(2 * x) + sympy.exp(x) / 2
 
@@ -89,8 +89,9 @@ def test_1d_orders_numba_robin_and_neumann_walls(order):
     assert _slope([1 / (n - 1) for n in ns], errs) > order - 0.4, errs  # order 8 measures 7.7
 
 
-@pytest.mark.parametrize("order, backend", [(2, "numpy"), (4, "numpy"), (6, "numpy"),
-                                            (2, "numba"), (4, "numba"), (6, "numba"), (8, "numba")])
+@pytest.mark.parametrize("order, backend", [(2, "numpy"), (4, "numpy"), pytest.param(6, "numpy", marks=pytest.mark.slow),
+                                            (2, "numba"), (4, "numba"), (6, "numba"),
+                                            pytest.param(8, "numba", marks=pytest.mark.slow)])
 def test_periodic_orders(order, backend):
     ue = sympy.sin(2 * sympy.pi * x) * sympy.exp(y) + sympy.cos(4 * sympy.pi * x)
 

@@ -114,6 +114,19 @@ def test_periodic_encoding_is_exact():
 
 
 
+def test_periodic_loss_term_is_the_mismatch_of_the_ends():
+    """periodic="loss" (fast check; training with it to accuracy: the slow test below)."""
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))], [sn.Periodic(x), sn.Initial(u, sympy.sin(x))],
+                          domain={t: (0, 1), x: (0, 2 * PI)}, name="per_term")
+    pinn = PINN(system, hidden=[8], n_boundary=16, periodic="loss", seed=3)
+    params = pinn.init_params()
+    losses = pinn.losses(params, pinn._points(np.random.default_rng(0)))
+    assert float(losses["periodic"]) > 0.0 and np.isfinite(float(losses["periodic"]))
+    flat = jax.tree_util.tree_map(lambda a: a * 0.0, params)  # a constant network is periodic
+    assert float(pinn.losses(flat, pinn._points(np.random.default_rng(0)))["periodic"]) == 0.0
+
+
+@pytest.mark.slow  # training to accuracy: benchmarks/slow_tests.sh
 def test_periodic_by_loss_small_error():
     system = sn.PDESystem([sn.Eq(sn.D(t)(u), 0.1 * sn.D(x, 2)(u))], [sn.Periodic(x), sn.Initial(u, sympy.sin(x))],
                           domain={t: (0, 1), x: (0, 2 * PI)}, name="per_loss")
@@ -141,7 +154,8 @@ def test_poisson_small_error():
 
 
 @pytest.mark.parametrize("options, budget, tol", [
-    ({"hidden": [20, 20, 20], "n_collocation": 1000, "causal": 1.0}, (2000, 300), 2e-2),
+    pytest.param({"hidden": [20, 20, 20], "n_collocation": 1000, "causal": 1.0}, (2000, 300), 2e-2,
+                 marks=pytest.mark.slow),  # causal weights' effect: test_rad_with_causal_weights_spares_late_times
     ({"hidden": [20, 20], "n_collocation": 500, "hard": True}, (1000, 200), 5e-3),   # hard IC and walls
 ], ids=["causal", "hard"])
 def test_heat_small_error(options, budget, tol):

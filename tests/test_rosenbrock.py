@@ -87,7 +87,7 @@ def test_stiff_decay_with_large_steps():
     assert adaptive.stats["steps"] < 100  # an explicit method needs ~ 2e4 / 2.8 steps for stability alone
 
 
-@pytest.mark.parametrize("method", ["rodas4", "rodas5p"])
+@pytest.mark.parametrize("method", [pytest.param("rodas4", marks=pytest.mark.slow), "rodas5p"])
 def test_robertson_matches_radau(method):
     y1, y2, y3 = sn.fields("y1 y2 y3", t)
     prob = discretize(sn.ODESystem(
