@@ -6,11 +6,12 @@ Poisson equation, a flux) at their order of accuracy; clear errors."""
 
 import numpy as np
 import pytest
-import scipy.integrate
 import sympy
 
 import symnum as sn
 from symnum.solvers import discretize, solve, solve_ensemble
+
+from test_rosenbrock import ROBERTSON_T, robertson_reference
 
 t, x = sn.variables("t x")
 y1, y2, y3 = sn.fields("y1 y2 y3", t)
@@ -44,10 +45,7 @@ def test_the_system_knows_its_algebraic_fields(robertson):
 
 @pytest.mark.parametrize("method", [pytest.param("rodas4", marks=pytest.mark.slow), "rodas5p"])
 def test_robertson_dae_matches_radau_on_the_ode(robertson, method):
-    T = np.array([0, 1e-2, 1, 100, 1e4, 1e5])
-    ref = scipy.integrate.solve_ivp(
-        lambda _, w: [-0.04 * w[0] + 1e4 * w[1] * w[2], 0.04 * w[0] - 1e4 * w[1] * w[2] - 3e7 * w[1] ** 2,
-                      3e7 * w[1] ** 2], (0, 1e5), [1, 0, 0], method="Radau", t_eval=T, rtol=1e-12, atol=1e-16).y.T
+    T, ref = ROBERTSON_T, robertson_reference()
     sol = solve(robertson, method=method, saveat=T, rtol=1e-8, atol=1e-14, progress=False)
     assert (np.abs(sol.states - ref) / np.abs(ref).max(axis=0)).max() < 1e-6
     np.testing.assert_allclose(sol.states.sum(axis=1), 1.0, rtol=0, atol=1e-14)  # the constraint holds
