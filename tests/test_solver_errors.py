@@ -124,3 +124,22 @@ def test_newton_backtracks_an_overshooting_step():
     hist = sol.stats["residuals"]
     assert hist[-1] < 1e-10 and all(b < a for a, b in zip(hist, hist[1:])), hist
     assert np.abs(sol[u]).max() < 1e-10
+
+
+def test_krylov_on_a_singular_matrix_names_the_fix():
+    """W = diag(1, ..., 1, 0) with b = 1: no solution; multigrid's GMRES cannot reach the
+    residual (checked on the true residual: pyamg reports success after a breakdown), and
+    the incomplete LU cannot be formed."""
+    import scipy.sparse
+
+    from symnum.solvers.integrate._stiff import LinearStats, linear_solver
+
+    A = scipy.sparse.csr_matrix((1000, 1000))
+    shift = np.r_[np.ones(999), 0.0]
+    solve_with = linear_solver(A, shift, 1.0, "krylov", 1e-9, LinearStats())
+    with pytest.raises(sn.SolverError, match=r"GMRES \(linear_solver='krylov'\) did not reach a relative residual "
+                                             r"of 1\.0e-09 in \d+ iterations.*linear_solver=\"direct\""):
+        solve_with(np.ones(1000))
+    with pytest.raises(sn.SolverError, match=r"incomplete LU preconditioner of linear_solver=\"gmres\" failed.*"
+                                             r"singular.*linear_solver=\"direct\""):
+        linear_solver(A, shift, 1.0, "gmres", 1e-9, LinearStats())
