@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 import scipy.sparse
 import scipy.sparse.linalg
 
@@ -36,8 +37,11 @@ def lu_solver(A, shift, scale=1.0):
     if n <= DENSE_LIMIT:
         W = -scale * (A.toarray() if scipy.sparse.issparse(A) else np.asarray(A))
         W[np.diag_indices(n)] += shift
-        lu = scipy.linalg.lu_factor(W, check_finite=False)
-        return lambda b: scipy.linalg.lu_solve(lu, b, check_finite=False)
+        # LAPACK directly: scipy's lu_factor/lu_solve wrappers cost more than the
+        # factorization of a small system (~20 us a call, many calls per step)
+        lu, piv, _ = scipy.linalg.lapack.dgetrf(W, overwrite_a=True)
+        getrs = scipy.linalg.lapack.dgetrs
+        return lambda b: getrs(lu, piv, b)[0]
     W = (scipy.sparse.diags(np.broadcast_to(shift, (n,)), format="csc") - scale * A).tocsc()
     # minimum degree on the symmetric pattern of a stencil matrix: half COLAMD's fill
     return scipy.sparse.linalg.splu(W, permc_spec="MMD_AT_PLUS_A").solve
