@@ -255,6 +255,11 @@ class Problem:
         kernel(y, out, float(t), *self._scalars())
         return out
 
+    @property
+    def _host_backend(self) -> str:
+        """The backend of kernels that run on the host beside the device's (cuda: numpy)."""
+        return "numpy" if self.backend == "cuda" else self.backend
+
     @functools.cached_property
     def _time_kernel(self):
         stencil = self.stencil
@@ -264,7 +269,7 @@ class Problem:
                    for pos, ks, es in _region_outputs(stencil, "rhs")]
         if all(e == 0 for _, _, es in outputs for e in es):
             return None
-        backend = "numpy" if self.backend == "cuda" else self.backend  # used on the host
+        backend = self._host_backend
         return make_stencil_kernel(_programs(stencil, outputs, False), *_kernel_args(stencil), backend,
                                    _name(stencil, "dt", backend, ""))
 
@@ -284,7 +289,7 @@ class Problem:
             lin.append((pos, ks, [a for a, _ in parts]))
             rest.append((pos, ks, [b for _, b in parts]))
         common = _kernel_args(stencil)
-        backend = "numpy" if self.backend == "cuda" else self.backend
+        backend = self._host_backend
         jac = make_stencil_jacobian([(pos, list(zip(ks, es))) for pos, ks, es in lin], *common,
                                     _name(stencil, "lin", "numpy", ""))
         L = jac(np.zeros(self.shape), 0.0, *self._scalars())

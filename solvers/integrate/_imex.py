@@ -123,7 +123,8 @@ class _Factors:
     """Solvers of (I - h gamma L) x = r by h, the most recent KEEP of them: by FFT
     when L is translation invariant on a fully periodic grid (`_Fourier`: one
     small dense solve per wavenumber, no LU), else `linear_solver` (`how`: LU, or
-    GMRES with its preconditioner built once per h)."""
+    GMRES with its preconditioner built once per h). `count`: the factorizations
+    (LUs or per-h Fourier inverses); Krylov set-ups are counted in `krylov`."""
 
     def __init__(self, L, gamma, fourier, how, tol):
         self.L, self.gamma, self.cache, self.count = L, gamma, OrderedDict(), 0
@@ -140,7 +141,7 @@ class _Factors:
         else:  # the stage value is close to the right-hand side: start GMRES there
             gmres = linear_solver(self.L, 1.0, h * self.gamma, self.how, self.tol, self.krylov)
             solve = lambda r: gmres(r, x0=r)  # noqa: E731
-        self.count += 1
+        self.count += self.fourier is not None or self.how == "direct"
         self.cache[h] = solve
         if len(self.cache) > KEEP:
             self.cache.popitem(last=False)
@@ -290,5 +291,5 @@ def imex(prob, method: ARKMethod, t0, t1, saveat, dt, rtol, atol, progress, max_
                               np.array(rec_f).reshape(len(rec_t), *shape))
     stats = {"steps": steps, "rejected": rejected, "nfev": nfev, "nlu": factors.count}
     if how != "direct" and fourier is None:
-        stats.update(nlu=0, preconditioners=factors.krylov.setups, linear_iterations=factors.krylov.iterations)
+        stats.update(factors.krylov.as_stats())
     return states, stats, interp

@@ -3,10 +3,11 @@ factorizes W = I/(gamma h) - J once (the symbolic sparse Jacobian J at the step'
 start) and reuses the factorization for all its stages, so a step costs one
 sparse LU and a few triangular solves instead of Newton iterations.
 
-Rodas4 (Hairer & Wanner, "Solving ODEs II", RODAS with its first coefficient
+"rodas4" (Hairer & Wanner, "Solving ODEs II", RODAS with its first coefficient
 set): 6 stages, order 4 with an embedded order-3 estimate, stiffly accurate
 (L-stable), and a continuous extension of order 3 used for `saveat` and dense
-output. Step-size control is Gustafsson's predictive controller, as in
+output; "rodas5" (Di Marzo) and "rodas5p" (Steinebach): 8 stages, order 5, an
+order-4 extension. DAEs: the mass matrix enters W and the stages. Step-size control is Gustafsson's predictive controller, as in
 Hairer's RODAS. The time derivative of the right-hand side (non-autonomous
 problems) is generated from the symbolic derivative of the stencils.
 """
@@ -47,27 +48,6 @@ class RosenbrockMethod:
     @property
     def stages(self) -> int:
         return len(self.c)
-
-
-def _rodas4() -> RosenbrockMethod:
-    a5 = (1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950)
-    return RosenbrockMethod(
-        "rodas4",
-        gamma=0.25,
-        a=((), (1.544,), (0.9466785280815826, 0.2557011698983284),
-           (3.314825187068521, 2.896124015972201, 0.9986419139977817), a5, (*a5, 1.0)),
-        C=((), (-5.6688,), (-2.430093356833875, -0.2063599157091915),
-           (-0.1073529058151375, -9.594562251023355, -20.47028614809616),
-           (7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160),
-           (8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054)),
-        c=(0.0, 0.386, 0.21, 0.63, 1.0, 1.0),
-        d=(0.25, -0.1043, 0.1035, -0.03620000000000023, 0.0, 0.0),
-        m=(*a5, 1.0, 1.0),
-        e=(0.0, 0.0, 0.0, 0.0, 0.0, 1.0),
-        H=((10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823, 1.025137723295662, 0.0),
-           (-0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386, -6.594389125716872, 0.0)),
-        order=4,
-    )
 
 
 def _rodas(name, gamma, A, C, c, d, H, order) -> RosenbrockMethod:
@@ -140,7 +120,23 @@ RODAS5P = _rodas(
     order=5,
 )
 
-RODAS4 = _rodas4()
+_RODAS4_A5 = [1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950]
+# Hairer & Wanner's RODAS (first coefficient set): 6 stages, order 4, embedded order 3,
+# with its order-3 extension.
+RODAS4 = _rodas(
+    "rodas4", 0.25,
+    A=[[], [1.544], [0.9466785280815826, 0.2557011698983284],
+       [3.314825187068521, 2.896124015972201, 0.9986419139977817], _RODAS4_A5, [*_RODAS4_A5, 1.0]],
+    C=[[], [-5.6688], [-2.430093356833875, -0.2063599157091915],
+       [-0.1073529058151375, -9.594562251023355, -20.47028614809616],
+       [7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160],
+       [8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054]],
+    c=[0.0, 0.386, 0.21, 0.63, 1.0, 1.0],
+    d=[0.25, -0.1043, 0.1035, -0.03620000000000023, 0.0, 0.0],
+    H=[[10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823, 1.025137723295662, 0.0],
+       [-0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386, -6.594389125716872, 0.0]],
+    order=4,
+)
 ROSENBROCK = {m.name: m for m in (RODAS4, RODAS5, RODAS5P)}
 
 
@@ -251,5 +247,5 @@ def rosenbrock(prob, method: RosenbrockMethod, t0, t1, saveat, dt, rtol, atol, p
                                  y.reshape(shape).copy())
     stats = {"steps": steps, "rejected": rejected, "nfev": nfev, "njev": njev, "nlu": nlu}
     if how != "direct":
-        stats.update(preconditioners=krylov.setups, linear_iterations=krylov.iterations)
+        stats.update(krylov.as_stats())
     return states, stats, interp

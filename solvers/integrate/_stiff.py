@@ -72,6 +72,9 @@ class LinearStats:
     iterations: int = 0
     setups: int = 0
 
+    def as_stats(self) -> dict:
+        return {"preconditioners": self.setups, "linear_iterations": self.iterations}
+
 
 def _amg(W):
     try:
