@@ -172,7 +172,7 @@ def test_identifies_a_diffusivity():
     T, X = np.meshgrid(np.linspace(0, 1, 11), np.linspace(0, 1, 21), indexing="ij")
     U = np.exp(-0.1 * np.pi**2 * T) * np.sin(np.pi * X)
     res = PINN(system, hidden=[20, 20], n_collocation=800, learn=[nu], dtype="float64").train(
-        steps=2000, lr=3e-3, lbfgs=300, data={u: ({t: T, x: X}, U)}, progress=False)
+        steps=700, lr=3e-3, lbfgs=300, data={u: ({t: T, x: X}, U)}, progress=False)
     assert res.learned[nu] == pytest.approx(0.1, rel=0.05)
 
 
@@ -257,7 +257,7 @@ def test_generated_code_is_independent_of_the_hash_seed():
         "print(p.residual_fn.source + p._cond_fn.source)\n"
     )
     runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2", "3")]
+                             env={**os.environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2")]
     sources = {run.communicate()[0] for run in runs}
     assert all(run.returncode == 0 for run in runs) and len(sources) == 1
 
@@ -375,11 +375,18 @@ def test_rad_and_balance_in_training():
 
 
 def test_lbfgs_stops_once_it_stalls():
-    pinn, v = _poisson(hidden=[6], n_collocation=64, n_boundary=2)
-    res = pinn.train(steps=200, lr=1e-2, lbfgs=20000, progress=False)
+    pinn, v = _poisson(hidden=[6], n_collocation=64, n_boundary=2, dtype="float64")
+    res = pinn.train(steps=200, lr=1e-2, lbfgs=20000, lbfgs_tol=1e-3, progress=False)
     n = res.timings["lbfgs_iterations"]
     assert n < 20000 and n % 100 == 1, n  # stopped at a check, every 100 iterations
-    assert res.loss_history[-1] > res.loss_history[-2] * (1 - 100 * np.finfo(np.float32).eps)
+    assert res.loss_history[-1] > res.loss_history[-2] * (1 - 1e-3)
+    assert res.loss_history[-2] <= res.loss_history[-3] * (1 - 1e-3)  # the check before still gained
+    # float32 by default: training ends long before the budget (round-off, or a line
+    # search that finds no decrease)
+    pinn, v = _poisson(hidden=[6], n_collocation=64, n_boundary=2)
+    res = pinn.train(steps=200, lr=1e-2, lbfgs=20000, progress=False)
+    assert res.timings["lbfgs_iterations"] < 20000 and np.isfinite(res.loss_history).all()
+    assert res.loss_history[-1] < 1e-3 * res.loss_history[0]
 
 
 def test_robin_and_neumann_boundary_losses_equal_hand_written():
