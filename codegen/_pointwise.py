@@ -93,7 +93,7 @@ def make_pointwise(
         "import numba",
         "",
         "",
-        f"@numba.njit(fastmath=True, cache=True, parallel={parallel})",
+        f"@numba.njit(fastmath=True, cache=True, parallel={parallel}, error_model=\"numpy\")",
         f"def {name}({', '.join(args + ['out'])}):",
     ]
     lines += [f"    {s} = {to_python(e, names)}" for s, e in before]

@@ -159,7 +159,9 @@ def make_stencil_kernel(
     lines = ["import math", "import numba", "import numpy", "", ""]
     if backend == "numba":
         # an ODE system (no grid) has no loop to parallelize
-        lines.append(f"@numba.njit(fastmath=True, cache=True, parallel={nd > 0})")
+        # error_model="numpy": 1/0 gives inf as in the NumPy backend (the solver then
+        # reports the non-finite state) instead of raising from inside the loop
+        lines.append(f"@numba.njit(fastmath=True, cache=True, parallel={nd > 0}, error_model=\"numpy\")")
     lines.append(f"def {name}({', '.join(args)}):")
     lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
     printer = ScalarPrinter() if backend == "numba" else _VectorPrinter()

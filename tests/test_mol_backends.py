@@ -114,3 +114,20 @@ def test_unoptimized_kernel_gives_the_same_numbers():
     assert plain.kernel.source != opt.kernel.source
     y0 = np.random.default_rng(5).uniform(0.5, 1.5, opt.shape)
     np.testing.assert_allclose(plain.rhs(y0, 0.3), opt.rhs(y0, 0.3), rtol=1e-12, atol=1e-12)
+
+
+def test_an_equation_that_divides_by_a_field_discretizes_and_solves_on_numba():
+    """The numba kernel is compiled on an all-zero state; 1/u there gave a
+    ZeroDivisionError at discretize (Numba's Python error model). Now 1/0 is inf as
+    in NumPy, and the solve on a state without zeros equals the NumPy backend's."""
+    u = sn.fields("u", t, x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x)(sn.D(x)(u) / u) + 1 / u)],  # flux u_x / u, a source 1/u
+        [sn.Dirichlet(u, x, "min", 2), sn.Dirichlet(u, x, "max", 2), sn.Initial(u, 2 + sympy.sin(sympy.pi * x))],
+        domain={t: (0, 0.1), x: (0, 1)}, name="divides")
+    sols = [sn.solvers.solve(discretize(system, {x: 21}, backend=b), method="dopri5", rtol=1e-8, atol=1e-10,
+                             progress=False) for b in ("numba", "numpy")]
+    np.testing.assert_allclose(sols[0].states[-1], sols[1].states[-1], rtol=1e-9)
+    prob = discretize(system, {x: 21}, backend="numba")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert not np.isfinite(prob.rhs(np.zeros(prob.shape), 0.0)).all()  # inf, not an exception
