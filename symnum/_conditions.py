@@ -187,8 +187,15 @@ class Initial(AbstractCondition):
 
     def __post_init__(self):
         where = f"Initial({self.field}, ...)"
-        _check_field(self.field, where)
+        # Initial(D(t)(u), value): the initial velocity of an equation second order in time
+        if not _is_first_derivative_of_field(self.field):
+            _check_field(self.field, where)
         object.__setattr__(self, "value", _value(self.value, where))
 
     def __str__(self) -> str:
         return f"{self.field} = {self.value} initially"
+
+
+def _is_first_derivative_of_field(e) -> bool:
+    return isinstance(e, sympy.Derivative) and is_field(e.expr) and len(e.variable_count) == 1 \
+        and e.variable_count[0][1] == 1

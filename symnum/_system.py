@@ -19,11 +19,15 @@ from ._conditions import (
     SIDES,
     AbstractBoundaryCondition,
     AbstractCondition,
+    Dirichlet,
     Initial,
+    Neumann,
     Periodic,
+    Robin,
 )
 from ._errors import ModelError
 from ._expressions import Parameter, is_field
+from ._expressions import fields as fields_of
 
 __all__ = ["AbstractSystem", "PDESystem", "ODESystem"]
 
@@ -87,9 +91,13 @@ class AbstractSystem:
         if not isinstance(name, str) or not name:
             raise ModelError(f"name must be a non-empty string, got {name!r}")
         self.name = name
-        self.equations = self._check_equations(equations)
-        self.conditions = self._check_conditions(bcs)
+        equations = self._check_equations(equations)
+        bcs = self._check_conditions(bcs)
+        self._given = (equations, bcs)  # as written: substitute() and with_parameters() rebuild from it
         self.domain = self._check_domain(domain)
+        fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
+        # D(t, 2)(u) -> a velocity field u_dot with D(t)(u) = u_dot (first order in time)
+        self.equations, self.conditions, self.velocities = _reduce_second_order(equations, bcs, fields, time)
         self.fields = tuple(_fields_in_order(e.lhs - e.rhs for e in self.equations))
         self._check_fields()
         self.parameters = self._check_symbols(parameters or {})
@@ -325,9 +333,10 @@ class AbstractSystem:
             for d in dts:
                 if d.variable_count != ((t, 1),) or not is_field(d.expr):
                     raise ModelError(
-                        f"{_ordinal(i)} contains {d}: only first time derivatives of a "
-                        f"field, D({t})(u), are supported; for a second-order equation "
-                        f"introduce a velocity field w with Eq(D({t})(u), w)"
+                        f"{_ordinal(i)} contains {d}: a derivative in {t} must be D({t})(u) of a "
+                        f"field (or D({t}, 2)(u), reduced to first order automatically); for a "
+                        f"mixed derivative in {t} and space, introduce a field w with Eq(D({t})(u), w) "
+                        f"and differentiate w"
                     )
             if not dts:
                 algebraic.append(i)
@@ -513,9 +522,9 @@ class AbstractSystem:
                     f"substitute() replaces parameters and symbols, not {k}: to change a "
                     f"field or variable, build a new system"
                 )
-        eqs = [sympy.Eq(e.lhs.xreplace(rule), e.rhs.xreplace(rule), evaluate=False)
-               for e in self.equations]
-        conds = [_replace_condition(c, rule) for c in self.conditions]
+        equations, conditions = self._given
+        eqs = [sympy.Eq(e.lhs.xreplace(rule), e.rhs.xreplace(rule), evaluate=False) for e in equations]
+        conds = [_replace_condition(c, rule) for c in conditions]
         kept = {p: v for p, v in self.parameters.items() if p not in rule}
         return self._remake(eqs, conds, kept)
 
@@ -527,7 +536,7 @@ class AbstractSystem:
                     f"{p!r} is not a parameter of this {self._kind}; its parameters are "
                     f"{tuple(self.parameters)}"
                 )
-        return self._remake(self.equations, self.conditions, {**self.parameters, **values})
+        return self._remake(*self._given, {**self.parameters, **values})
 
     # -- identity and printing ------------------------------------------------------
 
@@ -604,6 +613,94 @@ class AbstractSystem:
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
+
+
+def _time_candidate(fields, time):
+    if time is not None or not fields:
+        return time
+    named = [v for v in fields[0].args if getattr(v, "name", None) in ("t", "time")]
+    return named[0] if named else None
+
+
+def _reduce_second_order(equations, conditions, fields, time):
+    """Equations second order in time, D(t, 2)(u), rewritten as first-order systems:
+    a velocity field u_dot (same variables as u) with D(t)(u) = u_dot, every
+    derivative of u that contains t becomes one of u_dot with one t fewer, and
+    Initial(D(t)(u), v0) becomes Initial(u_dot, v0). u's wall conditions are
+    differentiated in time for u_dot (Dirichlet g -> g_t, Neumann g -> g_t, Robin
+    with t-independent a, b). Returns (equations, conditions, {u: u_dot})."""
+    t = _time_candidate(fields, time)
+    velocity_inits = [c for c in conditions if isinstance(c, Initial) and not is_field(c.field)]
+    second = []
+    if t is not None:
+        for e in equations:
+            for d in (e.lhs - e.rhs).atoms(sympy.Derivative):
+                k = dict(d.variable_count).get(t, 0)
+                if k >= 3:
+                    raise ModelError(
+                        f"{d} is of order {k} in {t}: equations up to second order in time are "
+                        f"reduced automatically; introduce the intermediate fields yourself"
+                    )
+                if k == 2 and is_field(d.expr) and d.expr not in second:
+                    second.append(d.expr)
+    for c in velocity_inits:
+        u, ((v, _),) = c.field.expr, c.field.variable_count
+        if v != t or u not in second:
+            raise ModelError(
+                f"Initial({c.field}, ...) gives an initial velocity, which only an equation second "
+                f"order in time needs (one with D({v}, 2)({u})); for a first-order one give "
+                f"sn.Initial({u}, value)"
+            )
+    if not second:
+        return tuple(equations), tuple(conditions), {}
+    velocity = {}
+    taken = {f.func.__name__ for f in fields}
+    for u in second:
+        name = f"{u.func.__name__}_dot"
+        if name in taken:
+            raise ModelError(
+                f"D({t}, 2)({u}) needs a velocity field named {name}, but a field of that name "
+                f"exists: rename it, or write the first-order system yourself"
+            )
+        velocity[u] = fields_of(name, *u.args)
+
+    def lower(expr):
+        def one(d):
+            if not (isinstance(d, sympy.Derivative) and d.expr in velocity):
+                return d
+            counts = dict(d.variable_count)
+            if counts.get(t, 0) == 0:
+                return d
+            counts[t] -= 1
+            rest = [(v, k) for v, k in counts.items() if k]
+            return sympy.Derivative(velocity[d.expr], *rest) if rest else velocity[d.expr]
+
+        return expr.replace(lambda e: isinstance(e, sympy.Derivative), one)
+
+    out = [sympy.Eq(sympy.Derivative(u, t), v, evaluate=False) for u, v in velocity.items()]
+    out += [sympy.Eq(lower(e.lhs), lower(e.rhs), evaluate=False) for e in equations]
+    conds, given = [], set()
+    for c in conditions:
+        if isinstance(c, Initial) and not is_field(c.field):
+            conds.append(Initial(velocity[c.field.expr], c.value))
+            given.add(c.field.expr)
+            continue
+        conds.append(c)
+        if isinstance(c, AbstractBoundaryCondition) and c.field in velocity:
+            v = velocity[c.field]
+            if isinstance(c, Dirichlet):
+                conds.append(Dirichlet(v, c.var, c.side, sympy.diff(c.value, t)))
+            elif isinstance(c, Neumann):
+                conds.append(Neumann(v, c.var, c.side, sympy.diff(c.value, t)))
+            elif isinstance(c, Robin) and t not in (c.a.free_symbols | c.b.free_symbols):
+                conds.append(Robin(v, c.var, c.side, c.a, c.b, sympy.diff(c.value, t)))
+    for u in second:
+        if u not in given:
+            raise ModelError(
+                f"D({t}, 2)({u}) needs an initial velocity as well as an initial value: add "
+                f"sn.Initial(sn.D({t})({u}), value) (e.g. 0 for a start from rest)"
+            )
+    return tuple(out), tuple(conds), velocity
 
 
 def _compact_str(expr) -> str:

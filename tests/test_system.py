@@ -223,7 +223,9 @@ BCS = [sn.Dirichlet(U, X, "min", 0), sn.Dirichlet(U, X, "max", 0)]
         # not a condition
         (dict(bcs=BCS + ["u=0"]), r"'u=0' is not a boundary or initial condition"),
         # a second time derivative
-        (dict(eqs=[sn.Eq(sn.D(T, 2)(U), sn.D(X, 2)(U))]), r"introduce a velocity field"),
+        (dict(eqs=[sn.Eq(sn.D(T, 2)(U), sn.D(X, 2)(U))]), r"needs an initial velocity"),
+        # a mixed derivative in t and x of a first-order equation
+        (dict(eqs=[sn.Eq(sn.D(T)(U), sn.D(T)(sn.D(X)(U)))]), r"for a mixed derivative in t and space"),
         # nonlinear in the time derivative
         (dict(eqs=[sn.Eq(sn.D(T)(U) ** 2, sn.D(X, 2)(U))]), r"not linear in D\(t\)\(u\(t, x\)\)"),
         (dict(eqs=5), r"equations must be a list of sn.Eq\(lhs, rhs\), got 5"),
