@@ -478,7 +478,9 @@ def discretize(
     parallel loops), "numpy" (vectorized reference) or "cuda" (a CUDA C kernel
     for CuPy, one thread per node; `dtype="float32"` optional); with
     `advection="upwind"`, first derivatives times a coefficient use one-sided
-    stencils on the side the coefficient's sign says the flow comes from.
+    stencils on the side the coefficient's sign says the flow comes from;
+    `order=1` with `advection="upwind"` is first-order upwinding (monotone, the
+    classic donor-cell scheme) with order-2 stencils for every other derivative.
 
     >>> import symnum as sn
     >>> t, x = sn.variables("t x")

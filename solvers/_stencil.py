@@ -39,7 +39,7 @@ __all__ = ["Axis", "Region", "StencilSystem", "lower_to_stencils", "STATE"]
 
 # The state array: STATE[k, i_0, i_1, ...] is field k at a grid node.
 STATE = sympy.IndexedBase("U", real=True)
-ORDERS = (2, 4, 6, 8)
+ORDERS = (1, 2, 4, 6, 8)  # 1: first-order upwind advection (advection="upwind" only)
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,9 @@ class _Lowering:
         self.system = system
         self.axes = axes
         self.order = order
+        # order 1 is first-order upwinding of advection; every other stencil
+        # (centered, one-sided at walls) is then of order 2
+        self.central = max(order, 2)
         self.axis_of = {a.var: n for n, a in enumerate(axes)}
         self.field_index = {f: k for k, f in enumerate(system.fields)}
         self.bcs = system.boundary  # (field, var, side) -> condition
@@ -143,7 +146,7 @@ class _Lowering:
             window = range(lo, lo + p + 1)
             centered = tuple(window) if bias < 0 else tuple(-o for o in reversed(window))
         else:
-            centered = centered_offsets(d, self.order)
+            centered = centered_offsets(d, self.central)
         near = None if axis.periodic else self._from_end(a, pos, off)
         if near is None:
             return centered
@@ -153,7 +156,7 @@ class _Lowering:
         reach_toward = -centered[0] if side == "min" else centered[-1]
         if m >= reach_toward:
             return centered
-        count = one_sided_count(d, self.order)
+        count = one_sided_count(d, self.order if bias else self.central)
         if side == "min":
             return tuple(range(-m, -m + count))
         return tuple(range(m - count + 1, m + 1))
@@ -186,7 +189,7 @@ class _Lowering:
         if isinstance(bc, Dirichlet):
             return value
         # one-sided derivative from the end node inward, of the scheme's order
-        count = one_sided_count(1, self.order)
+        count = one_sided_count(1, self.central)
         steps = range(count) if side == "min" else range(0, -count, -1)
         w = fornberg_weights(tuple(steps), 1)
         sign = -1 if side == "min" else 1  # outward normal
@@ -333,6 +336,11 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         )
     if order not in ORDERS:
         raise DiscretizationError(f"order={order!r}: supported accuracy orders are {ORDERS}")
+    if order == 1 and advection != "upwind":
+        raise DiscretizationError(
+            "order=1 is first-order upwinding of advection terms: pass advection=\"upwind\" as "
+            "well (central differences have even orders 2, 4, 6, 8)"
+        )
     axes = _make_axes(system, grid)
     low = _Lowering(system, axes, order, advection)
     steady = system.time is None

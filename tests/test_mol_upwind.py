@@ -26,7 +26,23 @@ def test_upwind_picks_the_inflow_side(c):
     np.testing.assert_allclose(prob.rhs(s[None], 0)[0], expected, atol=1e-10)
 
 
-@pytest.mark.parametrize("order", [2, 4])
+@pytest.mark.parametrize("c", [1.0, -1.0])
+def test_first_order_upwind_is_the_donor_cell_scheme(c):
+    u = sn.fields("u", t, x)
+    cc = sn.parameter("c", c)
+    sys = sn.PDESystem([sn.Eq(sn.D(t)(u), -cc * sn.D(x)(u) + 0.1 * sn.D(x, 2)(u))],
+                       [sn.Periodic(x), sn.Initial(u, sympy.sin(2 * sympy.pi * x))], domain={t: (0, 1), x: (0, 1)})
+    prob = discretize(sys, {x: 16}, order=1, advection="upwind", backend="numpy")
+    s = np.random.default_rng(1).normal(size=16)
+    h = 1 / 16
+    adv = (s - np.roll(s, 1)) / h if c > 0 else (np.roll(s, -1) - s) / h
+    diff = (np.roll(s, 1) - 2 * s + np.roll(s, -1)) / h**2  # order 2 for the other terms
+    np.testing.assert_allclose(prob.rhs(s[None], 0)[0], -c * adv + 0.1 * diff, atol=1e-9)
+    with pytest.raises(sn.DiscretizationError, match=r"order=1 is first-order upwinding.*advection=\"upwind\""):
+        discretize(sys, {x: 16}, order=1)
+
+
+@pytest.mark.parametrize("order", [1, 2, 4])
 def test_upwind_advection_converges(order):
     u = sn.fields("u", t, x)
     sys = sn.PDESystem([sn.Eq(sn.D(t)(u), -sn.D(x)(u))], [sn.Periodic(x), sn.Initial(u, sympy.sin(2 * sympy.pi * x))],
@@ -72,3 +88,17 @@ def test_nonlinear_velocity_sign_picks_the_window_node_by_node():
     back = (3 * s - 4 * np.roll(s, 1) + np.roll(s, 2)) / (2 * h)
     fwd = (-3 * s + 4 * np.roll(s, -1) - np.roll(s, -2)) / (2 * h)
     np.testing.assert_allclose(prob.rhs(s[None], 0)[0], -s * np.where(s > 0, back, fwd), atol=1e-10)
+
+
+def test_first_order_upwind_with_euler_is_monotone_at_courant_one_half():
+    # MOL.jl's convection tests step first-order upwinding with explicit Euler; at
+    # Courant number 1/2 the scheme is a convex combination: no new extrema
+    u = sn.fields("u", t, x)
+    sys = sn.PDESystem([sn.Eq(sn.D(t)(u), -sn.D(x)(u))],
+                       [sn.Dirichlet(u, x, "min", 0), sn.Initial(u, sympy.Piecewise((1, (x > 0.1) & (x < 0.3)), (0, True)))],
+                       domain={t: (0, 0.5), x: (0, 1)})
+    prob = discretize(sys, {x: 101}, order=1, advection="upwind")
+    sol = solve(prob, method="euler", dt=0.005, progress=False)
+    assert sol[u].min() >= 0 and sol[u].max() <= 1
+    center = (prob.grid[x] * sol[u][-1]).sum() / sol[u][-1].sum()
+    assert abs(center - 0.7) < 0.02  # the pulse moved by 0.5
