@@ -272,6 +272,31 @@ def _reach(exprs, naxes):
     return reach
 
 
+def _check_points(axes, regions, reach, order):
+    """The fewest points a walled axis can have: the regions near the two ends must
+    not overlap (n >= 2 H + 2), and no template of a node near one end may reach the
+    node at the other end (that node may be eliminated, its value a formula the
+    template does not hold). E.g. order 2, u_xx, Dirichlet walls: 4 points."""
+    for a, axis in enumerate(axes):
+        if axis.periodic:
+            continue
+        need = 2 * reach[a] + 2
+        for r in regions:
+            p = r.position[a]
+            if p[0] == "mid":
+                continue
+            offs = [int(acc.indices[a + 1].as_coeff_Add()[0]) for e in r.exprs for acc in e.atoms(sympy.Indexed)]
+            if not offs:
+                continue
+            # lo node p[1] reaches p[1] + max(offs) <= n - 2; hi node n - 1 - p[1] reaches >= 1
+            need = max(need, p[1] + (max(offs) if p[0] == "lo" else -min(offs)) + 2)
+        if axis.n < need:
+            raise DiscretizationError(
+                f"grid[{axis.var}] = {axis.n} points is too few for order {order} stencils "
+                f"reaching {reach[a]} nodes (and their one-sided forms at the walls): use at least {need}"
+            )
+
+
 def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
     if not isinstance(grid, dict):
         raise DiscretizationError(
@@ -299,9 +324,12 @@ def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
         elif isinstance(spec, float) and spec > 0:
             cells = (hi - lo) / spec
             if abs(cells - round(cells)) > 1e-9 * max(1.0, cells):
+                near = sorted({max(1, int(np.floor(cells))), int(np.ceil(cells))})
+                choices = " or ".join(f"{(hi - lo) / c:.6g} ({c + (0 if periodic else 1)} points)" for c in near)
                 raise DiscretizationError(
                     f"spacing {spec} does not divide the interval {(lo, hi)} of {v} "
-                    f"({cells:.6g} cells): give a spacing that does, or a number of points"
+                    f"({cells:.6g} cells): the nearest spacings that do are {choices}; the "
+                    f"grid is uniform, so give one of those, or a number of points"
                 )
             n = int(round(cells)) + (0 if periodic else 1)
         else:
@@ -350,11 +378,10 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     interior = [low.lower(e, mid, zero) for e in targets]
     reach = _reach(interior, len(axes))
     for a, axis in enumerate(axes):
-        need = 2 * reach[a] + (1 if axis.periodic else 3)
-        if axis.n < need:
+        if axis.periodic and axis.n < 2 * reach[a] + 1:
             raise DiscretizationError(
                 f"grid[{axis.var}] = {axis.n} points is too few for order {order} stencils "
-                f"reaching {reach[a]} nodes: use at least {need}"
+                f"reaching {reach[a]} nodes: use at least {2 * reach[a] + 1}"
             )
     per_axis = []
     for a, axis in enumerate(axes):
@@ -385,6 +412,7 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
                 exprs.append(low.lower(targets[k], pos, zero))
                 elim.append(False)
         regions.append(Region(pos, tuple(exprs), tuple(elim)))
+    _check_points(axes, regions, reach, order)
     return StencilSystem(
         system=system,
         axes=axes,

@@ -26,7 +26,7 @@ HEAT = sn.PDESystem(
         (dict(grid={x: "fine"}), sn.DiscretizationError, r"give a number of points \(int\) or a spacing"),
         (dict(grid={x: 2}), sn.DiscretizationError, r"at least 3 are needed"),
         (dict(grid={x: 6}, order=8), sn.DiscretizationError, r"too few for order 8 stencils .* use at least"),
-        (dict(grid={x: 10}, order=3), sn.DiscretizationError, r"order=3: supported accuracy orders are \(2, 4, 6, 8\)"),
+        (dict(grid={x: 10}, order=3), sn.DiscretizationError, r"order=3: supported accuracy orders are \(1, 2, 4, 6, 8\)"),
         (dict(grid={x: 10}, backend="fortran"), sn.DiscretizationError, r"backend='fortran': use one of"),
         (dict(grid={x: 10}, advection="weno"), sn.DiscretizationError, r"advection='weno'"),
         (dict(grid={x: 10}, dtype="float16"), sn.DiscretizationError, r"dtype='float16': use \"float64\" or \"float32\""),
@@ -44,12 +44,13 @@ WHOLE = [
     (dict(grid={y: 10}), "grid names y, which is not a spatial variable of 'heat' (those are (x,))"),
     (dict(grid={}), "grid has no entry for x: add it, e.g. grid={..., x: 64} (points) or {..., x: 0.01} (spacing)"),
     (dict(grid=[10]), "grid must be a dict {variable: points or spacing}, got [10]: e.g. grid={x: 64}"),
-    (dict(grid={x: 0.3}), "spacing 0.3 does not divide the interval (0.0, 1.0) of x (3.33333 cells): give a "
-                          "spacing that does, or a number of points"),
+    (dict(grid={x: 0.3}), "spacing 0.3 does not divide the interval (0.0, 1.0) of x (3.33333 cells): the nearest "
+                          "spacings that do are 0.333333 (4 points) or 0.25 (5 points); the grid is uniform, so "
+                          "give one of those, or a number of points"),
     (dict(grid={x: "fine"}), "grid[x] = 'fine': give a number of points (int) or a spacing (float > 0)"),
     (dict(grid={x: 2}), "grid[x] gives 2 points; at least 3 are needed"),
-    (dict(grid={x: 6}, order=8), "grid[x] = 6 points is too few for order 8 stencils reaching 4 nodes: use at least 11"),
-    (dict(grid={x: 10}, order=3), "order=3: supported accuracy orders are (2, 4, 6, 8)"),
+    (dict(grid={x: 6}, order=8), "grid[x] = 6 points is too few for order 8 stencils reaching 4 nodes (and their one-sided forms at the walls): use at least 11"),
+    (dict(grid={x: 10}, order=3), "order=3: supported accuracy orders are (1, 2, 4, 6, 8)"),
     (dict(grid={x: 10}, advection="weno"), 'advection=\'weno\': use "central" or "upwind"'),
 ]
 
@@ -146,3 +147,17 @@ def test_plots_1d_and_2d():
     (image,) = ax2.get_images()
     assert np.array_equal(image.get_array(), sol2[v][0].T) and ax2.get_title() == "v at t = 0"
     plt.close("all")
+
+
+def test_the_fewest_points_are_what_the_stencils_need():
+    # MOL.jl's stationary test: u_xx = 0 with dx = 1/3 (4 points) at order 2
+    x = sn.variables("x")
+    v = sn.fields("v", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(v), 0)], [sn.Dirichlet(v, x, "min", 0), sn.Dirichlet(v, x, "max", 1)],
+                          domain={x: (0, 1)}, name="fewest")
+    sol = solve(discretize(system, {x: 1 / 3}), progress=False)
+    np.testing.assert_allclose(sol[v], [0, 1 / 3, 2 / 3, 1], atol=1e-12)
+    with pytest.raises(sn.DiscretizationError, match=r"grid\[x\] = 3 points is too few.*use at least 4"):
+        discretize(system, {x: 3})
+    with pytest.raises(sn.DiscretizationError, match=r"grid\[x\] = 6 points is too few for order 4.*use at least 7"):
+        discretize(system, {x: 6}, order=4)

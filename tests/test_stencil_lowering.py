@@ -329,11 +329,12 @@ def test_stencil_system_facts():
                           [sn.Periodic(y), sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0),
                            sn.Initial(u, x)], domain={t: (0, 1), x: (1, 2), y: (0, 1)}, name="walled")
     assert lower_to_stencils(walled, {x: 0.25, y: 3}).axes[0].n == 5  # walls: both ends, from lo = 1
-    fewest = lower_to_stencils(walled, {x: 5, y: 3}, order=2)  # the fewest points
-    assert fewest.reach == (1, 0) and "grid 5 x 3 (periodic)" in str(fewest)
-    with pytest.raises(sn.DiscretizationError, match=r"^grid\[x\] = 4 points is too few for order 2 stencils "
-                                                     r"reaching 1 nodes: use at least 5$"):
-        lower_to_stencils(walled, {x: 4, y: 3})
+    fewest = lower_to_stencils(walled, {x: 4, y: 3}, order=2)  # the fewest points
+    assert fewest.reach == (1, 0) and "grid 4 x 3 (periodic)" in str(fewest)
+    with pytest.raises(sn.DiscretizationError, match=r"^grid\[x\] = 3 points is too few for order 2 stencils "
+                                                     r"reaching 1 nodes \(and their one-sided forms at the walls\): "
+                                                     r"use at least 4$"):
+        lower_to_stencils(walled, {x: 3, y: 3})
     with pytest.raises(sn.DiscretizationError, match=r"^cannot discretize Derivative\(u\(t, x, y\), y\): y is not a "
                                                      r"spatial variable of the grid \(x\)$"):
         low = sn.solvers._stencil._Lowering(walled, lower_to_stencils(walled, {x: 5, y: 3}).axes[:1], 2)
