@@ -23,6 +23,7 @@ from symnum._errors import DiscretizationError, SolverError
 from symnum.codegen._cuda import CudaKernel, make_cuda_source, require_device
 from symnum.codegen._stencil_jacobian import StencilJacobian, make_stencil_jacobian
 from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
+from symnum.codegen._walled_kernel import make_walled_kernel
 from symnum.rewriting import cse, optimize
 
 from ._stencil import STATE, StencilSystem, lower_to_stencils
@@ -447,6 +448,14 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     if backend == "cuda":
         name = _name(stencil, mode, backend, order)
         kernel = CudaKernel(make_cuda_source(codes, *common, name, dtype), name, dtype=dtype)
+    elif backend == "numba" and any(not a.periodic for a in stencil.axes):
+        # walls: one hot loop and one generic template near the walls (compile time
+        # independent of the number of regions); the other backends keep the regions
+        interior = [c for c in codes if all(p == ("mid",) for p in c.position)][0]
+        system = stencil.system
+        targets = list(system.residuals) if stencil.steady else [system.rhs[f] for f in stencil.fields]
+        kernel = make_walled_kernel(stencil.lowering(), targets, stencil.steady, interior, STATE, stencil.reach,
+                                    _name(stencil, mode, backend, order))
     else:
         kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
     fill_kernel = (

@@ -88,6 +88,12 @@ class StencilSystem:
     steady: bool
     time: sympy.Symbol
     params: tuple
+    advection: str = "central"
+
+    def lowering(self) -> "_Lowering":
+        """The finite-difference rules these templates were made with (windows,
+        weights, boundary formulas), for generators that apply them generically."""
+        return _Lowering(self.system, self.axes, self.order, self.advection)
 
     @property
     def interior(self) -> Region:
@@ -423,4 +429,5 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         steady=steady,
         time=low.time,
         params=tuple(system.parameters),
+        advection=advection,
     )

@@ -32,7 +32,8 @@ def system_2d():
     return sn.PDESystem(
         [sn.Eq(sn.D(t)(u), k * sn.laplacian(u, x, y) + sn.D(x)(sn.D(y)(u)) + u**2 * v - 2 * u),
          sn.Eq(sn.D(t)(v), sn.laplacian(v, x, y) - u**2 * v + sympy.exp(-x) * y)],
-        [sn.Periodic(x), sn.Dirichlet(u, y, "min", x), sn.Neumann(u, y, "max", 0),
+        # wall values periodic in the periodic x (a value like x would differ across the seam)
+        [sn.Periodic(x), sn.Dirichlet(u, y, "min", sympy.sin(2 * sympy.pi * x)), sn.Neumann(u, y, "max", 0),
          sn.Robin(v, y, "min", 1, 1, 0), sn.Dirichlet(v, y, "max", 1),
          sn.Initial(u, 1 + x * y), sn.Initial(v, 1)],
         domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="bk2",

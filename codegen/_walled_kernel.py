@@ -1,0 +1,321 @@
+"""The Numba kernel of a system with walls: one hot loop and one generic template.
+
+Region by region code (every node near a wall with its own one-sided template)
+makes (2H + 3)^d regions: 49 in 2-D at order 4, each a copy of the right-hand
+side that Numba compiles (11 s cold for the 2-D heat equation). Here the
+kernel holds:
+
+1. the boundary values: `V` is the state with every eliminated wall node
+   overwritten by its condition (Dirichlet value, or the Neumann/Robin
+   formula), face by face, last axis first, so that a corner takes the
+   condition of its first axis and a formula reads nodes already filled, as
+   the region templates substitute them;
+2. the interior region's optimized template over the interior box (the hot
+   loop, unchanged);
+3. ONE generic template for every node near a wall: each derivative is a
+   small function that looks up its weights by the node's distance from the
+   walls (a table per derivative: the centered or upwind row, then one row
+   per one-sided window), and a nested derivative calls the function of its
+   inner expression at the shifted nodes. The windows and weights are those
+   of the region templates (`_Lowering._window`), so both compute the same
+   numbers up to round-off; the NumPy, CUDA and Jacobian code keeps the
+   regions.
+
+Compile time then grows with the number of walled axes, not regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from ._compile import load_source
+from ._printing import ScalarPrinter
+from ._pointwise import split_invariant_temps
+from ._stencil_kernel import Kernel, _emit_numba, _Prepared, kernel_scalar_names, renamed_program
+
+__all__ = ["make_walled_kernel"]
+
+
+@dataclass
+class _Table:
+    name: str
+    axis: int
+    d: int
+    rows: list  # (offsets, weights); row 0 away from the walls
+    lo: int  # rows 1..lo: one-sided at distance 0..lo-1 from the lower wall
+    hi: int  # then hi rows from the upper wall
+
+
+class _Generic:
+    """Prints the generic template of a `_Lowering` (`low`) as Numba functions."""
+
+    def __init__(self, low, names):
+        self.low = low
+        self.nd = len(low.axes)
+        self.names = names  # sympy scalar -> kernel argument symbol
+        self.functions = []  # source blocks
+        self.cache = {}  # (kind, key) -> function name
+        self.printer = ScalarPrinter()
+        nd = self.nd
+        self.scalar_args = ", ".join(["t"] + [str(s) for s in self._param_names()] + [f"h_{a}" for a in range(nd)])
+        self.node_args = ", ".join(f"i_{a}" for a in range(nd))
+        self.size_args = ", ".join(f"n_{a}" for a in range(nd))
+        self.signature = f"V, {self.node_args}, {self.size_args}, {self.scalar_args}"
+
+    def _param_names(self):
+        return [sympy.Symbol(f"p_{k}") for k in range(len(self.low.system.parameters))]
+
+    # -- leaves -----------------------------------------------------------------------
+
+    def read(self, k, index):
+        """V at field k and index expressions (strings), wrapped on periodic axes."""
+        parts = [str(k)]
+        for a, (axis, i) in enumerate(zip(self.low.axes, index)):
+            parts.append(f"({i}) % n_{a}" if axis.periodic else i)
+        return sympy.Symbol(f"V[{', '.join(parts)}]")
+
+    def here(self):
+        return [f"i_{a}" for a in range(self.nd)]
+
+    def call(self, fn, index):
+        return sympy.Symbol(f"{fn}(V, {', '.join(index)}, {self.size_args}, {self.scalar_args})")
+
+    # -- expressions ------------------------------------------------------------------
+
+    def lower(self, e):
+        """`e` at the current node, as a sympy expression over code-named symbols
+        (mirrors `_Lowering.lower`)."""
+        low = self.low
+        if e in low.field_index:
+            return self.read(low.field_index[e], self.here())
+        if low.upwind and (e.is_Mul or _is_first_derivative(e)):
+            factors = sympy.Mul.make_args(e)
+            ds = [f for f in factors if _is_first_derivative(f)]
+            if len(ds) == 1:
+                coef = self.lower(sympy.Mul(*(f for f in factors if f is not ds[0])))
+                back = self.derivative(ds[0], bias=-1)
+                fwd = self.derivative(ds[0], bias=1)
+                a = -coef if low.system.time is not None else coef
+                return sympy.Piecewise((coef * back, a > 0), (coef * fwd, True))
+        if isinstance(e, sympy.Derivative):
+            return self.derivative(e)
+        if e.is_Symbol and e in low.axis_of:
+            a = low.axis_of[e]
+            return self.coordinate(a)
+        if e.is_Atom:
+            return e.xreplace(self.names)
+        return e.func(*(self.lower(x) for x in e.args))
+
+    def coordinate(self, a):
+        axis = self.low.axes[a]
+        return sympy.Float(axis.lo) + sympy.Symbol(f"i_{a}", integer=True) * sympy.Symbol(f"h_{a}", positive=True)
+
+    def derivative(self, e, bias=0):
+        (v, d), rest = e.variable_count[0], e.variable_count[1:]
+        inner = sympy.Derivative(e.expr, *rest) if rest else e.expr
+        low = self.low
+        if v not in low.axis_of:
+            from symnum._errors import DiscretizationError
+
+            raise DiscretizationError(
+                f"cannot discretize {e}: {v} is not a spatial variable of the grid "
+                f"({', '.join(str(a.var) for a in low.axes)})"
+            )
+        a = low.axis_of[v]
+        d = int(d)
+        table = self.table(a, d, bias if not rest else 0)
+        fn = self.derivative_function(table, inner)
+        return self.call(fn, self.here())
+
+    def table(self, a, d, bias):
+        key = ("table", a, d, bias)
+        if key in self.cache:
+            return self.cache[key]
+        from symnum.solvers._fornberg import fornberg_weights
+
+        low = self.low
+        axis = low.axes[a]
+        rows = [low._window(a, ("mid",), 0, d, bias)]
+        lo = hi = 0
+        if not axis.periodic:
+            centered = rows[0]
+            lo, hi = max(-centered[0], 0), max(centered[-1], 0)
+            rows += [low._window(a, ("lo", m), 0, d, bias) for m in range(lo)]
+            rows += [low._window(a, ("hi", m), 0, d, bias) for m in range(hi)]
+        rows = [(w, tuple(float(c) for c in fornberg_weights(w, d))) for w in rows]
+        table = _Table(f"T{len(self.cache)}", a, d, rows, lo, hi)
+        self.cache[key] = table
+        width = max(len(w) for w, _ in rows)
+        offs = [list(w) + [0] * (width - len(w)) for w, _ in rows]
+        wts = [list(c) + [0.0] * (width - len(c)) for _, c in rows]
+        self.functions.append(
+            f"{table.name}_o = numpy.array({offs}, dtype=numpy.int64)\n"
+            f"{table.name}_w = numpy.array({wts})\n"
+        )
+        return table
+
+    def derivative_function(self, table, inner):
+        key = ("d", table.name, inner)
+        if key in self.cache:
+            return self.cache[key]
+        name = f"d{len(self.cache)}"
+        self.cache[key] = name
+        a = table.axis
+        index = self.here()
+        index[a] = f"i_{a} + {table.name}_o[c, j]"
+        if inner in self.low.field_index:
+            value = self.read(self.low.field_index[inner], index)
+            term = self.printer.doprint(value)
+        else:
+            term = self.printer.doprint(self.call(self.expression_function(inner), index))
+        lines = [
+            "@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
+            f"def {name}({self.signature}):",
+            "    c = 0",
+        ]
+        if table.lo:
+            lines += [f"    if i_{a} < {table.lo}:", f"        c = 1 + i_{a}"]
+        if table.hi:
+            kw = "elif" if table.lo else "if"
+            lines += [f"    {kw} n_{a} - 1 - i_{a} < {table.hi}:",
+                      f"        c = {1 + table.lo} + n_{a} - 1 - i_{a}"]
+        lines += [
+            "    s = 0.0",
+            f"    for j in range({table.name}_w.shape[1]):",
+            f"        s += {table.name}_w[c, j] * {term}",
+            f"    return s / h_{a}**{table.d}",
+            "",
+        ]
+        self.functions.append("\n".join(lines))
+        return name
+
+    def expression_function(self, e):
+        key = ("e", e)
+        if key in self.cache:
+            return self.cache[key]
+        name = f"e{len(self.cache)}"
+        self.cache[key] = name
+        body = self.printer.doprint(self.lower(e))
+        self.functions.append(
+            "@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")\n"
+            f"def {name}({self.signature}):\n    return {body}\n"
+        )
+        return name
+
+    # -- wall values ------------------------------------------------------------------
+
+    def wall_value(self, k, a, side):
+        """The eliminated node's value at the current node of face (a, side), from V
+        (mirrors `_Lowering.boundary_value`)."""
+        from symnum._conditions import Dirichlet, Neumann
+        from symnum.solvers._fornberg import fornberg_weights, one_sided_count
+
+        low = self.low
+        f = low.system.fields[k]
+        bc = low.bcs[(f, low.axes[a].var, side)]
+        axis = low.axes[a]
+        at = {ax.var: self.coordinate(b) for b, ax in enumerate(low.axes)}
+        at[axis.var] = sympy.Float(axis.lo if side == "min" else axis.hi)
+        value = bc.value.xreplace(at).xreplace(self.names)
+        if isinstance(bc, Dirichlet):
+            return value
+        count = one_sided_count(1, low.central)
+        steps = range(count) if side == "min" else range(0, -count, -1)
+        w = fornberg_weights(tuple(steps), 1)
+        sign = -1 if side == "min" else 1
+        others = 0
+        for s, wk in zip(steps, w):
+            if s == 0:
+                w0 = wk
+                continue
+            index = self.here()
+            index[a] = f"i_{a} + {s}" if s > 0 else f"i_{a} - {-s}"
+            others += sympy.Rational(wk) * self.read(k, index)
+        dn = sign / sympy.Symbol(f"h_{a}", positive=True)
+        if isinstance(bc, Neumann):
+            ac, bc_ = sympy.Integer(0), sympy.Integer(1)
+        else:
+            ac, bc_ = bc.a.xreplace(at).xreplace(self.names), bc.b.xreplace(at).xreplace(self.names)
+        return (value - bc_ * dn * others) / (ac + bc_ * dn * sympy.Rational(w0))
+
+
+def _is_first_derivative(e) -> bool:
+    return isinstance(e, sympy.Derivative) and len(e.variable_count) == 1 and e.variable_count[0][1] == 1
+
+
+def make_walled_kernel(low, targets, steady, interior, state, reach, name) -> Kernel:
+    """The Numba kernel `kernel(U, out, t, *params, *spacings)` of a system with at
+    least one walled axis: `low` the stencil lowering, `targets` the right-hand
+    sides (or steady residuals) per field, `interior` the interior region's
+    RegionCode (optimized)."""
+    axes = low.axes
+    nd = len(axes)
+    system = low.system
+    names = kernel_scalar_names(low.time, tuple(system.parameters), axes)
+    gen = _Generic(low, names)
+    printer = gen.printer
+    bodies = [printer.doprint(gen.lower(e)) for e in targets]
+    args = ["U", "out", "t"] + [f"p_{k}" for k in range(len(system.parameters))] + [f"h_{a}" for a in range(nd)]
+    lines = ["import math", "import numba", "import numpy", "", ""]
+    lines += [fn for fn in gen.functions]
+    lines += ["", "@numba.njit(fastmath=True, cache=True, parallel=True, error_model=\"numpy\")",
+              f"def {name}({', '.join(args)}):"]
+    lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
+    # 1. wall values, last axis first (a corner keeps its first axis's condition)
+    lines.append("    V = U.copy()")
+    elim = {k: [] for k in range(len(system.fields))}  # k -> conditions "i_a == wall"
+    for a in reversed(range(nd)):
+        if axes[a].periodic:
+            continue
+        for k, f in enumerate(system.fields):
+            for side in ("min", "max"):
+                if (f, axes[a].var, side) not in low.bcs:
+                    continue
+                wall = "0" if side == "min" else f"n_{a} - 1"
+                elim[k].append(f"i_{a} == {wall}")
+                pad = "    "
+                for b in range(nd):
+                    if b == a:
+                        continue
+                    lines.append(f"{pad}for i_{b} in range(n_{b}):")
+                    pad += "    "
+                lines.append(f"{pad}i_{a} = {wall}")
+                node = ", ".join(f"i_{b}" for b in range(nd))
+                lines.append(f"{pad}V[{k}, {node}] = {printer.doprint(gen.wall_value(k, a, side))}")
+    # 2. the interior box: the optimized region template, reading U
+    invariant = set(names.values())
+    temps, outs = renamed_program(0, interior.program, names)
+    before, inside = split_invariant_temps(type(interior.program)(tuple(temps), tuple(outs)), invariant)
+    lines += [f"    {s} = {printer.doprint(e)}" for s, e in before]
+    _emit_numba([_Prepared(interior.position, interior.fields, inside, outs)], state, axes, reach, printer, lines)
+    # 3. every node within reach of a wall: the generic template, reading V. Walled
+    # axis a takes its 2 H + 2 edge nodes, walled axes before it their interior
+    # range (those edges were done), all other axes their full range.
+    node = ", ".join(f"i_{b}" for b in range(nd))
+    walled = [a for a in range(nd) if not axes[a].periodic]
+    for a in walled:
+        H = reach[a]
+        pad = "    "
+        lines.append(f"{pad}for q in range({2 * H + 2}):")
+        pad += "    "
+        lines.append(f"{pad}i_{a} = q if q <= {H} else n_{a} - {2 * H + 2} + q")
+        for b in range(nd):
+            if b == a:
+                continue
+            if b in walled and b < a:
+                lines.append(f"{pad}for i_{b} in range({reach[b] + 1}, n_{b} - {reach[b] + 1}):")
+            else:
+                lines.append(f"{pad}for i_{b} in range(n_{b}):")
+            pad += "    "
+        for k, body in enumerate(bodies):
+            cond = " or ".join(elim[k])
+            wall = f"U[{k}, {node}] - V[{k}, {node}]" if steady else "0.0"
+            if cond:
+                lines.append(f"{pad}out[{k}, {node}] = {wall} if {cond} else {body}")
+            else:
+                lines.append(f"{pad}out[{k}, {node}] = {body}")
+    source = "\n".join(lines) + "\n"
+    module = load_source(source, name)
+    return Kernel(source, "numba", getattr(module, name))
