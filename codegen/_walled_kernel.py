@@ -127,6 +127,9 @@ class _Generic:
         d = int(d)
         table = self.table(a, d, bias if not rest else 0)
         fn = self.derivative_function(table, inner)
+        if inner in low.field_index:
+            fn = f"{fn}(V, {low.field_index[inner]}, {', '.join(self.here())}, {self.size_args}, {self.scalar_args})"
+            return sympy.Symbol(fn)
         return self.call(fn, self.here())
 
     def table(self, a, d, bias):
@@ -157,7 +160,7 @@ class _Generic:
         return table
 
     def derivative_function(self, table, inner):
-        key = ("d", table.name, inner)
+        key = ("d", table.name, "field" if inner in self.low.field_index else inner)
         if key in self.cache:
             return self.cache[key]
         name = f"d{len(self.cache)}"
@@ -166,13 +169,15 @@ class _Generic:
         index = self.here()
         index[a] = f"i_{a} + {table.name}_o[c, j]"
         if inner in self.low.field_index:
-            value = self.read(self.low.field_index[inner], index)
+            value = self.read("k", index)  # one function per table serves every field
             term = self.printer.doprint(value)
+            signature = self.signature.replace("V, ", "V, k, ", 1)
         else:
             term = self.printer.doprint(self.call(self.expression_function(inner), index))
+            signature = self.signature
         lines = [
             "@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
-            f"def {name}({self.signature}):",
+            f"def {name}({signature}):",
             "    c = 0",
         ]
         if table.lo:
@@ -260,8 +265,11 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, name) -> Ke
     args = ["U", "out", "t"] + [f"p_{k}" for k in range(len(system.parameters))] + [f"h_{a}" for a in range(nd)]
     lines = ["import math", "import numba", "import numpy", "", ""]
     lines += [fn for fn in gen.functions]
-    lines += ["", "@numba.njit(fastmath=True, cache=True, parallel=True, error_model=\"numpy\")",
-              f"def {name}({', '.join(args)}):"]
+    # Wall values and the nodes near the walls in a function of their own, without
+    # `parallel`: Numba's parfor passes cost compile time on every loop of a
+    # parallel function, and these loops are O(n^(d-1)).
+    lines += ["", "@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
+              f"def walls(U, out, {gen.scalar_args}):"]
     lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
     # 1. wall values, last axis first (a corner keeps its first axis's condition)
     lines.append("    V = U.copy()")
@@ -269,53 +277,67 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, name) -> Ke
     for a in reversed(range(nd)):
         if axes[a].periodic:
             continue
-        for k, f in enumerate(system.fields):
-            for side in ("min", "max"):
-                if (f, axes[a].var, side) not in low.bcs:
+        for side in ("min", "max"):
+            ks = [k for k, f in enumerate(system.fields) if (f, axes[a].var, side) in low.bcs]
+            if not ks:
+                continue
+            wall = "0" if side == "min" else f"n_{a} - 1"
+            pad = "    "
+            for b in range(nd):
+                if b == a:
                     continue
-                wall = "0" if side == "min" else f"n_{a} - 1"
+                lines.append(f"{pad}for i_{b} in range(n_{b}):")
+                pad += "    "
+            lines.append(f"{pad}i_{a} = {wall}")
+            node = ", ".join(f"i_{b}" for b in range(nd))
+            for k in ks:
                 elim[k].append(f"i_{a} == {wall}")
-                pad = "    "
-                for b in range(nd):
-                    if b == a:
-                        continue
-                    lines.append(f"{pad}for i_{b} in range(n_{b}):")
-                    pad += "    "
-                lines.append(f"{pad}i_{a} = {wall}")
-                node = ", ".join(f"i_{b}" for b in range(nd))
                 lines.append(f"{pad}V[{k}, {node}] = {printer.doprint(gen.wall_value(k, a, side))}")
-    # 2. the interior box: the optimized region template, reading U
+    # 2. every node within reach of a wall: the generic template, reading V, written
+    # once. The nodes are listed first: walled axis a gives its 2 H + 2 edge nodes,
+    # walled axes before it their interior range (those edges were listed), all
+    # other axes their full range.
+    node = ", ".join(f"i_{b}" for b in range(nd))
+    walled = [a for a in range(nd) if not axes[a].periodic]
+    count = []
+    for a in walled:
+        sizes = [f"{2 * reach[a] + 2}" if b == a else
+                 (f"(n_{b} - {2 * reach[b] + 2})" if (b in walled and b < a) else f"n_{b}") for b in range(nd)]
+        count.append(" * ".join(sizes))
+    lines.append(f"    nodes = numpy.empty(({' + '.join(count)}, {nd}), dtype=numpy.int64)")
+    lines.append("    m = 0")
+    for a in walled:
+        H = reach[a]
+        pad = "    "
+        for b in range(nd):
+            if b == a:
+                lines.append(f"{pad}for q in range({2 * H + 2}):")
+                lines.append(f"{pad}    i_{a} = q if q <= {H} else n_{a} - {2 * H + 2} + q")
+            elif b in walled and b < a:
+                lines.append(f"{pad}for i_{b} in range({reach[b] + 1}, n_{b} - {reach[b] + 1}):")
+            else:
+                lines.append(f"{pad}for i_{b} in range(n_{b}):")
+            pad += "    "
+        lines += [f"{pad}nodes[m, {b}] = i_{b}" for b in range(nd)] + [f"{pad}m += 1"]
+    lines.append("    for m in range(nodes.shape[0]):")
+    lines += [f"        i_{b} = nodes[m, {b}]" for b in range(nd)]
+    for k, body in enumerate(bodies):
+        cond = " or ".join(elim[k])
+        wall = f"U[{k}, {node}] - V[{k}, {node}]" if steady else "0.0"
+        if cond:
+            lines.append(f"        out[{k}, {node}] = {wall} if {cond} else {body}")
+        else:
+            lines.append(f"        out[{k}, {node}] = {body}")
+    # 3. the kernel: the interior box (the optimized region template, reading U), then the walls
+    lines += ["", "", "@numba.njit(fastmath=True, cache=True, parallel=True, error_model=\"numpy\")",
+              f"def {name}({', '.join(args)}):"]
+    lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
     invariant = set(names.values())
     temps, outs = renamed_program(0, interior.program, names)
     before, inside = split_invariant_temps(type(interior.program)(tuple(temps), tuple(outs)), invariant)
     lines += [f"    {s} = {printer.doprint(e)}" for s, e in before]
     _emit_numba([_Prepared(interior.position, interior.fields, inside, outs)], state, axes, reach, printer, lines)
-    # 3. every node within reach of a wall: the generic template, reading V. Walled
-    # axis a takes its 2 H + 2 edge nodes, walled axes before it their interior
-    # range (those edges were done), all other axes their full range.
-    node = ", ".join(f"i_{b}" for b in range(nd))
-    walled = [a for a in range(nd) if not axes[a].periodic]
-    for a in walled:
-        H = reach[a]
-        pad = "    "
-        lines.append(f"{pad}for q in range({2 * H + 2}):")
-        pad += "    "
-        lines.append(f"{pad}i_{a} = q if q <= {H} else n_{a} - {2 * H + 2} + q")
-        for b in range(nd):
-            if b == a:
-                continue
-            if b in walled and b < a:
-                lines.append(f"{pad}for i_{b} in range({reach[b] + 1}, n_{b} - {reach[b] + 1}):")
-            else:
-                lines.append(f"{pad}for i_{b} in range(n_{b}):")
-            pad += "    "
-        for k, body in enumerate(bodies):
-            cond = " or ".join(elim[k])
-            wall = f"U[{k}, {node}] - V[{k}, {node}]" if steady else "0.0"
-            if cond:
-                lines.append(f"{pad}out[{k}, {node}] = {wall} if {cond} else {body}")
-            else:
-                lines.append(f"{pad}out[{k}, {node}] = {body}")
+    lines.append(f"    walls(U, out, {gen.scalar_args})")
     source = "\n".join(lines) + "\n"
     module = load_source(source, name)
     return Kernel(source, "numba", getattr(module, name))
