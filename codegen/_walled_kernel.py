@@ -281,10 +281,17 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name
         if axes[a].periodic:
             continue
         D = depth[a]
-        sl = ", ".join(f"i_{a}" if b == a else ":" for b in range(nd))
+        # explicit loops: a slice assignment costs Numba seconds of compile time
         lines += [f"    for i_{a} in range(n_{a}):",
                   f"        if i_{a} <= {D} or i_{a} >= n_{a} - {D + 1}:",
-                  f"            V[:, {sl}] = U[:, {sl}]"]
+                  "            for k in range(U.shape[0]):"]
+        pad = "                "
+        for b in range(nd):
+            if b != a:
+                lines.append(f"{pad}for i_{b} in range(n_{b}):")
+                pad += "    "
+        node = ", ".join(f"i_{b}" for b in range(nd))
+        lines.append(f"{pad}V[k, {node}] = U[k, {node}]")
     elim = {k: [] for k in range(len(system.fields))}  # k -> conditions "i_a == wall"
     for a in reversed(range(nd)):
         if axes[a].periodic:
