@@ -116,14 +116,7 @@ class _Generic:
         (v, d), rest = e.variable_count[0], e.variable_count[1:]
         inner = sympy.Derivative(e.expr, *rest) if rest else e.expr
         low = self.low
-        if v not in low.axis_of:
-            from symnum._errors import DiscretizationError
-
-            raise DiscretizationError(
-                f"cannot discretize {e}: {v} is not a spatial variable of the grid "
-                f"({', '.join(str(a.var) for a in low.axes)})"
-            )
-        a = low.axis_of[v]
+        a = low.axis_of[v]  # lower_to_stencils has checked that v is a grid variable
         d = int(d)
         table = self.table(a, d, bias if not rest else 0)
         fn = self.derivative_function(table, inner)
