@@ -189,7 +189,28 @@ class AbstractSystem:
                 if hasattr(c, attr):
                     yield f"{type(c).__name__}({c.field}, ...)", getattr(c, attr)
 
+    def _check_supported(self) -> None:
+        """Terms no discretization handles yet, named here rather than failing deep
+        inside sympy or the rewriter."""
+        for where, expr in self._all_expressions():
+            integrals = expr.atoms(sympy.Integral)
+            if integrals:
+                i = next(iter(integrals))
+                raise ModelError(
+                    f"{where} contains the integral {i}: integral terms are not supported yet; "
+                    f"a running integral w(x) = Integral(f, (x, lo, x)) can be written as a field "
+                    f"with sn.Eq(sn.D(x)(w), f) and sn.Dirichlet(w, x, \"min\", 0)"
+                )
+            if expr.has(sympy.I):
+                raise ModelError(
+                    f"{where} contains the imaginary unit I: complex-valued equations are not "
+                    f"supported yet; write psi = a + I*b as two real fields and split the equation "
+                    f"into real and imaginary parts (Schroedinger I psi_t = -psi_xx: a_t = -b_xx, "
+                    f"b_t = a_xx)"
+                )
+
     def _check_fields(self) -> None:
+        self._check_supported()
         if not self.fields:
             raise ModelError(
                 "the equations contain no field: declare unknowns with "

@@ -42,7 +42,7 @@ def test_wave_equation_converges_at_the_order_of_the_stencils(order, sizes, slop
     w = 1.5 * np.pi
     errs = []
     for n in sizes:
-        prob = discretize(wave(), {x: n}, order=order, backend="numba")
+        prob = discretize(wave(), {x: n}, order=order, backend="numpy")  # numba == numpy: test_mol_backends
         sol = solve(prob, method="dop853", rtol=1e-11, atol=1e-12, progress=False)
         X = prob.grid[x]
         exact = np.sin(np.pi * X) * (np.cos(w) + np.sin(w) / w)  # u_t(0) = sin(pi x)
@@ -54,7 +54,7 @@ def test_wave_equation_converges_at_the_order_of_the_stencils(order, sizes, slop
 def test_damping_term_in_the_first_time_derivative():
     # u_tt + 2 g u_t = u_xx, u_t(0) = 0: u = exp(-g t) (cos(w t) + g / w sin(w t)) sin(pi x)
     g = 0.4
-    prob = discretize(wave(c=1.0, damping=g, v0=0), {x: 41}, order=4)
+    prob = discretize(wave(c=1.0, damping=g, v0=0), {x: 41}, order=4, backend="numpy")
     sol = solve(prob, method="dop853", rtol=1e-10, atol=1e-12, progress=False)
     w = np.sqrt(np.pi**2 - g**2)
     X = prob.grid[x]
