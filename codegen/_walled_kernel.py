@@ -84,12 +84,15 @@ class _Generic:
 
     # -- expressions ------------------------------------------------------------------
 
-    def lower(self, e):
+    def lower(self, e, flux_form=True):
         """`e` at the current node, as a sympy expression over code-named symbols
         (mirrors `_Lowering.lower`)."""
         low = self.low
         if e in low.field_index:
             return self.read(low.field_index[e], self.here())
+        flux = low.flux_form(e) if flux_form else None
+        if flux is not None:
+            return self.call(self.flux_function(e, *flux), self.here())
         if low.upwind and (e.is_Mul or _is_first_derivative(e)):
             factors = sympy.Mul.make_args(e)
             ds = [f for f in factors if _is_first_derivative(f)]
@@ -186,6 +189,37 @@ class _Generic:
             f"    return s / h_{a}**{table.d}",
             "",
         ]
+        self.functions.append("\n".join(lines))
+        return name
+
+    def flux_function(self, e, a, coef, inner):
+        """The compact conservative scheme of D(x)(a D(x)(w)) (see
+        `_Lowering.flux_form`); at a wall node, the nested one-sided stencils."""
+        key = ("flux", e)
+        if key in self.cache:
+            return self.cache[key]
+        name = f"f{len(self.cache)}"
+        self.cache[key] = name
+
+        def at(expr, s):
+            index = self.here()
+            if s:
+                index[a] = f"i_{a} + {s}" if s > 0 else f"i_{a} - {-s}"
+            if expr in self.low.field_index:
+                return self.read(self.low.field_index[expr], index)
+            return self.call(self.expression_function(expr), index)
+
+        half = sympy.Rational(1, 2)
+        c0, w0 = at(coef, 0), at(inner, 0)
+        up = half * (c0 + at(coef, 1)) * (at(inner, 1) - w0)
+        down = half * (c0 + at(coef, -1)) * (w0 - at(inner, -1))
+        compact = self.printer.doprint((up - down) / sympy.Symbol(f"h_{a}", positive=True) ** 2)
+        lines = ["@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
+                 f"def {name}({self.signature}):"]
+        if not self.low.axes[a].periodic:
+            nested = self.printer.doprint(self.lower(e, flux_form=False))
+            lines += [f"    if i_{a} == 0 or i_{a} == n_{a} - 1:", f"        return {nested}"]
+        lines += [f"    return {compact}", ""]
         self.functions.append("\n".join(lines))
         return name
 
