@@ -161,3 +161,10 @@ def test_the_fewest_points_are_what_the_stencils_need():
         discretize(system, {x: 3})
     with pytest.raises(sn.DiscretizationError, match=r"grid\[x\] = 6 points is too few for order 4.*use at least 7"):
         discretize(system, {x: 6}, order=4)
+    t = sn.variables("t")
+    u = sn.fields("u", t, x)
+    ring = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))], [sn.Periodic(x), sn.Initial(u, 0)],
+                        domain={t: (0, 1), x: (0, 1)}, name="ring")
+    with pytest.raises(sn.DiscretizationError, match=r"grid\[x\] = 4 points is too few for order 4 stencils "
+                                                     r"reaching 2 nodes: use at least 5"):
+        discretize(ring, {x: 4}, order=4)

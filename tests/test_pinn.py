@@ -413,6 +413,7 @@ def test_progress_bar_and_its_absence(monkeypatch):
     system, _ = heat()
     pinn = PINN(system, hidden=[4], n_collocation=32)
     assert pinn.train(steps=2, progress=True).timings["lbfgs_iterations"] == 0
+    assert pinn.train(steps=1, lbfgs=2, progress=True).timings["lbfgs_iterations"] == 2
     monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)  # tqdm not installed
     assert len(pinn.train(steps=2, progress=True).loss_history) == 2
 

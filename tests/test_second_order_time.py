@@ -72,6 +72,18 @@ def test_wall_conditions_are_differentiated_for_the_velocity():
     v = system.velocities[u]
     assert system.boundary[(v, x, "min")].value == sympy.cos(t)
     assert system.boundary[(v, x, "max")].value == 2 * t
+    # Robin with t-independent coefficients carries over; a first-order field w beside u
+    w = sn.fields("w", t, x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t, 2)(u), sn.D(x, 2)(u) + sn.D(x)(w)), sn.Eq(sn.D(t)(w), sn.D(x, 2)(w))],
+        [sn.Robin(u, x, "min", 1, 2, t**3), sn.Dirichlet(u, x, "max", 0),
+         sn.Dirichlet(w, x, "min", 0), sn.Dirichlet(w, x, "max", 0),
+         sn.Initial(u, x), sn.Initial(sn.D(t)(u), 0), sn.Initial(w, 0)],
+        domain={t: (0, 1), x: (0, 1)}, name="robin_walls")
+    v = system.velocities[u]
+    robin = system.boundary[(v, x, "min")]
+    assert (robin.a, robin.b, robin.value) == (1, 2, 3 * t**2)
+    assert system.fields == (u, v, w) and system.rhs[v].has(sympy.Derivative(w, x))
 
 
 def test_errors_name_the_fix():
