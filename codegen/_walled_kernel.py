@@ -239,38 +239,19 @@ class _Generic:
     # -- wall values ------------------------------------------------------------------
 
     def wall_value(self, k, a, side):
-        """The eliminated node's value at the current node of face (a, side), from V
-        (mirrors `_Lowering.boundary_value`)."""
-        from symnum._conditions import Dirichlet, Neumann
-        from symnum.solvers._fornberg import fornberg_weights, one_sided_count
-
+        """The eliminated node's value at the current node of face (a, side), read
+        from V (the region templates' formula, `_Lowering.wall_formula`)."""
         low = self.low
-        f = low.system.fields[k]
-        bc = low.bcs[(f, low.axes[a].var, side)]
         axis = low.axes[a]
         at = {ax.var: self.coordinate(b) for b, ax in enumerate(low.axes)}
         at[axis.var] = sympy.Float(axis.lo if side == "min" else axis.hi)
-        value = bc.value.xreplace(at).xreplace(self.names)
-        if isinstance(bc, Dirichlet):
-            return value
-        count = one_sided_count(1, low.central)
-        steps = range(count) if side == "min" else range(0, -count, -1)
-        w = fornberg_weights(tuple(steps), 1)
-        sign = -1 if side == "min" else 1
-        others = 0
-        for s, wk in zip(steps, w):
-            if s == 0:
-                w0 = wk
-                continue
+
+        def inward(s):
             index = self.here()
             index[a] = f"i_{a} + {s}" if s > 0 else f"i_{a} - {-s}"
-            others += sympy.Rational(wk) * self.read(k, index)
-        dn = sign / sympy.Symbol(f"h_{a}", positive=True)
-        if isinstance(bc, Neumann):
-            ac, bc_ = sympy.Integer(0), sympy.Integer(1)
-        else:
-            ac, bc_ = bc.a.xreplace(at).xreplace(self.names), bc.b.xreplace(at).xreplace(self.names)
-        return (value - bc_ * dn * others) / (ac + bc_ * dn * sympy.Rational(w0))
+            return self.read(k, index)
+
+        return low.wall_formula(k, a, side, at, inward).xreplace(self.names)
 
 
 def _is_first_derivative(e) -> bool:

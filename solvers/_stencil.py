@@ -186,34 +186,40 @@ class _Lowering:
 
     def boundary_value(self, k, a, side, pos, offs):
         """Field k at the end node of axis a, from its boundary condition."""
-        f = self.system.fields[k]
-        bc = self.bcs[(f, self.axes[a].var, side)]
         axis = self.axes[a]
         at = {v: self.coordinate(b, offs[b]) for b, v in enumerate(ax.var for ax in self.axes)}
         at[axis.var] = sympy.Float(axis.lo if side == "min" else axis.hi)
+
+        def inward(s):
+            shifted = list(offs)
+            shifted[a] += s
+            return self.access(k, pos, tuple(shifted))
+
+        return self.wall_formula(k, a, side, at, inward)
+
+    def wall_formula(self, k, a, side, at, inward):
+        """Field k's value at the end node of axis a from its condition: `at` maps
+        the variables to the node's coordinates, `inward(s)` is field k s nodes along
+        the axis (s < 0 from the upper end). Dirichlet: the value; Neumann/Robin:
+        solved from a one-sided derivative of the scheme's order."""
+        f = self.system.fields[k]
+        axis = self.axes[a]
+        bc = self.bcs[(f, axis.var, side)]
         value = bc.value.xreplace(at)
         if isinstance(bc, Dirichlet):
             return value
-        # one-sided derivative from the end node inward, of the scheme's order
         count = one_sided_count(1, self.central)
         steps = range(count) if side == "min" else range(0, -count, -1)
         w = fornberg_weights(tuple(steps), 1)
         sign = -1 if side == "min" else 1  # outward normal
-        others = 0
-        for s, wk in zip(steps, w):
-            if s == 0:
-                w0 = wk
-                continue
-            shifted = list(offs)
-            shifted[a] += s
-            others += sympy.Rational(wk) * self.access(k, pos, tuple(shifted))
+        others = sum(sympy.Rational(wk) * inward(s) for s, wk in zip(steps, w) if s != 0)
         dn_coeff = sign / axis.spacing
         if isinstance(bc, Neumann):
             a_coef, b_coef = sympy.Integer(0), sympy.Integer(1)
         else:
             a_coef, b_coef = bc.a.xreplace(at), bc.b.xreplace(at)
         # a u0 + b sign/h (w0 u0 + others) = value
-        return (value - b_coef * dn_coeff * others) / (a_coef + b_coef * dn_coeff * sympy.Rational(w0))
+        return (value - b_coef * dn_coeff * others) / (a_coef + b_coef * dn_coeff * sympy.Rational(w[0]))
 
     # -- expressions --------------------------------------------------------------
 
