@@ -57,9 +57,9 @@ def test_generated_residual_equals_hand_written():
 
 
 
-def test_generated_residual_coupled_fields_in_two_and_three_dimensions():
-    # two coupled fields in (t, x, y), mixed derivative and a parameter; then a
-    # steady 3D field: the generated residuals equal hand-written ones.
+def test_generated_residual_coupled_fields_in_two_dimensions():
+    # two coupled fields in (t, x, y), mixed derivative and a parameter: the generated
+    # residuals equal hand-written ones.
     y, zc = sn.variables("y z")
     a, b = sn.fields("a b", t, x, y)
     k = sn.parameter("k", 0.7)
@@ -90,6 +90,10 @@ def test_generated_residual_coupled_fields_in_two_and_three_dimensions():
     for gi, wi in zip(got, want):
         np.testing.assert_allclose(np.asarray(gi), np.asarray(wi), rtol=2e-4, atol=2e-4)
 
+
+def test_generated_residual_steady_three_dimensional_field():
+    # a steady 3D field with hard walls: the generated residual equals a hand-written one
+    y, zc = sn.variables("y z")
     w = sn.fields("w", x, y, zc)
     steady = sn.PDESystem([sn.Eq(sn.laplacian(w, x, y, zc) - w**3, x * y)],
                           [sn.Dirichlet(w, v, side, 0) for v in (x, y, zc) for side in ("min", "max")],
