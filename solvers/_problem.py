@@ -75,23 +75,6 @@ def _programs(stencil, outputs, do_optimize):
     return codes
 
 
-def _read_depth(stencil) -> tuple:
-    """Per axis: the farthest node from a wall that a template near the wall reads
-    (node distance plus its reach inward)."""
-    depth = []
-    for a, axis in enumerate(stencil.axes):
-        D = stencil.reach[a]
-        for r in stencil.regions:
-            p = r.position[a]
-            if axis.periodic or p[0] == "mid":
-                continue
-            offs = [int(acc.indices[a + 1].as_coeff_Add()[0]) for e in r.exprs for acc in e.atoms(sympy.Indexed)]
-            if offs:
-                D = max(D, p[1] + (max(offs) if p[0] == "lo" else -min(offs)))
-        depth.append(D)
-    return tuple(depth)
-
-
 def _kernel_args(stencil) -> tuple:
     """What every kernel generator takes after the region programs."""
     return STATE, stencil.axes, stencil.reach, stencil.time, stencil.params
@@ -472,11 +455,9 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     elif walled:
         # walls: one hot loop and one generic template near the walls (compile time
         # independent of the number of regions); the other backends keep the regions
-        interior = [c for c in codes if all(p == ("mid",) for p in c.position)][0]
-        system = stencil.system
-        targets = list(system.residuals) if stencil.steady else [system.rhs[f] for f in stencil.fields]
-        kernel = make_walled_kernel(stencil.lowering(), targets, stencil.steady, interior, STATE, stencil.reach,
-                                    _read_depth(stencil), _name(stencil, mode, backend, order))
+        (interior,) = codes  # only the interior's program was made
+        kernel = make_walled_kernel(stencil.lowering(), stencil.targets, stencil.steady, interior, STATE,
+                                    stencil.reach, stencil.wall_depth, _name(stencil, mode, backend, order))
     else:
         kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
     fill_kernel = (

@@ -96,6 +96,18 @@ class StencilSystem:
         return _Lowering(self.system, self.axes, self.order, self.advection)
 
     @property
+    def targets(self) -> list:
+        """What the templates discretize, per field: the right-hand sides, or the
+        steady residuals."""
+        return _targets(self.system)
+
+    @property
+    def wall_depth(self) -> tuple:
+        """Per axis: the farthest node from a wall that a template near it reads
+        (at least the interior reach)."""
+        return tuple(max(r, d) for r, d in zip(self.reach, _wall_depth(self.axes, self.regions)))
+
+    @property
     def interior(self) -> Region:
         return next(r for r in self.regions if all(p == ("mid",) for p in r.position))
 
@@ -320,24 +332,37 @@ def _reach(exprs, naxes):
     return reach
 
 
-def _check_points(axes, regions, reach, order):
-    """The fewest points a walled axis can have: the regions near the two ends must
-    not overlap (n >= 2 H + 2), and no template of a node near one end may reach the
-    node at the other end (that node may be eliminated, its value a formula the
-    template does not hold). E.g. order 2, u_xx, Dirichlet walls: 4 points."""
+def _targets(system) -> list:
+    return list(system.residuals) if system.time is None else [system.rhs[f] for f in system.fields]
+
+
+def _wall_depth(axes, regions) -> tuple:
+    """Per axis: the farthest node from a wall that a template near that wall reads
+    (the node's distance plus its reach inward; 0 along periodic axes)."""
+    depth = [0] * len(axes)
     for a, axis in enumerate(axes):
         if axis.periodic:
             continue
-        need = 2 * reach[a] + 2
         for r in regions:
             p = r.position[a]
             if p[0] == "mid":
                 continue
             offs = [int(acc.indices[a + 1].as_coeff_Add()[0]) for e in r.exprs for acc in e.atoms(sympy.Indexed)]
-            if not offs:
-                continue
-            # lo node p[1] reaches p[1] + max(offs) <= n - 2; hi node n - 1 - p[1] reaches >= 1
-            need = max(need, p[1] + (max(offs) if p[0] == "lo" else -min(offs)) + 2)
+            if offs:
+                depth[a] = max(depth[a], p[1] + (max(offs) if p[0] == "lo" else -min(offs)))
+    return tuple(depth)
+
+
+def _check_points(axes, regions, reach, order):
+    """The fewest points a walled axis can have: the regions near the two ends must
+    not overlap (n >= 2 H + 2), and no template of a node near one end may reach the
+    node at the other end (that node may be eliminated, its value a formula the
+    template does not hold). E.g. order 2, u_xx, Dirichlet walls: 4 points."""
+    for a, (axis, depth) in enumerate(zip(axes, _wall_depth(axes, regions))):
+        if axis.periodic:
+            continue
+        # lo node r reaches r + max(offs) <= n - 2; hi node n - 1 - r reaches >= 1
+        need = max(2 * reach[a] + 2, depth + 2)
         if axis.n < need:
             raise DiscretizationError(
                 f"grid[{axis.var}] = {axis.n} points is too few for order {order} stencils "
@@ -420,7 +445,7 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     axes = _make_axes(system, grid)
     low = _Lowering(system, axes, order, advection)
     steady = system.time is None
-    targets = list(system.residuals) if steady else [system.rhs[f] for f in system.fields]
+    targets = _targets(system)
     zero = (0,) * len(axes)
     mid = tuple(("mid",) for _ in axes)
     interior = [low.lower(e, mid, zero) for e in targets]

@@ -333,9 +333,9 @@ class AbstractSystem:
         if first_order_only:
             return first_order_only[0]
         # No first-order variable: steady, unless a variable is named as time (then
-        # e.g. a wave equation u_tt = u_xx gets the error that explains the fix).
-        named_t = [v for v in args if v.name in ("t", "time")]
-        return named_t[0] if named_t else None
+        # e.g. an equation whose only t-derivative is mixed, u_tx, gets the error that
+        # explains the fix; u_tt was reduced to first order before this).
+        return _time_candidate(self.fields, None)
 
     def _split_equations(self):
         residuals = tuple(e.lhs - e.rhs for e in self.equations)
