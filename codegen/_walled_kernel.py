@@ -43,9 +43,10 @@ class _Table:
     name: str
     axis: int
     d: int
-    rows: list  # (offsets, weights); row 0 away from the walls
-    lo: int  # rows 1..lo: one-sided at distance 0..lo-1 from the lower wall
-    hi: int  # then hi rows from the upper wall
+    # its rows (offsets, weights): row 0 away from the walls, then `lo` one-sided
+    # rows at distance 0..lo-1 from the lower wall, then `hi` from the upper wall
+    lo: int
+    hi: int
 
 
 class _Generic:
@@ -93,15 +94,10 @@ class _Generic:
         flux = low.flux_form(e) if flux_form else None
         if flux is not None:
             return self.call(self.flux_function(e, *flux), self.here())
-        if low.upwind and (e.is_Mul or _is_first_derivative(e)):
-            factors = sympy.Mul.make_args(e)
-            ds = [f for f in factors if _is_first_derivative(f)]
-            if len(ds) == 1:
-                coef = self.lower(sympy.Mul(*(f for f in factors if f is not ds[0])))
-                back = self.derivative(ds[0], bias=-1)
-                fwd = self.derivative(ds[0], bias=1)
-                a = -coef if low.system.time is not None else coef
-                return sympy.Piecewise((coef * back, a > 0), (coef * fwd, True))
+        term = low.upwind_term(e)
+        if term is not None:
+            coef, d = term
+            return low.upwinded(self.lower(coef), self.derivative(d, bias=-1), self.derivative(d, bias=1))
         if isinstance(e, sympy.Derivative):
             return self.derivative(e)
         if e.is_Symbol and e in low.axis_of:
@@ -144,7 +140,7 @@ class _Generic:
             rows += [low._window(a, ("lo", m), 0, d, bias) for m in range(lo)]
             rows += [low._window(a, ("hi", m), 0, d, bias) for m in range(hi)]
         rows = [(w, tuple(float(c) for c in fornberg_weights(w, d))) for w in rows]
-        table = _Table(f"T{len(self.cache)}", a, d, rows, lo, hi)
+        table = _Table(f"T{len(self.cache)}", a, d, lo, hi)
         self.cache[key] = table
         width = max(len(w) for w, _ in rows)
         offs = [list(w) + [0] * (width - len(w)) for w, _ in rows]
@@ -253,9 +249,6 @@ class _Generic:
 
         return low.wall_formula(k, a, side, at, inward).xreplace(self.names)
 
-
-def _is_first_derivative(e) -> bool:
-    return isinstance(e, sympy.Derivative) and len(e.variable_count) == 1 and e.variable_count[0][1] == 1
 
 
 def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name) -> Kernel:

@@ -244,17 +244,11 @@ class _Lowering:
             near = None if self.axes[a].periodic else self._from_end(a, pos[a], offs[a])
             if near is None or near[1] > 0:  # the wall node itself keeps the one-sided nesting
                 return self.compact_flux(a, coef, inner, pos, offs)
-        if self.upwind and (e.is_Mul or _is_first_derivative(e)):
-            factors = sympy.Mul.make_args(e)
-            ds = [f for f in factors if _is_first_derivative(f)]
-            if len(ds) == 1:
-                coef = self.lower(sympy.Mul(*(f for f in factors if f is not ds[0])), pos, offs)
-                back = self.lower_derivative(ds[0], pos, offs, bias=-1)
-                fwd = self.lower_derivative(ds[0], pos, offs, bias=1)
-                # the velocity a of u_t + a u_x = 0 is -coef in a right-hand side,
-                # +coef in a steady residual; backward differences when a > 0
-                a = -coef if self.system.time is not None else coef
-                return sympy.Piecewise((coef * back, a > 0), (coef * fwd, True))
+        term = self.upwind_term(e)
+        if term is not None:
+            coef, d = term
+            return self.upwinded(self.lower(coef, pos, offs), self.lower_derivative(d, pos, offs, bias=-1),
+                                 self.lower_derivative(d, pos, offs, bias=1))
         if isinstance(e, sympy.Derivative):
             return self.lower_derivative(e, pos, offs)
         if e.is_Symbol and e in self.axis_of:
@@ -263,6 +257,24 @@ class _Lowering:
         if e.is_Atom:
             return e
         return e.func(*(self.lower(x, pos, offs) for x in e.args))
+
+    def upwind_term(self, e):
+        """(coefficient, first derivative) when upwinding applies to `e`: a product
+        with exactly one first-derivative factor (or that derivative alone)."""
+        if not self.upwind or not (e.is_Mul or _is_first_derivative(e)):
+            return None
+        factors = sympy.Mul.make_args(e)
+        ds = [f for f in factors if _is_first_derivative(f)]
+        if len(ds) != 1:
+            return None
+        return sympy.Mul(*(f for f in factors if f is not ds[0])), ds[0]
+
+    def upwinded(self, coef, back, fwd):
+        """coef * (backward or forward difference) by the flow's direction: the
+        velocity a of u_t + a u_x = 0 is -coef in a right-hand side, +coef in a
+        steady residual; backward differences when a > 0."""
+        a = -coef if self.system.time is not None else coef
+        return sympy.Piecewise((coef * back, a > 0), (coef * fwd, True))
 
     def flux_form(self, e):
         """(axis, a, w) when `e` is D(x)(a * D(x)(w)) and the scheme is of order 2 (1
