@@ -37,7 +37,17 @@ def check_lorenz(out):
     assert len(fixed) == 4 and all(abs(float(zv) - (float(r) - 1)) < 1e-2 for r, zv in fixed), fixed
 
 
-CHECKS = {"brusselator.py": check_brusselator, "lorenz.py": check_lorenz}
+def check_wave(out):
+    assert "PDESystem 'string'" in out and "u_dot_t = " in out  # reduced to first order
+    rows = re.findall(r"n = +(\d+): state \(u\(t, x\), u_dot\(t, x\)\), max error at t = 1: ([\d.e+-]+)", out)
+    assert [int(r[0]) for r in rows] == [21, 41, 81]
+    errs = [float(r[1]) for r in rows]
+    assert errs[0] == pytest.approx(1.076e-06, rel=0.02) and errs[-1] < 1e-8  # exact solution, order 4
+    slopes = [float(s) for s in re.search(r"observed order: ([\d.]+) ([\d.]+)", out).groups()]
+    assert all(s > 3.8 for s in slopes), slopes
+
+
+CHECKS = {"brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave}
 
 
 def test_every_example_has_a_check():
