@@ -12,4 +12,4 @@ from .integrate import (
     solve_ensemble as solve_ensemble,
 )
 from ._discover import Discovery as Discovery, discover as discover
-from ._pinn import PINN as PINN, PINNResult as PINNResult
+from .learn import GP as GP, GPResult as GPResult, PINN as PINN, PINNResult as PINNResult

@@ -29,14 +29,12 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import sympy
 
-from symnum._conditions import Robin
 from symnum._errors import ModelError, SolverError
-from symnum._expressions import is_field
 from symnum._extras import require
 from symnum._system import PDESystem
-from symnum.codegen._jax import make_jax_function
+
+from ._generated import generated_conditions, generated_residual
 
 __all__ = ["PINN", "PINNResult"]
 
@@ -207,38 +205,10 @@ class PINN:
 
     # -- generated residuals -----------------------------------------------------------------
 
-    def _leaf_of(self, node):
-        """(field index, derivative directions) of a field or a derivative of one."""
-        if is_field(node):
-            return self.fields.index(node), ()
-        dirs = []
-        for v, k in node.variable_count:
-            dirs += [self.inputs.index(v)] * int(k)
-        return self.fields.index(node.expr), tuple(sorted(dirs))
-
     def _build_residual(self):
-        leaves = {}
-        for r in self.system.residuals:
-            for d in r.atoms(sympy.Derivative):
-                if not is_field(d.expr):
-                    raise ModelError(
-                        f"the PINN residual needs derivatives of fields only; {d} differentiates an "
-                        f"expression: expand it first, e.g. with sympy's .doit()"
-                    )
-                leaves[d] = self._leaf_of(d)
-            for f in r.atoms(sympy.core.function.AppliedUndef):
-                if is_field(f):
-                    leaves[f] = self._leaf_of(f)
-        # sympy's atoms() is a set whose order follows the per-process string hash
-        # seed; a fixed order keeps the generated code, and so the floating-point
-        # sums of the gradient, the same in every run.
-        self._res_leaves = sorted(leaves, key=lambda k: leaves[k])
-        self._res_keys = [leaves[k] for k in self._res_leaves]
-        coords = list(self.inputs)
         params = list(self.fixed) + list(self.learn)
-        self.residual_fn = make_jax_function(
-            list(self.system.residuals), self._res_leaves + coords, params, name=f"pinn_residual_{self.system.name}"
-        )
+        gen = generated_residual(self.system, self.inputs, params, f"pinn_residual_{self.system.name}")
+        self._res_leaves, self._res_keys, self.residual_fn = list(gen.leaves), list(gen.keys), gen.fn
 
     def _param_values(self, phys):
         return [self.fixed[p] for p in self.fixed] + [phys[p.name] for p in self.learn]
@@ -257,22 +227,10 @@ class PINN:
     # -- conditions -----------------------------------------------------------------------------
 
     def _build_conditions(self):
-        exprs, kinds = [], []
-        for (f, v, side), bc in self.system.boundary.items():
-            kinds.append((type(bc).__name__, self.fields.index(f), self.inputs.index(v), side))
-            vals = [bc.value] + ([bc.a, bc.b] if isinstance(bc, Robin) else [])
-            exprs.append(vals)
-        flat = [e for vals in exprs for e in vals]
-        initial = [(self.fields.index(f), e) for f, e in self.system.initial.items()]
-        flat += [e for _, e in initial]
-        coords = list(self.inputs)
         params = list(self.fixed) + list(self.learn)
-        fn = make_jax_function(flat or [sympy.Integer(0)], coords, params, name=f"pinn_conditions_{self.system.name}", do_optimize=False)
-        self._cond_fn = fn
-        self._cond_exprs = [sympy.sympify(e) for e in flat]
-        self._bc_kinds = kinds
-        self._bc_counts = [len(v) for v in exprs]
-        self._initial = [k for k, _ in initial] if self.time is not None else []
+        gen = generated_conditions(self.system, self.inputs, params, f"pinn_conditions_{self.system.name}")
+        self._cond_fn, self._cond_exprs = gen.fn, list(gen.exprs)
+        self._bc_kinds, self._bc_counts, self._initial = list(gen.kinds), list(gen.counts), list(gen.initial)
 
     # -- hard constraints -------------------------------------------------------------------------
 

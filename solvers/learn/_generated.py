@@ -1,0 +1,86 @@
+"""What every trainer fed by the symbolic system shares: the generated residual
+and the generated boundary/initial values (codegen's JAX backend).
+
+A residual's leaves are the fields and their derivatives that occur in the
+equations, each named by (field index, derivative directions), the directions
+sorted input indices; a trainer evaluates the leaves its own way (nested jvps
+for a network, kernel derivative operators for a Gaussian process) and calls
+the one generated function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from symnum._conditions import Robin
+from symnum._errors import ModelError
+from symnum._expressions import is_field
+from symnum.codegen._jax import JaxFunction, make_jax_function
+
+__all__ = ["GeneratedResidual", "GeneratedConditions", "generated_residual", "generated_conditions"]
+
+
+@dataclass(frozen=True)
+class GeneratedResidual:
+    fn: JaxFunction      # fn(leaf values + coordinates, parameter values) -> [residual per equation]
+    leaves: tuple        # sympy leaves in the order fn takes them
+    keys: tuple          # (field index, derivative directions) of each leaf
+
+
+@dataclass(frozen=True)
+class GeneratedConditions:
+    fn: JaxFunction      # fn(coordinates, parameter values) -> every value below, flat
+    kinds: tuple         # per boundary condition: (kind name, field index, axis, side)
+    counts: tuple        # values each boundary condition takes (1, or 3 for Robin: g, a, b)
+    initial: tuple       # field index of each initial condition, after the boundary values
+    exprs: tuple         # the sympy expressions fn evaluates, in order
+
+
+def _leaf_key(node, fields, inputs):
+    if is_field(node):
+        return fields.index(node), ()
+    dirs = []
+    for v, k in node.variable_count:
+        dirs += [inputs.index(v)] * int(k)
+    return fields.index(node.expr), tuple(sorted(dirs))
+
+
+def generated_residual(system, inputs, params, name) -> GeneratedResidual:
+    fields = list(system.fields)
+    leaves = {}
+    for r in system.residuals:
+        for d in r.atoms(sympy.Derivative):
+            if not is_field(d.expr):
+                raise ModelError(
+                    f"the generated residual needs derivatives of fields only; {d} differentiates "
+                    f"an expression: expand it first, e.g. with sympy's .doit()"
+                )
+            leaves[d] = _leaf_key(d, fields, inputs)
+        for f in r.atoms(sympy.core.function.AppliedUndef):
+            if is_field(f):
+                leaves[f] = _leaf_key(f, fields, inputs)
+    # sympy's atoms() is a set whose order follows the per-process string hash
+    # seed; a fixed order keeps the generated code, and so the floating-point
+    # sums of a gradient, the same in every run.
+    ordered = sorted(leaves, key=lambda k: leaves[k])
+    fn = make_jax_function(list(system.residuals), ordered + list(inputs), list(params), name=name)
+    return GeneratedResidual(fn, tuple(ordered), tuple(leaves[k] for k in ordered))
+
+
+def generated_conditions(system, inputs, params, name) -> GeneratedConditions:
+    fields = list(system.fields)
+    exprs, kinds = [], []
+    for (f, v, side), bc in system.boundary.items():
+        kinds.append((type(bc).__name__, fields.index(f), inputs.index(v), side))
+        exprs.append([bc.value] + ([bc.a, bc.b] if isinstance(bc, Robin) else []))
+    flat = [e for vals in exprs for e in vals]
+    initial = [(fields.index(f), e) for f, e in system.initial.items()]
+    flat += [e for _, e in initial]
+    fn = make_jax_function(flat or [sympy.Integer(0)], list(inputs), list(params), name=name, do_optimize=False)
+    return GeneratedConditions(
+        fn, tuple(kinds), tuple(len(v) for v in exprs),
+        tuple(k for k, _ in initial) if system.time is not None else (),
+        tuple(sympy.sympify(e) for e in flat),
+    )

@@ -1,0 +1,178 @@
+"""The Gaussian-process solver: generated kernel derivatives against JAX's
+autodiff, the Kronecker algebra against dense matrices, conditions and
+residual against exact solutions, a solve that converges, prediction paths
+that agree, clear errors."""
+
+import os
+
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+
+import numpy as np
+import pytest
+import sympy
+
+pytest.importorskip("jax")
+pytest.importorskip("optax")
+
+import jax  # noqa: E402
+
+import symnum as sn  # noqa: E402
+from symnum import ModelError, SolverError  # noqa: E402
+from symnum.solvers import GP  # noqa: E402
+from symnum.solvers.learn._kernels import kernel_derivatives  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
+jnp = jax.numpy
+
+
+def poisson_1d(k=2, n=40):
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(x, 2)(u), -(k**2) * sympy.sin(k * x))], domain={x: (0, sympy.pi)},
+        bcs=[sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", sympy.sin(k * sympy.pi))], name="gp_poisson",
+    )
+    return system, x, u
+
+
+def advection_2d():
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), -sn.D(x)(u))], domain={t: (0, 1), x: (0, 2)},
+        bcs=[sn.Initial(u, sympy.sin(sympy.pi * x)), sn.Neumann(u, x, "max", sympy.pi * sympy.cos(sympy.pi * (2 - t))),
+             sn.Dirichlet(u, x, "min", sympy.sin(-sympy.pi * t))], name="gp_advection",
+    )
+    return system, t, x, u
+
+
+@pytest.mark.parametrize("envelope", ["se", "matern52"])
+def test_generated_kernel_derivatives_match_autodiff(envelope):
+    fn = kernel_derivatives(envelope, 4)
+    w, a, mu = jnp.array([0.7, 1.3]), jnp.array([1.5, 0.4]), jnp.array([0.0, 3.2])
+
+    def g(d):
+        return jnp.sum(fn([d[None]], [w, a, mu])[0])
+
+    d = jnp.linspace(0.05, 2.0, 9)
+    generated = fn([d[:, None]], [w, a, mu])
+    ref = g
+    for m in range(5):
+        np.testing.assert_allclose(np.sum(generated[m], axis=-1), jax.vmap(ref)(d), rtol=1e-9, atol=1e-9)
+        ref = jax.grad(ref)
+    # odd derivatives vanish at d = 0, so k^(m)(tau) = sign(tau)^m g^(m)(|tau|) is smooth there
+    at0 = fn([jnp.zeros((1, 1))], [w, a, mu])
+    assert abs(float(np.sum(at0[1]))) < 1e-12 and abs(float(np.sum(at0[3]))) < 1e-9
+
+
+def test_kronecker_prior_and_derivatives_equal_dense_matrices():
+    system, t, x, u = advection_2d()
+    gp = GP(system, grid={t: 7, x: 6}, components=3, jitter=1e-4)
+    p = gp.init_params()
+    rng = np.random.default_rng(0)
+    p["U"] = jnp.asarray(rng.standard_normal(p["U"].shape))
+    p["kernel"][0][1]["freq"] = jnp.array([0.0, 0.8, 1.9])
+
+    def dense(axis, m):
+        kp = p["kernel"][0][axis]
+        X = gp.axes[axis]
+        tau = X[:, None] - X[None, :]
+        g = kernel_derivatives("matern52", 4)([jnp.abs(tau)[..., None]], [jnp.exp(kp["logw"]), jnp.exp(kp["loga"]), kp["freq"]])
+        return np.sum(np.asarray(g[m]), -1) * np.sign(tau) ** m + (gp.jitter * np.eye(X.size) if m == 0 else 0)
+
+    K = np.kron(dense(0, 0), dense(1, 0))
+    U = np.asarray(p["U"][0]).ravel()
+    prior_ref = 0.5 * np.linalg.slogdet(K)[1] + 0.5 * U @ np.linalg.solve(K, U)
+    priors, derivs = gp._field_terms(p)
+    np.testing.assert_allclose(float(priors[0]), prior_ref, rtol=1e-9)
+    for dirs, (m0, m1) in {(0,): (1, 0), (1,): (0, 1), (0, 1): (1, 1)}.items():
+        ref = np.kron(dense(0, m0), dense(1, m1)) @ np.linalg.solve(K, U)
+        np.testing.assert_allclose(np.asarray(derivs[0](dirs)).ravel(), ref, rtol=1e-7, atol=1e-9 * np.abs(ref).max())
+
+
+def test_residual_and_conditions_vanish_for_the_exact_solution():
+    """Dirichlet and initial gaps are exact; residual and Neumann gaps are the GP's
+    derivative error, small for a smooth solution on a fine enough grid."""
+    system, t, x, u = advection_2d()
+    gp = GP(system, grid={t: 24, x: 40}, components=2, jitter=1e-8)
+    p = gp.init_params()
+    T, X = gp._coords
+    p["U"] = jnp.asarray(np.sin(np.pi * (X - T))[None])
+    for kp in p["kernel"][0]:   # a kernel that suits the smooth solution: long envelopes
+        kp["freq"], kp["loga"] = jnp.array([0.0, 0.5]), jnp.log(jnp.array([0.3, 0.3]))
+    _, derivs = gp._field_terms(p)
+    res, gaps = gp._gaps(p, derivs)
+    kinds = [c[0] for c in gp._conditions]
+    assert sorted(kinds) == ["Dirichlet", "Initial", "Neumann"]
+    assert float(jnp.max(jnp.abs(res[0]))) < 1e-3 * np.pi
+    assert float(jnp.max(jnp.abs(gaps))) < 1e-3 * np.pi
+    # Dirichlet and initial gaps hold to round-off
+    sizes = {c[0]: (c[4].size) for c in gp._conditions}
+    start, exact = 0, []
+    for c in gp._conditions:
+        if c[0] in ("Dirichlet", "Initial"):
+            exact.append(np.asarray(gaps[start:start + sizes[c[0]]]))
+        start += sizes[c[0]]
+    assert max(np.abs(e).max() for e in exact) < 1e-12
+
+
+def test_gp_solves_a_high_frequency_poisson_problem():
+    """u = sin(15 x) on [0, 2 pi], 100 nodes: the learned spectrum finds the
+    solution's frequency (15 / 2 pi cycles per unit) and the error falls to 1e-4."""
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(x, 2)(u), -225 * sympy.sin(15 * x))], domain={x: (0, 2 * sympy.pi)},
+        bcs=[sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], name="gp_poisson_hf",
+    )
+    gp = GP(system, grid={x: 100}, components=20)
+    res = gp.fit(steps=1500)
+    X = np.linspace(0, 2 * np.pi, 301)
+    err = np.linalg.norm(res.predict(u, {x: X}) - np.sin(15 * X)) / np.linalg.norm(np.sin(15 * X))
+    assert err < 1e-3, err
+    freq, weight, _ = res.spectrum[u][x][0]
+    assert abs(freq - 15 / (2 * np.pi)) < 0.01 and weight > 0.1
+    assert res.loss_history[-1] < res.loss_history[0] and "adam_step_ms" in res.timings
+    again = gp.fit(steps=0, lbfgs=20, params=res.params)    # L-BFGS from there keeps it
+    assert np.linalg.norm(again.predict(u, {x: X}) - np.sin(15 * X)) / np.linalg.norm(np.sin(15 * X)) < 1e-3
+
+
+def test_predict_tensor_and_scattered_paths_agree():
+    system, t, x, u = advection_2d()
+    gp = GP(system, grid={t: 10, x: 12}, components=3)
+    res = gp.fit(steps=5)
+    rng = np.random.default_rng(1)
+    T, X = rng.uniform(0, 1, 300), rng.uniform(0, 2, 300)
+    scattered = gp._posterior_mean(res.params, 0, [T, X])        # 300^2 distinct pairs: chunked path
+    direct = np.array([gp._posterior_mean(res.params, 0, [T[i:i + 1], X[i:i + 1]])[0] for i in range(0, 300, 37)])
+    np.testing.assert_allclose(scattered[::37], direct, rtol=1e-10, atol=1e-12)
+    # at the nodes the posterior mean reproduces U (up to the jitter's effect)
+    Tn, Xn = gp._coords
+    np.testing.assert_allclose(res.predict(u, {t: Tn, x: Xn}), res.values(u), atol=1e-4)
+
+
+def test_plain_kernel_keeps_frequency_zero():
+    system, x, u = poisson_1d()
+    res = GP(system, grid={x: 20}, kernel="plain").fit(steps=20, lbfgs=5)
+    [(freq, w, a)] = res.spectrum[u][x]
+    assert freq == 0.0 and w > 0 and a > 0
+
+
+def test_gp_errors_name_the_culprit():
+    system, x, u = poisson_1d()
+    with pytest.raises(ModelError, match="grid has no entry for x"):
+        GP(system, grid={})
+    with pytest.raises(ModelError, match="grid\\[x\\] = 2"):
+        GP(system, grid={x: 2})
+    with pytest.raises(ModelError, match="kernel='rbf'"):
+        GP(system, grid={x: 20}, kernel="rbf")
+    with pytest.raises(ModelError, match="envelope"):
+        GP(system, grid={x: 20}, envelope="cauchy")
+    with pytest.raises(ModelError, match="jitter"):
+        GP(system, grid={x: 20}, jitter=0)
+    y = sn.variables("y")
+    with pytest.raises(ModelError, match="not inputs"):
+        GP(system, grid={x: 20, y: 20})
+    gp = GP(system, grid={x: 20}, jitter=1e-300)
+    with pytest.raises(SolverError, match="raise jitter="):
+        gp.fit(steps=3, lr=1e6)
