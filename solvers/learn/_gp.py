@@ -91,8 +91,16 @@ class GPResult:
 
 
 class GP:
-    """A Gaussian-process solver for a steady or time-dependent PDESystem whose
-    fields share their inputs (time, if any, is one more grid dimension).
+    """A Gaussian-process solver for a steady or time-dependent PDESystem (time,
+    if any, is one more grid dimension).
+
+    `grid`: nodes per input, uniform, ends included. `kernel`: "spectral_mixture"
+    (`components` frequencies per input) or "plain" (the envelope alone, for
+    comparison). The start is deterministic (`seed` is kept for the common
+    signature). Precisions of the residual and condition likelihoods are fixed
+    at `precision` unless `learn_precisions=True`: learned, they grow without
+    bound once the field values are solved for, and accuracy suffers
+    (benchmarks/RESULTS.md).
 
     >>> gp = GP(system, grid={x: 400}, components=30)        # doctest: +SKIP
     >>> res = gp.fit(steps=3000, lbfgs=2000)                   # doctest: +SKIP
