@@ -176,3 +176,17 @@ def test_gp_errors_name_the_culprit():
     gp = GP(system, grid={x: 20}, jitter=1e-300)
     with pytest.raises(SolverError, match="raise jitter="):
         gp.fit(steps=3, lr=1e6)
+
+
+def test_field_solve_by_whitened_cg_equals_the_dense_newton():
+    system, t, x, u = advection_2d()
+    gp = GP(system, grid={t: 9, x: 11}, components=3, jitter=1e-5)
+    p = gp.init_params()
+    dense = gp.solve_fields(p)
+    cg = gp.solve_fields(p, dense_limit=0, cg_iterations=400)
+    U = np.asarray(dense["U"])
+    assert float(gp.loss(dense)) < float(gp.loss(p))
+    np.testing.assert_allclose(np.asarray(cg["U"]), U, atol=1e-6 * np.abs(U).max())
+    # at the solved U the loss's gradient in U vanishes (the profile's envelope condition)
+    g = jax.grad(lambda V: gp.loss(dict(dense, U=V)))(dense["U"])
+    assert float(jnp.max(jnp.abs(g))) < 1e-6 * max(1.0, float(jnp.max(jnp.abs(jax.grad(lambda V: gp.loss(dict(p, U=V)))(p["U"])))))

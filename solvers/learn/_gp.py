@@ -45,6 +45,7 @@ from ._kernels import ENVELOPES, kernel_derivatives
 __all__ = ["GP", "GPResult"]
 
 KERNELS = ("spectral_mixture", "plain")
+DENSE_LIMIT = 4000  # unknowns up to which the field solve forms the Newton Hessian
 
 
 def _jax():
@@ -422,16 +423,21 @@ class GP:
     # -- fitting ------------------------------------------------------------------------------------------------
 
     def fit(self, steps: int = 2000, lr: float = 1e-2, lbfgs: int = 0, params=None, chunk: int = 100,
-            solve: bool = True, lbfgs_tol: float | None = None, progress: bool = False) -> GPResult:
+            solve="auto", lbfgs_tol: float | None = None, progress: bool = False) -> GPResult:
         """Adam for `steps` (in compiled chunks of `chunk` steps), then up to `lbfgs`
         iterations of L-BFGS-B; starts from `params` (a previous result's) or the
-        paper's initialization. With `solve`, the field values are solved for
+        paper's initialization. With `solve` ("auto": when the grid has at most
+        DENSE_LIMIT unknowns, so the Newton Hessian is a dense matrix), the field values are solved for
         (Newton, kernel fixed) before every chunk and at the end, so Adam only has
         to move the kernel and the precisions (variable projection: at the
         solved U the gradient in the kernel parameters is the profile loss's).
         The paper's joint Adam on U needs tens of thousands of steps."""
         if params is None:
             params = self.init_params()
+        if solve == "auto":
+            # the dense Newton solve is proven; conjugate gradients on large grids
+            # (solve=True) is not yet reliable, so large grids train jointly as the paper
+            solve = params["U"].size <= DENSE_LIMIT
         opt, run = self._adam(lr, bool(solve))
         history, timings = [], {}
         state = opt.init(params)
@@ -510,9 +516,10 @@ class GP:
 
         return jax.jit(newton, static_argnums=(1, 2, 3))
 
-    def solve_fields(self, params, iterations: int = 2, dense_limit: int = 4000, cg_iterations: int = 2000):
+    def solve_fields(self, params, iterations: int = 2, dense_limit: int = None, cg_iterations: int = 2000):
         """params with U replaced by the minimizer of the loss over U (Newton)."""
-        new = self._newton_fn(params, iterations, params["U"].size <= dense_limit, cg_iterations)
+        dense = params["U"].size <= (DENSE_LIMIT if dense_limit is None else dense_limit)
+        new = self._newton_fn(params, iterations, dense, cg_iterations)
         if not bool(_jax().numpy.all(_jax().numpy.isfinite(new["U"]))):
             raise SolverError(self._nonfinite(0, "the field solve's"))
         if float(self.loss(new)) > float(self.loss(params)):
