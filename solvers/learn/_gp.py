@@ -405,7 +405,7 @@ class GP:
         kf = params["kernel"][k]
         uniq = [np.unique(c, return_inverse=True) for c in flat]
         m = flat[0].size
-        if np.prod([float(u.size) for u, _ in uniq]) <= 4 * m + 1e6:
+        if np.prod([float(u.size) for u, _ in uniq]) <= 4 * m:
             out = alpha
             for ax, (u, _) in enumerate(uniq):
                 out = self._along(self._cross(kf[ax], ax, u), out, ax)
