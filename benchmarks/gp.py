@@ -48,11 +48,11 @@ PROBLEMS = {  # name: (system builder, exact, grid nodes, published GP-HM error)
 }
 
 
-def run(name, steps):
+def run(name, steps, **options):
     build, exact, n, published = PROBLEMS[name]
     system = build(exact, name)
     t0 = time.perf_counter()
-    gp = GP(system, grid={x: n})
+    gp = GP(system, grid={x: n}, **options)
     setup = time.perf_counter() - t0
     X = np.linspace(0, 2 * np.pi, 300)
     ref = sympy.lambdify(x, exact, "numpy")(X)
@@ -72,6 +72,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("problems", nargs="*", default=list(PROBLEMS))
     ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--longest-envelope", type=float, default=None, help="GP(longest_envelope=...)")
     args = ap.parse_args()
     for name in args.problems:
-        run(name, args.steps)
+        options = {} if args.longest_envelope is None else {"longest_envelope": args.longest_envelope}
+        run(name, args.steps, **options)

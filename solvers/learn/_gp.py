@@ -101,7 +101,11 @@ class GP:
     signature). Precisions of the residual and condition likelihoods are fixed
     at `precision` unless `learn_precisions=True`: learned, they grow without
     bound once the field values are solved for, and accuracy suffers
-    (benchmarks/RESULTS.md).
+    (benchmarks/RESULTS.md). Envelopes are at most `longest_envelope` domain
+    lengths long: longer ones turn a component into a bare cosine, K_d turns
+    numerically rank-deficient and the error, after falling, can jump (sin(100x):
+    1.5e-6 then 7.5e-5 in one run without the bound; with 4, falling steadily to
+    4e-6 in 1500 steps; with 1, to 8e-6).
 
     >>> gp = GP(system, grid={x: 400}, components=30)        # doctest: +SKIP
     >>> res = gp.fit(steps=3000, lbfgs=2000)                   # doctest: +SKIP
@@ -123,6 +127,8 @@ class GP:
         frequency_scale: float = 0.6,
         learn_precisions: bool = False,
         precision: float = 1.0,
+        data_frequencies: bool = True,
+        longest_envelope: float = 4.0,
     ):
         jax = _jax()
         if not isinstance(system, PDESystem):
@@ -158,6 +164,10 @@ class GP:
         self._frequency_scale = float(frequency_scale)
         self.learn_precisions = bool(learn_precisions)
         self.precision = float(precision)
+        self.data_frequencies = bool(data_frequencies)
+        if not longest_envelope > 0:
+            raise ModelError(f"longest_envelope={longest_envelope!r}: give a positive multiple of the domain's length (default 4)")
+        self._inverse_length_floor = [1.0 / (longest_envelope * float(hi - lo)) for lo, hi in (system.domain[v] for v in self.inputs)]
 
     # -- setup ------------------------------------------------------------------------------------
 
@@ -234,18 +244,23 @@ class GP:
     # -- parameters ---------------------------------------------------------------------------------
 
     def init_params(self):
-        """The paper's start: equal weights, frequencies on a grid from 0 to
-        `frequency_scale` x the grid's Nyquist frequency, envelopes as long as the
-        domain over 2 pi, U = 0, unit precisions."""
+        """Equal weights; frequencies: the strongest peaks of the data's spectrum
+        along each axis (`_data_peaks`), the rest on a grid from 0 to
+        `frequency_scale` x the grid's Nyquist frequency (the paper's start, whose
+        top it tuned per problem); envelopes as long as the domain over 2 pi; U = 0."""
         Q = self.Q
         kernel = []
-        for _ in self.fields:
+        for k in range(len(self.fields)):
             per = []
-            for v, n in zip(self.inputs, self.shape):
+            for ax, (v, n) in enumerate(zip(self.inputs, self.shape)):
                 lo, hi = self.system.domain[v]
                 length = float(hi - lo)
                 nyquist = (n - 1) / (2.0 * length)
-                freq = np.zeros(Q) if self.kernel == "plain" else np.linspace(0.0, 1.0, Q) * self._frequency_scale * nyquist
+                if self.kernel == "plain":
+                    freq = np.zeros(Q)
+                else:
+                    peaks = self._data_peaks(ax)[: Q // 2] if self.data_frequencies else []
+                    freq = np.concatenate([peaks, np.linspace(0.0, 1.0, Q - len(peaks)) * self._frequency_scale * nyquist])
                 per.append({"logw": np.full(Q, math.log(1.0 / Q)), "loga": np.full(Q, math.log(2 * math.pi / length)), "freq": freq})
             kernel.append(per)
         params = {
@@ -257,16 +272,60 @@ class GP:
         jnp = _jax().numpy
         return _jax().tree_util.tree_map(lambda a: jnp.asarray(a, self.dtype), params)
 
+    def _data_peaks(self, axis):
+        """Frequencies (cycles per unit) where the problem's data has power along
+        one axis, strongest first: the residual at U = 0 (the forcing) and the
+        condition values on faces that run along the axis, each line's Hann-windowed
+        periodogram normalised and summed; local maxima above 0.1% of the largest (above a Hann window's sidelobes),
+        refined by a parabola through the log power. Empty for data without
+        structure along the axis. The solution's frequencies show in its data (for
+        u'' = f, f's spectrum is the solution's times frequency squared), so the
+        mixture starts where the power is, with no per-problem scale."""
+        n = self.shape[axis]
+        h = self.axes[axis][1] - self.axes[axis][0]
+        lines = []
+        zeros = [np.zeros(self.shape)] * len(self._residual.keys)
+        for r in self._residual.fn(zeros + list(self._coords), [float(v) for v in self.fixed.values()]):
+            lines.append(np.moveaxis(np.broadcast_to(np.asarray(r, dtype=float), self.shape), axis, 0).reshape(n, -1))
+        for kind, _, ax, _, g, _, _ in self._conditions:
+            if g is not None and ax != axis and np.ndim(g) >= 1:
+                face_axis = axis if axis < ax else axis - 1   # the face array lost axis ax
+                lines.append(np.moveaxis(np.asarray(g, dtype=float), face_axis, 0).reshape(n, -1))
+        window = np.hanning(n)[:, None]
+        power = np.zeros(n // 2 + 1)
+        for block in lines:
+            block = block - block.mean(axis=0)
+            spec = np.abs(np.fft.rfft(block * window, axis=0)) ** 2
+            total = spec.sum(axis=0)
+            keep = total > 1e-30 * max(1.0, float(np.max(np.abs(block))) ** 2)
+            if np.any(keep):
+                power += (spec[:, keep] / total[keep]).sum(axis=1)
+        if not np.any(power > 0):
+            return []
+        freqs = np.fft.rfftfreq(n, h)
+        logp = np.log(power + 1e-300)
+        peaks = [i for i in range(1, len(power) - 1) if power[i] >= power[i - 1] and power[i] > power[i + 1] and power[i] > 1e-3 * power.max()]
+        peaks.sort(key=lambda i: -power[i])
+        out = []
+        for i in peaks:
+            a, b, c = logp[i - 1], logp[i], logp[i + 1]   # parabola through the log power
+            shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) < 0 else 0.0
+            out.append(float(freqs[i] + shift * (freqs[1] - freqs[0])))
+        return out
+
     @staticmethod
     def _component_values(kp):
         return np.exp(np.asarray(kp["logw"])), np.exp(np.asarray(kp["loga"])), np.asarray(kp["freq"])
 
     # -- kernel matrices, one axis at a time -------------------------------------------------------------
 
-    def _kernel_columns(self, kp, d, order):
-        """g^(m)(d) summed over the components, m = 0..order, for distances d >= 0."""
+    def _kernel_columns(self, kp, d, order, axis):
+        """g^(m)(d) summed over the components, m = 0..order, for distances d >= 0.
+        The inverse length is exp(loga) + a floor: an envelope much longer than the
+        domain makes a component a bare cosine and K_d numerically rank-deficient."""
         jnp = _jax().numpy
-        g = self._kfn([d[..., None]], [jnp.exp(kp["logw"]), jnp.exp(kp["loga"]), kp["freq"]])
+        a = jnp.exp(kp["loga"]) + self._inverse_length_floor[axis]
+        g = self._kfn([d[..., None]], [jnp.exp(kp["logw"]), a, kp["freq"]])
         return [jnp.sum(gm, axis=-1) for gm in g[: order + 1]]
 
     def _axis_matrices(self, kp, axis):
@@ -276,7 +335,7 @@ class GP:
         jnp = _jax().numpy
         n, order = self.shape[axis], self._orders[axis]
         h = self.axes[axis][1] - self.axes[axis][0]
-        cols = self._kernel_columns(kp, jnp.asarray(h * np.arange(n), self.dtype), order)
+        cols = self._kernel_columns(kp, jnp.asarray(h * np.arange(n), self.dtype), order, axis)
         idx = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :])
         sign = np.sign(np.arange(n)[:, None] - np.arange(n)[None, :]).astype(float)
         K = cols[0][idx] + self.jitter * jnp.eye(n, dtype=self.dtype)
@@ -395,7 +454,7 @@ class GP:
         """k(p - x_j) for points p along one axis: (len(p), n_axis)."""
         jnp = _jax().numpy
         d = jnp.abs(jnp.asarray(points, self.dtype)[:, None] - jnp.asarray(self.axes[axis], self.dtype)[None, :])
-        return self._kernel_columns(kp, d, 0)[0]
+        return self._kernel_columns(kp, d, 0, axis)[0]
 
     def _posterior_mean(self, params, k, flat):
         """sum_j k(p, x_j) (K^-1 U)_j, separably: on the tensor grid of the points'
@@ -463,6 +522,8 @@ class GP:
         if lbfgs:
             t0 = _time.perf_counter()
             params = self._lbfgs(params, lbfgs, history, lbfgs_tol)
+            if solve:
+                params = self.solve_fields(params)   # U back to its optimum for the final kernel
             timings["lbfgs_s"] = _time.perf_counter() - t0
         final = float(self.loss(params))
         if not math.isfinite(final):
