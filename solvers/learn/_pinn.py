@@ -400,7 +400,7 @@ class PINN:
         if self._periodic_loss:
             terms = []
             for ax, z in zip(self._periodic_loss, pts["periodic"]):
-                lo, hi = (z.at[:, ax].set(b) for b in self.bounds[ax])
+                lo, hi = (z.at[:, ax].set(z.dtype.type(b)) for b in self.bounds[ax])  # bounds are float64
                 # match derivatives below the highest order the equations take along ax
                 order = max([dirs.count(ax) for _, dirs in self._res_keys] + [1])
                 wanted = [(ax,) * m for m in range(order)]
