@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from symnum._conditions import Dirichlet
 from symnum._errors import ModelError, SolverError
 from symnum._extras import require
 from symnum._system import PDESystem
@@ -155,6 +156,7 @@ class GP:
         self.axes = [np.linspace(*system.domain[v], n) for v, n in zip(self.inputs, self.shape)]
         self.N = int(np.prod(self.shape))
         self.fixed = dict(system.parameters)
+        self._pvals = [float(v) for v in self.fixed.values()]
         self._residual = generated_residual(system, self.inputs, list(self.fixed), f"gp_residual_{system.name}")
         self._orders = self._derivative_orders()
         self._kfn = kernel_derivatives(envelope, max(self._orders))
@@ -199,8 +201,8 @@ class GP:
         for _, dirs in self._residual.keys:
             for ax in set(dirs):
                 orders[ax] = max(orders[ax], dirs.count(ax))
-        for (f, v, side), bc in self.system.boundary.items():
-            if type(bc).__name__ != "Dirichlet":
+        for (_, v, _), bc in self.system.boundary.items():
+            if not isinstance(bc, Dirichlet):
                 ax = self.inputs.index(v)
                 orders[ax] = max(orders[ax], 1)
         return orders
@@ -209,7 +211,6 @@ class GP:
         """Condition values on the grid's faces, evaluated once (the generated
         condition function at the face nodes): [(kind, field, axis, side, g, a, b)]."""
         gen = generated_conditions(self.system, self.inputs, list(self.fixed), f"gp_conditions_{self.system.name}")
-        pvals = [float(v) for v in self.fixed.values()]
         out = []
 
         def face_coords(ax, index):
@@ -218,7 +219,7 @@ class GP:
 
         def evaluate(i, coords):
             shape = coords[0].shape
-            vals = gen.fn([c.ravel() for c in coords], pvals)
+            vals = gen.fn([c.ravel() for c in coords], self._pvals)
             return np.broadcast_to(np.asarray(vals[i], dtype=float), (int(np.prod(shape)),)).reshape(shape)
 
         start = 0
@@ -236,9 +237,8 @@ class GP:
             ax = self.inputs.index(v)
             order = max([dirs.count(ax) for _, dirs in self._residual.keys] + [1])
             for k in range(len(self.fields)):
-                for m in range(order):
+                for m in range(order):   # below the residual's order along ax: in _orders already
                     out.append(("Periodic", k, ax, m, None, None, None))
-                self._orders[ax] = max(self._orders[ax], order - 1)
         return out
 
     # -- parameters ---------------------------------------------------------------------------------
@@ -249,20 +249,18 @@ class GP:
         `frequency_scale` x the grid's Nyquist frequency (the paper's start, whose
         top it tuned per problem); envelopes as long as the domain over 2 pi; U = 0."""
         Q = self.Q
-        kernel = []
-        for k in range(len(self.fields)):
-            per = []
-            for ax, (v, n) in enumerate(zip(self.inputs, self.shape)):
-                lo, hi = self.system.domain[v]
-                length = float(hi - lo)
-                nyquist = (n - 1) / (2.0 * length)
-                if self.kernel == "plain":
-                    freq = np.zeros(Q)
-                else:
-                    peaks = self._data_peaks(ax)[: Q // 2] if self.data_frequencies else []
-                    freq = np.concatenate([peaks, np.linspace(0.0, 1.0, Q - len(peaks)) * self._frequency_scale * nyquist])
-                per.append({"logw": np.full(Q, math.log(1.0 / Q)), "loga": np.full(Q, math.log(2 * math.pi / length)), "freq": freq})
-            kernel.append(per)
+        per = []  # the same start for every field
+        for ax, (v, n) in enumerate(zip(self.inputs, self.shape)):
+            lo, hi = self.system.domain[v]
+            length = float(hi - lo)
+            nyquist = (n - 1) / (2.0 * length)
+            if self.kernel == "plain":
+                freq = np.zeros(Q)
+            else:
+                peaks = self._data_peaks(ax)[: Q // 2] if self.data_frequencies else []
+                freq = np.concatenate([peaks, np.linspace(0.0, 1.0, Q - len(peaks)) * self._frequency_scale * nyquist])
+            per.append({"logw": np.full(Q, math.log(1.0 / Q)), "loga": np.full(Q, math.log(2 * math.pi / length)), "freq": freq})
+        kernel = [[dict(kp) for kp in per] for _ in self.fields]
         params = {
             "U": np.zeros((len(self.fields),) + self.shape),
             "kernel": kernel,
@@ -285,7 +283,7 @@ class GP:
         h = self.axes[axis][1] - self.axes[axis][0]
         lines = []
         zeros = [np.zeros(self.shape)] * len(self._residual.keys)
-        for r in self._residual.fn(zeros + list(self._coords), [float(v) for v in self.fixed.values()]):
+        for r in self._residual.fn(zeros + list(self._coords), self._pvals):
             lines.append(np.moveaxis(np.broadcast_to(np.asarray(r, dtype=float), self.shape), axis, 0).reshape(n, -1))
         for kind, _, ax, _, g, _, _ in self._conditions:
             if g is not None and ax != axis and np.ndim(g) >= 1:
@@ -342,6 +340,12 @@ class GP:
         mats = [K] + [cols[m][idx] * (sign if m % 2 else 1.0) for m in range(1, order + 1)]
         return jnp.linalg.cholesky(K), mats
 
+    def _solved(self, factors, U):
+        """K^-1 U, K = K_1 (x) K_2 ...: each axis's Cholesky solve in turn."""
+        for ax, (chol, _) in enumerate(factors):
+            U = self._solve_along(chol, U, ax)
+        return U
+
     def _solve_along(self, chol, U, axis):
         """K_d^-1 applied along one axis, from K_d's Cholesky factor."""
         jax = _jax()
@@ -365,12 +369,10 @@ class GP:
         priors, derivs = [], []
         for k, kf in enumerate(params["kernel"]):
             U = params["U"][k]
-            alpha, logdet, mats = U, 0.0, []
-            for ax, kp in enumerate(kf):
-                chol, axis_mats = self._axis_matrices(kp, ax)
-                mats.append(axis_mats)
-                alpha = self._solve_along(chol, alpha, ax)
-                logdet = logdet + (self.N / self.shape[ax]) * 2.0 * jnp.sum(jnp.log(jnp.diag(chol)))
+            factors = [self._axis_matrices(kp, ax) for ax, kp in enumerate(kf)]
+            alpha = self._solved(factors, U)
+            mats = [axis_mats for _, axis_mats in factors]
+            logdet = sum((self.N / self.shape[ax]) * 2.0 * jnp.sum(jnp.log(jnp.diag(chol))) for ax, (chol, _) in enumerate(factors))
             priors.append(0.5 * logdet + 0.5 * jnp.sum(U * alpha))
             cache = {(): U}
 
@@ -389,8 +391,7 @@ class GP:
         """Residual grids (one per equation) and the stacked condition gaps."""
         jnp = _jax().numpy
         leaves = [derivs[k](dirs) for k, dirs in self._residual.keys]
-        res = self._residual.fn(leaves + [jnp.asarray(c, self.dtype) for c in self._coords],
-                                [float(v) for v in self.fixed.values()])
+        res = self._residual.fn(leaves + [jnp.asarray(c, self.dtype) for c in self._coords], self._pvals)
         res = [jnp.broadcast_to(r, self.shape) for r in res]
         gaps = []
         for kind, k, ax, side, g, a, b in self._conditions:
@@ -425,6 +426,12 @@ class GP:
     def loss(self, params):
         return sum(self.loss_terms(params).values())
 
+    @functools.cached_property
+    def _jitted_loss(self):
+        # the checks around the compiled loops (field solve accepted? final loss
+        # finite?) run op by op otherwise: hundreds of small dispatches per call
+        return _jax().jit(self.loss)
+
     def _mask(self, grads):
         """Plain kernels keep frequency 0; fixed precisions stay."""
         jnp = _jax().numpy
@@ -442,11 +449,7 @@ class GP:
         jax = _jax()
 
         def alpha(params, k):
-            a = params["U"][k]
-            for ax, kp in enumerate(params["kernel"][k]):
-                chol, _ = self._axis_matrices(kp, ax)
-                a = self._solve_along(chol, a, ax)
-            return a
+            return self._solved([self._axis_matrices(kp, ax) for ax, kp in enumerate(params["kernel"][k])], params["U"][k])
 
         return jax.jit(alpha, static_argnums=1)
 
@@ -525,7 +528,7 @@ class GP:
             if solve:
                 params = self.solve_fields(params)   # U back to its optimum for the final kernel
             timings["lbfgs_s"] = _time.perf_counter() - t0
-        final = float(self.loss(params))
+        final = float(self._jitted_loss(params))
         if not math.isfinite(final):
             raise SolverError(self._nonfinite(len(history), "the final"))
         return GPResult(self, params, history, timings)
@@ -544,14 +547,13 @@ class GP:
 
         grad_u = jax.grad(loss_u)
 
-        def whiten(p, V, transpose):
+        def whiten(chols, V, transpose):
             """L V (or L^T V), L = L_1 (x) L_2 (x) ... the kernel's Cholesky factor
             per field: in these coordinates the prior's Hessian is the identity."""
             out = []
-            for k, kf in enumerate(p["kernel"]):
+            for k, per in enumerate(chols):
                 W = V[k]
-                for ax, kp in enumerate(kf):
-                    chol, _ = self._axis_matrices(kp, ax)
+                for ax, chol in enumerate(per):
                     W = self._along(chol.T if transpose else chol, W, ax)
                 out.append(W)
             return jnp.stack(out)
@@ -567,11 +569,13 @@ class GP:
                     # conjugate gradients in whitened coordinates (U = L eta): the
                     # Hessian there is I + (low-rank-like data term), which CG
                     # resolves in far fewer iterations than the raw K^-1 + ...
+                    chols = [[self._axis_matrices(kp, ax)[0] for ax, kp in enumerate(kf)] for kf in p["kernel"]]
+
                     def hvp(v):
-                        Lv = whiten(p, v, False)
-                        return whiten(p, jax.jvp(lambda W: grad_u(W, p), (U,), (Lv,))[1], True)
-                    eta, _ = jax.scipy.sparse.linalg.cg(hvp, whiten(p, g, True), tol=1e-12, maxiter=maxiter)
-                    step = whiten(p, eta, False)
+                        Lv = whiten(chols, v, False)
+                        return whiten(chols, jax.jvp(lambda W: grad_u(W, p), (U,), (Lv,))[1], True)
+                    eta, _ = jax.scipy.sparse.linalg.cg(hvp, whiten(chols, g, True), tol=1e-12, maxiter=maxiter)
+                    step = whiten(chols, eta, False)
                 U = U - step
             return dict(p, U=U)
 
@@ -583,7 +587,7 @@ class GP:
         new = self._newton_fn(params, iterations, dense, cg_iterations)
         if not bool(_jax().numpy.all(_jax().numpy.isfinite(new["U"]))):
             raise SolverError(self._nonfinite(0, "the field solve's"))
-        if float(self.loss(new)) > float(self.loss(params)):
+        if float(self._jitted_loss(new)) > float(self._jitted_loss(params)):
             return params  # a failed Newton step (e.g. CG short of convergence): keep U
         return new
 
