@@ -218,3 +218,12 @@ def test_data_peaks_start_the_mixture_at_the_solutions_frequencies():
     assert np.allclose(gp._data_peaks(1)[:1], [3.0], atol=0.05) and gp._data_peaks(0) == []
     with pytest.raises(ModelError, match="longest_envelope"):
         GP(advection, grid={t: 12, x: 40}, longest_envelope=0)
+
+
+def test_spectrum_reports_the_inverse_length_the_kernel_uses():
+    system, x, u = poisson_1d()
+    gp = GP(system, grid={x: 20}, components=2, longest_envelope=2.0)
+    params = gp.init_params()
+    params["kernel"][0][0]["loga"] = jnp.log(jnp.array([1e-9, 1e-9]))
+    [(_, _, a), _] = GPResult(gp, params, []).spectrum[u][x]
+    assert a == pytest.approx(1 / (2.0 * np.pi), rel=1e-6)   # the floor 1 / (2 domain lengths)

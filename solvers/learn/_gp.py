@@ -75,8 +75,8 @@ class GPResult:
         out = {}
         for f, kf in zip(self.gp.fields, self.params["kernel"]):
             per = {}
-            for v, kp in zip(self.gp.inputs, kf):
-                w, a, mu = self.gp._component_values(kp)
+            for ax, (v, kp) in enumerate(zip(self.gp.inputs, kf)):
+                w, a, mu = self.gp._component_values(kp, ax)
                 order = np.argsort(-np.asarray(w))
                 per[v] = [(float(mu[i]), float(w[i]), float(a[i])) for i in order]
             out[f] = per
@@ -311,9 +311,11 @@ class GP:
             out.append(float(freqs[i] + shift * (freqs[1] - freqs[0])))
         return out
 
-    @staticmethod
-    def _component_values(kp):
-        return np.exp(np.asarray(kp["logw"])), np.exp(np.asarray(kp["loga"])), np.asarray(kp["freq"])
+    def _component_values(self, kp, axis):
+        """(weights, inverse lengths, frequencies) of one axis's components, as the
+        kernel uses them (the inverse length with its floor)."""
+        return (np.exp(np.asarray(kp["logw"])), np.exp(np.asarray(kp["loga"])) + self._inverse_length_floor[axis],
+                np.asarray(kp["freq"]))
 
     # -- kernel matrices, one axis at a time -------------------------------------------------------------
 
