@@ -12,4 +12,17 @@ from .integrate import (
     solve_ensemble as solve_ensemble,
 )
 from ._discover import Discovery as Discovery, discover as discover
-from .learn import GP as GP, GPResult as GPResult, PINN as PINN, PINNResult as PINNResult
+from .learn import (
+    FNO as FNO,
+    FNOResult as FNOResult,
+    GP as GP,
+    GPResult as GPResult,
+    PINN as PINN,
+    PINNResult as PINNResult,
+)
+from .datasets import (
+    GaussianRandomField as GaussianRandomField,
+    Uniform as Uniform,
+    generate_dataset as generate_dataset,
+    stream_dataset as stream_dataset,
+)

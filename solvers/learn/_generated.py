@@ -50,7 +50,10 @@ def _leaf_key(node, fields, inputs):
 def generated_residual(system, inputs, params, name) -> GeneratedResidual:
     fields = list(system.fields)
     leaves = {}
-    for r in system.residuals:
+    # a derivative of an expression (flux form, D(x)(u**2 / 2)) expanded by the chain rule
+    residuals = [r.doit() if any(not is_field(d.expr) for d in r.atoms(sympy.Derivative)) else r
+                 for r in system.residuals]
+    for r in residuals:
         for d in r.atoms(sympy.Derivative):
             if not is_field(d.expr):
                 raise ModelError(
@@ -65,7 +68,7 @@ def generated_residual(system, inputs, params, name) -> GeneratedResidual:
     # seed; a fixed order keeps the generated code, and so the floating-point
     # sums of a gradient, the same in every run.
     ordered = sorted(leaves, key=lambda k: leaves[k])
-    fn = make_jax_function(list(system.residuals), ordered + list(inputs), list(params), name=name)
+    fn = make_jax_function(residuals, ordered + list(inputs), list(params), name=name)
     return GeneratedResidual(fn, tuple(ordered), tuple(leaves[k] for k in ordered))
 
 
