@@ -10,7 +10,8 @@ _EXTRA_OF = {
     "optax": "ml",
     "dask": "dist",
     "distributed": "dist",
-    "xarray": "all",
+    "xarray": "data",
+    "zarr": "data",
     "matplotlib": "all",
     "tqdm": "all",
 }

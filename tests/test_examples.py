@@ -54,9 +54,17 @@ def check_gp_poisson(out):
     assert pinn > 0.5  # spectral bias: the PINN does not find sin(100 x) in this budget
 
 
+def check_burgers_operator(out):
+    assert re.search(r"generated 600 samples on 128 nodes", out)
+    test = float(re.search(r"test relative L2 ([\d.e+-]+) \(first epoch ([\d.e+-]+)\)", out).group(1))
+    assert test < 2e-2, test
+    unseen = [float(v) for v in re.findall(r"unseen u0 #\d: relative L2 of the operator against the solver ([\d.e+-]+)", out)]
+    assert len(unseen) == 3 and max(unseen) < 5e-2, unseen
+
+
 CHECKS = {"brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
-          "gp_poisson.py": check_gp_poisson}
-SLOW = {"gp_poisson.py"}  # a minute or two: run by benchmarks/slow_tests.sh
+          "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator}
+SLOW = {"gp_poisson.py", "burgers_operator.py"}  # a minute or two: run by benchmarks/slow_tests.sh
 
 
 def test_every_example_has_a_check():
@@ -66,7 +74,8 @@ def test_every_example_has_a_check():
 @pytest.mark.parametrize(
     "path", [pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW else p for p in EXAMPLES], ids=lambda p: p.name
 )
-def test_example_runs(path, capsys, monkeypatch):
+def test_example_runs(path, capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("sys.argv", [str(path)])  # as if run from the shell, no arguments
+    monkeypatch.chdir(tmp_path)  # figures an example writes land here, not in the checkout
     runpy.run_path(str(path), run_name="__main__")
     CHECKS[path.name](capsys.readouterr().out)

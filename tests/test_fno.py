@@ -147,3 +147,22 @@ def test_fno_errors_name_the_culprit():
         FNO(["v"], [u], modes=4).fit(ds, epochs=1)
     with pytest.raises(ModelError, match="width"):
         FNO([u], [u], width=0)
+    with pytest.raises(ModelError, match=r"schedule=\(0.5, 100\)"):
+        FNO([u], [u], modes=4).fit(ds, epochs=1, schedule=(0.5, 100))
+
+
+def test_two_dimensional_operator_fits_and_predicts():
+    """A 2-D map (sample, t, x, y): the shift-and-damp u(T) = 0.5 u0(x - 1/4, y), learned to a few percent."""
+    rng = np.random.default_rng(0)
+    n = 16
+    xs = np.arange(n) / n
+    grf = GaussianRandomField(modes=3)
+    u0 = np.array([grf(rng, {"x": xs, "y": xs}, periodic=[True, True]) for _ in range(40)])
+    uT = 0.5 * np.roll(u0, n // 4, axis=1)
+    ds = xr.Dataset({"u": (("sample", "t", "x", "y"), np.stack([u0, uT], axis=1))},
+                    coords={"sample": np.arange(40), "t": [0.0, 1.0], "x": xs, "y": xs})
+    model = FNO(["u"], ["u"], modes=(4, 4), width=8, layers=2, projection=16)
+    res = model.fit(ds.isel(sample=slice(0, 32)), epochs=40, batch=8, lr=1e-2, schedule=(15, 0.5),
+                    test=ds.isel(sample=slice(32, 40)))
+    assert res.history[-1]["test"] < 0.1, res.history[-1]
+    assert res.predict(ds).shape == (40, n, n)

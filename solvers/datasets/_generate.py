@@ -17,6 +17,7 @@ which dask.distributed reschedules on the others.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import pickle
 import time as _time
@@ -59,6 +60,9 @@ class Recipe:
         prob = _PROBLEMS.get(self.key)
         if prob is None:
             prob = _PROBLEMS[self.key] = discretize(self.system, dict(self.grid), **dict(self.options))
+            # the e-graphs of the discretize die here, on their own thread: egglog's
+            # objects may not be dropped on another (a dask worker runs tasks on a pool)
+            gc.collect()
         return prob
 
     def draw(self, prob: Problem, k: int) -> tuple[dict, dict]:

@@ -45,7 +45,9 @@ class GaussianRandomField:
     along a non-periodic one the cosine (Neumann) modes of [lo, hi], as the FNO
     paper's Darcy data. `zero_mean=True` drops the constant mode, as the FNO
     code does. The modes above Nyquist are not drawn (the grid cannot carry
-    them): the field is the truncated expansion.
+    them): the field is the truncated expansion. `modes=K` keeps the wavenumbers
+    up to K (per axis) only: then the draw is the same function on every grid
+    that resolves them (a fine reference solve sees the coarse one's data).
     """
 
     alpha: float = 2.5
@@ -54,12 +56,15 @@ class GaussianRandomField:
     mean: float = 0.0
     zero_mean: bool = True
     periodic: bool | None = None  # None: periodic when the grid's nodes look periodic (see __call__)
+    modes: int | None = None
 
     def __post_init__(self):
         for name in ("alpha", "tau", "sigma"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):
                 raise ModelError(f"GaussianRandomField({name}={v}): {name} must be a positive number")
+        if self.modes is not None and not (isinstance(self.modes, (int, np.integer)) and self.modes >= 1):
+            raise ModelError(f"GaussianRandomField(modes={self.modes!r}): give a positive integer or None")
 
     def eigenvalue(self, wavenumber: np.ndarray) -> np.ndarray:
         """The covariance's eigenvalue for an angular wavenumber |k|."""
@@ -76,7 +81,7 @@ class GaussianRandomField:
         if periodic is None:
             periodic = [True if self.periodic is None else self.periodic] * len(axes)
         # one basis per axis: values (n, m) of m orthonormal modes, and their wavenumbers
-        bases, waves = zip(*(_basis(np.asarray(c, float), p) for c, p in zip(axes, periodic)))
+        bases, waves = zip(*(_basis(np.asarray(c, float), p, self.modes) for c, p in zip(axes, periodic)))
         lam = self.eigenvalue(np.sqrt(sum(np.meshgrid(*(w**2 for w in waves), indexing="ij"))))
         if self.zero_mean:
             lam[(0,) * lam.ndim] = 0.0
@@ -87,7 +92,7 @@ class GaussianRandomField:
         return self.mean + coef
 
 
-def _basis(x: np.ndarray, periodic: bool):
+def _basis(x: np.ndarray, periodic: bool, modes: int | None = None):
     """Real orthonormal modes on the nodes x: (values (n, m), angular wavenumbers (m,)).
     Periodic: 1/sqrt(L), sqrt(2/L) cos(k x), sqrt(2/L) sin(k x) for k = 2 pi j / L
     below Nyquist; otherwise 1/sqrt(L), sqrt(2/L) cos(k (x - lo)), k = pi j / L."""
@@ -98,7 +103,8 @@ def _basis(x: np.ndarray, periodic: bool):
     s = x - x[0]
     if periodic:
         L = n * h
-        js = np.arange(1, (n - 1) // 2 + 1)  # the Nyquist mode (even n) has no sine partner: dropped
+        top = (n - 1) // 2  # the Nyquist mode (even n) has no sine partner: dropped
+        js = np.arange(1, (top if modes is None else min(top, modes)) + 1)
         k = 2 * np.pi * js / L
         cols = [np.full(n, 1 / np.sqrt(L))]
         waves = [0.0]
@@ -107,7 +113,7 @@ def _basis(x: np.ndarray, periodic: bool):
             waves += [kj, kj]
     else:
         L = s[-1]
-        k = np.pi * np.arange(n) / L
+        k = np.pi * np.arange(n if modes is None else min(n, modes + 1)) / L
         cols = [np.full(n, 1 / np.sqrt(L))] + [np.sqrt(2 / L) * np.cos(kj * s) for kj in k[1:]]
         waves = list(k)
     return np.stack(cols, axis=1), np.asarray(waves)
