@@ -185,7 +185,7 @@ def bench_peer(epochs=40):
     return sec, err
 
 
-def bench_pino(n_train=100, epochs=300, weights=(0.1,), times=21):
+def bench_pino(n_train=100, epochs=300, weights=(0.1, 1.0), times=21):
     """Trajectories at `times` saved times; the same network trained with and without the residual."""
     path = CACHE / f"burgers_traj{times}.nc"
     import xarray as xr
@@ -207,7 +207,7 @@ def bench_pino(n_train=100, epochs=300, weights=(0.1,), times=21):
     return out
 
 
-def bench_online(total=4000, batch=20):
+def bench_online(total=3000, batch=20):
     from distributed import Client, LocalCluster
 
     _, test = load()

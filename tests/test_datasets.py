@@ -97,6 +97,12 @@ def test_stream_continues_the_samples_and_files_round_trip(tmp_path):
     back = xr.load_dataset(path)
     np.testing.assert_array_equal(back["u"].values, ds["u"].values)
     assert back.attrs["fields"] == "u"
+    try:
+        import zarr  # noqa: F401
+    except ImportError:
+        return
+    ds.to_zarr(tmp_path / "burgers.zarr", consolidated=False)
+    np.testing.assert_array_equal(xr.open_zarr(tmp_path / "burgers.zarr", consolidated=False)["u"].values, ds["u"].values)
 
 
 def test_dataset_errors_name_the_culprit():

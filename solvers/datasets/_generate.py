@@ -59,10 +59,18 @@ class Recipe:
         """The discretized problem, built once per process."""
         prob = _PROBLEMS.get(self.key)
         if prob is None:
-            prob = _PROBLEMS[self.key] = discretize(self.system, dict(self.grid), **dict(self.options))
-            # the e-graphs of the discretize die here, on their own thread: egglog's
-            # objects may not be dropped on another (a dask worker runs tasks on a pool)
-            gc.collect()
+            # the e-graphs of the discretize must die on this thread: egglog's objects may
+            # not be dropped on another (a dask worker runs tasks on a pool thread, and the
+            # cyclic collector could run on its event loop's): no collection until they
+            # are collected here
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                prob = _PROBLEMS[self.key] = discretize(self.system, dict(self.grid), **dict(self.options))
+                gc.collect()
+            finally:
+                if enabled:
+                    gc.enable()
         return prob
 
     def draw(self, prob: Problem, k: int) -> tuple[dict, dict]:
@@ -252,8 +260,9 @@ def _results(recipe: Recipe, n: int, client, chunk, progress, start: int = 0):
         dd = require("distributed", "generate_dataset(client=...)")
         workers = len(client.scheduler_info().get("workers", {})) or 1
         spans = [(start + lo, start + hi) for lo, hi in _chunks(n, chunk, workers)]
-        [remote] = client.scatter([recipe], broadcast=True)
-        futures = {client.submit(_solve_chunk, remote, lo, hi, pure=False, retries=2): (lo, hi)
+        # the recipe (a few kB) travels inside every task: no scatter (a broadcast scatter
+        # of the same key once per streamed round stalled the workers, dask.distributed 2026.8)
+        futures = {client.submit(_solve_chunk, recipe, lo, hi, pure=False, retries=2): (lo, hi)
                    for lo, hi in spans}
         for fut in dd.as_completed(futures):
             span = futures[fut]
