@@ -127,12 +127,15 @@ def test_gp_solves_a_high_frequency_poisson_problem():
         bcs=[sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], name="gp_poisson_hf",
     )
     gp = GP(system, grid={x: 100}, components=20)
-    res = gp.fit(steps=1500)
+    res = gp.fit(steps=300)
     X = np.linspace(0, 2 * np.pi, 301)
     err = np.linalg.norm(res.predict(u, {x: X}) - np.sin(15 * X)) / np.linalg.norm(np.sin(15 * X))
     assert err < 1e-3, err
-    freq, weight, _ = res.spectrum[u][x][0]
-    assert abs(freq - 15 / (2 * np.pi)) < 0.01 and weight > 0.05
+    spectrum = res.spectrum[u][x]
+    freq, weight, _ = spectrum[0]  # the heaviest component, and most of the weight, at the solution's frequency
+    assert abs(freq - 15 / (2 * np.pi)) < 0.01
+    near = sum(w for f, w, _ in spectrum if abs(f - 15 / (2 * np.pi)) < 0.01)
+    assert near > 0.5 * sum(w for _, w, _ in spectrum), spectrum
     assert res.loss_history[-1] < res.loss_history[0] and "adam_step_ms" in res.timings
     again = gp.fit(steps=0, lbfgs=20, params=res.params)    # L-BFGS from there keeps it
     assert np.linalg.norm(again.predict(u, {x: X}) - np.sin(15 * X)) / np.linalg.norm(np.sin(15 * X)) < 1e-3
