@@ -33,7 +33,7 @@ import sympy
 from ._compile import load_source
 from ._printing import ScalarPrinter
 from ._pointwise import split_invariant_temps
-from ._stencil_kernel import Kernel, _emit_numba, _Prepared, kernel_scalar_names, renamed_program
+from ._stencil_kernel import Kernel, _emit_numba, _Prepared, kernel_scalar_names, renamed_program, with_serial_twin
 
 __all__ = ["make_walled_kernel"]
 
@@ -358,6 +358,6 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name
     lines += [f"    {s} = {printer.doprint(e)}" for s, e in before]
     _emit_numba([_Prepared(interior.position, interior.fields, inside, outs)], state, axes, reach, printer, lines)
     lines.append(f"    walls(U, out, {gen.scalar_args})")
-    source = "\n".join(lines) + "\n"
+    source = with_serial_twin("\n".join(lines) + "\n", name)
     module = load_source(source, name)
     return Kernel(source, "numba", getattr(module, name))

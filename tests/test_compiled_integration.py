@@ -3,6 +3,8 @@ as the array loop it is generated from (orders: test_integrators.py), dense outp
 accurate to its order without shortening steps, chunking that never changes
 the numbers, no false divergence alarm on a growing solution, and the source."""
 
+import re
+
 import numpy as np
 import pytest
 import sympy
@@ -115,6 +117,8 @@ def test_the_loop_is_one_function_without_allocations(gray_scott):
     assert "empty" not in module and "zeros" not in module and "copy" not in module  # no temporaries per step
     # k0 when the first step is chosen, k0 (first step only), six stages: FSAL reuses the last
     assert src.count("rhs(") == 8
+    # a serial loop calls the kernel's serial twin (a parallel call costs ~2 us per stage)
+    assert re.search(r"rhs = getattr\(sys.modules\[.*\], '\w+_serial'\)", module)
 
 
 def test_compiled_needs_the_numba_backend():
@@ -133,6 +137,7 @@ def test_threaded_stage_passes_equal_the_serial_ones(gray_scott, method, monkeyp
     serial = solve(gray_scott, **kw)
     monkeypatch.setattr(_explicit, "_parallel", lambda prob: True)
     assert "numba.prange" in stepper_source(gray_scott, METHODS[method])
+    assert "_serial')" not in stepper_source(gray_scott, METHODS[method])  # threads: the parallel kernel
     threaded = solve(gray_scott, **kw)
     assert threaded.stats["steps"] == serial.stats["steps"]
     np.testing.assert_allclose(threaded.states, serial.states, rtol=0, atol=1e-12)

@@ -2,6 +2,8 @@
 symbolic sparse Jacobian equals a finite-difference Jacobian of rhs, on random
 states, for 1D/2D/3D grids, every boundary-condition kind and Piecewise forcing."""
 
+import sys
+
 import numpy as np
 import pytest
 import sympy
@@ -146,13 +148,19 @@ def test_walled_numba_kernel_is_one_template_whatever_the_order():
     sizes = {}
     for order in (2, 4, 6):
         prob = discretize(heat, {xx: 15, yy: 15}, order=order, backend="numba")
-        src = prob.kernel.source
+        src, twin = prob.kernel.source.split("# the same kernel without threads")
         assert "# region" in src and src.count("# region") == 1  # the interior only
         sizes[order] = src.count("\n")
         ref = discretize(heat, {xx: 15, yy: 15}, order=order, backend="numpy")
         assert ref.kernel.source.count("# region") == (2 * prob.stencil.reach[0] + 3) ** 2
         y0 = np.random.default_rng(order).uniform(0, 1, prob.shape)
         np.testing.assert_allclose(prob.rhs(y0, 0.0), ref.rhs(y0, 0.0), rtol=1e-11, atol=1e-11 * np.abs(ref.rhs(y0, 0.0)).max())
+        if order == 2:  # the serial twin (the compiled loops of small problems call it) computes the same
+            assert "parallel=False" in twin and "prange" not in twin
+            serial = getattr(sys.modules[prob.kernel.fn.py_func.__module__], prob.kernel.fn.__name__ + "_serial")
+            out = np.empty(prob.shape)
+            serial(y0, out, 0.0, *prob._scalars())
+            np.testing.assert_array_equal(out, prob.rhs(y0, 0.0))
     assert sizes[6] < 1.5 * sizes[2], sizes
 
 

@@ -179,8 +179,16 @@ def _fail(prob, tab, status, t, h, y, ynew, dprev, max_steps, target):
 def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool, record=False):
     """The generated loop (`Stepper`) of `tab` around the Numba kernel `kernel_fn`
     (with `record`: the loop that also records every step for dense output)."""
-    name = kernel_fn.__name__
-    return make_stepper(tab, control, kernel_fn.py_func.__module__, name, n_scalars, parallel,
+    import sys
+
+    from symnum.codegen._stencil_kernel import SERIAL
+
+    name = kernel_name = kernel_fn.__name__
+    module = kernel_fn.py_func.__module__
+    if not parallel and hasattr(sys.modules[module], name + SERIAL):
+        # a serial loop calls the kernel's serial twin: a parallel call costs ~2 us per stage
+        kernel_name = name + SERIAL
+    return make_stepper(tab, control, module, kernel_name, n_scalars, parallel,
                         f"step_{tab.name}{'_rec' * record}_{name}", record)
 
 
