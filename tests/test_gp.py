@@ -84,11 +84,18 @@ def test_kronecker_prior_and_derivatives_equal_dense_matrices():
     K = np.kron(dense(0, 0), dense(1, 0))
     U = np.asarray(p["U"][0]).ravel()
     prior_ref = 0.5 * np.linalg.slogdet(K)[1] + 0.5 * U @ np.linalg.solve(K, U)
-    priors, derivs = gp._field_terms(p)
-    np.testing.assert_allclose(float(priors[0]), prior_ref, rtol=1e-9)
-    for dirs, (m0, m1) in {(0,): (1, 0), (1,): (0, 1), (0, 1): (1, 1)}.items():
+    wanted = {(0,): (1, 0), (1,): (0, 1), (0, 1): (1, 1)}
+
+    @jax.jit  # compiled once (op by op the generated kernel's derivatives took 8 s)
+    def terms(p):
+        priors, derivs = gp._field_terms(p)
+        return priors[0], [derivs[0](dirs) for dirs in wanted]
+
+    prior, grids = terms(p)
+    np.testing.assert_allclose(float(prior), prior_ref, rtol=1e-9)
+    for grid, (m0, m1) in zip(grids, wanted.values()):
         ref = np.kron(dense(0, m0), dense(1, m1)) @ np.linalg.solve(K, U)
-        np.testing.assert_allclose(np.asarray(derivs[0](dirs)).ravel(), ref, rtol=1e-7, atol=1e-9 * np.abs(ref).max())
+        np.testing.assert_allclose(np.asarray(grid).ravel(), ref, rtol=1e-7, atol=1e-9 * np.abs(ref).max())
 
 
 def test_residual_and_conditions_vanish_for_the_exact_solution():

@@ -455,11 +455,26 @@ class GP:
 
         return jax.jit(alpha, static_argnums=1)
 
+    @functools.cached_property
+    def _cross_fn(self):
+        jax = _jax()
+        jnp = jax.numpy
+
+        def cross(kp, points, axis):
+            d = jnp.abs(points[:, None] - jnp.asarray(self.axes[axis], self.dtype)[None, :])
+            return self._kernel_columns(kp, d, 0, axis)[0]
+
+        return jax.jit(cross, static_argnums=2)
+
     def _cross(self, kp, axis, points):
-        """k(p - x_j) for points p along one axis: (len(p), n_axis)."""
-        jnp = _jax().numpy
-        d = jnp.abs(jnp.asarray(points, self.dtype)[:, None] - jnp.asarray(self.axes[axis], self.dtype)[None, :])
-        return self._kernel_columns(kp, d, 0, axis)[0]
+        """k(p - x_j) for points p along one axis: (len(p), n_axis). Compiled, the
+        points padded to a power of two (at least 16) so that few shapes compile
+        (op by op the generated kernel took 0.3-2 s per call)."""
+        points = np.asarray(points, dtype=float)
+        n = points.size
+        size = max(16, 1 << max(n - 1, 0).bit_length())
+        padded = np.concatenate([points, np.full(size - n, points[0] if n else 0.0)]).astype(self.dtype)
+        return self._cross_fn(kp, padded, axis)[:n]
 
     def _posterior_mean(self, params, k, flat):
         """sum_j k(p, x_j) (K^-1 U)_j, separably: on the tensor grid of the points'
