@@ -191,7 +191,7 @@ def bench_peer(epochs=40):
     return sec, err
 
 
-def bench_pino(n_train=100, epochs=300, weights=(0.1, 1.0), times=21):
+def bench_pino(n_train=100, epochs=300, weights=(0.1, 1.0), times=21, seed=0):
     """Trajectories at `times` saved times; the same network trained with and without the residual."""
     path = CACHE / f"burgers_traj{times}.nc"
     import xarray as xr
@@ -205,10 +205,10 @@ def bench_pino(n_train=100, epochs=300, weights=(0.1, 1.0), times=21):
     runs = [("data only", {})] + [(f"data + physics (weight {w:g})", dict(physics=w, physics_inputs=extra))
                                   for w in weights]
     for name, kw in runs:
-        model = solvers.FNO([u], [u], modes=16, width=64, layers=4, trajectory=True, system=BURGERS)
+        model = solvers.FNO([u], [u], modes=16, width=64, layers=4, trajectory=True, system=BURGERS, seed=seed)
         res = model.fit(train, epochs=epochs, batch=20, lr=1e-3, schedule=(epochs // 4, 0.5), test=test, **kw)
         out[name] = res.history[-1]["test"]
-        print(f"## PINO, {n_train} training trajectories at {times} times, {name}: test relative L2 "
+        print(f"## PINO, {n_train} training trajectories at {times} times, seed {seed}, {name}: test relative L2 "
               f"{out[name]:.3e} (train loss {res.history[-1]['loss']:.2e}, {res.timings['epoch']:.2f} s/epoch)")
     return out
 
@@ -237,8 +237,9 @@ if __name__ == "__main__":
     what = sys.argv[1:] or ["data", "fno", "peer", "pino", "online"]
     print(f"# benchmarks/operator.py, {time.strftime('%Y-%m-%d %H:%M')}, threads pinned to 1")
     for part in what:
-        if part.startswith("pino="):  # pino=w1,w2[@times]: the physics weights tried
-            w, _, nt = part[5:].partition("@")
-            bench_pino(weights=tuple(float(v) for v in w.split(",")), times=int(nt or 21))
+        if part.startswith("pino="):  # pino=w1,w2[@times][:seed]: the physics weights tried
+            spec, _, seed = part[5:].partition(":")
+            w, _, nt = spec.partition("@")
+            bench_pino(weights=tuple(float(v) for v in w.split(",")), times=int(nt or 21), seed=int(seed or 0))
             continue
         {"data": bench_data, "fno": bench_fno, "peer": bench_peer, "pino": bench_pino, "online": bench_online}[part]()
