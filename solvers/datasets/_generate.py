@@ -17,11 +17,13 @@ which dask.distributed reschedules on the others.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
+import os
 import pickle
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -136,8 +138,11 @@ def _on_grid(target, value, shape) -> np.ndarray:
     return v
 
 
-def _recipe(system, grid, vary, seed, saveat, options, solve) -> tuple[Recipe, Problem]:
-    """The checked recipe and this process's problem."""
+def _recipe(system, grid, vary, seed, saveat, method, options) -> tuple[Recipe, Problem]:
+    """The checked recipe and this process's problem; `options` are discretize's
+    (DISCRETIZE_OPTIONS) and solve_ensemble's."""
+    solve = dict(method=method, **{k: v for k, v in options.items() if k not in DISCRETIZE_OPTIONS})
+    options = {k: v for k, v in options.items() if k in DISCRETIZE_OPTIONS}
     if isinstance(system, Problem):
         if grid is not None:
             raise ModelError("generate_dataset got a discretized Problem and a grid: give one of them")
@@ -147,10 +152,6 @@ def _recipe(system, grid, vary, seed, saveat, options, solve) -> tuple[Recipe, P
         system, grid = prob.system, {a.var: a.n for a in st.axes}
     else:
         prob = None
-        unknown = set(options) - set(DISCRETIZE_OPTIONS)
-        if unknown:
-            raise ModelError(f"generate_dataset: unknown options {sorted(unknown)}; discretize takes "
-                             f"{list(DISCRETIZE_OPTIONS)} and the solve takes solve_ensemble's")
     if not isinstance(vary, dict) or not vary:
         raise ModelError(f"vary = {vary!r}: give {{field or parameter: sampler}}, e.g. "
                          f"{{u: solvers.GaussianRandomField()}}")
@@ -176,7 +177,7 @@ def _recipe(system, grid, vary, seed, saveat, options, solve) -> tuple[Recipe, P
     t0, t1, save = time_grid(prob, solve.get("method", "tsit5"), solve.get("tspan"), saveat)
     if save[0] > t0:  # the inputs: always saved
         save = np.concatenate([[t0], save])
-    return Recipe(**{**recipe.__dict__, "saveat": tuple(float(s) for s in save)}), prob
+    return replace(recipe, saveat=tuple(float(s) for s in save)), prob
 
 
 def generate_dataset(
@@ -216,8 +217,7 @@ def generate_dataset(
     start = _time.perf_counter()
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ModelError(f"n = {n!r}: give the number of samples, a positive integer")
-    disc = {k: options.pop(k) for k in list(options) if k in DISCRETIZE_OPTIONS}
-    recipe, prob = _recipe(system, grid, vary, seed, saveat, disc, dict(method=method, **options))
+    recipe, prob = _recipe(system, grid, vary, seed, saveat, method, options)
     states, table = _run(recipe, int(n), client, chunk, progress)
     ds = _to_dataset(xr, recipe, prob, states, table)
     ds.attrs["seconds"] = _time.perf_counter() - start
@@ -234,9 +234,8 @@ def _chunks(n: int, chunk: int | None, workers: int) -> list[tuple[int, int]]:
 
 def _run(recipe: Recipe, n: int, client, chunk, progress):
     """(states (n, ...), {parameter: n values}) in sample order."""
-    results = {}
-    for (lo, hi), (states, table) in _results(recipe, n, client, chunk, progress):
-        results[lo] = (states, table)
+    with _connected(client) as client:
+        results = {lo: out for (lo, _), out in _results(recipe, n, client, chunk, progress)}
     order = sorted(results)
     states = np.concatenate([results[lo][0] for lo in order])
     table = {p: np.concatenate([results[lo][1][p] for lo in order]) for p in results[order[0]][1]}
@@ -248,7 +247,6 @@ def _results(recipe: Recipe, n: int, client, chunk, progress, start: int = 0):
     from ..integrate._explicit import _progress
 
     bar = _progress(n, progress, "samples")
-    own = None
     try:
         if client is None:
             for lo, hi in _chunks(n, chunk, 1):
@@ -256,7 +254,6 @@ def _results(recipe: Recipe, n: int, client, chunk, progress, start: int = 0):
                 if bar is not None:
                     bar.update(hi - lo)
             return
-        client, own = _client(client)
         dd = require("distributed", "generate_dataset(client=...)")
         workers = len(client.scheduler_info().get("workers", {})) or 1
         spans = [(start + lo, start + hi) for lo, hi in _chunks(n, chunk, workers)]
@@ -272,23 +269,21 @@ def _results(recipe: Recipe, n: int, client, chunk, progress, start: int = 0):
     finally:
         if bar is not None:
             bar.close()
-        if own is not None:
-            client.close()
-            own.close()
 
 
-def _client(client):
-    """(client, the cluster we started or None)."""
-    if client == "local":
-        dd = require("distributed", "generate_dataset(client='local')")
-        import os
-
-        cluster = dd.LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None)
-        return dd.Client(cluster), cluster
-    if not hasattr(client, "submit"):
+@contextlib.contextmanager
+def _connected(client):
+    """The client to use: None, the user's, or for "local" a LocalCluster of one
+    single-threaded worker process per core, closed on exit."""
+    if client is None or hasattr(client, "submit"):
+        yield client
+        return
+    if client != "local":
         raise ModelError(f"client = {client!r}: give None, 'local' or a dask.distributed.Client")
-    return client, None
+    dd = require("distributed", "generate_dataset(client='local')")
+    with dd.LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, dd.Client(cluster) as own:
+        yield own
 
 
 def stream_dataset(system, grid=None, vary=None, n=None, batch: int = 20, saveat=None, seed: int = 0,
@@ -300,12 +295,8 @@ def stream_dataset(system, grid=None, vary=None, n=None, batch: int = 20, saveat
     batch (sample k is the k-th draw of `seed`, the same as in
     `generate_dataset`); `n=None` streams forever."""
     xr = require("xarray", "stream_dataset")
-    disc = {k: options.pop(k) for k in list(options) if k in DISCRETIZE_OPTIONS}
-    recipe, prob = _recipe(system, grid, vary, seed, saveat, disc, dict(method=method, **options))
-    own = None
-    if client is not None:
-        client, own = _client(client)
-    try:
+    recipe, prob = _recipe(system, grid, vary, seed, saveat, method, options)
+    with _connected(client) as client:
         done, round_size = 0, batch * max(4, 2 * (len(client.scheduler_info()["workers"]) if client else 1))
         while n is None or done < n:
             size = round_size if n is None else min(round_size, n - done)
@@ -313,10 +304,6 @@ def stream_dataset(system, grid=None, vary=None, n=None, batch: int = 20, saveat
                 ds = _to_dataset(xr, recipe, prob, states, table)
                 yield ds.assign_coords(sample=np.arange(lo, hi))
             done += size
-    finally:
-        if own is not None:
-            client.close()
-            own.close()
 
 
 def _to_dataset(xr, recipe: Recipe, prob: Problem, states, table):

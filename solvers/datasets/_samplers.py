@@ -55,7 +55,7 @@ class GaussianRandomField:
     sigma: float = 49.0
     mean: float = 0.0
     zero_mean: bool = True
-    periodic: bool | None = None  # None: periodic when the grid's nodes look periodic (see __call__)
+    periodic: bool | None = None  # None: the problem's axes (generate_dataset), else periodic
     modes: int | None = None
 
     def __post_init__(self):
@@ -71,10 +71,9 @@ class GaussianRandomField:
         return self.sigma**2 * (wavenumber**2 + self.tau**2) ** (-self.alpha)
 
     def __call__(self, rng: np.random.Generator, grid: dict, periodic=None) -> np.ndarray:
-        """A draw on `grid` ({x: nodes}); `periodic` a bool per axis (default: the
-        sampler's `periodic`, else the axis is periodic when its nodes do not
-        reach a closing node, i.e. when called from `generate_dataset`, which
-        passes the problem's axes)."""
+        """A draw on `grid` ({x: nodes}); `periodic` a bool per axis. Without
+        it: the sampler's `periodic` for every axis, and periodic when that is
+        None (`generate_dataset` passes the problem's axes when it is None)."""
         axes = list(grid.values())
         if not axes:
             raise ModelError("GaussianRandomField needs a spatial grid; for a scalar use Uniform or a callable")

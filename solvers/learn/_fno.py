@@ -35,15 +35,13 @@ from symnum._errors import ModelError, SolverError
 from symnum._expressions import is_field
 
 from .._fornberg import fornberg_weights
-from ._generated import generated_residual
+from ._generated import generated_residual, require_jax
 
 __all__ = ["FNO", "FNOResult"]
 
 
 def _jax():
-    from symnum._extras import require
-
-    return require("jax", "FNO")
+    return require_jax("The FNO trainer")
 
 
 def _name(target) -> str:
@@ -78,18 +76,19 @@ class FNO:
 
     def arrays(self, ds) -> tuple[np.ndarray, np.ndarray | None]:
         """(inputs (N, *space, channels), targets (N, *space, channels) or None)
-        from a dataset of `generate_dataset`'s layout (or arrays: see `predict`)."""
-        space = self._space(ds)
+        from a dataset of `generate_dataset`'s layout."""
+        time, space = self._dims(ds)
         n = ds.sizes["sample"]
+        shape = tuple(ds.sizes[s] for s in space)
         chans = []
         for name in self.in_names:
             if name not in ds:
                 raise ModelError(f"FNO input {name!r} is not in the dataset; it has {list(ds.data_vars)}")
             v = ds[name]
             if "sample" in v.dims and len(v.dims) == 1:  # a varied parameter: a constant channel
-                chans.append(np.broadcast_to(v.values.reshape(n, *[1] * len(space)), (n, *self._shape(ds))))
+                chans.append(np.broadcast_to(v.values.reshape(n, *[1] * len(space)), (n, *shape)))
             else:
-                chans.append(v.isel({self._time(ds): 0}).transpose("sample", *space).values)
+                chans.append(v.isel({time: 0}).transpose("sample", *space).values)
         mesh = np.meshgrid(*(ds[s].values for s in space), indexing="ij")
         chans += [np.broadcast_to(m, (n, *m.shape)) for m in mesh]
         X = np.stack(chans, axis=-1)
@@ -97,7 +96,7 @@ class FNO:
             return X, None
         outs = []
         for name in self.out_names:
-            v = ds[name].transpose("sample", self._time(ds), *space).values
+            v = ds[name].transpose("sample", time, *space).values
             outs.append(v[:, 1:] if self.trajectory else v[:, -1:])
         Y = np.concatenate(outs, axis=1)  # (N, channels, *space)
         return X, np.moveaxis(Y, 1, -1)
@@ -112,15 +111,6 @@ class FNO:
         if len(space) not in (1, 2):
             raise ModelError(f"FNO works on 1D and 2D grids; the dataset's fields have space dims {space}")
         return time, space
-
-    def _time(self, ds) -> str:
-        return self._dims(ds)[0]
-
-    def _space(self, ds) -> list:
-        return self._dims(ds)[1]
-
-    def _shape(self, ds) -> tuple:
-        return tuple(ds.sizes[s] for s in self._space(ds))
 
     # -- network -------------------------------------------------------------------
 
@@ -213,11 +203,12 @@ class FNO:
         jnp = jax.numpy
 
         def loss_fn(p, x, y, xp):
-            pred = self.apply(p, x)
-            loss = _relative_l2(jnp, pred, y)
+            # the data batch and the physics inputs' batch through the network at once
+            xs = x if xp is None else jnp.concatenate([x, xp])
+            pred = self.apply(p, xs)
+            loss = jnp.mean(_relative_errors(jnp, pred[:x.shape[0]], y))
             if residual is not None:
-                xs = x if xp is None else jnp.concatenate([x, xp])
-                loss = loss + physics * residual(self.apply(p, xs) if xp is not None else pred, xs)
+                loss = loss + physics * residual(pred, xs)
             return loss
 
         def step(p, s, x, y, xp):
@@ -235,7 +226,8 @@ class FNO:
             return p, s, losses
 
         predict = jax.jit(self.apply)
-        Xp = jnp.asarray(self.arrays(physics_inputs)[0], dt) if physics_inputs is not None else None
+        # extra inputs only serve the residual
+        Xp = jnp.asarray(self.arrays(physics_inputs)[0], dt) if residual is not None and physics_inputs is not None else None
         history, seen = [], 0
         rng = np.random.default_rng(self.seed)
         start = _time.perf_counter()
@@ -262,7 +254,7 @@ class FNO:
                 xq = None if Xp is None else Xp[rng.integers(0, Xp.shape[0], idx.shape)]
                 params, state, ls = steps(params, state, Xd[idx], Yd[idx], xq)
                 losses += list(np.asarray(ls))
-            train = float(np.mean([float(v) for v in losses]))
+            train = float(np.mean(losses))
             if not np.isfinite(train):
                 raise SolverError(f"FNO training diverged at epoch {epoch} (loss {train}): lower lr={lr}")
             row = {"epoch": epoch, "loss": train, "seconds": _time.perf_counter() - t0, "samples_seen": seen}
@@ -282,9 +274,7 @@ class FNO:
         errs = []
         for lo in range(0, X.shape[0], chunk):
             pred = np.asarray(predict(params, jnp.asarray(X[lo:lo + chunk], self.dtype)), dtype=float)
-            y = Y[lo:lo + chunk]
-            axes = tuple(range(1, y.ndim))
-            errs.append(np.sqrt(((pred - y) ** 2).sum(axes)) / np.sqrt((y**2).sum(axes)))
+            errs.append(_relative_errors(np, pred, Y[lo:lo + chunk]))
         return float(np.concatenate(errs).mean())
 
     # -- physics -------------------------------------------------------------------
@@ -302,8 +292,7 @@ class FNO:
         if sorted(self.out_names) != sorted(fields) or any(f not in self.in_names for f in fields):
             raise ModelError(f"fit(physics=...): the residual needs every field of {system.name!r} ({fields}) "
                              f"as input (its initial state) and output; got in {self.in_names}, out {self.out_names}")
-        space = self._space(ds)
-        time = self._time(ds)
+        time, space = self._dims(ds)
         times = ds[time].values
         inputs = [system.time, *system.space]
         if [str(v) for v in system.space] != space:
@@ -417,9 +406,10 @@ def _spectral(jnp, h, re, im):
     return jnp.fft.irfftn(out, s=h.shape[1:3], axes=axes).astype(h.dtype)
 
 
-def _relative_l2(jnp, pred, y):
+def _relative_errors(xp, pred, y):
+    """Per sample ||pred - y|| / ||y|| (xp: numpy or jax.numpy)."""
     axes = tuple(range(1, y.ndim))
-    return jnp.mean(jnp.sqrt(jnp.sum((pred - y) ** 2, axes)) / jnp.sqrt(jnp.sum(y**2, axes)))
+    return xp.sqrt(xp.sum((pred - y) ** 2, axes)) / xp.sqrt(xp.sum(y**2, axes))
 
 
 def _schedule(schedule) -> tuple[int, float]:

@@ -17,9 +17,17 @@ import sympy
 from symnum._conditions import Robin
 from symnum._errors import ModelError
 from symnum._expressions import is_field
+from symnum._extras import require
 from symnum.codegen._jax import JaxFunction, make_jax_function
 
-__all__ = ["GeneratedResidual", "GeneratedConditions", "generated_residual", "generated_conditions"]
+__all__ = ["GeneratedResidual", "GeneratedConditions", "generated_residual", "generated_conditions", "require_jax"]
+
+
+def require_jax(purpose: str):
+    """jax, with optax (every trainer here uses both), or an ImportError naming the ml extra."""
+    jax = require("jax", purpose)
+    require("optax", purpose)
+    return jax
 
 
 @dataclass(frozen=True)

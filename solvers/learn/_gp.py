@@ -37,10 +37,9 @@ import numpy as np
 
 from symnum._conditions import Dirichlet
 from symnum._errors import ModelError, SolverError
-from symnum._extras import require
 from symnum._system import PDESystem
 
-from ._generated import generated_conditions, generated_residual
+from ._generated import generated_conditions, generated_residual, require_jax
 from ._kernels import ENVELOPES, kernel_derivatives
 
 __all__ = ["GP", "GPResult"]
@@ -50,9 +49,7 @@ DENSE_LIMIT = 4000  # unknowns up to which the field solve forms the Newton Hess
 
 
 def _jax():
-    jax = require("jax", "The Gaussian-process solver")
-    require("optax", "The Gaussian-process solver")
-    return jax
+    return require_jax("The Gaussian-process solver")
 
 
 @dataclass

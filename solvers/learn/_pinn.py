@@ -31,18 +31,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from symnum._errors import ModelError, SolverError
-from symnum._extras import require
 from symnum._system import PDESystem
 
-from ._generated import generated_conditions, generated_residual
+from ._generated import generated_conditions, generated_residual, require_jax
 
 __all__ = ["PINN", "PINNResult"]
 
 
 def _jax():
-    jax = require("jax", "The PINN trainer")
-    require("optax", "The PINN trainer")
-    return jax
+    return require_jax("The PINN trainer")
 
 
 @dataclass
