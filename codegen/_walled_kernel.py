@@ -125,7 +125,9 @@ class _Generic:
         return self.call(fn, self.here())
 
     def table(self, a, d, bias):
-        key = ("table", a, d, bias)
+        # a boundary equation's derivatives along its wall's axis are one-sided stencils
+        # of raised accuracy (`_Lowering._window`): tables of their own
+        key = ("table", a, d, bias, a in self.low._wall_coordinate)
         if key in self.cache:
             return self.cache[key]
         from symnum.solvers._fornberg import fornberg_weights
@@ -191,7 +193,7 @@ class _Generic:
     def flux_function(self, e, a, coef, inner):
         """The compact conservative scheme of D(x)(a D(x)(w)) (see
         `_Lowering.flux_form`); at a wall node, the nested one-sided stencils."""
-        key = ("flux", e)
+        key = ("flux", e, tuple(self.low._wall_coordinate))
         if key in self.cache:
             return self.cache[key]
         name = f"f{len(self.cache)}"
@@ -220,7 +222,7 @@ class _Generic:
         return name
 
     def expression_function(self, e):
-        key = ("e", e)
+        key = ("e", e, tuple(self.low._wall_coordinate))
         if key in self.cache:
             return self.cache[key]
         name = f"e{len(self.cache)}"
@@ -249,6 +251,61 @@ class _Generic:
 
         return low.wall_formula(k, a, side, at, inward).xreplace(self.names)
 
+    def from_state(self, e):
+        """A region-template expression (state accesses U[k, i_0 + o, ...]) read from V."""
+        from symnum.solvers._stencil import STATE
+
+        def read(acc):
+            return self.read(int(acc.indices[0]), [str(i) for i in acc.indices[1:]])
+
+        e = e.replace(lambda x: isinstance(x, sympy.Indexed) and x.base == STATE, read)
+        return e.xreplace(self.names)
+
+    def wall_solution(self, a, side):
+        """{(k, j): value} of the nodes the linear boundary equations of face (a, side)
+        eliminate, on the line through the current node (at the wall), read from V."""
+        low = self.low
+        if not low.walls[(a, side)].linear:
+            return {}
+        face = tuple((("lo", 0) if side == "min" else ("hi", 0)) if b == a else ("mid",) for b in range(self.nd))
+        return {kj: self.from_state(v) for kj, v in low.wall_solution(a, side, face, (0,) * self.nd).items()}
+
+    def wall_nodes(self, k, steady):
+        """[(condition, value)] of the nodes of field k a wall decides, in the order
+        the region templates decide them (eliminations, then the first axis): eliminated nodes hold 0
+        (steady: U - V), a dynamic wall node its right-hand side, an algebraic one the
+        residual of its equation at the wall."""
+        low = self.low
+        node = ", ".join(self.here())
+        eliminated, decided = [], []
+        for a, axis in enumerate(low.axes):
+            if axis.periodic:
+                continue
+            for side in ("min", "max"):
+                wall = low.walls[(a, side)]
+
+                def at(j):
+                    return f"i_{a} == {j}" if side == "min" else f"i_{a} == n_{a} - {1 + j}"
+
+                m = wall.eliminated.get(k, 0)
+                if m:
+                    cond = f"i_{a} < {m}" if side == "min" else f"i_{a} > n_{a} - {1 + m}"
+                    eliminated.append((cond, f"U[{k}, {node}] - V[{k}, {node}]" if steady else "0.0"))
+                saved = low.upwind, low._wall_coordinate
+                low.upwind, low._wall_coordinate = False, {a: sympy.Float(axis.lo if side == "min" else axis.hi)}
+                try:  # lowered as `_Lowering.at_wall` lowers conditions
+                    if k in wall.dynamic:
+                        decided.append((at(0), self.printer.doprint(self.lower(wall.dynamic[k]))))
+                    for j, e in enumerate(wall.algebraic.get(k, ())):
+                        index = self.here()
+                        index[a] = "0" if side == "min" else f"n_{a} - 1"
+                        decided.append((at(j), self.printer.doprint(self.call(self.expression_function(e), index))))
+                finally:
+                    low.upwind, low._wall_coordinate = saved
+        # an elimination decides a corner first (as `_Lowering.wall_node`)
+        return eliminated + decided
+        return out
+
 
 
 def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name) -> Kernel:
@@ -263,14 +320,13 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name
     names = kernel_scalar_names(low.time, tuple(system.parameters), axes)
     gen = _Generic(low, names)
     printer = gen.printer
-    bodies = [printer.doprint(gen.lower(e)) for e in targets]
+    bodies = [gen.lower(e) for e in targets]
     args = ["U", "out", "t"] + [f"p_{k}" for k in range(len(system.parameters))] + [f"h_{a}" for a in range(nd)]
-    lines = ["import math", "import numba", "import numpy", "", ""]
-    lines += [fn for fn in gen.functions]
+    lines = []  # the walls function; the helper functions it calls are put before it
     # Wall values and the nodes near the walls in a function of their own, without
     # `parallel`: Numba's parfor passes cost compile time on every loop of a
     # parallel function, and these loops are O(n^(d-1)).
-    lines += ["", "@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
+    lines += ["@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
               f"def walls(U, out, {gen.scalar_args}):"]
     lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(nd)]
     # 1. wall values, last axis first (a corner keeps its first axis's condition)
@@ -293,26 +349,28 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name
                 pad += "    "
         node = ", ".join(f"i_{b}" for b in range(nd))
         lines.append(f"{pad}V[k, {node}] = U[k, {node}]")
-    elim = {k: [] for k in range(len(system.fields))}  # k -> conditions "i_a == wall"
     for a in reversed(range(nd)):
         if axes[a].periodic:
             continue
         for side in ("min", "max"):
-            ks = [k for k, f in enumerate(system.fields) if (f, axes[a].var, side) in low.bcs]
-            if not ks:
+            wall = low.walls[(a, side)]
+            if not wall.eliminated:
                 continue
-            wall = "0" if side == "min" else f"n_{a} - 1"
+            at = "0" if side == "min" else f"n_{a} - 1"
             pad = "    "
             for b in range(nd):
                 if b == a:
                     continue
                 lines.append(f"{pad}for i_{b} in range(n_{b}):")
                 pad += "    "
-            lines.append(f"{pad}i_{a} = {wall}")
-            node = ", ".join(f"i_{b}" for b in range(nd))
-            for k in ks:
-                elim[k].append(f"i_{a} == {wall}")
+            lines.append(f"{pad}i_{a} = {at}")
+            for k in wall.shorthand:
+                node = ", ".join(f"i_{b}" for b in range(nd))
                 lines.append(f"{pad}V[{k}, {node}] = {printer.doprint(gen.wall_value(k, a, side))}")
+            for (k, j), value in gen.wall_solution(a, side).items():
+                node = ", ".join(f"i_{b}" if b != a else (f"i_{a} + {j}" if side == "min" else f"i_{a} - {j}")
+                                 for b in range(nd))
+                lines.append(f"{pad}V[{k}, {node}] = {printer.doprint(value)}")
     # 2. every node within reach of a wall: the generic template, reading V, written
     # once. The nodes are listed first: walled axis a gives its 2 H + 2 edge nodes,
     # walled axes before it their interior range (those edges were listed), all
@@ -342,12 +400,12 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name
     lines.append("    for m in range(nodes.shape[0]):")
     lines += [f"        i_{b} = nodes[m, {b}]" for b in range(nd)]
     for k, body in enumerate(bodies):
-        cond = " or ".join(elim[k])
-        wall = f"U[{k}, {node}] - V[{k}, {node}]" if steady else "0.0"
-        if cond:
-            lines.append(f"        out[{k}, {node}] = {wall} if {cond} else {body}")
-        else:
-            lines.append(f"        out[{k}, {node}] = {body}")
+        # the nodes a boundary condition decides, first axis first (it decides at corners)
+        value = printer.doprint(body)
+        for cond, decided in reversed(gen.wall_nodes(k, steady)):
+            value = f"{decided} if {cond} else ({value})"
+        lines.append(f"        out[{k}, {node}] = {value}")
+    lines = ["import math", "import numba", "import numpy", "", ""] + list(gen.functions) + [""] + lines
     # 3. the kernel: the interior box (the optimized region template, reading U), then the walls
     lines += ["", "", "@numba.njit(fastmath=True, cache=True, parallel=True, error_model=\"numpy\")",
               f"def {name}({', '.join(args)}):"]

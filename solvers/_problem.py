@@ -152,32 +152,49 @@ class Problem:
     def steady(self) -> bool:
         return self.stencil.steady
 
-    @property
+    @functools.cached_property
     def algebraic(self) -> tuple:
-        """The fields given by algebraic equations 0 = g (a DAE), in state order."""
-        return self.system.algebraic
+        """The fields with algebraic equations 0 = g (a DAE), in state order: those of
+        the system's algebraic equations, and those whose wall nodes hold a nonlinear
+        boundary equation."""
+        walls = {k for r in self.stencil.regions for k in range(len(self.fields)) if r.is_algebraic(k)}
+        return tuple(f for k, f in enumerate(self.fields) if f in self.system.algebraic or k in walls)
 
     @functools.cached_property
     def mass(self) -> np.ndarray | None:
         """The diagonal of the mass matrix M of M du/dt = rhs(u, t), over the flattened
-        state: 0 at the nodes an algebraic equation determines, 1 elsewhere (eliminated
+        state: 0 at the nodes an algebraic equation determines (an algebraic field's
+        nodes, a nonlinear boundary equation's wall nodes), 1 elsewhere (eliminated
         boundary nodes of algebraic fields too: their rhs is 0, they stay put);
-        None without algebraic fields."""
+        None without algebraic equations."""
         if not self.algebraic:
             return None
         m = np.ones(self.shape)
         for k, f in enumerate(self.fields):
-            if f not in self.algebraic:
-                continue
-            inner = np.ones(self.shape[1:], dtype=bool)
-            for a, axis in enumerate(self.stencil.axes):
-                for side, end in (("min", 0), ("max", -1)):
-                    if not axis.periodic and (f, axis.var, side) in self.system.boundary:
-                        index = [slice(None)] * len(self.stencil.axes)
-                        index[a] = end
-                        inner[tuple(index)] = False
-            m[k] = np.where(inner, 0.0, 1.0)
+            if f in self.system.algebraic:
+                m[k] = 0.0
+        for r in self.stencil.regions:
+            index = self._region_index(r.position)
+            for k in range(len(self.fields)):
+                if r.eliminated[k]:
+                    m[(k, *index)] = 1.0
+                elif r.is_algebraic(k):
+                    m[(k, *index)] = 0.0
         return m.reshape(-1)
+
+    def _region_index(self, position) -> tuple:
+        """The nodes of a region, as an index into one field's grid."""
+        index = []
+        for axis, H, p in zip(self.stencil.axes, self.stencil.reach, position):
+            if p[0] == "lo":
+                index.append(p[1])
+            elif p[0] == "hi":
+                index.append(axis.n - 1 - p[1])
+            elif axis.periodic:
+                index.append(slice(None))
+            else:
+                index.append(slice(H + 1, axis.n - H - 1))
+        return tuple(index)
 
     @property
     def tspan(self) -> tuple | None:

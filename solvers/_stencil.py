@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from symnum._conditions import Dirichlet, Neumann
+from symnum._conditions import BoundaryEquation, Dirichlet, Neumann
 from symnum._errors import DiscretizationError
 from symnum._expressions import is_field
-from symnum._system import ODESystem, PDESystem
+from symnum._system import ODESystem, PDESystem, _derivative_orders
 
 from ._fornberg import centered_offsets, fornberg_weights, one_sided_count
 
@@ -73,6 +73,10 @@ class Region:
     position: tuple
     exprs: tuple
     eliminated: tuple
+    algebraic: tuple = ()  # per field: the node holds an algebraic boundary equation (mass 0)
+
+    def is_algebraic(self, k) -> bool:
+        return bool(self.algebraic) and self.algebraic[k]
 
 
 @dataclass(frozen=True)
@@ -140,8 +144,19 @@ class _Lowering:
         self.central = max(order, 2)
         self.axis_of = {a.var: n for n, a in enumerate(axes)}
         self.field_index = {f: k for k, f in enumerate(system.fields)}
-        self.bcs = system.boundary  # (field, var, side) -> condition
+        self.bcs = system.boundary  # (field, var, side) -> condition, or a tuple of BoundaryEquations
         self.time = system.time if system.time is not None else sympy.Symbol("t", real=True)
+        self.walls = {(a, side): _Wall.plan(self, a, side)
+                      for a, axis in enumerate(axes) if not axis.periodic for side in ("min", "max")}
+        self._solving = None  # (axis, side, end offsets, unknowns) while solving a wall's equations
+        self._wall_coordinate = {}  # axis -> the wall's coordinate while lowering a condition there
+        self._solutions: dict = {}
+        orders: dict = {}
+        for e in _targets(system):
+            for f, o in _derivative_orders(e).items():
+                for v, k in o.items():
+                    orders[v] = max(orders.get(v, 0), k)
+        self.space_order = [orders.get(axis.var, 0) for axis in axes]  # per axis: the equations' highest order
 
     # -- positions ----------------------------------------------------------------
 
@@ -174,7 +189,13 @@ class _Lowering:
         reach_toward = -centered[0] if side == "min" else centered[-1]
         if m >= reach_toward:
             return centered
-        count = one_sided_count(d, self.order if bias else self.central)
+        accuracy = self.order if bias else self.central
+        if a in self._wall_coordinate:
+            # a boundary equation's derivative of order d gives the eliminated node's
+            # value to O(h^(accuracy + d)); the equation's D-th derivative divides that
+            # by h^D, so D - d more orders keep the nodes next to the wall at O(h^order)
+            accuracy += max(0, self.space_order[a] - d)
+        count = one_sided_count(d, accuracy)
         if side == "min":
             return tuple(range(-m, -m + count))
         return tuple(range(m - count + 1, m + 1))
@@ -186,15 +207,83 @@ class _Lowering:
         return sympy.Float(axis.lo) + (axis.index + off) * axis.spacing
 
     def access(self, k, pos, offs):
-        f = self.system.fields[k]
         for a, axis in enumerate(self.axes):
             if axis.periodic:
                 continue
             near = self._from_end(a, pos[a], offs[a])
-            if near is not None and near[1] == 0 and (f, axis.var, near[0]) in self.bcs:
-                return self.boundary_value(k, a, near[0], pos, offs)
+            if near is None:
+                continue
+            side, j = near
+            if self._solving is not None and self._solving[:2] == (a, side):
+                unknown = self._unknown(k, a, j, offs)
+                if unknown is not None:
+                    return unknown
+            if j < self.walls[(a, side)].eliminated.get(k, 0):
+                return self.eliminated_value(k, a, side, j, pos, offs)
         idx = [axis.index + o for axis, o in zip(self.axes, offs)]
         return STATE[(k, *idx)]
+
+    def _unknown(self, k, a, j, offs):
+        """While solving a wall's equations: the unknown for field k's node j from the
+        wall on the line being solved (None for a node that is not one)."""
+        _, side, end, unknowns = self._solving
+        if (k, j) not in unknowns:
+            return None
+        if any(o != e for b, (o, e) in enumerate(zip(offs, end)) if b != a):
+            raise DiscretizationError(
+                f"a boundary equation on the {side!r} side of {self.axes[a].var} differentiates "
+                f"{self.system.fields[k]} along the wall, where its values are eliminated by that "
+                f"side's equations: tangential derivatives of an eliminated field are not supported; "
+                f"write the condition without them"
+            )
+        return unknowns[(k, j)]
+
+    def eliminated_value(self, k, a, side, j, pos, offs):
+        """Field k at node j from the `side` wall of axis a (offsets `offs` from the
+        template's node), from its condition(s)."""
+        wall = self.walls[(a, side)]
+        if k in wall.shorthand:
+            return self.boundary_value(k, a, side, pos, offs)
+        end = list(offs)
+        end[a] += -j if side == "min" else j
+        return self.wall_solution(a, side, pos, tuple(end))[(k, j)]
+
+    def wall_solution(self, a, side, pos, end):
+        """{(k, j): value} of every node the wall's linear boundary equations eliminate,
+        on the line through the wall node at offsets `end`: the equations lowered at the
+        wall node (one-sided stencils) and solved together (they may couple fields)."""
+        key = (a, side, pos, end)
+        if key not in self._solutions:
+            wall = self.walls[(a, side)]
+            unknowns = {(k, j): sympy.Dummy(f"w{k}_{j}") for k, m in wall.eliminated.items()
+                        if k not in wall.shorthand for j in range(m)}
+            eqs = [self.at_wall(e, a, side, pos, end, unknowns) for _, _, e in wall.linear]
+            symbols = list(unknowns.values())
+            A, b = sympy.linear_eq_to_matrix(eqs, symbols)
+            if A.det() == 0:
+                raise DiscretizationError(
+                    f"the boundary equations on the {side!r} side of {self.axes[a].var} "
+                    f"({'; '.join(str(c) for c, _, _ in wall.linear)}) do not determine the wall "
+                    f"values of {sorted({str(self.system.fields[k]) for k, _ in unknowns})} at order "
+                    f"{self.order}: check that they are independent"
+                )
+            x = A.LUsolve(b) if len(symbols) > 1 else [b[0] / A[0, 0]]
+            self._solutions[key] = {kj: sympy.sympify(v) for kj, v in zip(unknowns, x)}
+        return self._solutions[key]
+
+    def at_wall(self, e, a, side, pos, end, unknowns=None):
+        """Condition expression `e` lowered at the wall node at offsets `end` (the
+        wall's coordinate for its variable, no upwinding); with `unknowns`, the
+        wall's eliminated nodes on that line are those symbols."""
+        saved = self._solving, self._wall_coordinate, self.upwind
+        axis = self.axes[a]
+        self._solving = (a, side, end, unknowns) if unknowns else None
+        self._wall_coordinate = {**self._wall_coordinate, a: sympy.Float(axis.lo if side == "min" else axis.hi)}
+        self.upwind = False
+        try:
+            return self.lower(e, pos, end)
+        finally:
+            self._solving, self._wall_coordinate, self.upwind = saved
 
     def boundary_value(self, k, a, side, pos, offs):
         """Field k at the end node of axis a, from its boundary condition."""
@@ -214,9 +303,8 @@ class _Lowering:
         the variables to the node's coordinates, `inward(s)` is field k s nodes along
         the axis (s < 0 from the upper end). Dirichlet: the value; Neumann/Robin:
         solved from a one-sided derivative of the scheme's order."""
-        f = self.system.fields[k]
         axis = self.axes[a]
-        bc = self.bcs[(f, axis.var, side)]
+        bc = self.walls[(a, side)].shorthand[k]
         value = bc.value.xreplace(at)
         if isinstance(bc, Dirichlet):
             return value
@@ -232,6 +320,27 @@ class _Lowering:
             a_coef, b_coef = bc.a.xreplace(at), bc.b.xreplace(at)
         # a u0 + b sign/h (w0 u0 + others) = value
         return (value - b_coef * dn_coeff * others) / (a_coef + b_coef * dn_coeff * sympy.Rational(w[0]))
+
+    def wall_node(self, k, pos):
+        """(kind, expression) of field k at the region node `pos` when a boundary
+        condition decides it: ("eliminated", its value), ("algebraic", the residual of
+        its equation), ("dynamic", its right-hand side); (None, None) otherwise. At a
+        corner an elimination decides (a node whose value is a formula is no unknown),
+        then the first axis."""
+        zero = (0,) * len(self.axes)
+        ends = [(a, "min" if p[0] == "lo" else "max", p[1]) for a, p in enumerate(pos) if p[0] in ("lo", "hi")]
+        for a, side, j in ends:
+            if j < self.walls[(a, side)].eliminated.get(k, 0):
+                return "eliminated", self.eliminated_value(k, a, side, j, pos, zero)
+        for a, side, j in ends:
+            wall = self.walls[(a, side)]
+            if j == 0 and k in wall.dynamic:
+                return "dynamic", self.at_wall(wall.dynamic[k], a, side, pos, zero)
+            if j < len(wall.algebraic.get(k, ())):
+                end = list(zero)
+                end[a] = -j if side == "min" else j
+                return "algebraic", self.at_wall(wall.algebraic[k][j], a, side, pos, tuple(end))
+        return None, None
 
     # -- expressions --------------------------------------------------------------
 
@@ -253,6 +362,8 @@ class _Lowering:
             return self.lower_derivative(e, pos, offs)
         if e.is_Symbol and e in self.axis_of:
             a = self.axis_of[e]
+            if a in self._wall_coordinate:
+                return self._wall_coordinate[a]
             return self.coordinate(a, offs[a])
         if e.is_Atom:
             return e
@@ -328,6 +439,78 @@ class _Lowering:
             shifted[a] += s
             total += sympy.Rational(w) * self.lower(inner, pos, tuple(shifted))
         return total / self.axes[a].spacing ** d
+
+
+@dataclass
+class _Wall:
+    """What one side of one axis does with its conditions, per field index k:
+    `shorthand[k]` a Dirichlet/Neumann/Robin given alone (its node eliminated by
+    `wall_formula`); `eliminated[k]` how many nodes from the wall are eliminated;
+    `linear` the (condition, k, generic expr) of the boundary equations solved for
+    the eliminated nodes together; `algebraic[k]` the residuals (nonlinear
+    equations) held by nodes 0, 1, ... of field k; `dynamic[k]` the evolution
+    equation (right-hand side) of field k's wall node."""
+
+    shorthand: dict
+    eliminated: dict
+    linear: list
+    algebraic: dict
+    dynamic: dict
+
+    @classmethod
+    def plan(cls, low, a, side):
+        var = low.axes[a].var
+        shorthand, general = {}, {}
+        for k, f in enumerate(low.system.fields):
+            c = low.bcs.get((f, var, side))
+            if c is None:
+                continue
+            if isinstance(c, tuple):
+                general[k] = c
+            else:
+                shorthand[k] = c
+        dynamic = {}
+        for k, cs in list(general.items()):
+            if cs[0].dynamic:
+                del general[k]
+                dynamic[k] = _solved_time_derivative(cs[0], low.time)
+        # fields whose equations are linear in the wall values of the fields eliminated
+        # together (found by shrinking: a nonlinear field's nodes become algebraic)
+        linear = set(general)
+        while True:
+            keep = {k for k in linear if all(_is_linear(c.expr, [low.system.fields[q] for q in linear], var)
+                                             for c in general[k])}
+            if keep == linear:
+                break
+            linear = keep
+        eliminated = {k: 1 for k in shorthand}
+        eliminated.update({k: len(general[k]) for k in linear})
+        return cls(
+            shorthand,
+            eliminated,
+            [(c, k, c.expr) for k in sorted(linear) for c in general[k]],
+            {k: [c.expr for c in cs] for k, cs in general.items() if k not in linear},
+            dynamic,
+        )
+
+
+def _solved_time_derivative(c: BoundaryEquation, t):
+    dt = sympy.Derivative(c.field, t)
+    s = sympy.Dummy("dt")
+    e = c.expr.xreplace({dt: s})
+    coef = sympy.diff(e, s)
+    return -e.xreplace({s: 0}) / coef
+
+
+def _is_linear(expr, fields, var) -> bool:
+    """`expr` is linear (affine) in the fields of `fields` and their derivatives."""
+    marks = {}
+    for q in sympy.preorder_traversal(expr):
+        if q in fields or (isinstance(q, sympy.Derivative) and q.expr in fields):
+            marks.setdefault(q, sympy.Dummy())
+    e = expr.xreplace(marks)
+    ms = set(marks.values())
+    return all(not (sympy.diff(e, m).free_symbols & ms) for m in ms)
 
 
 def _is_first_derivative(e) -> bool:
@@ -468,6 +651,12 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
                 f"grid[{axis.var}] = {axis.n} points is too few for order {order} stencils "
                 f"reaching {reach[a]} nodes: use at least {2 * reach[a] + 1}"
             )
+    for a, axis in enumerate(axes):
+        if not axis.periodic:
+            # the band of wall regions must hold every node whose stencil reaches an
+            # eliminated node: m eliminated nodes from a wall widen it by m - 1
+            m = max((n for side in ("min", "max") for n in low.walls[(a, side)].eliminated.values()), default=1)
+            reach[a] += max(m, 1) - 1
     per_axis = []
     for a, axis in enumerate(axes):
         if axis.periodic:
@@ -479,24 +668,15 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
             )
     regions = []
     for pos in itertools.product(*per_axis):
-        exprs, elim = [], []
-        for k, f in enumerate(system.fields):
-            ends = [
-                (a, ("min" if p[0] == "lo" else "max"))
-                for a, p in enumerate(pos)
-                if p[0] in ("lo", "hi") and p[1] == 0 and (f, axes[a].var, "min" if p[0] == "lo" else "max") in system.boundary
-            ]
-            if ends:
-                a, side = ends[0]
-                exprs.append(low.boundary_value(k, a, side, pos, zero))
-                elim.append(True)
-            elif all(p == ("mid",) for p in pos):
-                exprs.append(interior[k])
-                elim.append(False)
-            else:
-                exprs.append(low.lower(targets[k], pos, zero))
-                elim.append(False)
-        regions.append(Region(pos, tuple(exprs), tuple(elim)))
+        exprs, elim, alg = [], [], []
+        for k in range(len(system.fields)):
+            kind, e = low.wall_node(k, pos)
+            if kind is None:
+                e = interior[k] if all(p == ("mid",) for p in pos) else low.lower(targets[k], pos, zero)
+            exprs.append(e)
+            elim.append(kind == "eliminated")
+            alg.append(kind == "algebraic")
+        regions.append(Region(pos, tuple(exprs), tuple(elim), tuple(alg) if any(alg) else ()))
     _check_points(axes, regions, reach, order)
     return StencilSystem(
         system=system,

@@ -23,6 +23,7 @@ from sympy import (
 )
 
 from ._conditions import (
+    BoundaryEquation as BoundaryEquation,
     Dirichlet as Dirichlet,
     Initial as Initial,
     Neumann as Neumann,

@@ -23,6 +23,7 @@ __all__ = [
     "Dirichlet",
     "Neumann",
     "Robin",
+    "BoundaryEquation",
     "Initial",
     "SIDES",
 ]
@@ -175,6 +176,53 @@ class Robin(AbstractBoundaryCondition):
             f"({self.a})*{self.field.func} + ({self.b})*d{self.field.func}/dn = "
             f"{self.value} at {self.var} = {self.side}"
         )
+
+
+@dataclass(frozen=True)
+class BoundaryEquation(AbstractBoundaryCondition):
+    """A general boundary condition `expr` = 0 on the `side` of `var`, as MOL.jl
+    writes them: `expr` holds fields and their derivatives AT the boundary, written
+    at a generic point (u, D(x, 2)(u), D(t)(u): the system evaluates them at the
+    wall), time, the other variables and parameters; it may be nonlinear and may
+    couple fields. `field` is the field whose wall node(s) it determines. Users write
+    `sn.Eq(u.diff(x, 2).subs(x, 1), 0)` among the conditions; the system turns that
+    into this record (`written` keeps it for printing).
+
+    Discretized, a side's equations that are linear in the eliminated wall values
+    are solved for them (one node per equation, from the wall inward); a nonlinear
+    one makes its wall node an algebraic unknown (a DAE: Rosenbrock methods); one
+    with D(t) of its field at the wall is that node's evolution equation."""
+
+    field: sympy.Expr
+    var: sympy.Symbol
+    side: str
+    expr: sympy.Expr
+    written: sympy.Basic | None = None
+    dynamic: bool = False  # holds D(t) of its field: the wall node's evolution equation
+
+    def __post_init__(self):
+        _boundary_init(self, "BoundaryEquation")
+        if not isinstance(self.expr, sympy.Expr):
+            raise ModelError(
+                f"BoundaryEquation({self.field}, {self.var}, {self.side!r}, ...): {self.expr!r} is "
+                f"not a scalar expression"
+            )
+
+    def __str__(self) -> str:
+        lhs, rhs = (self.written.lhs, self.written.rhs) if self.written is not None else (self.expr, 0)
+        return f"{_compact(lhs)} = {_compact(rhs)} at {self.var} = {self.side}"
+
+
+def _compact(expr) -> str:
+    """u_xx for the second x-derivative of u, at a boundary or not (Subs dropped)."""
+    expr = sympy.sympify(expr).replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.expr)
+
+    def name(d):
+        return sympy.Symbol(f"{d.expr.func}_" + "".join(str(v) * int(k) for v, k in d.variable_count))
+
+    derivs = {d: name(d) for d in expr.atoms(sympy.Derivative) if is_field(d.expr)}
+    fields = {f: sympy.Symbol(str(f.func)) for f in expr.atoms(sympy.core.function.AppliedUndef)}
+    return sympy.sstr(expr.xreplace(derivs).xreplace(fields))
 
 
 @dataclass(frozen=True)

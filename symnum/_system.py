@@ -15,10 +15,13 @@ from collections.abc import Iterable, Mapping
 
 import sympy
 
+from ._boundary_equations import as_equation, convert_conditions, needed_conditions
+from ._conditions import _compact as _compact_str
 from ._conditions import (
     SIDES,
     AbstractBoundaryCondition,
     AbstractCondition,
+    BoundaryEquation,
     Dirichlet,
     Initial,
     Neumann,
@@ -96,6 +99,8 @@ class AbstractSystem:
         self._given = (equations, bcs)  # as written: substitute() and with_parameters() rebuild from it
         self.domain = self._check_domain(domain)
         fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
+        # sn.Eq(<fields at a boundary>, value) -> BoundaryEquation (or Initial at t = t0)
+        bcs = convert_conditions(bcs, self.domain, equations, _time_candidate(fields, time))
         # D(t, 2)(u) -> a velocity field u_dot with D(t)(u) = u_dot (first order in time)
         self.equations, self.conditions, self.velocities = _reduce_second_order(equations, bcs, fields, time)
         self.fields = tuple(_fields_in_order(e.lhs - e.rhs for e in self.equations))
@@ -143,10 +148,16 @@ class AbstractSystem:
             bcs = [bcs]
         bcs = list(bcs or ())
         for c in bcs:
-            if not isinstance(c, AbstractCondition):
+            if isinstance(c, (bool, sympy.logic.boolalg.BooleanAtom)):
+                raise ModelError(
+                    f"a condition is {c!r}: sympy.Eq evaluated it away; build boundary equations "
+                    f"with sn.Eq(lhs, rhs), which never evaluates"
+                )
+            if not isinstance(c, (AbstractCondition, sympy.Equality)):
                 raise ModelError(
                     f"{c!r} is not a boundary or initial condition: use sn.Periodic, "
-                    f"sn.Dirichlet, sn.Neumann, sn.Robin or sn.Initial"
+                    f"sn.Dirichlet, sn.Neumann, sn.Robin, sn.Initial, or a boundary equation "
+                    f"sn.Eq(<fields at a boundary, e.g. u.subs(x, 0)>, value)"
                 )
         return tuple(bcs)
 
@@ -185,9 +196,11 @@ class AbstractSystem:
         for i, e in enumerate(self.equations):
             yield _ordinal(i), e.lhs - e.rhs
         for c in self.conditions:
-            for attr in ("value", "a", "b"):
+            where = f"the condition {c}" if isinstance(c, BoundaryEquation) else \
+                f"{type(c).__name__}({getattr(c, 'field', getattr(c, 'var', ''))}, ...)"
+            for attr in ("value", "a", "b", "expr"):
                 if hasattr(c, attr):
-                    yield f"{type(c).__name__}({c.field}, ...)", getattr(c, attr)
+                    yield where, getattr(c, attr)
 
     def _check_supported(self) -> None:
         """Terms no discretization handles yet, named here rather than failing deep
@@ -467,19 +480,18 @@ class AbstractSystem:
                         f"conditions apply to {self.space}; use sn.Initial for t = "
                         f"{self.domain[c.var][0]}"
                     )
-                key = (c.field, c.var, c.side)
-                if key in boundary:
+                if isinstance(c, BoundaryEquation) and c.dynamic and self.time is None:
                     raise ModelError(
-                        f"two boundary conditions for {c.field} on the {c.side} side of "
-                        f"{c.var}: {boundary[key]} and {c}; keep one"
+                        f"the condition {c} holds a time derivative, but {self.name!r} is steady"
                     )
-                boundary[key] = c
-        for (f, v, side), c in boundary.items():
+                boundary.setdefault((c.field, c.var, c.side), []).append(c)
+        for (f, v, side), cs in boundary.items():
             if v in periodic:
                 raise ModelError(
-                    f"{type(c).__name__}({f}, {v}, {side!r}, ...) conflicts with "
+                    f"{type(cs[0]).__name__}({f}, {v}, {side!r}, ...) conflicts with "
                     f"Periodic({v}): keep one of them"
                 )
+        boundary = {key: self._side_conditions(key, cs) for key, cs in boundary.items()}
         if self.time is not None:
             for f in self.fields:
                 # an algebraic field's initial value is solved for (a given one is the guess)
@@ -509,7 +521,37 @@ class AbstractSystem:
                         f"sn.Dirichlet({f}, {v}, {side!r}, 0), sn.Neumann({f}, {v}, "
                         f"{side!r}, 0), or make {v} periodic with sn.Periodic({v})"
                     )
+                fewest, most = needed_conditions(k)
+                for side in have:
+                    given = boundary[(f, v, side)]
+                    count = len(given) if isinstance(given, tuple) else 1
+                    if not fewest <= count <= most:
+                        raise ModelError(
+                            f"field {f} has {count} condition(s) on the {side!r} side of {v}, but it "
+                            f"is differentiated {k} time(s) in {v}, which needs "
+                            f"{fewest if fewest == most else f'{fewest} to {most}'} per side "
+                            f"(e.g. a beam, 4th order: u and u_x at a clamped end, u_xx and u_xxx "
+                            f"at a free one)"
+                        )
         return frozenset(periodic), boundary, initial
+
+    def _side_conditions(self, key, cs):
+        """One field's conditions on one side: a Dirichlet/Neumann/Robin given alone
+        stays itself; otherwise a tuple of BoundaryEquations, the dynamic one first
+        (its wall node evolves by it), the others in the order given (the k-th
+        determines the k-th node from the wall)."""
+        if len(cs) == 1 and not isinstance(cs[0], BoundaryEquation):
+            return cs[0]
+        f, v, side = key
+        eqs = tuple(as_equation(c, self.time) for c in cs)
+        dynamic = [c for c in eqs if c.dynamic]
+        if dynamic and len(eqs) > 1:
+            raise ModelError(
+                f"{dynamic[0]} gives the evolution of {f}'s wall node on the {side!r} side of {v}, "
+                f"beside {len(eqs) - 1} other condition(s) there: a dynamic boundary equation "
+                f"must be its field's only condition on that side"
+            )
+        return eqs
 
     def _check_own_field(self, field, cond) -> None:
         if field not in self.fields:
@@ -715,6 +757,8 @@ def _reduce_second_order(equations, conditions, fields, time):
                 conds.append(Neumann(v, c.var, c.side, sympy.diff(c.value, t)))
             elif isinstance(c, Robin) and t not in (c.a.free_symbols | c.b.free_symbols):
                 conds.append(Robin(v, c.var, c.side, c.a, c.b, sympy.diff(c.value, t)))
+            elif isinstance(c, BoundaryEquation):
+                conds.append(_velocity_equation(c, v, t))
     for u in second:
         if u not in given:
             raise ModelError(
@@ -724,24 +768,33 @@ def _reduce_second_order(equations, conditions, fields, time):
     return tuple(out), tuple(conds), velocity
 
 
-def _compact_str(expr) -> str:
-    """Text in subscript notation, `u_xx` for the second x-derivative of u(t, x)."""
-
-    def name(d):
-        return sympy.Symbol(
-            f"{d.expr.func}_" + "".join(str(v) * int(k) for v, k in d.variable_count)
+def _velocity_equation(c, v, t):
+    """The velocity field's condition from u's boundary equation L(u) + g(t) = 0, L
+    linear with t-independent coefficients: L(v) + g_t = 0."""
+    u = c.field
+    quantities = [q for q in sympy.preorder_traversal(c.expr)
+                  if q == u or (isinstance(q, sympy.Derivative) and q.expr == u)]
+    marks = {q: sympy.Dummy() for q in quantities}
+    e = c.expr.xreplace(marks)
+    coefs = {q: sympy.diff(e, m) for q, m in marks.items()}
+    if c.dynamic or any(t in k.free_symbols or set(marks.values()) & k.free_symbols for k in coefs.values()):
+        raise ModelError(
+            f"the condition {c} on {u}, whose equation is second order in {t}: the condition for its "
+            f"velocity {v} is derived by differentiating in {t}, which needs it linear in {u} with "
+            f"coefficients free of {t}; write the first-order system (D({t})({u}) = {v}) yourself"
         )
-
-    derivs = {d: name(d) for d in expr.atoms(sympy.Derivative) if is_field(d.expr)}
-    fields = {f: sympy.Symbol(str(f.func)) for f in expr.atoms(sympy.core.function.AppliedUndef)}
-    return sympy.sstr(expr.xreplace(derivs).xreplace(fields))
+    g = e.xreplace({m: 0 for m in marks.values()})
+    linear = sum(k * q.xreplace({u: v}) for q, k in coefs.items())
+    return BoundaryEquation(v, c.var, c.side, linear + sympy.diff(g, t))
 
 
 def _replace_condition(c, rule):
     if isinstance(c, Periodic):
         return c
+    if isinstance(c, sympy.Equality):  # a boundary equation as written
+        return sympy.Eq(c.lhs.xreplace(rule), c.rhs.xreplace(rule), evaluate=False)
     changes = {
-        attr: getattr(c, attr).xreplace(rule) for attr in ("value", "a", "b") if hasattr(c, attr)
+        attr: getattr(c, attr).xreplace(rule) for attr in ("value", "a", "b", "expr") if hasattr(c, attr)
     }
     return dataclasses.replace(c, **changes)
 

@@ -85,33 +85,37 @@ def test_interior_templates_are_the_textbook_stencils():
 
 
 @pytest.mark.parametrize("order", [2, 4, 6, 8])
-@pytest.mark.parametrize("d", [1, 2, 3, 4])
+@pytest.mark.parametrize("d", [1, 2, 3])
 def test_truncation_error_has_the_declared_order_at_every_node(d, order):
     """u_t = d^d u/dx^d with Dirichlet walls: the template at each non-eliminated
     node, applied to the exact function, differs from its exact derivative by
-    O(h^order), the shifted one-sided stencils next to the walls included."""
+    O(h^order), the shifted one-sided stencils next to the walls included. (d = 4
+    needs two conditions per wall, boundary equations: tests/test_boundary_equations.py
+    checks its convergence; its local error next to a derivative condition is lower
+    order, as the eliminated node's O(h^(order+2)) error meets 1/h^4.)"""
     u = sn.fields("u", t, x)
     ue = sympy.sin(3 * x + 0.4) + sympy.exp(x) / 2
-    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, d)(u))],
-                          [sn.Dirichlet(u, x, "min", ue.subs(x, 0)), sn.Dirichlet(u, x, "max", ue.subs(x, 1)),
-                           sn.Initial(u, ue)], domain={t: (0, 1), x: (0, 1)}, name="trunc")
+    bcs = [sn.Dirichlet(u, x, "min", ue.subs(x, 0)), sn.Dirichlet(u, x, "max", ue.subs(x, 1))]
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, d)(u))], bcs + [sn.Initial(u, ue)],
+                          domain={t: (0, 1), x: (0, 1)}, name="trunc")
+    m = 1  # eliminated nodes per wall
     hs, errs = [], []
     for n in (17, 25, 33):
         s = lower_to_stencils(system, {x: n}, order=order)
         got = evaluate(s, _exact(ue, s)[None])[0]
         want = _exact(sympy.diff(ue, x, d), s)
         np.testing.assert_allclose(got[[0, -1]], _exact(ue, s)[[0, -1]], rtol=1e-14)  # Dirichlet nodes
-        errs.append(np.abs(got - want)[1:-1].max())
+        errs.append(np.abs(got - want)[m:-m].max())
         hs.append(s.axes[0].h)
     # the leading term at the walls is O(h^order) too: the slope, not just small errors
     assert _slope(hs, errs) > order - 0.5, (errs, _slope(hs, errs))
     s = lower_to_stencils(system, {x: 25}, order=order)
     one_sided = order + d  # points of a one-sided stencil
     assert s.reach == ((d + 1) // 2 - 1 + order // 2,)
-    first = s.regions[1]  # the node next to the lower wall
-    assert first.position == (("lo", 1),)
+    first = s.regions[m]  # the first node next to the lower wall that is not eliminated
+    assert first.position == (("lo", m),) and not first.eliminated[0]
     offsets = sorted(int(a.indices[1].as_coeff_Add()[0]) for a in first.exprs[0].atoms(sympy.Indexed))
-    assert len(offsets) <= one_sided and min(offsets) >= 0  # never reaches past the wall node
+    assert len(offsets) <= one_sided and min(offsets) >= -m  # never reaches past the wall node
 
 
 @pytest.mark.parametrize("order", [2, 4, 6, 8])

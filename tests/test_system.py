@@ -214,7 +214,7 @@ BCS = [sn.Dirichlet(U, X, "min", 0), sn.Dirichlet(U, X, "max", 0)]
         # two ICs / two BCs
         (dict(bcs=BCS + [sn.Initial(U, X), sn.Initial(U, 0)]), r"two initial conditions for u\(t, x\)"),
         (dict(bcs=BCS + [sn.Neumann(U, X, "max", 0), sn.Initial(U, X)]),
-         r"two boundary conditions for u\(t, x\) on the max side of x"),
+         r"u\(t, x\) has 2 condition\(s\) on the 'max' side of x, .* needs 1 per side"),
         (dict(bcs=BCS + [sn.Periodic(X), sn.Initial(U, X)]), r"conflicts with Periodic\(x\)"),
         (dict(bcs=BCS + [sn.Periodic(T), sn.Initial(U, X)]), r"t is the time variable"),
         # derivative with respect to a variable the field lacks (bypassing sn.D)

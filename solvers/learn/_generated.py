@@ -80,9 +80,22 @@ def generated_residual(system, inputs, params, name) -> GeneratedResidual:
     return GeneratedResidual(fn, tuple(ordered), tuple(leaves[k] for k in ordered))
 
 
+def check_conditions(system, trainer: str) -> None:
+    """The trainers take Dirichlet/Neumann/Robin/Periodic/Initial conditions; a
+    general boundary equation (sn.Eq at a boundary) is for discretize() so far."""
+    for bc in system.boundary.values():
+        if isinstance(bc, tuple):
+            raise ModelError(
+                f"{trainer} takes Dirichlet, Neumann, Robin and Periodic conditions; {bc[0]} is a "
+                f"general boundary equation, which only discretize() handles so far: write it as one "
+                f"of those, or solve by the method of lines"
+            )
+
+
 def generated_conditions(system, inputs, params, name) -> GeneratedConditions:
     fields = list(system.fields)
     exprs, kinds = [], []
+    check_conditions(system, "this trainer")
     for (f, v, side), bc in system.boundary.items():
         kinds.append((type(bc).__name__, fields.index(f), inputs.index(v), side))
         exprs.append([bc.value] + ([bc.a, bc.b] if isinstance(bc, Robin) else []))

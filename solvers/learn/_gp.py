@@ -39,7 +39,7 @@ from symnum._conditions import Dirichlet
 from symnum._errors import ModelError, SolverError
 from symnum._system import PDESystem
 
-from ._generated import generated_conditions, generated_residual, require_jax
+from ._generated import check_conditions, generated_conditions, generated_residual, require_jax
 from ._kernels import ENVELOPES, kernel_derivatives
 
 __all__ = ["GP", "GPResult"]
@@ -143,6 +143,7 @@ class GP:
             raise ModelError(f"jitter={jitter!r}: give a small positive number, e.g. 1e-6")
         if dtype == "float64":
             jax.config.update("jax_enable_x64", True)
+        check_conditions(system, "GP")
         self.system, self.seed, self.dtype = system, seed, dtype
         self.fields = tuple(system.fields)
         self.inputs = tuple(self.fields[0].args)  # PDESystem checked that every field shares them

@@ -33,7 +33,7 @@ import numpy as np
 from symnum._errors import ModelError, SolverError
 from symnum._system import PDESystem
 
-from ._generated import generated_conditions, generated_residual, require_jax
+from ._generated import check_conditions, generated_conditions, generated_residual, require_jax
 
 __all__ = ["PINN", "PINNResult"]
 
@@ -109,6 +109,7 @@ class PINN:
         for p in learn:
             if p not in system.parameters:
                 raise ModelError(f"learn=[{p}]: {p} is not a parameter of {system.name!r} ({tuple(system.parameters)})")
+        check_conditions(system, "PINN")
         self.system, self.seed, self.dtype = system, seed, dtype
         self.fields = system.fields
         self.inputs = system.fields[0].args
