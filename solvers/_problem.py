@@ -394,7 +394,9 @@ def _initial_state(prob: Problem, system) -> np.ndarray:
         u0[k] = np.broadcast_to(fn(*mesh, *(prob.params[p] for p in params)), prob.shape[1:])
     t0 = prob.tspan[0] if prob.tspan else 0.0
     u0 = prob.fill_boundaries(u0, t0)
-    return consistent_state(prob, u0, t0) if prob.algebraic else u0
+    # a DAE's algebraic values are solved for here, on the host backends; on the
+    # device, by the Rosenbrock solve that starts from u0 (the kernel needs a GPU)
+    return consistent_state(prob, u0, t0) if prob.algebraic and prob.backend != "cuda" else u0
 
 
 def consistent_state(prob: Problem, y, t, tol=1e-12, maxiter=50) -> np.ndarray:

@@ -2,6 +2,8 @@
 kind against an exact solution at its order of accuracy, on the NumPy region
 templates and the Numba walled kernel, and the errors for what does not fit."""
 
+import shutil
+
 import numpy as np
 import pytest
 import sympy
@@ -140,10 +142,10 @@ def test_conditions_coupling_two_fields_at_one_wall(order):
     assert _slopes(errs).min() > order - 0.3, errs
 
 
-def test_two_dimensional_walls_with_nonlinear_and_dynamic_equations():
+def _walls_2d():
     """2-D: a nonlinear condition on x = 0 (algebraic wall nodes), a dynamic one with
     a tangential derivative on y = 0, Dirichlet elsewhere; corners are eliminated by
-    the Dirichlet sides. Numba (one generic wall template) equals NumPy (regions)."""
+    the Dirichlet sides."""
     u = sn.fields("u", t, x, y)
     ue = sympy.exp(-2 * t) * sympy.sin(x + 1) * sympy.sin(y + 1)
     g = (sympy.diff(ue, x) - ue**3).subs(x, 0)
@@ -153,6 +155,12 @@ def test_two_dimensional_walls_with_nonlinear_and_dynamic_equations():
          sn.Eq(sn.D(t)(u).subs(y, 0), u.diff(x, 2).subs(y, 0) - u.subs(y, 0)),
          sn.Dirichlet(u, y, "max", ue.subs(y, 1)), sn.Initial(u, ue.subs(t, 0))],
         domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="walls2d")
+    return system, u, ue
+
+
+def test_two_dimensional_walls_with_nonlinear_and_dynamic_equations():
+    """Numba (one generic wall template) equals NumPy (regions); order 2."""
+    system, u, ue = _walls_2d()
     prob = _same_rhs(system, {x: 9, y: 9})
     mass = prob.mass.reshape(prob.shape)[0]
     assert mass[0, :-1].max() == 0 and mass[0, -1] == 1 and mass[1:].min() == 1
@@ -233,3 +241,19 @@ def test_trainers_name_what_they_take():
     pytest.importorskip("jax")
     with pytest.raises(sn.ModelError, match="PINN takes Dirichlet, Neumann, Robin and Periodic"):
         solvers.PINN(system)
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+def test_cuda_kernel_body_holds_the_boundary_equations():
+    """The CUDA backend (region templates) on the host harness equals Numba."""
+    from symnum.codegen._cuda import host_harness
+
+    system, _, _ = _walls_2d()
+    cuda = solvers.discretize(system, {x: 9, y: 9}, backend="cuda")
+    ref = solvers.discretize(system, {x: 9, y: 9}, backend="numba")
+    k = cuda.kernel
+    run = host_harness(k.source, k.name, 2, len(cuda.stencil.params) + 2)
+    y0 = np.random.default_rng(1).uniform(0.5, 1.5, ref.shape)
+    want = ref.rhs(y0, 0.4)
+    np.testing.assert_allclose(run(y0, np.empty_like(y0), 0.4, *cuda._scalars()), want, rtol=1e-12,
+                               atol=1e-12 * np.abs(want).max())
