@@ -208,9 +208,17 @@ class _Generic:
             return self.call(self.expression_function(expr), index)
 
         half = sympy.Rational(1, 2)
-        c0, w0 = at(coef, 0), at(inner, 0)
-        up = half * (c0 + at(coef, 1)) * (at(inner, 1) - w0)
-        down = half * (c0 + at(coef, -1)) * (w0 - at(inner, -1))
+        w0 = at(inner, 0)
+        if coef.atoms(sympy.Derivative):  # the mean of the node values (`_Lowering.face_value`)
+            c0 = at(coef, 0)
+            up = half * (c0 + at(coef, 1)) * (at(inner, 1) - w0)
+            down = half * (c0 + at(coef, -1)) * (w0 - at(inner, -1))
+        else:  # the coefficient of the fields interpolated to the face
+            face = self.face_function(coef, a)
+            below = self.here()
+            below[a] = f"i_{a} - 1"
+            up = self.call(face, self.here()) * (at(inner, 1) - w0)
+            down = self.call(face, below) * (w0 - at(inner, -1))
         compact = self.printer.doprint((up - down) / sympy.Symbol(f"h_{a}", positive=True) ** 2)
         lines = ["@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
                  f"def {name}({self.signature}):"]
@@ -219,6 +227,31 @@ class _Generic:
             lines += [f"    if i_{a} == 0 or i_{a} == n_{a} - 1:", f"        return {nested}"]
         lines += [f"    return {compact}", ""]
         self.functions.append("\n".join(lines))
+        return name
+
+    def face_function(self, coef, a):
+        """`coef` (free of derivatives) at the face between the node and the next along
+        axis a, its fields and coordinate interpolated there (`_Lowering.face_value`)."""
+        key = ("face", coef, a)
+        if key in self.cache:
+            return self.cache[key]
+        name = f"c{len(self.cache)}"
+        self.cache[key] = name
+        half = sympy.Rational(1, 2)
+        up = self.here()
+        up[a] = f"i_{a} + 1"
+        values = {}
+        for f, k in self.low.field_index.items():
+            values[f] = half * (self.read(k, self.here()) + self.read(k, up))
+        axis = self.low.axes[a]
+        values[axis.var] = sympy.Float(axis.lo) + (sympy.Symbol(f"i_{a}", integer=True) + half) * \
+            sympy.Symbol(f"h_{a}", positive=True)
+        marks = {q: sympy.Dummy() for q in values if q in coef.free_symbols or coef.has(q)}
+        body = self.lower(coef.xreplace(marks)).xreplace({marks[q]: values[q] for q in marks})
+        self.functions.append(
+            "@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")\n"
+            f"def {name}({self.signature}):\n    return {self.printer.doprint(body)}\n"
+        )
         return name
 
     def expression_function(self, e):

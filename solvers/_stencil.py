@@ -412,10 +412,29 @@ class _Lowering:
             return self.lower(expr, pos, tuple(shifted))
 
         half = sympy.Rational(1, 2)
-        c0, w0 = at(coef, 0), at(inner, 0)
-        up = half * (c0 + at(coef, 1)) * (at(inner, 1) - w0)
-        down = half * (c0 + at(coef, -1)) * (w0 - at(inner, -1))
+        w0 = at(inner, 0)
+        up = self.face_value(a, coef, pos, offs, 1) * (at(inner, 1) - w0)
+        down = self.face_value(a, coef, pos, offs, -1) * (w0 - at(inner, -1))
         return (up - down) / self.axes[a].spacing**2
+
+    def face_value(self, a, coef, pos, offs, s):
+        """The flux coefficient at the face between the node and its neighbour s (+-1)
+        along axis a: the coefficient of the fields (and coordinate) interpolated to the
+        face, a((u_i + u_{i+s}) / 2), as MOL.jl and the finite-volume literature take it
+        (it follows a coefficient that varies by orders of magnitude between two nodes,
+        near a pole, where the mean of a_i and a_{i+s} does not); a coefficient with
+        derivatives takes the mean of its node values."""
+        half = sympy.Rational(1, 2)
+        shifted = list(offs)
+        shifted[a] += s
+        shifted = tuple(shifted)
+        if coef.atoms(sympy.Derivative):
+            return half * (self.lower(coef, pos, offs) + self.lower(coef, pos, shifted))
+        leaves = [f for f in coef.atoms(sympy.core.function.AppliedUndef) if is_field(f)]
+        leaves += [v for v in coef.free_symbols if v in self.axis_of]
+        marks = {q: sympy.Dummy() for q in leaves}
+        face = {marks[q]: half * (self.lower(q, pos, offs) + self.lower(q, pos, shifted)) for q in leaves}
+        return self.lower(coef.xreplace(marks), pos, offs).xreplace(face)
 
     def lower_derivative(self, e, pos, offs, bias=0):
         """Finite differences for `e` = Derivative(...): the first variable's

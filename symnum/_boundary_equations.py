@@ -27,10 +27,12 @@ __all__ = ["convert_conditions", "as_equation", "needed_conditions"]
 
 def needed_conditions(order: int) -> tuple[int, int]:
     """(fewest, most) conditions one side of a variable may carry for a field
-    differentiated `order` times in it: a second-order operator needs one per side,
-    a fourth-order one (a beam) two, a third-order one (KdV) one or two; a side may
-    also carry none where the equation's order allows a free one-sided end."""
-    return order // 2, max(1, math.ceil(order / 2))
+    differentiated `order` times in it: a second-order operator takes one per side, a
+    fourth-order one (a beam) two; a side may also carry none where the equation's
+    order allows a free one-sided end. From third order on, a side may carry up to
+    `order` (each determines one more node from the wall): MOL.jl's KdV test gives u,
+    u_x and u_xx at both ends of a third-order equation, consistent with its solution."""
+    return order // 2, max(1, math.ceil(order / 2) if order < 3 else order)
 
 
 def as_equation(c, time) -> BoundaryEquation:

@@ -219,7 +219,7 @@ def test_boundary_equation_errors(bcs, message):
 
 def test_beam_with_too_few_conditions_names_the_side():
     u = sn.fields("u", x)
-    with pytest.raises(sn.ModelError, match=r"1 condition\(s\) on the 'max' side of x, .* needs 2 per side"):
+    with pytest.raises(sn.ModelError, match=r"1 condition\(s\) on the 'max' side of x, .* needs 2 to 4 per side"):
         sn.PDESystem([sn.Eq(sn.D(x, 4)(u), 1)],
                      [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)],
                      domain={x: (0, 1)}, name="beam")

@@ -41,9 +41,9 @@ def test_the_scheme_is_the_compact_conservative_one():
     prob = discretize(system, {x: 16}, backend="numpy")
     s = np.random.default_rng(0).normal(size=16)
     h = 1 / 16
-    a = 1 + s**2
-    up = 0.5 * (a + np.roll(a, -1)) * (np.roll(s, -1) - s)
-    down = 0.5 * (a + np.roll(a, 1)) * (s - np.roll(s, 1))
+    # the coefficient of u interpolated to the face, a((u_i + u_{i+1}) / 2), as MOL.jl
+    up = (1 + (0.5 * (s + np.roll(s, -1)))**2) * (np.roll(s, -1) - s)
+    down = (1 + (0.5 * (s + np.roll(s, 1)))**2) * (s - np.roll(s, 1))
     rhs = prob.rhs(s[None], 0.0)[0]
     np.testing.assert_allclose(rhs, (up - down) / h**2, rtol=1e-12, atol=1e-9)
     assert abs(rhs.sum()) < 1e-9 * np.abs(rhs).max()  # fluxes telescope: conservative
