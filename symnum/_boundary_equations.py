@@ -162,13 +162,23 @@ def _parse(eq, declared, domain, time):
         )
     (var, side), = located
     if var == time:
-        if side != "min" or any(is_field(n) for n in sympy.preorder_traversal(rhs)):
+        # an initial condition: linear in one field (or its D(t)) at t0, e.g. u(0, x) = f(x)
+        expr = lhs - rhs
+        quantities = {n for n in sympy.preorder_traversal(expr)
+                      if is_field(n) or (isinstance(n, sympy.Derivative) and is_field(n.expr))}
+        quantities -= {n.expr for n in quantities if isinstance(n, sympy.Derivative)}
+        q = next(iter(quantities)) if len(quantities) == 1 else None
+        if q is not None:
+            s = sympy.Dummy()
+            e = expr.xreplace({q: s})
+            coef = sympy.diff(e, s)
+        if side != "min" or q is None or coef == 0 or s in coef.free_symbols:
             raise ModelError(
                 f"the condition {eq} is at {time} = {domain[time][1 if side == 'max' else 0]:g}: "
                 f"only initial conditions, sn.Eq(u.subs({time}, {domain[time][0]:g}), value) with a "
                 f"value free of fields, can be given in time"
             )
-        return Initial(lhs, rhs)
+        return Initial(q, -e.xreplace({s: 0}) / coef)
     return (var, side, lhs - rhs, eq)
 
 

@@ -137,10 +137,13 @@ def parameters(names: str, values: Sequence | None = None):
 # Fields are applied sympy functions whose function class carries this flag, so a
 # system can tell a declared field from a stray `sympy.Function('f')(x)`.
 _FIELD_FLAG = "symnum_field"
+_COMPLEX_FLAG = "symnum_complex"
 
 
-def fields(names: str, *args):
-    """Fields (dependent variables) as applied sympy functions of `args`.
+def fields(names: str, *args, complex: bool = False):
+    """Fields (dependent variables) as applied sympy functions of `args`: real, or
+    with `complex=True` complex-valued (a system splits those into real and
+    imaginary parts, `psi_re` and `psi_im`; `sol[psi]` is complex).
 
     >>> t, x = variables("t x")
     >>> u, v = fields("u v", t, x)
@@ -161,7 +164,8 @@ def fields(names: str, *args):
             )
     if len(set(args)) != len(args):
         raise ModelError(f"fields({names!r}, ...) got a repeated variable in {args!r}")
-    fs = tuple(sympy.Function(p, real=True, **{_FIELD_FLAG: True})(*args) for p in parts)
+    kind = {"complex": True, _COMPLEX_FLAG: True} if complex else {"real": True}
+    fs = tuple(sympy.Function(p, **kind, **{_FIELD_FLAG: True})(*args) for p in parts)
     return fs if many else fs[0]
 
 
@@ -170,6 +174,11 @@ def is_field(expr) -> bool:
     return isinstance(expr, sympy.core.function.AppliedUndef) and bool(
         getattr(type(expr), _FIELD_FLAG, False)
     )
+
+
+def is_complex_field(expr) -> bool:
+    """True for a field declared with `fields(..., complex=True)`."""
+    return is_field(expr) and bool(getattr(type(expr), _COMPLEX_FLAG, False))
 
 
 class D:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 import sympy
 
 from ._boundary_equations import as_equation, convert_conditions, needed_conditions
+from ._complex import split_complex
 from ._conditions import _compact as _compact_str
 from ._conditions import (
     SIDES,
@@ -98,6 +99,9 @@ class AbstractSystem:
         bcs = self._check_conditions(bcs)
         self._given = (equations, bcs)  # as written: substitute() and with_parameters() rebuild from it
         self.domain = self._check_domain(domain)
+        # complex fields (I in the model) -> real and imaginary parts, psi_re and psi_im
+        fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
+        equations, bcs, self.complex_fields = split_complex(equations, bcs, _time_candidate(fields, time))
         fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
         # sn.Eq(<fields at a boundary>, value) -> BoundaryEquation (or Initial at t = t0)
         bcs = convert_conditions(bcs, self.domain, equations, _time_candidate(fields, time))
@@ -213,13 +217,6 @@ class AbstractSystem:
                     f"{where} contains the integral {i}: integral terms are not supported yet; "
                     f"a running integral w(x) = Integral(f, (x, lo, x)) can be written as a field "
                     f"with sn.Eq(sn.D(x)(w), f) and sn.Dirichlet(w, x, \"min\", 0)"
-                )
-            if expr.has(sympy.I):
-                raise ModelError(
-                    f"{where} contains the imaginary unit I: complex-valued equations are not "
-                    f"supported yet; write psi = a + I*b as two real fields and split the equation "
-                    f"into real and imaginary parts (Schroedinger I psi_t = -psi_xx: a_t = -b_xx, "
-                    f"b_t = a_xx)"
                 )
 
     def _check_fields(self) -> None:

@@ -230,7 +230,7 @@ BCS = [sn.Dirichlet(U, X, "min", 0), sn.Dirichlet(U, X, "max", 0)]
         (dict(eqs=[sn.Eq(sn.D(T)(U), sympy.Integral(U, (X, 0, 1)))]),
          r"contains the integral Integral\(u\(t, x\), \(x, 0, 1\)\): integral terms are not supported yet"),
         (dict(eqs=[sn.Eq(sympy.I * sn.D(T)(U), -sn.D(X, 2)(U))]),
-         r"contains the imaginary unit I: complex-valued equations are not supported yet"),
+         r"contains the imaginary unit I, but its fields are real: declare the complex ones"),
         # nonlinear in the time derivative
         (dict(eqs=[sn.Eq(sn.D(T)(U) ** 2, sn.D(X, 2)(U))]), r"not linear in D\(t\)\(u\(t, x\)\)"),
         (dict(eqs=5), r"equations must be a list of sn.Eq\(lhs, rhs\), got 5"),

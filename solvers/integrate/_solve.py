@@ -32,6 +32,14 @@ def field_index(prob: Problem, f) -> int:
     return prob.fields.index(f)
 
 
+def _field_values(prob, states, f, axis):
+    parts = getattr(prob.system, "complex_fields", {}).get(f)
+    take = lambda g: np.take(states, field_index(prob, g), axis=axis)  # noqa: E731
+    if parts is not None:
+        return take(parts[0]) + 1j * take(parts[1])
+    return take(f)
+
+
 @dataclass(frozen=True)
 class Solution:
     """`sol[u]` is field u on the grid, shape `(len(sol.t), *grid)` (steady:
@@ -60,7 +68,7 @@ class Solution:
         if self.problem.fill_kernel is not None:
             states = np.array([self.problem.fill_boundaries(y, tq) for y, tq in zip(raw, times)])
         if f is not None:
-            states = states[:, field_index(self.problem, f)]
+            states = _field_values(self.problem, states, f, axis=1)
         return states[0] if scalar else states
 
     @property
@@ -68,8 +76,9 @@ class Solution:
         return self.problem.grid
 
     def __getitem__(self, f) -> np.ndarray:
-        k = field_index(self.problem, f)
-        return self.states[:, k] if self.t is not None else self.states[k]
+        """Field `f` on the grid; a complex field (I in the model) as a complex array,
+        from its real and imaginary parts (also available as fields themselves)."""
+        return _field_values(self.problem, self.states, f, axis=1 if self.t is not None else 0)
 
     def to_xarray(self):
         """An xarray.Dataset with one variable per field and named dimensions."""
