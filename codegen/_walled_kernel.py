@@ -192,62 +192,74 @@ class _Generic:
 
     def flux_function(self, e, a, coef, inner):
         """The compact conservative scheme of D(x)(a D(x)(w)) (see
-        `_Lowering.flux_form`); at a wall node, the nested one-sided stencils."""
+        `_Lowering.flux_form`); near a wall, where its faces would reach past it, the
+        nested one-sided stencils."""
+        from symnum.solvers._stencil import FLUX_SCHEMES
+
         key = ("flux", e, tuple(self.low._wall_coordinate))
         if key in self.cache:
             return self.cache[key]
         name = f"f{len(self.cache)}"
         self.cache[key] = name
+        scheme = FLUX_SCHEMES[self.low.central]
 
-        def at(expr, s):
+        def shifted(s):
             index = self.here()
             if s:
                 index[a] = f"i_{a} + {s}" if s > 0 else f"i_{a} - {-s}"
-            if expr in self.low.field_index:
-                return self.read(self.low.field_index[expr], index)
-            return self.call(self.expression_function(expr), index)
+            return index
 
-        half = sympy.Rational(1, 2)
-        w0 = at(inner, 0)
-        if coef.atoms(sympy.Derivative):  # the mean of the node values (`_Lowering.face_value`)
-            c0 = at(coef, 0)
-            up = half * (c0 + at(coef, 1)) * (at(inner, 1) - w0)
-            down = half * (c0 + at(coef, -1)) * (w0 - at(inner, -1))
-        else:  # the coefficient of the fields interpolated to the face
-            face = self.face_function(coef, a)
-            below = self.here()
-            below[a] = f"i_{a} - 1"
-            up = self.call(face, self.here()) * (at(inner, 1) - w0)
-            down = self.call(face, below) * (w0 - at(inner, -1))
-        compact = self.printer.doprint((up - down) / sympy.Symbol(f"h_{a}", positive=True) ** 2)
+        def at(expr, s):
+            if expr in self.low.field_index:
+                return self.read(self.low.field_index[expr], shifted(s))
+            return self.call(self.expression_function(expr), shifted(s))
+
+        face = self.face_function(coef, a)
+        total = 0
+        for j, wj in zip(scheme.faces, scheme.outer):
+            grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
+            total += wj * self.call(face, shifted(j)) * grad
+        compact = self.printer.doprint(total / sympy.Symbol(f"h_{a}", positive=True) ** 2)
         lines = ["@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
                  f"def {name}({self.signature}):"]
         if not self.low.axes[a].periodic:
             nested = self.printer.doprint(self.lower(e, flux_form=False))
-            lines += [f"    if i_{a} == 0 or i_{a} == n_{a} - 1:", f"        return {nested}"]
+            R = scheme.reach
+            lines += [f"    if i_{a} < {R} or i_{a} > n_{a} - {R + 1}:", f"        return {nested}"]
         lines += [f"    return {compact}", ""]
         self.functions.append("\n".join(lines))
         return name
 
     def face_function(self, coef, a):
-        """`coef` (free of derivatives) at the face between the node and the next along
-        axis a, its fields and coordinate interpolated there (`_Lowering.face_value`)."""
-        key = ("face", coef, a)
+        """`coef` at the face between the node and the next along axis a: its fields
+        and coordinate interpolated there, or, with derivatives in it, its node values
+        interpolated (`_Lowering.face_value`)."""
+        from symnum.solvers._stencil import FLUX_SCHEMES
+
+        key = ("face", coef, a, tuple(self.low._wall_coordinate))
         if key in self.cache:
             return self.cache[key]
         name = f"c{len(self.cache)}"
         self.cache[key] = name
-        half = sympy.Rational(1, 2)
-        up = self.here()
-        up[a] = f"i_{a} + 1"
-        values = {}
-        for f, k in self.low.field_index.items():
-            values[f] = half * (self.read(k, self.here()) + self.read(k, up))
-        axis = self.low.axes[a]
-        values[axis.var] = sympy.Float(axis.lo) + (sympy.Symbol(f"i_{a}", integer=True) + half) * \
-            sympy.Symbol(f"h_{a}", positive=True)
-        marks = {q: sympy.Dummy() for q in values if q in coef.free_symbols or coef.has(q)}
-        body = self.lower(coef.xreplace(marks)).xreplace({marks[q]: values[q] for q in marks})
+        scheme = FLUX_SCHEMES[self.low.central]
+
+        def index(m):
+            i = self.here()
+            if m:
+                i[a] = f"i_{a} + {m}" if m > 0 else f"i_{a} - {-m}"
+            return i
+
+        if coef.atoms(sympy.Derivative):
+            fn = self.expression_function(coef)
+            body = sum(wm * self.call(fn, index(m)) for m, wm in zip(scheme.points, scheme.interpolate))
+        else:
+            values = {f: sum(wm * self.read(k, index(m)) for m, wm in zip(scheme.points, scheme.interpolate))
+                      for f, k in self.low.field_index.items()}
+            axis = self.low.axes[a]
+            values[axis.var] = sympy.Float(axis.lo) + (sympy.Symbol(f"i_{a}", integer=True) + sympy.Rational(1, 2)) * \
+                sympy.Symbol(f"h_{a}", positive=True)
+            marks = {q: sympy.Dummy() for q in values if coef.has(q)}
+            body = self.lower(coef.xreplace(marks)).xreplace({marks[q]: values[q] for q in marks})
         self.functions.append(
             "@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")\n"
             f"def {name}({self.signature}):\n    return {self.printer.doprint(body)}\n"

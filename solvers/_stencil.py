@@ -43,6 +43,29 @@ ORDERS = (1, 2, 4, 6, 8)  # 1: first-order upwind advection (advection="upwind" 
 
 
 @dataclass(frozen=True)
+class FluxScheme:
+    """The compact conservative scheme of D(x)(a D(x)(w)) at one order: the faces
+    (face j between nodes j and j + 1) and their outer weights (times 1/h), the nodes
+    around a face (offsets m from node j) with the half-offset derivative weights
+    (times 1/h) and the interpolation weights to the face; `reach` the farthest node."""
+
+    faces: tuple
+    outer: tuple
+    points: tuple
+    derivative: tuple
+    interpolate: tuple
+    reach: int
+
+
+_R = sympy.Rational
+FLUX_SCHEMES = {
+    2: FluxScheme((-1, 0), (-1, 1), (0, 1), (-1, 1), (_R(1, 2), _R(1, 2)), 1),
+    4: FluxScheme((-2, -1, 0, 1), (_R(1, 24), _R(-27, 24), _R(27, 24), _R(-1, 24)), (-1, 0, 1, 2),
+                  (_R(1, 24), _R(-27, 24), _R(27, 24), _R(-1, 24)), (_R(-1, 16), _R(9, 16), _R(9, 16), _R(-1, 16)), 3),
+}
+
+
+@dataclass(frozen=True)
 class Axis:
     """One spatial variable's grid."""
 
@@ -351,7 +374,8 @@ class _Lowering:
         if flux is not None:
             a, coef, inner = flux
             near = None if self.axes[a].periodic else self._from_end(a, pos[a], offs[a])
-            if near is None or near[1] > 0:  # the wall node itself keeps the one-sided nesting
+            # nodes whose faces would reach past the wall keep the one-sided nesting
+            if near is None or near[1] >= FLUX_SCHEMES[self.central].reach:
                 return self.compact_flux(a, coef, inner, pos, offs)
         term = self.upwind_term(e)
         if term is not None:
@@ -389,11 +413,13 @@ class _Lowering:
 
     def flux_form(self, e):
         """(axis, a, w) when `e` is D(x)(a * D(x)(w)) and the scheme is of order 2 (1
-        with upwinding), else None. Such a term gets the compact conservative scheme
-        [a_{i+1/2} (w_{i+1} - w_i) - a_{i-1/2} (w_i - w_{i-1})] / h^2 with face values
-        a_{i+1/2} = (a_i + a_{i+1}) / 2: reach 1 where nesting two first-derivative
-        stencils reaches 2 (and decouples odd and even nodes)."""
-        if self.central != 2 or not _is_first_derivative(e):
+        with upwinding) or 4, else None. Such a term gets the compact conservative
+        scheme: fluxes F = a * w_x at the faces between nodes (w_x by half-offset
+        differences, a of the fields interpolated to the face), differenced across the
+        node's faces. Order 2: [F_{i+1/2} - F_{i-1/2}] / h, F_{i+1/2} = a_{i+1/2} (w_{i+1}
+        - w_i) / h, reach 1 where nesting two first-derivative stencils reaches 2 (and
+        decouples odd and even nodes); order 4: four faces, reach 3 (nested: 4)."""
+        if self.central not in FLUX_SCHEMES or not _is_first_derivative(e):
             return None
         v = e.variable_count[0][0]
         if v not in self.axis_of:
@@ -406,34 +432,42 @@ class _Lowering:
         return self.axis_of[v], coef, ds[0].expr
 
     def compact_flux(self, a, coef, inner, pos, offs):
+        scheme = FLUX_SCHEMES[self.central]
+
         def at(expr, s):
             shifted = list(offs)
             shifted[a] += s
             return self.lower(expr, pos, tuple(shifted))
 
-        half = sympy.Rational(1, 2)
-        w0 = at(inner, 0)
-        up = self.face_value(a, coef, pos, offs, 1) * (at(inner, 1) - w0)
-        down = self.face_value(a, coef, pos, offs, -1) * (w0 - at(inner, -1))
-        return (up - down) / self.axes[a].spacing**2
+        total = 0
+        for j, wj in zip(scheme.faces, scheme.outer):  # the face between nodes j and j + 1
+            grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
+            total += wj * self.face_value(a, coef, pos, offs, j) * grad
+        return total / self.axes[a].spacing**2
 
-    def face_value(self, a, coef, pos, offs, s):
-        """The flux coefficient at the face between the node and its neighbour s (+-1)
-        along axis a: the coefficient of the fields (and coordinate) interpolated to the
-        face, a((u_i + u_{i+s}) / 2), as MOL.jl and the finite-volume literature take it
-        (it follows a coefficient that varies by orders of magnitude between two nodes,
-        near a pole, where the mean of a_i and a_{i+s} does not); a coefficient with
-        derivatives takes the mean of its node values."""
-        half = sympy.Rational(1, 2)
-        shifted = list(offs)
-        shifted[a] += s
-        shifted = tuple(shifted)
+    def face_value(self, a, coef, pos, offs, j):
+        """The flux coefficient at the face between nodes j and j + 1 (offsets from the
+        template's node) along axis a: the coefficient of the fields (and coordinate)
+        interpolated to the face, a(u_{j+1/2}), as MOL.jl and the finite-volume
+        literature take it (it follows a coefficient that varies by orders of magnitude
+        between two nodes, near a pole, where the mean of the node values does not); a
+        coefficient with derivatives: its node values interpolated."""
+        scheme = FLUX_SCHEMES[self.central]
+
+        def interpolated(q):
+            total = 0
+            for m, wm in zip(scheme.points, scheme.interpolate):
+                shifted = list(offs)
+                shifted[a] += j + m
+                total += wm * self.lower(q, pos, tuple(shifted))
+            return total
+
         if coef.atoms(sympy.Derivative):
-            return half * (self.lower(coef, pos, offs) + self.lower(coef, pos, shifted))
+            return interpolated(coef)
         leaves = [f for f in coef.atoms(sympy.core.function.AppliedUndef) if is_field(f)]
         leaves += [v for v in coef.free_symbols if v in self.axis_of]
         marks = {q: sympy.Dummy() for q in leaves}
-        face = {marks[q]: half * (self.lower(q, pos, offs) + self.lower(q, pos, shifted)) for q in leaves}
+        face = {marks[q]: interpolated(q) for q in leaves}
         return self.lower(coef.xreplace(marks), pos, offs).xreplace(face)
 
     def lower_derivative(self, e, pos, offs, bias=0):

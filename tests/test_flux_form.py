@@ -1,6 +1,9 @@
-"""Flux form D(x)(a(u, x, t) * D(x)(u)) at order 2: the compact conservative scheme
-(face-averaged a, reach 1) instead of two nested first-derivative stencils (reach 2,
-odd-even decoupled): order 2 against exact solutions, on NumPy and Numba."""
+"""Flux form D(x)(a(u, x, t) * D(x)(u)) at orders 2 and 4: the compact conservative
+scheme (a of the fields interpolated to the faces; reach 1 / 3) instead of two nested
+first-derivative stencils (reach 2 / 4, odd-even decoupled): its order against exact
+solutions, on NumPy and Numba."""
+
+import pytest
 
 import numpy as np
 import sympy
@@ -12,7 +15,8 @@ from symnum.solvers._stencil import lower_to_stencils
 PI = sympy.pi
 
 
-def test_steady_nonlinear_flux_converges_at_order_two_with_reach_one():
+@pytest.mark.parametrize("order, reach", [(2, 1), (4, 3)])
+def test_steady_nonlinear_flux_converges_at_its_order_with_compact_reach(order, reach):
     x = sn.variables("x")
     v = sn.fields("v", x)
     exact = sympy.sin(PI * x) + x
@@ -20,16 +24,18 @@ def test_steady_nonlinear_flux_converges_at_order_two_with_reach_one():
     system = sn.PDESystem([sn.Eq(sn.D(x)((1 + v**2) * sn.D(x)(v)), source)],
                           [sn.Dirichlet(v, x, "min", 0), sn.Neumann(v, x, "max", 1 - PI)],
                           domain={x: (0, 1)}, name="flux_steady")
-    assert lower_to_stencils(system, {x: 11}).reach == (1,)  # nested stencils: 2
-    assert lower_to_stencils(system, {x: 11}, order=4).reach == (4,)  # order 4 keeps the nesting
-    for backend in ("numpy", "numba"):
-        errs = []
-        for n in (11, 21, 41):
-            sol = solve(discretize(system, {x: n}, backend=backend), progress=False)
-            X = np.linspace(0, 1, n)
-            errs.append(np.abs(sol[v] - (np.sin(np.pi * X) + X)).max())
-        slopes = np.log2(np.array(errs[:-1]) / errs[1:])
-        assert (slopes > 1.9).all(), (backend, errs)
+    assert lower_to_stencils(system, {x: 11}, order=order).reach == (reach,)  # nested: 2 order
+    y = np.random.default_rng(0).uniform(0.5, 1.5, (1, 21))
+    ref = discretize(system, {x: 21}, order=order, backend="numpy").residual(y)
+    np.testing.assert_allclose(discretize(system, {x: 21}, order=order, backend="numba").residual(y), ref,
+                               rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+    errs = []
+    for n in (11, 21, 41):
+        sol = solve(discretize(system, {x: n}, order=order), progress=False)
+        X = np.linspace(0, 1, n)
+        errs.append(np.abs(sol[v] - (np.sin(np.pi * X) + X)).max())
+    slopes = np.log2(np.array(errs[:-1]) / errs[1:])
+    assert (slopes > order - 0.1).all(), errs
 
 
 def test_the_scheme_is_the_compact_conservative_one():
@@ -47,6 +53,10 @@ def test_the_scheme_is_the_compact_conservative_one():
     rhs = prob.rhs(s[None], 0.0)[0]
     np.testing.assert_allclose(rhs, (up - down) / h**2, rtol=1e-12, atol=1e-9)
     assert abs(rhs.sum()) < 1e-9 * np.abs(rhs).max()  # fluxes telescope: conservative
+    four = discretize(system, {x: 16}, order=4)
+    assert four.stencil.reach == (3,)
+    rhs4 = four.rhs(s[None], 0.0)[0]
+    assert abs(rhs4.sum()) < 1e-9 * np.abs(rhs4).max()
 
 
 def test_two_dimensional_divergence_form_with_time_dependent_walls():
