@@ -18,7 +18,7 @@ import math
 
 import sympy
 
-from ._conditions import BoundaryEquation, Dirichlet, Initial, Neumann
+from ._conditions import BoundaryEquation, Dirichlet, Initial, Neumann, Periodic
 from ._errors import ModelError
 from ._expressions import is_field
 
@@ -80,6 +80,8 @@ def convert_conditions(conditions, domain, equations, time) -> tuple:
             c = _assign(c, orders, have, time)
             key = (c.field, c.var, c.side)
             have[key] = have.get(key, 0) + 1
+        if isinstance(c, Periodic) and c in out and c not in conditions:
+            continue  # u(t, 0) = u(t, 2) written for each field: one Periodic(x)
         out.append(c)
     return tuple(out)
 
@@ -154,6 +156,9 @@ def _parse(eq, declared, domain, time):
                 f"{domain[v]}: boundary conditions hold at an end, {v} = {lo:g} or {v} = {hi:g}"
             )
     located = sorted(set(located), key=str)
+    periodic = _periodic(eq, located)
+    if periodic is not None:
+        return periodic
     if len(located) > 1:
         raise ModelError(
             f"the condition {eq} joins {' and '.join(f'{v} at its {s}' for v, s in located)}: "
@@ -180,6 +185,16 @@ def _parse(eq, declared, domain, time):
             )
         return Initial(q, -e.xreplace({s: 0}) / coef)
     return (var, side, lhs - rhs, eq)
+
+
+def _periodic(eq, located):
+    """Periodic(x) for u(.., lo, ..) = u(.., hi, ..), as MOL.jl writes periodicity."""
+    if len(located) != 2 or located[0][0] != located[1][0]:
+        return None
+    if not (is_field(eq.lhs) and is_field(eq.rhs) and eq.lhs.func is eq.rhs.func):
+        return None
+    differ = [k for k, (p, q) in enumerate(zip(eq.lhs.args, eq.rhs.args)) if p != q]
+    return Periodic(located[0][0]) if len(differ) == 1 else None
 
 
 def _assign(parsed, orders, have, time) -> BoundaryEquation:

@@ -185,6 +185,16 @@ def test_second_order_in_time_field_gets_its_velocity_condition():
     assert _slopes(errs).min() > 1.7, errs
 
 
+def test_periodicity_written_as_mol_jl_writes_it():
+    """u(t, 0) = u(t, 2) (once per field, as MOL.jl writes it) is sn.Periodic(x)."""
+    u, v = sn.fields("u v", t, x)
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), -sn.D(x)(u)), sn.Eq(sn.D(t)(v), -sn.D(x)(v))],
+                          [sn.Eq(u.subs(x, 0), u.subs(x, 2)), sn.Eq(v.subs(x, 0), v.subs(x, 2)),
+                           sn.Eq(u.subs(t, 0), sympy.sin(sympy.pi * x)), sn.Eq(v.subs(t, 0), 0)],
+                          domain={t: (0, 2), x: (0, 2)}, name="periodic")
+    assert system.periodic == {x} and not system.boundary
+
+
 def test_initial_condition_written_as_an_equation_in_time():
     u = sn.fields("u", t, x)
     system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
@@ -202,7 +212,7 @@ def _heat(bcs, name="heat"):
 @pytest.mark.parametrize("bcs, message", [
     (lambda u: [sn.Eq(u.subs(x, 0.5), 0), sn.Eq(u.subs(x, 1), 0)], r"at x = 0\.5, inside domain\[x\]"),
     (lambda u: [sn.Eq(u, 0), sn.Eq(u.subs(x, 1), 0)], r"evaluates no field at a boundary"),
-    (lambda u: [sn.Eq(u.subs(x, 0), u.subs(x, 1))], r"joins x at its max and x at its min|joins x at its min and x at its max"),
+    (lambda u: [sn.Eq(u.subs(x, 0), 2 * u.subs(x, 1))], r"joins x at its max and x at its min|joins x at its min and x at its max"),
     (lambda u: [sn.Eq(u.subs(x, 0), 0), sn.Eq(u.diff(x).subs(x, 0), 0), sn.Eq(u.subs(x, 1), 0)],
      r"2 condition\(s\) on the 'min' side of x, .* needs 1 per side"),
     (lambda u: [sn.Eq(u.subs(t, 1), 0)], r"only initial conditions"),
