@@ -120,6 +120,9 @@ def test_dataset_errors_name_the_culprit():
         generate_dataset(system, {x: 16}, vary={u: 3.0}, n=2, progress=False)
     with pytest.raises(ModelError, match="number of points"):
         generate_dataset(system, {x: 0.1}, vary={u: GaussianRandomField()}, n=2, progress=False)
+    prob = solvers.discretize(system, {x: 16})
+    with pytest.raises(ModelError, match=r"a discretized Problem and discretize options \['order'\]"):
+        generate_dataset(prob, vary={u: GaussianRandomField()}, n=2, order=4, progress=False)
 
 
 def test_threaded_dask_client_gives_the_serial_values():

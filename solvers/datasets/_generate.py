@@ -146,6 +146,11 @@ def _recipe(system, grid, vary, seed, saveat, method, options) -> tuple[Recipe, 
     if isinstance(system, Problem):
         if grid is not None:
             raise ModelError("generate_dataset got a discretized Problem and a grid: give one of them")
+        if options:
+            raise ModelError(
+                f"generate_dataset got a discretized Problem and discretize options {sorted(options)}: "
+                f"the Problem was discretized with its own; pass the system and a grid to choose them"
+            )
         prob = system
         st = prob.stencil
         options = dict(order=st.order, backend=prob.backend, advection=st.advection)
