@@ -163,7 +163,7 @@ def higher_beam_clamped():
     return _beam(True)
 
 
-def _convection(sign):
+def _convection(sign, weno=False):
     """MOL.jl's Convection Test 00 / 00a: u_t = -+u_x, a Gaussian on [0, 2], periodic as
     u(t, 0) = u(t, 2), dx = 2/80, first-order upwind, Euler with dt = 0.025; after one
     period the Gaussian is back, atol 0.1."""
@@ -172,6 +172,8 @@ def _convection(sign):
     s = sn.PDESystem([sn.Eq(sn.D(t)(u), sign * sn.D(x)(u))],
                      [sn.Eq(u.subs(t, 0), asf), sn.Eq(u.subs(x, 0), u.subs(x, 2))],
                      domain={t: (0, 2), x: (0, 2)}, name="convection")
+    if weno:  # MOL.jl's Convection_WENO Test 00: WENOScheme(), its default adaptive solver
+        return s, {x: 2 / 80}, {"u": asf + 0 * t}, ("final", 0.1), dict(advection="weno")
     return s, {x: 2 / 80}, {"u": asf + 0 * t}, ("final", 0.1), dict(order=1, advection="upwind", method="euler",
                                                                       dt=0.025)
 
@@ -182,6 +184,14 @@ def convection_00():
 
 def convection_00a():
     return _convection(1)
+
+
+def convection_weno_00():
+    return _convection(-1, weno=True)
+
+
+def convection_weno_00a():
+    return _convection(1, weno=True)
 
 
 def schroedinger():
@@ -226,6 +236,8 @@ CASES = {
     "Stationary (dx = 1/3)": stationary,
     "Convection 00 (u_t = -u_x, upwind order 1, Euler)": convection_00,
     "Convection 00a (u_t = u_x, upwind order 1, Euler)": convection_00a,
+    "Convection_WENO 00 (u_t = -u_x, WENO5)": convection_weno_00,
+    "Convection_WENO 00a (u_t = u_x, WENO5)": convection_weno_00a,
     "Complex: Schroedinger (100 points)": schroedinger,
 }
 
@@ -234,7 +246,6 @@ NOT_WRITTEN = {
     "MOL_Interface1/2 (domains joined by interface conditions)": "interfaces (#14 item 3)",
     "Integrals": "integral terms (#14 item 8)",
     "*_NU (non-uniform grids)": "non-uniform grids (#14 item 4)",
-    "Convection_WENO": "WENO (#14 item 6)",
 }
 
 

@@ -458,7 +458,7 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     outputs = _region_outputs(stencil, mode)
     # the walled Numba kernel needs only the interior's program (the CSE of every
     # other region was 5 s of a 3-D order-4 discretize)
-    walled = backend == "numba" and any(not a.periodic for a in stencil.axes)
+    walled = backend == "numba" and any(not a.periodic for a in stencil.axes) and stencil.advection != "weno"
     wanted = [o for o in outputs if all(p == ("mid",) for p in o[0])] if walled else outputs
     key = (_name(stencil, mode, "", order), optimize_kernel, walled)  # the programs do not depend on the backend
     if key not in _PROGRAMS:
@@ -510,7 +510,9 @@ def discretize(
     `advection="upwind"`, first derivatives times a coefficient use one-sided
     stencils on the side the coefficient's sign says the flow comes from;
     `order=1` with `advection="upwind"` is first-order upwinding (monotone, the
-    classic donor-cell scheme) with order-2 stencils for every other derivative.
+    classic donor-cell scheme) with order-2 stencils for every other derivative;
+    `advection="weno"` gives those first derivatives fifth-order WENO (Jiang-Shu),
+    with the upwind-biased stencils of `order` where WENO's would pass a wall.
 
     >>> import symnum as sn
     >>> t, x = sn.variables("t x")

@@ -158,7 +158,8 @@ class _Lowering:
     """Applies finite differences to symbolic expressions at one region."""
 
     def __init__(self, system, axes, order, advection="central"):
-        self.upwind = advection == "upwind"
+        self.upwind = advection in ("upwind", "weno")
+        self.weno = advection == "weno"
         self.system = system
         self.axes = axes
         self.order = order
@@ -380,8 +381,13 @@ class _Lowering:
         term = self.upwind_term(e)
         if term is not None:
             coef, d = term
-            return self.upwinded(self.lower(coef, pos, offs), self.lower_derivative(d, pos, offs, bias=-1),
-                                 self.lower_derivative(d, pos, offs, bias=1))
+            a = self.axis_of.get(d.variable_count[0][0])
+            near = None if a is None or self.axes[a].periodic else self._from_end(a, pos[a], offs[a])
+            if self.weno and a is not None and (near is None or near[1] >= WENO_REACH):
+                back, fwd = (self.weno_derivative(a, d.expr, pos, offs, s) for s in (1, -1))
+            else:  # upwind-biased stencils (also WENO's fallback where its stencil would pass a wall)
+                back, fwd = (self.lower_derivative(d, pos, offs, bias=b) for b in (-1, 1))
+            return self.upwinded(self.lower(coef, pos, offs), back, fwd)
         if isinstance(e, sympy.Derivative):
             return self.lower_derivative(e, pos, offs)
         if e.is_Symbol and e in self.axis_of:
@@ -403,6 +409,23 @@ class _Lowering:
         if len(ds) != 1:
             return None
         return sympy.Mul(*(f for f in factors if f is not ds[0])), ds[0]
+
+    def weno_derivative(self, a, w, pos, offs, flow):
+        """w_x by fifth-order WENO (Jiang and Shu): (w_{i+1/2} - w_{i-1/2}) / h with each
+        face value reconstructed from the five nodes on the side the flow comes from
+        (`flow` = +1: from the left), weighted by smoothness, so a front stays sharp
+        without the oscillations of a fixed stencil."""
+
+        def at(s):
+            shifted = list(offs)
+            shifted[a] += s
+            return self.lower(w, pos, tuple(shifted))
+
+        values = {s: at(s) for s in range(-3, 4)}
+        # the face i + 1/2 from (i-2 .. i+2) for a flow from the left; mirrored from the right
+        up = _weno5(*(values[flow * s + (0 if flow > 0 else 1)] for s in (-2, -1, 0, 1, 2)))
+        down = _weno5(*(values[flow * s + (-1 if flow > 0 else 0)] for s in (-2, -1, 0, 1, 2)))
+        return (up - down) / self.axes[a].spacing
 
     def upwinded(self, coef, back, fwd):
         """coef * (backward or forward difference) by the flow's direction: the
@@ -566,6 +589,22 @@ def _is_linear(expr, fields, var) -> bool:
     return all(not (sympy.diff(e, m).free_symbols & ms) for m in ms)
 
 
+WENO_REACH = 3  # a WENO5 derivative reads 3 nodes to each side
+
+
+def _weno5(wm2, wm1, w0, wp1, wp2, eps=sympy.Float(1e-6)):
+    """The WENO5-JS value at the face between w0 and wp1, for a flow from wm2's side."""
+    R = sympy.Rational
+    q = (R(1, 3) * wm2 - R(7, 6) * wm1 + R(11, 6) * w0,
+         -R(1, 6) * wm1 + R(5, 6) * w0 + R(1, 3) * wp1,
+         R(1, 3) * w0 + R(5, 6) * wp1 - R(1, 6) * wp2)
+    beta = (R(13, 12) * (wm2 - 2 * wm1 + w0)**2 + R(1, 4) * (wm2 - 4 * wm1 + 3 * w0)**2,
+            R(13, 12) * (wm1 - 2 * w0 + wp1)**2 + R(1, 4) * (wm1 - wp1)**2,
+            R(13, 12) * (w0 - 2 * wp1 + wp2)**2 + R(1, 4) * (3 * w0 - 4 * wp1 + wp2)**2)
+    alpha = [d / (eps + b)**2 for d, b in zip((R(1, 10), R(3, 5), R(3, 10)), beta)]
+    return sum(al * qk for al, qk in zip(alpha, q)) / sum(alpha)
+
+
 def _is_first_derivative(e) -> bool:
     return isinstance(e, sympy.Derivative) and len(e.variable_count) == 1 and e.variable_count[0][1] == 1
 
@@ -677,14 +716,19 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     """Discretize `system` on `grid` with finite differences of accuracy `order`;
     first derivatives times a coefficient are upwinded by the coefficient's sign
     with `advection="upwind"`."""
-    if advection not in ("central", "upwind"):
-        raise DiscretizationError(f"advection={advection!r}: use \"central\" or \"upwind\"")
+    if advection not in ("central", "upwind", "weno"):
+        raise DiscretizationError(f"advection={advection!r}: use \"central\", \"upwind\" or \"weno\"")
     if not isinstance(system, (PDESystem, ODESystem)):
         raise DiscretizationError(
             f"discretize() needs a PDESystem or an ODESystem, got {type(system).__name__}"
         )
     if order not in ORDERS:
         raise DiscretizationError(f"order={order!r}: supported accuracy orders are {ORDERS}")
+    if order == 1 and advection == "weno":
+        raise DiscretizationError(
+            "advection=\"weno\" is fifth-order WENO for advection terms; order sets the other "
+            "derivatives' stencils: give order=2 or more (order=1 is for advection=\"upwind\")"
+        )
     if order == 1 and advection != "upwind":
         raise DiscretizationError(
             "order=1 is first-order upwinding of advection terms: pass advection=\"upwind\" as "

@@ -102,3 +102,57 @@ def test_first_order_upwind_with_euler_is_monotone_at_courant_one_half():
     assert sol[u].min() >= 0 and sol[u].max() <= 1
     center = (prob.grid[x] * sol[u][-1]).sum() / sol[u][-1].sum()
     assert abs(center - 0.7) < 0.02  # the pulse moved by 0.5
+
+
+def _advection(initial, bcs, name):
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    return sn.PDESystem([sn.Eq(sn.D(t)(u), -sn.D(x)(u))], bcs(u, t, x) + [sn.Initial(u, initial(x))],
+                        domain={t: (0, 1), x: (0, 1)}, name=name), u, x
+
+
+def test_weno5_reaches_fifth_order_and_numba_equals_numpy():
+    """advection="weno": fifth-order WENO (Jiang-Shu) on a smooth periodic wave."""
+    system, u, x = _advection(lambda x: sympy.sin(2 * sympy.pi * x), lambda u, t, x: [sn.Periodic(x)], "weno_sin")
+    errs = []
+    for n in (20, 40, 80):
+        prob = discretize(system, {x: n}, advection="weno", backend="numpy")
+        y = np.random.default_rng(0).normal(size=prob.shape)
+        np.testing.assert_allclose(discretize(system, {x: n}, advection="weno").rhs(y), prob.rhs(y), rtol=1e-10,
+                                   atol=1e-10)
+        sol = solve(prob, method="dop853", rtol=1e-11, atol=1e-13, progress=False)
+        errs.append(np.abs(sol[u][-1] - np.sin(2 * np.pi * prob.grid[x])).max())
+    slopes = np.log2(np.array(errs[:-1]) / errs[1:])
+    assert slopes.min() > 4.5, (errs, slopes)
+    assert prob.stencil.reach == (3,)
+
+
+def test_weno5_keeps_a_square_wave_without_oscillations():
+    """A square wave once around the period (SSPRK3, Courant 0.4): WENO overshoots by
+    < 1e-3, central order 4 by ~19%."""
+    square = lambda x: sympy.Piecewise((1, (x > 0.25) & (x < 0.5)), (0, True))  # noqa: E731
+    system, u, x = _advection(square, lambda u, t, x: [sn.Periodic(x)], "weno_square")
+    ends = {}
+    for advection, order in (("weno", 2), ("central", 4)):
+        sol = solve(discretize(system, {x: 200}, advection=advection, order=order, backend="numpy"),
+                    method="ssprk3", dt=0.4 / 200, progress=False)
+        ends[advection] = (sol[u][-1].min(), sol[u][-1].max())
+    assert -1e-3 < ends["weno"][0] and ends["weno"][1] < 1 + 1e-3, ends
+    assert ends["central"][1] > 1.1, ends
+
+
+def test_weno5_with_an_inflow_wall():
+    """An inflow Dirichlet wall and a free outflow: WENO inside, the order-4 upwind-biased
+    stencils where WENO's would pass a wall; order about 4."""
+    exact = lambda t, x: sympy.sin(2 * sympy.pi * (x - t))  # noqa: E731
+    system, u, x = _advection(lambda x: exact(0, x), lambda u, t, x: [sn.Dirichlet(u, x, "min", exact(t, 0))],
+                              "weno_inflow")
+    errs = []
+    for n in (21, 41, 81):
+        prob = discretize(system, {x: n}, advection="weno", order=4, backend="numpy")
+        sol = solve(prob, method="dop853", rtol=1e-11, atol=1e-13, progress=False)
+        errs.append(np.abs(sol[u][-1] - np.sin(2 * np.pi * (prob.grid[x] - 1))).max())
+    slopes = np.log2(np.array(errs[:-1]) / errs[1:])
+    assert slopes.min() > 3.5, (errs, slopes)
+    with pytest.raises(sn.DiscretizationError, match="order=2 or more"):
+        discretize(system, {x: 21}, advection="weno", order=1)
