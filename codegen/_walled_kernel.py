@@ -80,6 +80,13 @@ class _Generic:
     def here(self):
         return [f"i_{a}" for a in range(self.nd)]
 
+    def shifted(self, a, s):
+        """The index of the node s nodes along axis a from the current one."""
+        index = self.here()
+        if s:
+            index[a] = f"i_{a} + {s}" if s > 0 else f"i_{a} - {-s}"
+        return index
+
     def call(self, fn, index):
         return sympy.Symbol(f"{fn}(V, {', '.join(index)}, {self.size_args}, {self.scalar_args})")
 
@@ -203,22 +210,16 @@ class _Generic:
         self.cache[key] = name
         scheme = FLUX_SCHEMES[self.low.central]
 
-        def shifted(s):
-            index = self.here()
-            if s:
-                index[a] = f"i_{a} + {s}" if s > 0 else f"i_{a} - {-s}"
-            return index
-
         def at(expr, s):
             if expr in self.low.field_index:
-                return self.read(self.low.field_index[expr], shifted(s))
-            return self.call(self.expression_function(expr), shifted(s))
+                return self.read(self.low.field_index[expr], self.shifted(a, s))
+            return self.call(self.expression_function(expr), self.shifted(a, s))
 
         face = self.face_function(coef, a)
         total = 0
         for j, wj in zip(scheme.faces, scheme.outer):
             grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
-            total += wj * self.call(face, shifted(j)) * grad
+            total += wj * self.call(face, self.shifted(a, j)) * grad
         compact = self.printer.doprint(total / sympy.Symbol(f"h_{a}", positive=True) ** 2)
         lines = ["@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
                  f"def {name}({self.signature}):"]
@@ -244,10 +245,7 @@ class _Generic:
         scheme = FLUX_SCHEMES[self.low.central]
 
         def index(m):
-            i = self.here()
-            if m:
-                i[a] = f"i_{a} + {m}" if m > 0 else f"i_{a} - {-m}"
-            return i
+            return self.shifted(a, m)
 
         if coef.atoms(sympy.Derivative):
             fn = self.expression_function(coef)
@@ -290,9 +288,7 @@ class _Generic:
         at[axis.var] = sympy.Float(axis.lo if side == "min" else axis.hi)
 
         def inward(s):
-            index = self.here()
-            index[a] = f"i_{a} + {s}" if s > 0 else f"i_{a} - {-s}"
-            return self.read(k, index)
+            return self.read(k, self.shifted(a, s))
 
         return low.wall_formula(k, a, side, at, inward).xreplace(self.names)
 
@@ -349,7 +345,6 @@ class _Generic:
                     low.upwind, low._wall_coordinate = saved
         # an elimination decides a corner first (as `_Lowering.wall_node`)
         return eliminated + decided
-        return out
 
 
 
