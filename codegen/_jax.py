@@ -19,8 +19,6 @@ from typing import Callable
 import sympy
 from sympy.printing.numpy import JaxPrinter
 
-from symnum.rewriting import optimize
-
 from ._compile import load_source
 
 __all__ = ["JaxFunction", "make_jax_function"]
@@ -51,6 +49,8 @@ def make_jax_function(exprs, leaves, params=(), name="jax_fn", do_optimize=True)
     hide = {leaf: sympy.Symbol(f"l{k}", real=True) for k, leaf in enumerate(leaves)}
     hide.update({p: sympy.Symbol(f"p{k}", real=True) for k, p in enumerate(params)})
     body = [e.xreplace(hide) for e in exprs]
+    from symnum.rewriting import optimize  # egglog on first use
+
     prog = optimize(body, invariant=[hide[p] for p in params]) if do_optimize else None
     printer = _Printer({"fully_qualified_modules": True})
     lines = ["import jax", "import jax.numpy", "", "", f"def {name}(L, P):"]

@@ -1,15 +1,25 @@
 """Rewriting of sympy expressions for minimal evaluation cost: an e-graph
 engine (egglog) and a classical rewriter, both driven by one rule table
 (`symnum.rewriting.rules`), a CPU cost model, and `optimize`, which returns a
-straight-line `Program` with shared temps across outputs."""
+straight-line `Program` with shared temps across outputs.
+
+The e-graph side (egglog, ~0.9 s to import) loads on first use: a discretize
+whose optimized programs are in the disk cache never imports it."""
+
+import importlib as _importlib
 
 from ._classical import simplify_classical as simplify_classical
 from ._cost import CPU as CPU, CostModel as CostModel, cost as cost
-from ._egraph import (
-    from_egglog as from_egglog,
-    simplify_egraph as simplify_egraph,
-    to_egglog as to_egglog,
-)
-from ._optimize import Limits as Limits, hoist as hoist, optimize as optimize, simplify as simplify
 from ._program import Program as Program, cse as cse
 from .rules import GROUPS as GROUPS, RULES as RULES, Rule as Rule
+
+_LAZY = {
+    "from_egglog": "_egraph", "simplify_egraph": "_egraph", "to_egglog": "_egraph",
+    "Limits": "_optimize", "hoist": "_optimize", "optimize": "_optimize", "simplify": "_optimize",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(_importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

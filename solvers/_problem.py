@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import time as _time
 from dataclasses import dataclass, field, replace
 
@@ -24,7 +25,7 @@ from symnum.codegen._cuda import CudaKernel, make_cuda_source, require_device
 from symnum.codegen._stencil_jacobian import StencilJacobian, make_stencil_jacobian
 from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
 from symnum.codegen._walled_kernel import make_walled_kernel
-from symnum.rewriting import cse, optimize
+from symnum.codegen._compile import cache_dir
 
 from ._stencil import STATE, StencilSystem, lower_to_stencils
 
@@ -62,6 +63,8 @@ def _region_outputs(stencil: StencilSystem, mode: str):
 
 def _programs(stencil, outputs, do_optimize):
     """The interior region (the hot loop) is optimized; the few boundary nodes get CSE."""
+    from symnum.rewriting import cse, optimize  # egglog on first use
+
     codes = []
     for position, ks, es in outputs:
         if not ks:
@@ -452,6 +455,40 @@ _JACOBIANS: dict = {}  # in-process: Jacobian name -> LazyJacobian
 _PROGRAMS: dict = {}  # in-process: (templates' name, optimize) -> (rhs programs, fill programs)
 
 
+@functools.lru_cache(maxsize=1)
+def _rewriter_version() -> str:
+    """A digest of the rewriter's source: stored programs are stale when it changes."""
+    from pathlib import Path
+
+    import symnum.rewriting as rw
+
+    root = Path(rw.__file__).parent
+    text = "".join(p.read_text() for p in sorted(root.rglob("*.py")))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _stored_programs(key, make):
+    """The optimized programs of `key` from the disk cache beside the kernels, or made
+    and stored: optimizing (the e-graph) is most of a warm discretize otherwise."""
+    import pickle
+
+    digest = hashlib.sha256(f"{key}{_rewriter_version()}{sympy.__version__}".encode()).hexdigest()[:24]
+    path = cache_dir().parent / "programs" / f"{key[0]}_{digest}.pkl"
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+        pass  # absent, or written by another version: make it again
+    programs = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(pickle.dumps(programs))
+        os.replace(tmp, path)  # atomic: parallel workers may race here
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        tmp.unlink(missing_ok=True)  # an unpicklable program is only not stored
+    return programs
+
+
 def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     """Optimize the region templates and generate the RHS, fill and Jacobian kernels."""
     t0 = _time.perf_counter()
@@ -462,8 +499,8 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     wanted = [o for o in outputs if all(p == ("mid",) for p in o[0])] if walled else outputs
     key = (_name(stencil, mode, "", order), optimize_kernel, walled)  # the programs do not depend on the backend
     if key not in _PROGRAMS:
-        _PROGRAMS[key] = (_programs(stencil, wanted, optimize_kernel),
-                          _programs(stencil, _region_outputs(stencil, "fill"), False))
+        _PROGRAMS[key] = _stored_programs(key, lambda: (
+            _programs(stencil, wanted, optimize_kernel), _programs(stencil, _region_outputs(stencil, "fill"), False)))
     codes, fill = _PROGRAMS[key]
     timings["optimize"] = _time.perf_counter() - t0
     t0 = _time.perf_counter()

@@ -27,6 +27,7 @@ from symnum.solvers.integrate._explicit import _stepper_for
 solve(prob, method="euler", dt=1e-3, progress=False)
 step = _stepper_for(prob, METHODS["euler"]).step
 print("stepper hits", sum(step.stats.cache_hits.values()), "misses", sum(step.stats.cache_misses.values()))
+print("egglog imported", "egglog" in sys.modules)
 """
 
 
@@ -48,3 +49,6 @@ def test_second_process_loads_kernels_from_the_disk_cache(tmp_path):
     assert sorted(p.name for p in (kernels / "__pycache__").glob("rhs_cached_*")) == compiled
     # the compiled time-stepping loop too
     assert "stepper hits 0 misses 1" in first and "stepper hits 1 misses 0" in second, second
+    # the optimized programs too: the second process never imports the e-graph engine
+    assert len(list((tmp_path / "programs").glob("rhs_cached_*.pkl"))) == 1
+    assert "egglog imported True" in first and "egglog imported False" in second, second
