@@ -116,6 +116,7 @@ class StencilSystem:
     time: sympy.Symbol
     params: tuple
     advection: str = "central"
+    depth: tuple = ()  # `_wall_depth` of the regions, computed once by lower_to_stencils
 
     def lowering(self) -> "_Lowering":
         """The finite-difference rules these templates were made with (windows,
@@ -132,7 +133,8 @@ class StencilSystem:
     def wall_depth(self) -> tuple:
         """Per axis: the farthest node from a wall that a template near it reads
         (at least the interior reach)."""
-        return tuple(max(r, d) for r, d in zip(self.reach, _wall_depth(self.axes, self.regions)))
+        depth = self.depth or _wall_depth(self.axes, self.regions)
+        return tuple(max(r, d) for r, d in zip(self.reach, depth))
 
     @property
     def interior(self) -> Region:
@@ -640,12 +642,12 @@ def _wall_depth(axes, regions) -> tuple:
     return tuple(depth)
 
 
-def _check_points(axes, regions, reach, order):
+def _check_points(axes, depth, reach, order):
     """The fewest points a walled axis can have: the regions near the two ends must
     not overlap (n >= 2 H + 2), and no template of a node near one end may reach the
     node at the other end (that node may be eliminated, its value a formula the
     template does not hold). E.g. order 2, u_xx, Dirichlet walls: 4 points."""
-    for a, (axis, depth) in enumerate(zip(axes, _wall_depth(axes, regions))):
+    for a, (axis, depth) in enumerate(zip(axes, depth)):
         if axis.periodic:
             continue
         # lo node r reaches r + max(offs) <= n - 2; hi node n - 1 - r reaches >= 1
@@ -774,7 +776,8 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
             elim.append(kind == "eliminated")
             alg.append(kind == "algebraic")
         regions.append(Region(pos, tuple(exprs), tuple(elim), tuple(alg) if any(alg) else ()))
-    _check_points(axes, regions, reach, order)
+    depth = _wall_depth(axes, regions)
+    _check_points(axes, depth, reach, order)
     return StencilSystem(
         system=system,
         axes=axes,
@@ -786,4 +789,5 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         time=low.time,
         params=tuple(system.parameters),
         advection=advection,
+        depth=depth,
     )
