@@ -62,7 +62,17 @@ def check_burgers_operator(out):
     assert len(unseen) == 3 and max(unseen) < 5e-2, unseen
 
 
-CHECKS = {"brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
+def check_cantilever(out):
+    assert "PDESystem 'cantilever'" in out and "w_xxx = 0 at x = max" in out
+    static = re.findall(r"static, order (\d), n = +(\d+): tip ([+-][\d.]+) \(exact ([+-][\d.]+)\), max error ([\d.e+-]+)", out)
+    assert len(static) == 4
+    for _, _, tip, want, err in static:  # a quartic: exact up to rounding at orders 2 and 4
+        assert float(tip) == pytest.approx(float(want)) and float(err) < 1e-9
+    settled = float(re.search(r"difference at t = 8 ([\d.e+-]+)", out).group(1))
+    assert settled < 1e-6, settled
+
+
+CHECKS = {"cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
           "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator}
 SLOW = {"gp_poisson.py", "burgers_operator.py"}  # a minute or two: run by benchmarks/slow_tests.sh
 
