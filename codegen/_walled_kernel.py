@@ -244,14 +244,11 @@ class _Generic:
         self.cache[key] = name
         scheme = FLUX_SCHEMES[self.low.central]
 
-        def index(m):
-            return self.shifted(a, m)
-
         if coef.atoms(sympy.Derivative):
             fn = self.expression_function(coef)
-            body = sum(wm * self.call(fn, index(m)) for m, wm in zip(scheme.points, scheme.interpolate))
+            body = sum(wm * self.call(fn, self.shifted(a, m)) for m, wm in zip(scheme.points, scheme.interpolate))
         else:
-            values = {f: sum(wm * self.read(k, index(m)) for m, wm in zip(scheme.points, scheme.interpolate))
+            values = {f: sum(wm * self.read(k, self.shifted(a, m)) for m, wm in zip(scheme.points, scheme.interpolate))
                       for f, k in self.low.field_index.items()}
             axis = self.low.axes[a]
             values[axis.var] = sympy.Float(axis.lo) + (sympy.Symbol(f"i_{a}", integer=True) + sympy.Rational(1, 2)) * \
@@ -332,17 +329,13 @@ class _Generic:
                 if m:
                     cond = f"i_{a} < {m}" if side == "min" else f"i_{a} > n_{a} - {1 + m}"
                     eliminated.append((cond, f"U[{k}, {node}] - V[{k}, {node}]" if steady else "0.0"))
-                saved = low.upwind, low._wall_coordinate
-                low.upwind, low._wall_coordinate = False, {a: sympy.Float(axis.lo if side == "min" else axis.hi)}
-                try:  # lowered as `_Lowering.at_wall` lowers conditions
+                with low.condition(a, side):  # lowered as `_Lowering.at_wall` lowers conditions
                     if k in wall.dynamic:
                         decided.append((at(0), self.printer.doprint(self.lower(wall.dynamic[k]))))
                     for j, e in enumerate(wall.algebraic.get(k, ())):
                         index = self.here()
                         index[a] = "0" if side == "min" else f"n_{a} - 1"
                         decided.append((at(j), self.printer.doprint(self.call(self.expression_function(e), index))))
-                finally:
-                    low.upwind, low._wall_coordinate = saved
         # an elimination decides a corner first (as `_Lowering.wall_node`)
         return eliminated + decided
 
@@ -404,8 +397,8 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name
                 lines.append(f"{pad}for i_{b} in range(n_{b}):")
                 pad += "    "
             lines.append(f"{pad}i_{a} = {at}")
+            node = ", ".join(f"i_{b}" for b in range(nd))
             for k in wall.shorthand:
-                node = ", ".join(f"i_{b}" for b in range(nd))
                 lines.append(f"{pad}V[{k}, {node}] = {printer.doprint(gen.wall_value(k, a, side))}")
             for (k, j), value in gen.wall_solution(a, side).items():
                 node = ", ".join(f"i_{b}" if b != a else (f"i_{a} + {j}" if side == "min" else f"i_{a} - {j}")
@@ -440,7 +433,7 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name
     lines.append("    for m in range(nodes.shape[0]):")
     lines += [f"        i_{b} = nodes[m, {b}]" for b in range(nd)]
     for k, body in enumerate(bodies):
-        # the nodes a boundary condition decides, first axis first (it decides at corners)
+        # the nodes a boundary condition decides (eliminations first, then the first axis)
         value = printer.doprint(body)
         for cond, decided in reversed(gen.wall_nodes(k, steady)):
             value = f"{decided} if {cond} else ({value})"

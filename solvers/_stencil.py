@@ -22,16 +22,17 @@ own template, the interior one being the hot loop.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import sympy
 
-from symnum._conditions import BoundaryEquation, Dirichlet, Neumann
+from symnum._conditions import Dirichlet, Neumann
 from symnum._errors import DiscretizationError
-from symnum._expressions import is_field
-from symnum._system import ODESystem, PDESystem, _derivative_orders
+from symnum._expressions import is_field, solve_linear
+from symnum._system import ODESystem, PDESystem, derivative_orders
 
 from ._fornberg import centered_offsets, fornberg_weights, one_sided_count
 
@@ -177,12 +178,9 @@ class _Lowering:
         self._solving = None  # (axis, side, end offsets, unknowns) while solving a wall's equations
         self._wall_coordinate = {}  # axis -> the wall's coordinate while lowering a condition there
         self._solutions: dict = {}
-        orders: dict = {}
-        for e in _targets(system):
-            for f, o in _derivative_orders(e).items():
-                for v, k in o.items():
-                    orders[v] = max(orders.get(v, 0), k)
-        self.space_order = [orders.get(axis.var, 0) for axis in axes]  # per axis: the equations' highest order
+        orders = derivative_orders(_targets(system)).values()
+        # per axis: the equations' highest derivative order
+        self.space_order = [max((o.get(axis.var, 0) for o in orders), default=0) for axis in axes]
 
     # -- positions ----------------------------------------------------------------
 
@@ -270,9 +268,7 @@ class _Lowering:
         wall = self.walls[(a, side)]
         if k in wall.shorthand:
             return self.boundary_value(k, a, side, pos, offs)
-        end = list(offs)
-        end[a] += -j if side == "min" else j
-        return self.wall_solution(a, side, pos, tuple(end))[(k, j)]
+        return self.wall_solution(a, side, pos, _shift(offs, a, -j if side == "min" else j))[(k, j)]
 
     def wall_solution(self, a, side, pos, end):
         """{(k, j): value} of every node the wall's linear boundary equations eliminate,
@@ -298,18 +294,29 @@ class _Lowering:
         return self._solutions[key]
 
     def at_wall(self, e, a, side, pos, end, unknowns=None):
-        """Condition expression `e` lowered at the wall node at offsets `end` (the
-        wall's coordinate for its variable, no upwinding); with `unknowns`, the
-        wall's eliminated nodes on that line are those symbols."""
-        saved = self._solving, self._wall_coordinate, self.upwind
-        axis = self.axes[a]
+        """Condition expression `e` lowered at the wall node at offsets `end`; with
+        `unknowns`, the wall's eliminated nodes on that line are those symbols."""
+        saved = self._solving
         self._solving = (a, side, end, unknowns) if unknowns else None
+        try:
+            with self.condition(a, side):
+                return self.lower(e, pos, end)
+        finally:
+            self._solving = saved
+
+    @contextlib.contextmanager
+    def condition(self, a, side):
+        """Lowering a boundary condition of the `side` wall of axis a: the wall's
+        coordinate for its variable, one-sided stencils of raised accuracy along it
+        (`_window`), no upwinding."""
+        saved = self._wall_coordinate, self.upwind
+        axis = self.axes[a]
         self._wall_coordinate = {**self._wall_coordinate, a: sympy.Float(axis.lo if side == "min" else axis.hi)}
         self.upwind = False
         try:
-            return self.lower(e, pos, end)
+            yield
         finally:
-            self._solving, self._wall_coordinate, self.upwind = saved
+            self._wall_coordinate, self.upwind = saved
 
     def boundary_value(self, k, a, side, pos, offs):
         """Field k at the end node of axis a, from its boundary condition."""
@@ -318,9 +325,7 @@ class _Lowering:
         at[axis.var] = sympy.Float(axis.lo if side == "min" else axis.hi)
 
         def inward(s):
-            shifted = list(offs)
-            shifted[a] += s
-            return self.access(k, pos, tuple(shifted))
+            return self.access(k, pos, _shift(offs, a, s))
 
         return self.wall_formula(k, a, side, at, inward)
 
@@ -363,9 +368,8 @@ class _Lowering:
             if j == 0 and k in wall.dynamic:
                 return "dynamic", self.at_wall(wall.dynamic[k], a, side, pos, zero)
             if j < len(wall.algebraic.get(k, ())):
-                end = list(zero)
-                end[a] = -j if side == "min" else j
-                return "algebraic", self.at_wall(wall.algebraic[k][j], a, side, pos, tuple(end))
+                end = _shift(zero, a, -j if side == "min" else j)
+                return "algebraic", self.at_wall(wall.algebraic[k][j], a, side, pos, end)
         return None, None
 
     # -- expressions --------------------------------------------------------------
@@ -419,9 +423,7 @@ class _Lowering:
         without the oscillations of a fixed stencil."""
 
         def at(s):
-            shifted = list(offs)
-            shifted[a] += s
-            return self.lower(w, pos, tuple(shifted))
+            return self.lower(w, pos, _shift(offs, a, s))
 
         values = {s: at(s) for s in range(-3, 4)}
         # the face i + 1/2 from (i-2 .. i+2) for a flow from the left; mirrored from the right
@@ -460,9 +462,7 @@ class _Lowering:
         scheme = FLUX_SCHEMES[self.central]
 
         def at(expr, s):
-            shifted = list(offs)
-            shifted[a] += s
-            return self.lower(expr, pos, tuple(shifted))
+            return self.lower(expr, pos, _shift(offs, a, s))
 
         total = 0
         for j, wj in zip(scheme.faces, scheme.outer):  # the face between nodes j and j + 1
@@ -482,9 +482,7 @@ class _Lowering:
         def interpolated(q):
             total = 0
             for m, wm in zip(scheme.points, scheme.interpolate):
-                shifted = list(offs)
-                shifted[a] += j + m
-                total += wm * self.lower(q, pos, tuple(shifted))
+                total += wm * self.lower(q, pos, _shift(offs, a, j + m))
             return total
 
         if coef.atoms(sympy.Derivative):
@@ -513,9 +511,7 @@ class _Lowering:
         for s, w in zip(window, weights):
             if w == 0:
                 continue
-            shifted = list(offs)
-            shifted[a] += s
-            total += sympy.Rational(w) * self.lower(inner, pos, tuple(shifted))
+            total += sympy.Rational(w) * self.lower(inner, pos, _shift(offs, a, s))
         return total / self.axes[a].spacing ** d
 
 
@@ -551,7 +547,7 @@ class _Wall:
         for k, cs in list(general.items()):
             if cs[0].dynamic:
                 del general[k]
-                dynamic[k] = _solved_time_derivative(cs[0], low.time)
+                dynamic[k] = solve_linear(cs[0].expr, sympy.Derivative(cs[0].field, low.time))
         # fields whose equations are linear in the wall values of the fields eliminated
         # together (found by shrinking: a nonlinear field's nodes become algebraic)
         linear = set(general)
@@ -570,14 +566,6 @@ class _Wall:
             {k: [c.expr for c in cs] for k, cs in general.items() if k not in linear},
             dynamic,
         )
-
-
-def _solved_time_derivative(c: BoundaryEquation, t):
-    dt = sympy.Derivative(c.field, t)
-    s = sympy.Dummy("dt")
-    e = c.expr.xreplace({dt: s})
-    coef = sympy.diff(e, s)
-    return -e.xreplace({s: 0}) / coef
 
 
 def _is_linear(expr, fields, var) -> bool:
@@ -605,6 +593,13 @@ def _weno5(wm2, wm1, w0, wp1, wp2, eps=sympy.Float(1e-6)):
             R(13, 12) * (w0 - 2 * wp1 + wp2)**2 + R(1, 4) * (3 * w0 - 4 * wp1 + wp2)**2)
     alpha = [d / (eps + b)**2 for d, b in zip((R(1, 10), R(3, 5), R(3, 10)), beta)]
     return sum(al * qk for al, qk in zip(alpha, q)) / sum(alpha)
+
+
+def _shift(offs, a, s) -> tuple:
+    """Offsets `offs` moved s nodes along axis a."""
+    shifted = list(offs)
+    shifted[a] += s
+    return tuple(shifted)
 
 
 def _is_first_derivative(e) -> bool:
@@ -754,8 +749,8 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         if not axis.periodic:
             # the band of wall regions must hold every node whose stencil reaches an
             # eliminated node: m eliminated nodes from a wall widen it by m - 1
-            m = max((n for side in ("min", "max") for n in low.walls[(a, side)].eliminated.values()), default=1)
-            reach[a] += max(m, 1) - 1
+            reach[a] += max((m for side in ("min", "max") for m in low.walls[(a, side)].eliminated.values()),
+                            default=1) - 1
     per_axis = []
     for a, axis in enumerate(axes):
         if axis.periodic:

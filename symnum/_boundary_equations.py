@@ -20,7 +20,7 @@ import sympy
 
 from ._conditions import BoundaryEquation, Dirichlet, Initial, Neumann, Periodic
 from ._errors import ModelError
-from ._expressions import is_field
+from ._expressions import is_field, solve_linear
 
 __all__ = ["convert_conditions", "as_equation", "needed_conditions"]
 
@@ -35,7 +35,7 @@ def needed_conditions(order: int) -> tuple[int, int]:
     return order // 2, max(1, math.ceil(order / 2) if order < 3 else order)
 
 
-def as_equation(c, time) -> BoundaryEquation:
+def as_equation(c) -> BoundaryEquation:
     """A Dirichlet/Neumann/Robin condition as the equivalent BoundaryEquation (when it
     shares its field's side with other conditions)."""
     if isinstance(c, BoundaryEquation):
@@ -54,14 +54,16 @@ def as_equation(c, time) -> BoundaryEquation:
 def convert_conditions(conditions, domain, equations, time) -> tuple:
     """`conditions` with every sympy equation among them turned into a
     BoundaryEquation or an Initial; the others unchanged."""
+    if not any(isinstance(c, sympy.Equality) for c in conditions):
+        return tuple(conditions)
     declared = {}
     for e in equations:
         for node in sympy.preorder_traversal(e.lhs - e.rhs):
             if is_field(node):
                 declared.setdefault(node.func, node)
-    if not any(isinstance(c, sympy.Equality) for c in conditions):
-        return tuple(conditions)
-    orders = _space_orders(equations)
+    from ._system import derivative_orders  # _system imports this module
+
+    orders = derivative_orders(e.lhs - e.rhs for e in equations)
     parsed = []
     for c in conditions:
         if isinstance(c, sympy.Equality):
@@ -84,15 +86,6 @@ def convert_conditions(conditions, domain, equations, time) -> tuple:
             continue  # u(t, 0) = u(t, 2) written for each field: one Periodic(x)
         out.append(c)
     return tuple(out)
-
-
-def _space_orders(equations) -> dict:
-    from ._system import _derivative_orders, _merge
-
-    orders: dict = {}
-    for e in equations:
-        _merge(orders, _derivative_orders(e.lhs - e.rhs))
-    return orders
 
 
 def _parse(eq, declared, domain, time):
@@ -173,17 +166,14 @@ def _parse(eq, declared, domain, time):
                       if is_field(n) or (isinstance(n, sympy.Derivative) and is_field(n.expr))}
         quantities -= {n.expr for n in quantities if isinstance(n, sympy.Derivative)}
         q = next(iter(quantities)) if len(quantities) == 1 else None
-        if q is not None:
-            s = sympy.Dummy()
-            e = expr.xreplace({q: s})
-            coef = sympy.diff(e, s)
-        if side != "min" or q is None or coef == 0 or s in coef.free_symbols:
+        value = None if q is None else solve_linear(expr, q)
+        if side != "min" or value is None:
             raise ModelError(
                 f"the condition {eq} is at {time} = {domain[time][1 if side == 'max' else 0]:g}: "
                 f"only initial conditions, sn.Eq(u.subs({time}, {domain[time][0]:g}), value) with a "
                 f"value free of fields, can be given in time"
             )
-        return Initial(q, -e.xreplace({s: 0}) / coef)
+        return Initial(q, value)
     return (var, side, lhs - rhs, eq)
 
 
@@ -220,9 +210,7 @@ def _assign(parsed, orders, have, time) -> BoundaryEquation:
                 f"equation gives the evolution of one field's wall node; write one per field"
             )
         field = owners[0]
-        s = sympy.Dummy("dt")
-        coef = sympy.diff(expr.xreplace({sympy.Derivative(field, time): s}), s)
-        if coef == 0 or s in coef.free_symbols:
+        if solve_linear(expr, sympy.Derivative(field, time)) is None:
             raise ModelError(
                 f"the condition {eq} is not linear in D({time})({field}) at the wall: write it as "
                 f"sn.Eq(sn.D({time})({field}).subs(...), rhs)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sympy
 
+from ._boundary_equations import as_equation
 from ._conditions import BoundaryEquation, Dirichlet, Initial, Neumann, Periodic, Robin
 from ._errors import ModelError
 from ._expressions import fields as make_fields
@@ -175,9 +176,7 @@ def _split_condition(c, splitter, parts):
         re, im = splitter.split(c.lhs - c.rhs)
         return [sympy.Eq(re, 0, evaluate=False), sympy.Eq(im, 0, evaluate=False)]
     field = c.field.expr if isinstance(c.field, sympy.Derivative) else c.field
-    if field.func not in parts:
-        if any(_has_i(v) for v in _condition_exprs(c)):
-            raise ModelError(f"{c} has a complex value, but {field} is a real field")
+    if field.func not in parts:  # a real field (split_complex refused complex values for it)
         return [c]
     re_f, im_f = parts[field.func]
 
@@ -195,10 +194,5 @@ def _split_condition(c, splitter, parts):
         return [Robin(re_f, c.var, c.side, c.a, c.b, part(c.value, 0)),
                 Robin(im_f, c.var, c.side, c.a, c.b, part(c.value, 1))]
     # a Robin with complex coefficients, or a general boundary equation: its parts
-    sign = -1 if c.side == "min" else 1
-    if isinstance(c, Robin):
-        expr = c.a * field + c.b * sign * sympy.Derivative(field, c.var) - c.value
-    else:
-        expr = c.expr
-    re, im = splitter.split(expr)
+    re, im = splitter.split(as_equation(c).expr)
     return [BoundaryEquation(re_f, c.var, c.side, re), BoundaryEquation(im_f, c.var, c.side, im)]

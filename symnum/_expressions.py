@@ -181,6 +181,17 @@ def is_complex_field(expr) -> bool:
     return is_field(expr) and bool(getattr(type(expr), _COMPLEX_FLAG, False))
 
 
+def solve_linear(expr, q):
+    """The value of `q` that makes `expr` zero when `expr` is linear in `q` (a nonzero
+    coefficient free of `q`), else None."""
+    s = sympy.Dummy()
+    e = expr.xreplace({q: s})
+    coef = sympy.diff(e, s)
+    if coef == 0 or s in coef.free_symbols:
+        return None
+    return -e.xreplace({s: 0}) / coef
+
+
 class D:
     """The partial-derivative operator along `var`: `D(x)(u)` is
     `sympy.Derivative(u, x)`; `D(x, 2)` is the second derivative. Operators

@@ -30,7 +30,7 @@ from ._conditions import (
     Robin,
 )
 from ._errors import ModelError
-from ._expressions import Parameter, is_field
+from ._expressions import Parameter, is_field, solve_linear
 from ._expressions import fields as fields_of
 
 __all__ = ["AbstractSystem", "PDESystem", "ODESystem"]
@@ -65,6 +65,14 @@ def _derivative_orders(expr) -> dict:
     for a in expr.args:
         _merge(out, _derivative_orders(a))
     return out
+
+
+def derivative_orders(exprs) -> dict:
+    """{field: {var: highest derivative order}} over all of `exprs`."""
+    orders: dict = {}
+    for e in exprs:
+        _merge(orders, _derivative_orders(e))
+    return orders
 
 
 def _merge(into: dict, new: dict) -> None:
@@ -309,9 +317,7 @@ class AbstractSystem:
                     f"time={time!r} is not an independent variable of the fields {args}"
                 )
             return time
-        orders: dict = {}
-        for e in self.equations:
-            _merge(orders, _derivative_orders(e.lhs - e.rhs))
+        orders = derivative_orders(e.lhs - e.rhs for e in self.equations)
         first_order_only = [
             v
             for v in args
@@ -388,15 +394,13 @@ class AbstractSystem:
             if e.lhs == dt:
                 owner[i] = (u, e.rhs)
                 continue
-            s = sympy.Dummy("dt")
-            g = r.xreplace({dt: s})
-            c = sympy.diff(g, s)
-            if s in c.free_symbols or c == 0:
+            value = solve_linear(r, dt)
+            if value is None:
                 raise ModelError(
                     f"{_ordinal(i)}, {e}, is not linear in D({t})({u}): write it as "
                     f"sn.Eq(D({t})({u}), rhs)"
                 )
-            owner[i] = (u, -g.xreplace({s: 0}) / c)
+            owner[i] = (u, value)
         # Algebraic equations (no time derivative) belong to the fields left without an
         # evolution equation: sn.Eq(v, ...) to v, the others in the order of those fields.
         differential = {f for f, _ in owner.values()}
@@ -497,9 +501,7 @@ class AbstractSystem:
                         f"field {f} has no initial condition: add sn.Initial({f}, value), "
                         f"value a function of {', '.join(map(str, self.space)) or 'parameters'}"
                     )
-        orders: dict = {}
-        for r in self.residuals:
-            _merge(orders, _derivative_orders(r))
+        orders = derivative_orders(self.residuals)
         for f in self.fields:
             # an algebraic field needs the conditions its own equation's derivatives ask for
             # (one that other equations differentiate, a flux, is read by one-sided stencils)
@@ -540,7 +542,7 @@ class AbstractSystem:
         if len(cs) == 1 and not isinstance(cs[0], BoundaryEquation):
             return cs[0]
         f, v, side = key
-        eqs = tuple(as_equation(c, self.time) for c in cs)
+        eqs = tuple(as_equation(c) for c in cs)
         dynamic = [c for c in eqs if c.dynamic]
         if dynamic and len(eqs) > 1:
             raise ModelError(

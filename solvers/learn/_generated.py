@@ -95,7 +95,6 @@ def check_conditions(system, trainer: str) -> None:
 def generated_conditions(system, inputs, params, name) -> GeneratedConditions:
     fields = list(system.fields)
     exprs, kinds = [], []
-    check_conditions(system, "this trainer")
     for (f, v, side), bc in system.boundary.items():
         kinds.append((type(bc).__name__, fields.index(f), inputs.index(v), side))
         exprs.append([bc.value] + ([bc.a, bc.b] if isinstance(bc, Robin) else []))
