@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["cache_dir", "load_source"]
+__all__ = ["cache_dir", "load_source", "write_atomic"]
 
 log = logging.getLogger("symnum.codegen")
 
@@ -23,6 +23,17 @@ def cache_dir() -> Path:
     path = Path(root) / "kernels"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename: parallel workers
+    (test workers, dask workers) may race to write the same cache entry."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _versions() -> str:
@@ -44,9 +55,7 @@ def load_source(source: str, stem: str) -> ModuleType:
     if path.exists() and path.read_text() == source:
         log.debug("kernel %s: cache hit at %s", name, path)
     else:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)  # atomic: parallel test workers may race here
+        write_atomic(path, source.encode())
         log.debug("kernel %s: written to %s", name, path)
     spec = importlib.util.spec_from_file_location(f"symnum_kernels.{name}", path)
     module = importlib.util.module_from_spec(spec)

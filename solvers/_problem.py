@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import os
 import pickle
 import time as _time
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from symnum.codegen._cuda import CudaKernel, make_cuda_source, require_device
 from symnum.codegen._stencil_jacobian import StencilJacobian, make_stencil_jacobian
 from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
 from symnum.codegen._walled_kernel import make_walled_kernel
-from symnum.codegen._compile import cache_dir
+from symnum.codegen._compile import cache_dir, write_atomic
 
 from ._stencil import STATE, StencilSystem, lower_to_stencils
 
@@ -498,12 +497,10 @@ def _stored_programs(key, make):
         pass  # absent, or written by another version: make it again
     programs = make()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(pickle.dumps(programs))
-        os.replace(tmp, path)  # atomic: parallel workers may race here
+        write_atomic(path, pickle.dumps(programs))
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        tmp.unlink(missing_ok=True)  # an unpicklable program is only not stored
+        pass  # an unpicklable program is only not stored
     return programs
 
 
