@@ -10,7 +10,7 @@ arrays, as the reaction network's 20 species do) and in cache (10^3 points
 evaluated 10^3 times: the arithmetic alone). LLVM itself CSEs the naive
 code's repeated subterms, so only what it cannot do shows up in the runtimes.
 
-Run:  python benchmarks/rewriting.py [--points 1000000] [--repeat 7]
+Run:  python benchmarks/rewriting.py [--points 1000000] [--repeat 7] [--calibrate]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import sympy
 
 from symnum.codegen import make_pointwise
-from symnum.rewriting import cost, cse, optimize
+from symnum.rewriting import CPU, calibrate, cost, cse, optimize
 
 R = sympy.Rational
 
@@ -139,7 +139,7 @@ CASES = {
 }
 
 
-def sympy_best(exprs, invariant):
+def sympy_best(exprs, invariant, model=CPU):
     """The best per-output rewrite sympy offers (simplify, horner), then cse."""
     best = []
     for e in exprs:
@@ -153,7 +153,7 @@ def sympy_best(exprs, invariant):
                 cands.append(sympy.horner(e, wrt=x))
             except sympy.PolynomialError:
                 pass
-        best.append(min(cands, key=lambda c: cost(c, invariant=invariant)))
+        best.append(min(cands, key=lambda c: cost(c, model, invariant=invariant)))
     return cse(best, invariant)
 
 
@@ -167,22 +167,23 @@ def best_time(fn, repeat):
     return min(times)
 
 
-def measure(name, points, repeat):
+def measure(name, points, repeat, model=CPU):
     exprs, invariant = CASES[name]()
     inv = frozenset(invariant)
     row = {"case": name, "outputs": len(exprs)}
-    row["naive"] = sum(cost(e, invariant=inv) for e in exprs)
-    row["cse"] = cse(exprs, inv).cost()
+    row["naive"] = sum(cost(e, model, invariant=inv) for e in exprs)
+    row["cse"] = cse(exprs, inv).cost(model)
     t0 = time.perf_counter()
-    row["sympy"] = sympy_best(exprs, inv).cost()
+    row["sympy"] = sympy_best(exprs, inv, model).cost(model)
     row["t_sympy"] = time.perf_counter() - t0
     progs = {}
-    for engine in ("egraph", "classical"):
+    for engine, extraction in (("egraph", "tree"), ("classical", "tree"), ("dag", "dag")):
         t0 = time.perf_counter()
-        progs[engine] = optimize(exprs, invariant=inv, engine=engine)
+        progs[engine] = optimize(exprs, invariant=inv, engine=engine.replace("dag", "egraph"),
+                                  extraction=extraction, model=model)
         row[f"t_{engine}"] = time.perf_counter() - t0
-        row[engine] = progs[engine].cost()
-    best = min(progs.values(), key=lambda p: p.cost())
+        row[engine] = progs[engine].cost(model)
+    best = min(progs.values(), key=lambda p: p.cost(model))
     # runtime: every per-point leaf is an input array of `points` values
     leaves = sorted(
         set().union(*(e.free_symbols | e.atoms(sympy.Indexed) for e in exprs)) - inv,
@@ -218,28 +219,33 @@ def main():
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--cases", nargs="*", default=list(CASES))
+    ap.add_argument("--calibrate", action="store_true", help="costs under calibrate()'s model, not the table")
     args = ap.parse_args()
-    rows = [measure(c, args.points, args.repeat) for c in args.cases]
-    head = ("| case | naive | sympy.cse | sympy simplify/horner | egraph | classical | egraph/cse "
-            "| classical/cse | t egraph s | t classical s | t sympy s | stream naive ms | stream opt ms "
+    model = CPU
+    if args.calibrate:
+        model = calibrate()
+        print(f"cost model measured on this machine (vectorized loop): {model}")
+    rows = [measure(c, args.points, args.repeat, model) for c in args.cases]
+    head = ("| case | naive | sympy.cse | sympy simplify/horner | egraph | classical | egraph dag | egraph/cse "
+            "| classical/cse | dag/cse | t egraph s | t dag s | t classical s | t sympy s | stream naive ms | stream opt ms "
             "| stream opt/naive | in-cache naive ms | in-cache opt ms | in-cache opt/naive |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for r in rows:
         print(
             f"| {r['case']} | {r['naive']:.0f} | {r['cse']:.0f} | {r['sympy']:.0f} | {r['egraph']:.0f} "
-            f"| {r['classical']:.0f} | {r['egraph'] / r['cse']:.2f} | {r['classical'] / r['cse']:.2f} "
-            f"| {r['t_egraph']:.2f} | {r['t_classical']:.2f} | {r['t_sympy']:.2f} "
+            f"| {r['classical']:.0f} | {r['dag']:.0f} | {r['egraph'] / r['cse']:.2f} | {r['classical'] / r['cse']:.2f} "
+            f"| {r['dag'] / r['cse']:.2f} | {r['t_egraph']:.2f} | {r['t_dag']:.2f} | {r['t_classical']:.2f} | {r['t_sympy']:.2f} "
             f"| {r['ms_naive']:.2f} | {r['ms_opt']:.2f} | {r['ms_opt'] / r['ms_naive']:.2f} "
             f"| {r['ms_naive_cache']:.2f} | {r['ms_opt_cache']:.2f} "
             f"| {r['ms_opt_cache'] / r['ms_naive_cache']:.2f} |"
         )
-    tot = {k: sum(r[k] for r in rows) for k in ("cse", "sympy", "egraph", "classical")}
+    tot = {k: sum(r[k] for r in rows) for k in ("cse", "sympy", "egraph", "classical", "dag")}
     print()
-    print(f"aggregate cost vs sympy.cse: egraph {tot['egraph'] / tot['cse']:.3f}, "
+    print(f"aggregate cost vs sympy.cse: egraph {tot['egraph'] / tot['cse']:.3f}, dag {tot['dag'] / tot['cse']:.3f}, "
           f"classical {tot['classical'] / tot['cse']:.3f}, sympy best {tot['sympy'] / tot['cse']:.3f}")
-    geo = {k: np.exp(np.mean([np.log(r[k] / r["cse"]) for r in rows])) for k in ("egraph", "classical", "sympy")}
-    print(f"geometric mean of per-case cost / sympy.cse: egraph {geo['egraph']:.3f}, "
+    geo = {k: np.exp(np.mean([np.log(r[k] / r["cse"]) for r in rows])) for k in ("egraph", "classical", "sympy", "dag")}
+    print(f"geometric mean of per-case cost / sympy.cse: egraph {geo['egraph']:.3f}, dag {geo['dag']:.3f}, "
           f"classical {geo['classical']:.3f}, sympy best {geo['sympy']:.3f}")
     print(f"max optimize time: egraph {max(r['t_egraph'] for r in rows):.2f} s, "
           f"classical {max(r['t_classical'] for r in rows):.2f} s")

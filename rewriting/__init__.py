@@ -1,6 +1,7 @@
 """Rewriting of sympy expressions for minimal evaluation cost: an e-graph
 engine (egglog) and a classical rewriter, both driven by one rule table
-(`symnum.rewriting.rules`), a CPU cost model, and `optimize`, which returns a
+(`symnum.rewriting.rules`), cost models (the CPU table, `calibrate()` to measure
+one on this machine, a GPU table), and `optimize`, which returns a
 straight-line `Program` with shared temps across outputs.
 
 The e-graph side (egglog, ~0.9 s to import) loads on first use: a discretize
@@ -16,6 +17,7 @@ from .rules import GROUPS as GROUPS, RULES as RULES, Rule as Rule
 _LAZY = {
     "from_egglog": "_egraph", "simplify_egraph": "_egraph", "to_egglog": "_egraph",
     "Limits": "_optimize", "hoist": "_optimize", "optimize": "_optimize", "simplify": "_optimize",
+    "calibrate": "_calibrate", "GPU": "_calibrate",
 }
 
 

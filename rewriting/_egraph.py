@@ -17,6 +17,8 @@ iteration and stops with the best extraction found so far.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+
 import sympy
 from egglog import (
     BigRat,
@@ -26,14 +28,17 @@ from egglog import (
     StringLike,
     Vec,
     eq,
+    function,
     get_callable_args,
     get_callable_fn,
     get_literal_value,
+    i64Like,
     method,
     relation,
     rewrite,
     rule,
     ruleset,
+    union,
     var,
     vars_,
 )
@@ -44,7 +49,7 @@ from ._cost import CPU
 from .rules import RULES, Rule
 from .rules._base import PATTERN_VARS
 
-__all__ = ["Term", "to_egglog", "from_egglog", "simplify_egraph"]
+__all__ = ["Term", "to_egglog", "from_egglog", "saturate", "simplify_egraph"]
 
 
 def _c(x: float) -> int:
@@ -308,14 +313,32 @@ def _seed_facts(egraph: EGraph, leaves: dict) -> None:
         egraph.register(*facts)
 
 
-def simplify_egraph(exprs, time_limit: float = 0.5, node_limit: int = 100_000, max_iter: int = 12):
-    """Saturate (bounded) an e-graph holding all `exprs` and extract each at
-    minimal tree cost. Returns (simplified exprs, stats dict)."""
+@function(cost=1_000_000)
+def root(i: i64Like) -> Term:
+    """Marks output i's e-class, so the DAG extractor finds it in the serialized e-graph."""
+
+
+@dataclass
+class Saturated:
+    """A saturated (bounded) e-graph of some outputs: `root` is the Vec of them,
+    `leaves` the opaque atoms by key, `stats` the run's."""
+
+    egraph: EGraph
+    root: object
+    leaves: dict
+    n_outputs: int
+    stats: dict
+
+
+def saturate(exprs, time_limit: float = 0.5, node_limit: int = 100_000, max_iter: int = 12) -> Saturated:
+    """Run the rule table on an e-graph holding all `exprs`, bounded in time,
+    e-nodes and iterations."""
     exprs = [sympy.sympify(e) for e in exprs]
     terms, leaves = to_egglog(exprs)
     egraph = EGraph()
     # One Vec root: a single extraction pass serves every output.
-    root = egraph.let("outputs", Vec[Term](*terms))
+    root_vec = egraph.let("outputs", Vec[Term](*terms))
+    egraph.register(*[union(root(i)).with_(t) for i, t in enumerate(terms)])
     _seed_facts(egraph, leaves)
     start = time.perf_counter()
     iterations, last = 0, 0.0
@@ -342,6 +365,20 @@ def simplify_egraph(exprs, time_limit: float = 0.5, node_limit: int = 100_000, m
             break
     else:
         stop = "iteration limit"
-    out = [from_egglog(t, leaves) for t in get_callable_args(egraph.extract(root))]
     stats = dict(iterations=iterations, enodes=size, stop=stop, seconds=time.perf_counter() - start)
-    return out, stats
+    return Saturated(egraph, root_vec, leaves, len(terms), stats)
+
+
+def extract_tree(sat: Saturated) -> list:
+    """Each output at minimal tree cost (egglog's extraction)."""
+    return [from_egglog(t, sat.leaves) for t in get_callable_args(sat.egraph.extract(sat.root))]
+
+
+def simplify_egraph(exprs, time_limit: float = 0.5, node_limit: int = 100_000, max_iter: int = 12):
+    """Saturate (bounded) an e-graph holding all `exprs` and extract each at
+    minimal tree cost. Returns (simplified exprs, stats dict)."""
+    sat = saturate(exprs, time_limit, node_limit, max_iter)
+    start = time.perf_counter()
+    out = extract_tree(sat)
+    sat.stats["seconds"] += time.perf_counter() - start
+    return out, sat.stats

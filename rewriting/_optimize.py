@@ -24,12 +24,13 @@ from symnum._errors import RewriteError
 
 from ._classical import simplify_classical
 from ._cost import CPU, CostModel, cost, is_invariant
-from ._egraph import _Converter, simplify_egraph
+from ._egraph import _Converter, extract_tree, saturate, simplify_egraph
 from ._program import Program, _temp_symbols, cse, cse_leaves_intact
 
 __all__ = ["Limits", "optimize", "simplify", "hoist"]
 
 ENGINES = ("egraph", "classical")
+EXTRACTIONS = ("tree", "dag")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Limits:
     time: float = 1.0
     enodes: int = 100_000
     iterations: int = 12
+    # DAG extraction (extraction="dag"): the exact integer program is tried on
+    # e-graphs of at most this many candidate e-nodes, the greedy choice otherwise
+    ilp_nodes: int = 400
 
 
 def _check_engine(engine: str) -> None:
@@ -113,6 +117,7 @@ def optimize(
     engine: str = "egraph",
     model: CostModel = CPU,
     limits: Limits = Limits(),
+    extraction: str = "tree",
 ) -> Program:
     """Jointly optimize `exprs` for evaluation cost under `model`.
 
@@ -120,6 +125,11 @@ def optimize(
     subterms of only those are hoisted and cost nothing. Returns a `Program`
     whose `.to_sympy()` equals `exprs` in value and whose `.cost()` is at most
     that of `cse(exprs)`.
+
+    `extraction="dag"` (e-graph engine) also extracts the saturated e-graph as a
+    DAG under `model`, every e-class counted once across all outputs
+    (`symnum.rewriting._extract`: exact by integer programming on small e-graphs,
+    greedy otherwise), and keeps it when it is cheaper.
 
     >>> import sympy
     >>> k, dx, u0, u1, u2 = sympy.symbols("k dx u0 u1 u2", real=True)
@@ -132,6 +142,8 @@ def optimize(
     out[0] = _k0*(u1 + u2) + _k1*u0
     """
     _check_engine(engine)
+    if extraction not in EXTRACTIONS:
+        raise RewriteError(f"unknown extraction {extraction!r}: use extraction=\"tree\" or extraction=\"dag\"")
     if isinstance(exprs, sympy.Basic) or not hasattr(exprs, "__iter__"):
         exprs = [exprs]
     exprs = [sympy.sympify(e) for e in exprs]
@@ -149,7 +161,16 @@ def optimize(
     # Tree-cost extraction cannot see sharing across outputs, so try both orders:
     # rewrite then share (factorizations win), and share then rewrite with the
     # shared temps as leaves (a reaction network's rates stay shared).
-    first = _assemble(pre, rewrite(body, 0.35), invariant)
+    candidates = [baseline]
+    if engine == "egraph":
+        left = limits.time - (time.perf_counter() - start)
+        sat = saturate(body, max((0.25 if extraction == "dag" else 0.35) * left, 0.02), limits.enodes,
+                       limits.iterations)
+        candidates.append(_assemble(pre, extract_tree(sat), invariant))
+        if extraction == "dag":
+            candidates.append(_dag_program(sat, pre, inv, invariant, model, limits, start))
+    else:
+        candidates.append(_assemble(pre, rewrite(body, 0.35), invariant))
     names = _temp_symbols(body + [v for _, v in pre])
     temps, outs = cse_leaves_intact(body, names)
     done = rewrite([e for _, e in temps] + list(outs), 0.7)
@@ -158,7 +179,20 @@ def optimize(
         tuple(done[len(temps):]),
         invariant,
     )
-    return min((first, second, baseline), key=lambda p: p.cost(model))
+    return min((*candidates, second), key=lambda p: p.cost(model))
+
+
+def _dag_program(sat, pre, inv, invariant, model, limits, start) -> Program:
+    from . import _extract
+
+    graph = _extract.read_egraph(sat.egraph, sat.n_outputs)
+    costs = _extract.node_costs(graph, sat.leaves, model, inv)
+    choice = _extract.greedy_dag(graph, costs)
+    if sum(len(graph.classes[c]) for c in graph.reachable()) <= limits.ilp_nodes:
+        left = limits.time - (time.perf_counter() - start)
+        choice = _extract.ilp_dag(graph, costs, max(0.3 * left, 0.05), start=choice)
+    dag = _extract.to_program(graph, choice, sat.leaves, reserved=[s for s, _ in pre])
+    return Program(tuple(pre) + dag.temps, dag.outputs, invariant)
 
 
 def _run_engine(exprs, engine, model, invariant, seconds, limits):

@@ -63,9 +63,10 @@ def _region_outputs(stencil: StencilSystem, mode: str):
     return out
 
 
-def _programs(stencil, outputs, do_optimize):
-    """The interior region (the hot loop) is optimized; the few boundary nodes get CSE."""
-    from symnum.rewriting import cse, optimize  # egglog on first use
+def _programs(stencil, outputs, do_optimize, model=None):
+    """The interior region (the hot loop) is optimized (under `model`: the CPU table,
+    or the GPU's for CUDA kernels); the few boundary nodes get CSE."""
+    from symnum.rewriting import CPU, cse, optimize  # egglog on first use
 
     codes = []
     for position, ks, es in outputs:
@@ -73,7 +74,7 @@ def _programs(stencil, outputs, do_optimize):
             continue
         interior = all(p == ("mid",) for p in position)
         if interior and do_optimize:
-            prog = optimize(es, invariant=stencil.invariant)
+            prog = optimize(es, invariant=stencil.invariant, model=model or CPU)
         else:
             prog = cse(es, invariant=stencil.invariant)
         codes.append(RegionCode(position, ks, prog))
@@ -512,10 +513,15 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     # other region was 5 s of a 3-D order-4 discretize)
     walled = backend == "numba" and any(not a.periodic for a in stencil.axes) and stencil.advection != "weno"
     wanted = [o for o in outputs if all(p == ("mid",) for p in o[0])] if walled else outputs
-    key = (_name(stencil, mode, "", order), optimize_kernel, walled)  # the programs do not depend on the backend
+    # the programs depend on the backend only through the cost model: the GPU's for CUDA
+    gpu = backend == "cuda"
+    key = (_name(stencil, mode, "", order), optimize_kernel, walled) + (("gpu",) if gpu else ())
     if key not in _PROGRAMS:
+        from symnum.rewriting import CPU, GPU
+
         _PROGRAMS[key] = _stored_programs(key, lambda: (
-            _programs(stencil, wanted, optimize_kernel), _programs(stencil, _region_outputs(stencil, "fill"), False)))
+            _programs(stencil, wanted, optimize_kernel, GPU if gpu else CPU),
+            _programs(stencil, _region_outputs(stencil, "fill"), False)))
     codes, fill = _PROGRAMS[key]
     timings["optimize"] = _time.perf_counter() - t0
     t0 = _time.perf_counter()
