@@ -59,6 +59,11 @@ class ScalarPrinter(PythonCodePrinter):
     def _print_Float(self, expr):
         return repr(float(expr))
 
+    def _print_Indexed(self, expr):
+        # a table entry `h_0[3, i_0 + 1]` (non-uniform grids): integer indices
+        index = ", ".join(str(i) if i.is_Integer else sympy.pycode(i) for i in expr.indices)
+        return f"{self._print(expr.base.label)}[{index}]"
+
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
         x = self._print(expr.args[0])

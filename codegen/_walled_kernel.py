@@ -47,6 +47,7 @@ class _Table:
     # rows at distance 0..lo-1 from the lower wall, then `hi` from the upper wall
     lo: int
     hi: int
+    uniform: bool = True  # else the weights are rows of the axis's table argument h_a, per node
 
 
 class _Generic:
@@ -99,7 +100,7 @@ class _Generic:
         if e in low.field_index:
             return self.read(low.field_index[e], self.here())
         flux = low.flux_form(e) if flux_form else None
-        if flux is not None:
+        if flux is not None and low.axes[flux[0]].uniform:  # non-uniform: nested derivatives
             return self.call(self.flux_function(e, *flux), self.here())
         term = low.upwind_term(e)
         if term is not None:
@@ -116,6 +117,8 @@ class _Generic:
 
     def coordinate(self, a):
         axis = self.low.axes[a]
+        if not axis.uniform:
+            return sympy.Symbol(f"h_{a}[0, i_{a}]")
         return sympy.Float(axis.lo) + sympy.Symbol(f"i_{a}", integer=True) * sympy.Symbol(f"h_{a}", positive=True)
 
     def derivative(self, e, bias=0):
@@ -148,9 +151,17 @@ class _Generic:
             lo, hi = max(-centered[0], 0), max(centered[-1], 0)
             rows += [low._window(a, ("lo", m), 0, d, bias) for m in range(lo)]
             rows += [low._window(a, ("hi", m), 0, d, bias) for m in range(hi)]
-        rows = [(w, tuple(float(c) for c in fornberg_weights(w, d))) for w in rows]
-        table = _Table(f"T{len(self.cache)}", a, d, lo, hi)
+        table = _Table(f"T{len(self.cache)}", a, d, lo, hi, axis.uniform)
         self.cache[key] = table
+        if not axis.uniform:  # per window: its offsets, its first row in h_a, its length
+            width = max(len(w) for w in rows)
+            self.functions.append(
+                f"{table.name}_o = numpy.array({[list(w) + [0] * (width - len(w)) for w in rows]}, dtype=numpy.int64)\n"
+                f"{table.name}_r = numpy.array({[self.weight_row(a, d, w) for w in rows]}, dtype=numpy.int64)\n"
+                f"{table.name}_n = numpy.array({[len(w) for w in rows]}, dtype=numpy.int64)\n"
+            )
+            return table
+        rows = [(w, tuple(float(c) for c in fornberg_weights(w, d))) for w in rows]
         width = max(len(w) for w, _ in rows)
         offs = [list(w) + [0] * (width - len(w)) for w, _ in rows]
         wts = [list(c) + [0.0] * (width - len(c)) for _, c in rows]
@@ -159,6 +170,12 @@ class _Generic:
             f"{table.name}_w = numpy.array({wts})\n"
         )
         return table
+
+    def weight_row(self, a, d, window) -> int:
+        """The table row of a window's weights, or -1 for a window no region template
+        uses (the generic template lists every distance; such a row is never reached,
+        and would give NaN if it were)."""
+        return self.low.rows[a].get((d, tuple(window)), -1)
 
     def derivative_function(self, table, inner):
         key = ("d", table.name, "field" if inner in self.low.field_index else inner)
@@ -187,13 +204,24 @@ class _Generic:
             kw = "elif" if table.lo else "if"
             lines += [f"    {kw} n_{a} - 1 - i_{a} < {table.hi}:",
                       f"        c = {1 + table.lo} + n_{a} - 1 - i_{a}"]
-        lines += [
-            "    s = 0.0",
-            f"    for j in range({table.name}_w.shape[1]):",
-            f"        s += {table.name}_w[c, j] * {term}",
-            f"    return s / h_{a}**{table.d}",
-            "",
-        ]
+        if table.uniform:
+            lines += [
+                "    s = 0.0",
+                f"    for j in range({table.name}_w.shape[1]):",
+                f"        s += {table.name}_w[c, j] * {term}",
+                f"    return s / h_{a}**{table.d}",
+                "",
+            ]
+        else:  # the weights at this node, from the axis's table
+            lines += [
+                f"    if {table.name}_r[c] < 0:",
+                "        return math.nan",
+                "    s = 0.0",
+                f"    for j in range({table.name}_n[c]):",
+                f"        s += h_{a}[{table.name}_r[c] + j, i_{a}] * {term}",
+                "    return s",
+                "",
+            ]
         self.functions.append("\n".join(lines))
         return name
 

@@ -1,29 +1,39 @@
 """Finite-difference weights by Fornberg's algorithm (Math. Comp. 51, 1988),
 in exact rational arithmetic: schemes are data, computed once per stencil
-shape, independent of the grid."""
+shape, independent of the grid; and in floating point on the nodes of a
+non-uniform grid."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
 
-__all__ = ["fornberg_weights", "centered_offsets", "one_sided_count"]
+__all__ = ["fornberg_weights", "fornberg_weights_at", "centered_offsets", "one_sided_count"]
 
 
 @lru_cache(maxsize=None)
 def fornberg_weights(offsets: tuple[int, ...], order: int, at: int = 0) -> tuple[Fraction, ...]:
     """Weights w_k with f^(order)(at) ~ sum_k w_k f(offsets[k]) / h**order."""
-    n = len(offsets)
+    return tuple(_weights([Fraction(o) for o in offsets], Fraction(at), order, Fraction(1), Fraction(0)))
+
+
+def fornberg_weights_at(points, order: int, at: float = 0.0) -> list[float]:
+    """Weights w_k with f^(order)(at) ~ sum_k w_k f(points[k]) on arbitrary (non-uniform)
+    points, in floating point: the weights of a non-uniform grid, per node."""
+    return _weights([float(p) for p in points], float(at), order, 1.0, 0.0)
+
+
+def _weights(x, z, order, one, zero):
+    """Fornberg's recursion over the points `x` (Fractions or floats alike)."""
+    n = len(x)
     if order >= n:
         raise ValueError(f"{n} points cannot approximate a derivative of order {order}")
-    x = [Fraction(o) for o in offsets]
-    z = Fraction(at)
-    c = [[Fraction(0)] * (order + 1) for _ in range(n)]
-    c1, c4 = Fraction(1), x[0] - z
-    c[0][0] = Fraction(1)
+    c = [[zero] * (order + 1) for _ in range(n)]
+    c1, c4 = one, x[0] - z
+    c[0][0] = one
     for i in range(1, n):
         mn = min(i, order)
-        c2, c5, c4 = Fraction(1), c4, x[i] - z
+        c2, c5, c4 = one, c4, x[i] - z
         for j in range(i):
             c3 = x[i] - x[j]
             c2 *= c3
@@ -35,7 +45,7 @@ def fornberg_weights(offsets: tuple[int, ...], order: int, at: int = 0) -> tuple
                 c[j][k] = (c4 * c[j][k] - k * c[j][k - 1]) / c3
             c[j][0] = c4 * c[j][0] / c3
         c1 = c2
-    return tuple(c[k][order] for k in range(n))
+    return [c[k][order] for k in range(n)]
 
 
 def centered_offsets(order: int, accuracy: int) -> tuple[int, ...]:

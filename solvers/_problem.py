@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import pickle
 import time as _time
 from dataclasses import dataclass, field, replace
@@ -89,21 +88,48 @@ def _kernel_args(stencil) -> tuple:
 _DIGESTS: dict = {}  # id(stencil) -> (stencil, digest of its templates)
 
 
-class _Fingerprint(pickle.Pickler):
-    """Pickles templates for a digest: a parameter by its name only (its value is a
-    kernel argument, so systems that differ in values share kernels). Printing the
-    templates instead took 1.4-1.9 s for a 3-D order-4 system with walls; this ~5 ms."""
-
-    def reducer_override(self, obj):
-        if isinstance(obj, Parameter):
-            return sympy.Symbol, (obj.name,)
-        return NotImplemented
-
-
 def _digest(obj) -> str:
-    buf = io.BytesIO()
-    _Fingerprint(buf, protocol=4).dump(obj)
-    return hashlib.sha256(buf.getvalue()).hexdigest()
+    """A structural digest of templates (sympy trees in tuples and dataclasses), the
+    same in every process for equal templates: a parameter by its name only (its value
+    is a kernel argument, so systems that differ in values share kernels), the terms
+    of a sum or product in a canonical order, shared subterms hashed once. Pickling
+    instead depended on how the templates were built (which equal subterms are one
+    object, the order of a sum's arguments): the same grid discretized twice in one
+    process got two kernel names and compiled twice; printing took 1.4-1.9 s for a 3-D
+    order-4 system with walls, this ~10 ms."""
+    memo: dict = {}
+    keep = []  # the objects memo's ids refer to stay alive for the call
+
+    def node(tag, parts):
+        return hashlib.blake2b(tag.encode() + b"(" + b",".join(parts) + b")", digest_size=16).digest()
+
+    def d(o):
+        key = id(o)
+        if key in memo:
+            return memo[key]
+        if isinstance(o, Parameter):
+            r = b"P:" + o.name.encode()
+        elif isinstance(o, sympy.Basic):
+            if not o.args:
+                r = sympy.srepr(o).encode()
+            else:
+                kids = [d(a) for a in o.args]
+                if isinstance(o, (sympy.Add, sympy.Mul)):
+                    kids.sort()
+                r = node(type(o).__name__, kids)
+        elif isinstance(o, (tuple, list)):
+            r = node("T", [d(a) for a in o])
+        elif isinstance(o, dict):
+            r = node("D", sorted(d(k) + d(v) for k, v in o.items()))
+        elif hasattr(o, "__dataclass_fields__"):
+            r = node(type(o).__name__, [d(getattr(o, f)) for f in o.__dataclass_fields__])
+        else:
+            r = repr(o).encode()
+        memo[key] = r
+        keep.append(o)
+        return r
+
+    return d(obj).hex()
 
 
 def _name(stencil, mode, backend, order):
@@ -226,7 +252,7 @@ class Problem:
 
     @functools.cached_property
     def _scalar_args(self) -> tuple:
-        return tuple(self.params[p] for p in self.stencil.params) + tuple(a.h for a in self.stencil.axes)
+        return tuple(self.params[p] for p in self.stencil.params) + self.stencil.spacing_args
 
     def _scalars(self):
         return self._scalar_args
@@ -560,8 +586,10 @@ def discretize(
 ) -> Problem:
     """Discretize `system` by finite differences (method of lines).
 
-    `grid` maps each spatial variable to a number of points (int) or a spacing
-    (float); `order` is the accuracy order (2, 4, 6, 8) of every stencil,
+    `grid` maps each spatial variable to a number of points (int), a spacing
+    (float), or its nodes (an increasing sequence from the domain's lower end to
+    its upper end: a non-uniform grid, with Fornberg weights computed at every
+    node, not periodic, not on the CUDA backend); `order` is the accuracy order (2, 4, 6, 8) of every stencil,
     including the one-sided ones at walls; `backend` is "numba" (generated
     parallel loops), "numpy" (vectorized reference) or "cuda" (a CUDA C kernel
     for CuPy, one thread per node; `dtype="float32"` optional); with
@@ -600,6 +628,12 @@ def discretize(
     if grid is None and not getattr(system, "space", True):
         grid = {}
     stencil = lower_to_stencils(system, grid, order, advection)
+    if backend == "cuda" and not all(a.uniform for a in stencil.axes):
+        raise DiscretizationError(
+            f"the grid of {', '.join(str(a.var) for a in stencil.axes if not a.uniform)} is non-uniform "
+            f"(a sequence of nodes): the CUDA backend takes uniform grids; use backend=\"numba\" "
+            f"or a number of points"
+        )
     timings["lower"] = _time.perf_counter() - t0
     mode = "residual" if stencil.steady else "rhs"
     # The templates do not depend on the number of points (it is read from the

@@ -5,8 +5,13 @@ point: symbolic work depends on the stencil, not on the grid. A template is a
 sympy expression over accesses `U[k, i_0 + a, i_1 + b]` (field k at an offset
 from the node), spacings `h_x`, parameters and `t`.
 
-Grids are uniform and vertex-centred: n points from lo to hi inclusive, or,
-along a periodic variable, n points from lo with hi excluded.
+Grids are vertex-centred: n points from lo to hi inclusive, or, along a
+periodic variable, n points from lo with hi excluded. A non-periodic axis may
+be non-uniform (given as its nodes): its templates then read the weights of
+each derivative, and the coordinates, from a table indexed by node
+(`h_x[row, i_0 + a]`, Fornberg weights on the actual nodes), which the kernels
+take where a uniform axis passes its spacing, so the templates, and the
+compiled kernels, still do not depend on the grid.
 
 Boundaries. Along a non-periodic variable, a field with boundary conditions
 there has its end nodes *eliminated*: their value is a formula of interior
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
@@ -34,7 +39,7 @@ from symnum._errors import DiscretizationError
 from symnum._expressions import is_field, solve_linear
 from symnum._system import ODESystem, PDESystem, derivative_orders
 
-from ._fornberg import centered_offsets, fornberg_weights, one_sided_count
+from ._fornberg import centered_offsets, fornberg_weights, fornberg_weights_at, one_sided_count
 
 __all__ = ["Axis", "Region", "StencilSystem", "lower_to_stencils", "STATE"]
 
@@ -77,14 +82,29 @@ class Axis:
     lo: float
     hi: float
     periodic: bool
+    nodes: tuple | None = None  # a non-uniform grid's coordinates; None: uniform
+
+    @property
+    def uniform(self) -> bool:
+        return self.nodes is None
 
     @property
     def h(self) -> float:
+        """The spacing of a uniform grid (of a non-uniform one: the mean spacing)."""
         return (self.hi - self.lo) / (self.n if self.periodic else self.n - 1)
 
     @property
     def coords(self) -> np.ndarray:
+        if self.nodes is not None:
+            return np.array(self.nodes)
         return self.lo + self.h * np.arange(self.n)
+
+    @property
+    def table(self):
+        """A non-uniform axis's table base: row 0 its coordinates, then the Fornberg
+        weights of each (derivative order, window) at every node (`_Lowering.weight`);
+        the kernels get the table where a uniform axis passes its spacing."""
+        return sympy.IndexedBase(self.spacing)
 
 
 @dataclass(frozen=True)
@@ -118,11 +138,25 @@ class StencilSystem:
     params: tuple
     advection: str = "central"
     depth: tuple = ()  # `_wall_depth` of the regions, computed once by lower_to_stencils
+    # per axis: a non-uniform axis's table (coordinates and weights per node), else None;
+    # and per non-uniform axis the rows of its table (`_Lowering.rows`)
+    tables: tuple = field(default=(), compare=False)
+    rows: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def spacing_args(self) -> tuple:
+        """The kernels' arguments after the parameters, per axis: a uniform axis's
+        spacing, a non-uniform axis's table."""
+        tables = self.tables or (None,) * len(self.axes)
+        return tuple(a.h if tab is None else tab for a, tab in zip(self.axes, tables))
 
     def lowering(self) -> "_Lowering":
         """The finite-difference rules these templates were made with (windows,
         weights, boundary formulas), for generators that apply them generically."""
-        return _Lowering(self.system, self.axes, self.order, self.advection)
+        low = _Lowering(self.system, self.axes, self.order, self.advection)
+        # the tables are built: a generator may read their rows, never add one
+        low.rows, low.frozen = {a: dict(r) for a, r in self.rows.items()}, True
+        return low
 
     @property
     def targets(self) -> list:
@@ -178,6 +212,9 @@ class _Lowering:
         self._solving = None  # (axis, side, end offsets, unknowns) while solving a wall's equations
         self._wall_coordinate = {}  # axis -> the wall's coordinate while lowering a condition there
         self._solutions: dict = {}
+        # non-uniform axes: table row of each (derivative order, window)'s first weight
+        self.rows: dict = {a: {} for a, axis in enumerate(axes) if not axis.uniform}
+        self.frozen = False
         orders = derivative_orders(_targets(system)).values()
         # per axis: the equations' highest derivative order
         self.space_order = [max((o.get(axis.var, 0) for o in orders), default=0) for axis in axes]
@@ -228,7 +265,26 @@ class _Lowering:
 
     def coordinate(self, a, off):
         axis = self.axes[a]
+        if not axis.uniform:
+            return axis.table[0, axis.index + off]
         return sympy.Float(axis.lo) + (axis.index + off) * axis.spacing
+
+    def node_weights(self, a, d, window, node) -> list:
+        """A non-uniform axis's weights of the d-th derivative on `window` (offsets)
+        at the node with index `node` (an index expression; -1 is the last node):
+        entries of the axis's table, whose values `weight_table` computes per node."""
+        row, table = self.weight_row(a, d, window), self.axes[a].table
+        return [table[row + k, node] for k in range(len(window))]
+
+    def weight_row(self, a, d, window) -> int:
+        """The table row of the first weight of (d, window) on non-uniform axis a."""
+        rows = self.rows[a]
+        key = (d, tuple(window))
+        if key not in rows:
+            if self.frozen:
+                raise AssertionError(f"no table rows for derivative {d} on window {window} of axis {a}")
+            rows[key] = 1 + sum(len(w) for _, w in rows)
+        return rows[key]
 
     def access(self, k, pos, offs):
         for a, axis in enumerate(self.axes):
@@ -341,16 +397,20 @@ class _Lowering:
             return value
         count = one_sided_count(1, self.central)
         steps = range(count) if side == "min" else range(0, -count, -1)
-        w = fornberg_weights(tuple(steps), 1)
         sign = -1 if side == "min" else 1  # outward normal
-        others = sum(sympy.Rational(wk) * inward(s) for s, wk in zip(steps, w) if s != 0)
-        dn_coeff = sign / axis.spacing
+        if axis.uniform:
+            w = [sympy.Rational(wk) for wk in fornberg_weights(tuple(steps), 1)]
+            dn_coeff = sign / axis.spacing
+        else:  # the weights at the wall node (index 0, or -1: the last) include 1/h
+            w = self.node_weights(a, 1, steps, 0 if side == "min" else -1)
+            dn_coeff = sign
+        others = sum(wk * inward(s) for s, wk in zip(steps, w) if s != 0)
         if isinstance(bc, Neumann):
             a_coef, b_coef = sympy.Integer(0), sympy.Integer(1)
         else:
             a_coef, b_coef = bc.a.xreplace(at), bc.b.xreplace(at)
         # a u0 + b sign/h (w0 u0 + others) = value
-        return (value - b_coef * dn_coeff * others) / (a_coef + b_coef * dn_coeff * sympy.Rational(w[0]))
+        return (value - b_coef * dn_coeff * others) / (a_coef + b_coef * dn_coeff * w[0])
 
     def wall_node(self, k, pos):
         """(kind, expression) of field k at the region node `pos` when a boundary
@@ -378,7 +438,7 @@ class _Lowering:
         if is_field(e):
             return self.access(self.field_index[e], pos, offs)
         flux = self.flux_form(e)
-        if flux is not None:
+        if flux is not None and self.axes[flux[0]].uniform:  # non-uniform: nested derivatives
             a, coef, inner = flux
             near = None if self.axes[a].periodic else self._from_end(a, pos[a], offs[a])
             # nodes whose faces would reach past the wall keep the one-sided nesting
@@ -506,13 +566,17 @@ class _Lowering:
         a = self.axis_of[v]
         d = int(d)
         window = self._window(a, pos[a], offs[a], d, bias if not rest else 0)
+        axis = self.axes[a]
+        if not axis.uniform:  # the weights at this node, from the axis's table
+            weights = self.node_weights(a, d, window, axis.index + offs[a])
+            return sum(w * self.lower(inner, pos, _shift(offs, a, s)) for s, w in zip(window, weights))
         weights = fornberg_weights(window, d)
         total = 0
         for s, w in zip(window, weights):
             if w == 0:
                 continue
             total += sympy.Rational(w) * self.lower(inner, pos, _shift(offs, a, s))
-        return total / self.axes[a].spacing ** d
+        return total / axis.spacing ** d
 
 
 @dataclass
@@ -606,10 +670,16 @@ def _is_first_derivative(e) -> bool:
     return isinstance(e, sympy.Derivative) and len(e.variable_count) == 1 and e.variable_count[0][1] == 1
 
 
+def _accesses(e) -> list:
+    """The state accesses `U[k, i_0 + a, ...]` of a template (not a non-uniform axis's
+    table entries)."""
+    return [acc for acc in e.atoms(sympy.Indexed) if acc.base == STATE]
+
+
 def _reach(exprs, naxes):
     reach = [0] * naxes
     for e in exprs:
-        for acc in e.atoms(sympy.Indexed):
+        for acc in _accesses(e):
             for a, idx in enumerate(acc.indices[1:]):
                 off = idx.as_coeff_Add()[0]
                 reach[a] = max(reach[a], abs(int(off)))
@@ -631,7 +701,7 @@ def _wall_depth(axes, regions) -> tuple:
             p = r.position[a]
             if p[0] == "mid":
                 continue
-            offs = [int(acc.indices[a + 1].as_coeff_Add()[0]) for e in r.exprs for acc in e.atoms(sympy.Indexed)]
+            offs = [int(acc.indices[a + 1].as_coeff_Add()[0]) for e in r.exprs for acc in _accesses(e)]
             if offs:
                 depth[a] = max(depth[a], p[1] + (max(offs) if p[0] == "lo" else -min(offs)))
     return tuple(depth)
@@ -676,7 +746,13 @@ def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
         lo, hi = system.domain[v]
         periodic = v in system.periodic
         spec = grid[v]
-        if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        nodes = None
+        if isinstance(spec, (list, tuple, np.ndarray)):
+            nodes = _grid_nodes(v, spec, lo, hi, periodic)
+            n = len(nodes)
+            if _is_uniform(nodes):
+                nodes = None  # the uniform grid's kernels (and its walled Numba kernel)
+        elif isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
             n = int(spec)
         elif isinstance(spec, float) and spec > 0:
             cells = (hi - lo) / spec
@@ -691,7 +767,8 @@ def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
             n = int(round(cells)) + (0 if periodic else 1)
         else:
             raise DiscretizationError(
-                f"grid[{v}] = {spec!r}: give a number of points (int) or a spacing (float > 0)"
+                f"grid[{v}] = {spec!r}: give a number of points (int), a spacing (float > 0) or "
+                f"the nodes (an increasing sequence from {lo} to {hi})"
             )
         if n < 3:
             raise DiscretizationError(f"grid[{v}] gives {n} points; at least 3 are needed")
@@ -704,9 +781,49 @@ def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
                 lo=lo,
                 hi=hi,
                 periodic=periodic,
+                nodes=nodes,
             )
         )
     return tuple(axes)
+
+
+def _grid_nodes(v, spec, lo, hi, periodic) -> tuple:
+    """The nodes of a non-uniform grid, checked: strictly increasing, finite, from the
+    domain's lower end to its upper end."""
+    if periodic:
+        raise DiscretizationError(
+            f"grid[{v}] is a sequence of nodes, but {v} is periodic: non-uniform grids are "
+            f"supported along non-periodic variables; give a number of points for {v}"
+        )
+    try:
+        x = np.asarray(spec, dtype=float)
+    except (TypeError, ValueError):
+        raise DiscretizationError(f"grid[{v}] = {spec!r}: the nodes must be numbers") from None
+    if x.ndim != 1 or len(x) < 3 or not np.isfinite(x).all():
+        raise DiscretizationError(
+            f"grid[{v}] must be a one-dimensional sequence of at least 3 finite nodes, got shape "
+            f"{x.shape}{'' if np.isfinite(x).all() else ' with non-finite values'}"
+        )
+    steps = np.diff(x)
+    if (steps <= 0).any():
+        k = int(np.argmax(steps <= 0))
+        raise DiscretizationError(
+            f"grid[{v}]: the nodes must increase strictly, but node {k + 1} ({x[k + 1]:g}) does not "
+            f"exceed node {k} ({x[k]:g}): sort them and drop duplicates"
+        )
+    tol = 1e-12 * max(1.0, abs(hi - lo))
+    if abs(x[0] - lo) > tol or abs(x[-1] - hi) > tol:
+        raise DiscretizationError(
+            f"grid[{v}]: the nodes run from {x[0]:g} to {x[-1]:g}, but the domain of {v} is "
+            f"({lo:g}, {hi:g}): the first and last node must be its ends"
+        )
+    x[0], x[-1] = lo, hi
+    return tuple(float(c) for c in x)
+
+
+def _is_uniform(nodes) -> bool:
+    steps = np.diff(nodes)
+    return bool(np.abs(steps - steps.mean()).max() <= 1e-12 * steps.mean())
 
 
 def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = "central") -> StencilSystem:
@@ -732,6 +849,12 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
             "well (central differences have even orders 2, 4, 6, 8)"
         )
     axes = _make_axes(system, grid)
+    if advection == "weno" and not all(a.uniform for a in axes):
+        raise DiscretizationError(
+            f"advection=\"weno\" needs uniform grids, but the grid of "
+            f"{', '.join(str(a.var) for a in axes if not a.uniform)} is a non-uniform sequence of "
+            f"nodes: use advection=\"upwind\" there, or a number of points"
+        )
     low = _Lowering(system, axes, order, advection)
     steady = system.time is None
     targets = _targets(system)
@@ -785,4 +908,21 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         params=tuple(system.parameters),
         advection=advection,
         depth=depth,
+        tables=tuple(weight_table(axis, low.rows[a]) if a in low.rows else None for a, axis in enumerate(axes)),
+        rows=low.rows,
     )
+
+
+def weight_table(axis: Axis, rows: dict) -> np.ndarray:
+    """A non-uniform axis's table: row 0 the coordinates; from `rows[(d, window)]` the
+    Fornberg weights of the d-th derivative on `window` at each node where the window
+    fits (NaN elsewhere: never read, and loud if it were)."""
+    x = np.array(axis.nodes)
+    n = len(x)
+    table = np.full((1 + sum(len(w) for _, w in rows), n), np.nan)
+    table[0] = x
+    for (d, window), row in rows.items():
+        w = np.array(window)
+        for i in range(max(0, -w.min()), min(n, n - w.max())):
+            table[row:row + len(w), i] = fornberg_weights_at(x[i + w], d, x[i])
+    return table

@@ -72,7 +72,16 @@ def check_cantilever(out):
     assert settled < 1e-6, settled
 
 
-CHECKS = {"cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
+def check_boundary_layer(out):
+    rows = {(g, int(o)): (float(e), float(u)) for g, o, e, u in
+            re.findall(r"(uniform|graded), 65 nodes +order (\d): max error ([\d.e+-]+), undershoot ([\d.e+-]+)", out)}
+    assert len(rows) == 4, out
+    assert rows[("uniform", 2)][1] > 0.5  # central differences oscillate across the unresolved layer
+    assert rows[("graded", 2)][0] < 1e-2 and rows[("graded", 4)][0] < 1e-3  # the same nodes, clustered
+    assert rows[("graded", 2)][1] < 1e-8 and rows[("graded", 4)][1] < 1e-8
+
+
+CHECKS = {"boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
           "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator}
 SLOW = {"gp_poisson.py", "burgers_operator.py"}  # a minute or two: run by benchmarks/slow_tests.sh
 

@@ -23,7 +23,7 @@ HEAT = sn.PDESystem(
         (dict(grid={}), sn.DiscretizationError, r"grid has no entry for x: add it"),
         (dict(grid=[10]), sn.DiscretizationError, r"grid must be a dict"),
         (dict(grid={x: 0.3}), sn.DiscretizationError, r"spacing 0.3 does not divide the interval"),
-        (dict(grid={x: "fine"}), sn.DiscretizationError, r"give a number of points \(int\) or a spacing"),
+        (dict(grid={x: "fine"}), sn.DiscretizationError, r"give a number of points \(int\), a spacing"),
         (dict(grid={x: 2}), sn.DiscretizationError, r"at least 3 are needed"),
         (dict(grid={x: 6}, order=8), sn.DiscretizationError, r"too few for order 8 stencils .* use at least"),
         (dict(grid={x: 10}, order=3), sn.DiscretizationError, r"order=3: supported accuracy orders are \(1, 2, 4, 6, 8\)"),
@@ -47,7 +47,8 @@ WHOLE = [
     (dict(grid={x: 0.3}), "spacing 0.3 does not divide the interval (0.0, 1.0) of x (3.33333 cells): the nearest "
                           "spacings that do are 0.333333 (4 points) or 0.25 (5 points); the grid is uniform, so "
                           "give one of those, or a number of points"),
-    (dict(grid={x: "fine"}), "grid[x] = 'fine': give a number of points (int) or a spacing (float > 0)"),
+    (dict(grid={x: "fine"}), "grid[x] = 'fine': give a number of points (int), a spacing (float > 0) or the nodes "
+                             "(an increasing sequence from 0.0 to 1.0)"),
     (dict(grid={x: 2}), "grid[x] gives 2 points; at least 3 are needed"),
     (dict(grid={x: 6}, order=8), "grid[x] = 6 points is too few for order 8 stencils reaching 4 nodes (and their one-sided forms at the walls): use at least 11"),
     (dict(grid={x: 10}, order=3), "order=3: supported accuracy orders are (1, 2, 4, 6, 8)"),

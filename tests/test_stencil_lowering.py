@@ -326,8 +326,9 @@ def test_stencil_system_facts():
     for obj, field in ((s, "order"), (s.axes[0], "n"), (s.regions[0], "exprs")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(obj, field, None)
-    with pytest.raises(sn.DiscretizationError, match=r"^grid\[x\] = 0\.0: give a number of points \(int\) or a "
-                                                     r"spacing \(float > 0\)$"):
+    with pytest.raises(sn.DiscretizationError, match=r"^grid\[x\] = 0\.0: give a number of points \(int\), a "
+                                                     r"spacing \(float > 0\) or the nodes \(an increasing sequence "
+                                                     r"from 0\.0 to 1\.0\)$"):
         lower_to_stencils(system, {x: 0.0, y: 3})
     walled = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
                           [sn.Periodic(y), sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0),

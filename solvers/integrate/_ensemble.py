@@ -122,6 +122,13 @@ def _initial_states(prob: Problem, table, n) -> np.ndarray:
 def _scalar_table(prob: Problem, table, n) -> np.ndarray:
     """Each member's kernel scalars (parameters, then grid spacings)."""
     names = list(prob.stencil.params)
+    uneven = [str(ax.var) for ax in prob.stencil.axes if not ax.uniform]
+    if uneven:
+        raise SolverError(
+            f"solve_ensemble runs members from a table of scalars, but the grid of {', '.join(uneven)} "
+            f"is non-uniform (a table of weights per node): solve the members one by one with "
+            f"solve(prob.remake(params)), or use a uniform grid"
+        )
     scal = np.tile(np.asarray(prob._scalars(), dtype=float), (n, 1))
     for p, v in table.items():
         if p in names:

@@ -223,7 +223,8 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     # every buffer is written before it is read: no need to zero them
     ynew, ytmp, dprev = (np.empty_like(y) for _ in range(3))
     ks = [np.empty_like(y) for _ in range(n_stage_buffers(tab))]
-    scalars = tuple(float(v) for v in prob._scalars())
+    # floats (one compiled type per scalar); a non-uniform axis's table stays an array
+    scalars = tuple(v if isinstance(v, np.ndarray) else float(v) for v in prob._scalars())
     ctl, cnt = initial_state(t0, t1, np.nan if dt is None else dt)
     stages = recorded_stages(tab)
     rec = _grow(None, 256, prob.shape, len(stages)) if record else ()
