@@ -12,7 +12,6 @@ Run:  python examples/boundary_layer.py
 """
 
 import numpy as np
-import sympy
 
 import symnum as sn
 from symnum.solvers import discretize, solve
