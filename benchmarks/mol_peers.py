@@ -242,6 +242,79 @@ def nonuniform_burgers():
     return s, {x: nodes}, {"u": x / (t + 1)}, 10**-2.5, dict(order=1, advection="upwind")
 
 
+def _perturbed(case, amplitude, tol, order=None):
+    """MOL.jl's Diffusion_NU version of a Diffusion case: the same problem on its grid's
+    nodes moved by +-amplitude at random (MOL.jl: StableRNG(0); here numpy's seed 0),
+    with the NU test's tolerance (and order)."""
+
+    def make():
+        system, grid, exact, _, opts = case()
+        (var, spec), = grid.items()
+        lo, hi = system.domain[var]
+        n = spec if isinstance(spec, int) else int(round((hi - lo) / spec)) + 1
+        nodes = np.linspace(lo, hi, n)
+        nodes[1:-1] += np.random.default_rng(0).choice([amplitude, -amplitude], n - 2)
+        return system, {var: nodes}, exact, tol, dict(opts, **({"order": order} if order else {}))
+
+    return make
+
+
+def chebyshev_01a():
+    """MOL.jl's Diffusion_NU Test 01a: u_t = u_xx, u_x = 0 at both walls, u = cos(x), on
+    chebyspace(100, [0, pi]) (cos((2k - 1) pi / 200), ends set to the walls), order 4,
+    atol 0.01 at every saved time."""
+    s = _heat(lambda u: [sn.Eq(u.diff(x).subs(x, 0), 0), sn.Eq(u.diff(x).subs(x, PI), 0)], (0, PI), cos(x))
+    k = np.arange(1, 101)
+    nodes = np.sort(PI / 2 + PI / 2 * np.cos((2 * k - 1) * np.pi / 200))
+    nodes[0], nodes[-1] = 0.0, PI
+    return s, {x: nodes}, {"u": exp(-t) * cos(x)}, 0.01, dict(order=4)
+
+
+def _cluster_grids(n=101):
+    """Convection_NU's extreme grids on [0, 1]: sinh-symmetric (stretch 7), geometric
+    toward the left / right (ratio 1000 between the largest and smallest cell), Chebyshev."""
+    xi = np.linspace(-1, 1, n)
+    sym = (np.sinh(7.0 * xi) / np.sinh(7.0) + 1) / 2
+    r = 1000.0 ** (1 / (n - 2))
+    dx = r ** np.arange(n - 1)
+    left = np.concatenate([[0.0], np.cumsum(dx / dx.sum())])
+    right = np.concatenate([[0.0], np.cumsum(dx[::-1] / dx.sum())])
+    k = np.arange(1, n + 1)
+    cheb = np.sort(0.5 + 0.5 * np.cos(np.pi * (2 * k - 1) / (2 * n)))
+    grids = {"symmetric": sym, "left": left, "right": right, "chebyshev": cheb}
+    for g in grids.values():
+        g[0], g[-1] = 0.0, 1.0
+    return grids
+
+
+def _advection_nu(nodes, v, tf, tol):
+    """Convection_NU: u_t = -v u_x, the translating sine sin(2 pi (x - v t)) at both walls
+    (Dirichlet, as MOL.jl), upwind order 1, SSPRK3 with dt = 0.25 min dx / |v|."""
+    u = sn.fields("u", t, x)
+    wave = sin(2 * sympy.pi * (x - v * t))
+    s = sn.PDESystem([sn.Eq(sn.D(t)(u), -v * sn.D(x)(u))],
+                     [sn.Eq(u.subs(t, 0), wave.subs(t, 0)), sn.Eq(u.subs(x, 0), wave.subs(x, 0)),
+                      sn.Eq(u.subs(x, 1), wave.subs(x, 1))],
+                     domain={t: (0, tf), x: (0, 1)}, name="advection_nu")
+    dt = 0.25 * np.diff(nodes).min() / abs(v)
+    return s, {x: nodes}, {"u": wave}, tol, dict(order=1, advection="upwind", method="ssprk3", dt=dt)
+
+
+def _extreme(label):
+    def make():
+        return _advection_nu(_cluster_grids()[label], 1.0, 0.25, ("bounded", 5.0))
+    return make
+
+
+def _switching(v):
+    def make():
+        xi = np.linspace(-1, 1, 111)
+        nodes = (np.sinh(5.5 * xi) / np.sinh(5.5) + 1) / 2
+        nodes[0], nodes[-1] = 0.0, 1.0
+        return _advection_nu(nodes, v, 0.3, ("rel_l2", 0.2))
+    return make
+
+
 BACKEND = os.environ.get("SYMNUM_BACKEND", "numba")
 
 CASES = {
@@ -266,6 +339,21 @@ CASES = {
     "Convection_WENO 00 (u_t = -u_x, WENO5)": convection_weno_00,
     "Convection_WENO 00a (u_t = u_x, WENO5)": convection_weno_00a,
     "Complex: Schroedinger (100 points)": schroedinger,
+    "Diffusion_NU 00 (Dirichlet, 30 nodes +-0.001)": _perturbed(diffusion_00, 0.001, 0.02),
+    "Diffusion_NU 01a (Neumann, chebyspace(100), order 4)": chebyshev_01a,
+    "Diffusion_NU 03 (Neumann, 300 nodes +-0.0001, order 6)": _perturbed(diffusion_03, 0.0001, 0.02, order=6),
+    "Diffusion_NU 04 (Dirichlet + Neumann, 30 nodes +-0.001)": _perturbed(diffusion_04, 0.001, 0.02),
+    "Diffusion_NU 05 (Robin, 201 nodes +-0.001, order 4)": _perturbed(diffusion_05, 0.001, 0.1),
+    "Diffusion_NU 06 (t-dependent Robin, 201 nodes +-0.001, order 6)": _perturbed(diffusion_06, 0.001, 0.06),
+    "Nonlinear_Diffusion_NU 00 (u^-1 flux, 201 nodes +-0.001)": _perturbed(nonlinear_00, 0.001, 0.1),
+    "Nonlinear_Diffusion_NU 01a (u^2 flux, 201 nodes +-0.001)": _perturbed(nonlinear_01a, 0.001, 0.1),
+    "Nonlinear_Diffusion_NU 01b (u^2 flux, order 4, 201 nodes +-0.001)": _perturbed(nonlinear_01b, 0.001, 0.1),
+    "Convection_NU extreme stretching: symmetric sinh grid": _extreme("symmetric"),
+    "Convection_NU extreme stretching: geometric to the left, ratio 1000": _extreme("left"),
+    "Convection_NU extreme stretching: geometric to the right, ratio 1000": _extreme("right"),
+    "Convection_NU extreme stretching: Chebyshev": _extreme("chebyshev"),
+    "Convection_NU direction switching, v = 1": _switching(1.0),
+    "Convection_NU direction switching, v = -1": _switching(-1.0),
     "Non-uniform: diffusion on 0.5 (1 - cos(pi i/20))": nonuniform_diffusion,
     "Non-uniform: inviscid Burgers, upwind order 1, perturbed nodes": nonuniform_burgers,
 }
@@ -303,7 +391,7 @@ def run_case(name, make):
         fn = sympy.lambdify(args, ex, "numpy")
         times = sol.t if system.time is not None else [None]
         kind, limit = tol if isinstance(tol, tuple) else ("atol", tol)
-        if kind in ("scaled", "final"):  # MOL.jl compares the final time only
+        if kind in ("scaled", "final", "rel_l2", "bounded"):  # MOL.jl compares the final time only
             times = times[-1:]
         for tk in times:
             k = list(sol.t).index(tk) if tk is not None else None
@@ -313,6 +401,11 @@ def run_case(name, make):
             if kind == "modulus":  # MOL.jl's Complex test: |psi|^2, each scaled by its largest value
                 got, want = np.abs(got)**2, np.abs(want)**2
                 err = np.abs(got / got.max() - want / want.max()).max()
+            elif kind == "rel_l2":  # Convection_NU: L2 norms weighted by the cell widths
+                w = np.append(np.diff(prob.grid[x]), np.diff(prob.grid[x])[-1])
+                err = np.sqrt((w * (got - want)**2).sum() / (w * want**2).sum())
+            elif kind == "bounded":  # Convection_NU's stability check: finite and below the bound
+                err = float(np.abs(got).max()) if np.isfinite(got).all() else float("inf")
             elif kind == "rtol":
                 err = np.abs(got - want).max() / np.abs(want).max()
             elif kind == "scaled":
