@@ -361,7 +361,9 @@ CASES = {
 NOT_WRITTEN = {
     "Diffusion 12 (fields on different variables)": "fields on different variable sets (#14 item 3)",
     "MOL_Interface1/2 (domains joined by interface conditions)": "interfaces (#14 item 3)",
-    "Integrals": "integral terms (#14 item 8)",
+    "Integrals 00/01/02 (cumulative integrals 0..x as fields, whole-domain integrals into fields of t only)":
+        "running integrals and fields of t beside fields of (t, x) (#14 item 3); whole-domain integral terms "
+        "in equations are supported (tests/test_integral_terms.py)",
 }
 
 

@@ -11,6 +11,7 @@ temps (parameters, spacings, t) are computed once, before the loops.
 from __future__ import annotations
 
 import itertools
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -195,6 +196,32 @@ def with_serial_twin(source: str, name: str) -> str:
     twin = (source[at:].replace("parallel=True", "parallel=False").replace("numba.prange(", "range(")
             .replace(f"def {name}(", f"def {name}{SERIAL}(", 1))
     return source + "\n\n# the same kernel without threads, for the compiled loops of small problems\n" + twin
+
+
+def make_global_wrapper(kernel_fn, integrand_fn, n_params: int, n_globals: int, nd: int, name: str):
+    """A Numba function `name(U, out, t, *params, *spacings)` that computes the integral
+    terms (the weighted integrands of `integrand_fn` summed over the grid) and calls the
+    RHS kernel with them after the parameters: what the compiled loops call for a
+    system with integral terms. With a serial twin `name_serial` (see `with_serial_twin`)."""
+    p = [f"p_{k}" for k in range(n_params)]
+    h = [f"h_{a}" for a in range(nd)]
+    g = [f"g_{k}" for k in range(n_globals)]
+    lines = ["import sys", "import numba", "import numpy", ""]
+    for role, fn in (("kernel", kernel_fn), ("integrand", integrand_fn)):
+        module, fname = fn.py_func.__module__, fn.__name__
+        lines.append(f"{role} = getattr(sys.modules[{module!r}], {fname!r})")
+        twin = fname + SERIAL if hasattr(sys.modules[module], fname + SERIAL) else fname
+        lines.append(f"{role}{SERIAL} = getattr(sys.modules[{module!r}], {twin!r})")
+    for suffix in ("", SERIAL):
+        lines += ["", "", "@numba.njit(cache=True, error_model=\"numpy\")",
+                  f"def {name}{suffix}({', '.join(['U', 'out', 't'] + p + h)}):",
+                  f"    w = numpy.empty(({n_globals},) + U.shape[1:])",
+                  f"    integrand{suffix}({', '.join(['U', 'w', 't'] + p + h)})"]
+        lines += [f"    g_{k} = w[{k}].sum()" for k in range(n_globals)]
+        lines.append(f"    kernel{suffix}({', '.join(['U', 'out', 't'] + p + g + h)})")
+    source = "\n".join(lines) + "\n"
+    module = load_source(source, name)
+    return getattr(module, name)
 
 
 def _emit_numpy(prepared, state, axes, reach, printer, lines):

@@ -67,7 +67,7 @@ class _Generic:
         self.signature = f"V, {self.node_args}, {self.size_args}, {self.scalar_args}"
 
     def _param_names(self):
-        return [sympy.Symbol(f"p_{k}") for k in range(len(self.low.system.parameters))]
+        return [sympy.Symbol(f"p_{k}") for k in range(len(_params(self.low)))]
 
     # -- leaves -----------------------------------------------------------------------
 
@@ -99,6 +99,8 @@ class _Generic:
         low = self.low
         if e in low.field_index:
             return self.read(low.field_index[e], self.here())
+        if isinstance(e, sympy.Integral):  # an integral term: a kernel argument after the parameters
+            return low.globals[e].xreplace(self.names)
         flux = low.flux_form(e) if flux_form else None
         if flux is not None and low.axes[flux[0]].uniform:  # non-uniform: nested derivatives
             return self.call(self.flux_function(e, *flux), self.here())
@@ -369,6 +371,11 @@ class _Generic:
 
 
 
+def _params(low) -> tuple:
+    """The kernel's parameters: the system's, then its integral terms' symbols."""
+    return tuple(low.system.parameters) + tuple(low.globals.values())
+
+
 def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name) -> Kernel:
     """The Numba kernel `kernel(U, out, t, *params, *spacings)` of a system with at
     least one walled axis: `low` the stencil lowering, `targets` the right-hand
@@ -377,12 +384,11 @@ def make_walled_kernel(low, targets, steady, interior, state, reach, depth, name
     a template near that wall reads."""
     axes = low.axes
     nd = len(axes)
-    system = low.system
-    names = kernel_scalar_names(low.time, tuple(system.parameters), axes)
+    names = kernel_scalar_names(low.time, _params(low), axes)
     gen = _Generic(low, names)
     printer = gen.printer
     bodies = [gen.lower(e) for e in targets]
-    args = ["U", "out", "t"] + [f"p_{k}" for k in range(len(system.parameters))] + [f"h_{a}" for a in range(nd)]
+    args = ["U", "out", "t"] + [f"p_{k}" for k in range(len(_params(low)))] + [f"h_{a}" for a in range(nd)]
     lines = []  # the walls function; the helper functions it calls are put before it
     # Wall values and the nodes near the walls in a function of their own, without
     # `parallel`: Numba's parfor passes cost compile time on every loop of a

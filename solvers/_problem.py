@@ -182,6 +182,8 @@ class Problem:
     u0: np.ndarray
     params: dict
     timings: dict = field(default_factory=dict, compare=False)
+    # integral terms: the kernel of the quadrature-weighted integrands (None without)
+    global_kernel: Kernel | None = field(default=None, compare=False)
 
     # -- basic facts ------------------------------------------------------------------
 
@@ -251,11 +253,43 @@ class Problem:
         return None if t is None else self.system.domain[t]
 
     @functools.cached_property
-    def _scalar_args(self) -> tuple:
-        return tuple(self.params[p] for p in self.stencil.params) + self.stencil.spacing_args
+    def _param_args(self) -> tuple:
+        return tuple(self.params[p] for p in self.stencil.base_params)
 
-    def _scalars(self):
-        return self._scalar_args
+    @functools.cached_property
+    def _scalar_args(self) -> tuple:
+        return self._param_args + self.stencil.spacing_args
+
+    def _scalars(self, y=None, t=0.0):
+        """The kernels' arguments after (U, out, t): parameters, then the integral terms'
+        values at state `y` (systems with integral terms), then spacings or tables."""
+        if not self.stencil.globals:
+            return self._scalar_args
+        return self._param_args + self.integrals(y, t) + self.stencil.spacing_args
+
+    @functools.cached_property
+    def loop_kernel(self):
+        """(the Numba function the compiled loops call as `f(U, out, t, *scalars)`, those
+        scalars): the RHS kernel, or for a system with integral terms a wrapper that
+        computes them first."""
+        if not self.stencil.globals:
+            return self.kernel.fn, self._scalar_args
+        from symnum.codegen._stencil_kernel import make_global_wrapper
+
+        name = f"{self.kernel.fn.__name__}_with_integrals"
+        fn = make_global_wrapper(self.kernel.fn, self.global_kernel.fn, len(self._param_args),
+                                 len(self.stencil.globals), len(self.stencil.axes), name)
+        return fn, self._scalar_args
+
+    def integrals(self, y, t=0.0) -> tuple:
+        """The values of the integral terms (`stencil.globals`) at state `y`: the
+        quadrature-weighted integrands summed over the grid."""
+        if not self.stencil.globals:
+            return ()
+        y = self._state(y)
+        w = np.empty((len(self.stencil.globals), *self.shape[1:]))
+        self.global_kernel(y, w, float(t), *self._scalar_args)
+        return tuple(float(v) for v in w.reshape(len(w), -1).sum(axis=1))
 
     def _state(self, y) -> np.ndarray:
         if hasattr(y, "get") and not isinstance(y, np.ndarray):  # pragma: no cover - needs a CUDA device
@@ -298,7 +332,7 @@ class Problem:
         y = self._state(y)
         if out is None:
             out = np.empty_like(y)
-        self.kernel(y, out, float(t), *self._scalars())
+        self.kernel(y, out, float(t), *self._scalars(y, t))
         return out
 
     def residual(self, y) -> np.ndarray:
@@ -308,7 +342,50 @@ class Problem:
     def jacobian(self, y, t=0.0):
         """d rhs / d y as scipy.sparse CSR (state flattened in C order), from the
         symbolic derivative of the stencil templates."""
-        return self.jac(self._state(y), float(t), *self._scalars())
+        y = self._state(y)
+        J = self.jac(y, float(t), *self._scalars(y, t))
+        if self.stencil.globals:
+            J = J + self._global_coupling(y, t)
+        return J
+
+    def _global_coupling(self, y, t):
+        """The integral terms' part of the Jacobian: sum_k (d rhs / d g_k) (d g_k / d U)^T,
+        dense between every node that uses g_k and every node of its integrand."""
+        scalars = self._scalars(y, t)
+        kernels, jg = self._global_derivatives
+        rows, cols, vals = jg.fn(y, float(t), *self._scalar_args)
+        n = y[0].size
+        blocks = []
+        for k, kernel in enumerate(kernels):
+            a = np.empty_like(y)
+            kernel(y, a, float(t), *scalars)
+            b = np.zeros(y.size)
+            mine = rows // n == k
+            np.add.at(b, cols[mine], vals[mine])
+            a, b = a.reshape(-1), b
+            ia, ib = np.flatnonzero(a), np.flatnonzero(b)
+            blocks.append(scipy.sparse.coo_matrix(
+                (np.outer(a[ia], b[ib]).ravel(), (np.repeat(ia, len(ib)), np.tile(ib, len(ia)))),
+                shape=(y.size, y.size)))
+        return sum(blocks[1:], blocks[0]).tocsr()
+
+    @functools.cached_property
+    def _global_derivatives(self):
+        """(per integral term g_k: the kernel of d template / d g_k at every node; the
+        stencil Jacobian of the weighted integrands, whose rows of term k summed are
+        d g_k / d U)."""
+        stencil = self.stencil
+        backend = self._host_backend
+        mode = "residual" if stencil.steady else "rhs"
+        kernels = []
+        for k, g in enumerate(stencil.globals):
+            outputs = [(pos, ks, [sympy.diff(e, g) for e in es]) for pos, ks, es in _region_outputs(stencil, mode)]
+            kernels.append(make_stencil_kernel(_programs(stencil, outputs, False), *_kernel_args(stencil), backend,
+                                               _name(stencil, f"dg{k}", backend, "")))
+        jg = make_stencil_jacobian([(r.position, list(enumerate(r.exprs))) for r in stencil.integrands],
+                                   STATE, stencil.axes, stencil.reach, stencil.time, stencil.base_params,
+                                   _name(stencil, "jint", "numpy", ""))
+        return kernels, jg
 
     def time_derivative(self, y, t=0.0) -> np.ndarray | None:
         """d rhs / d t at fixed `y` (the explicit time dependence: forcing, time-dependent
@@ -319,7 +396,7 @@ class Problem:
             return None
         y = self._state(y)
         out = np.empty_like(y)
-        kernel(y, out, float(t), *self._scalars())
+        kernel(y, out, float(t), *self._scalars(y, t))
         return out
 
     @property
@@ -352,14 +429,15 @@ class Problem:
         stencil = self.stencil
         lin, rest = [], []
         for pos, ks, es in _region_outputs(stencil, "rhs"):
-            parts = [_linear_part(e, stencil.time) for e in es]
+            parts = [_linear_part(e, stencil.time, stencil.globals) for e in es]
             lin.append((pos, ks, [a for a, _ in parts]))
             rest.append((pos, ks, [b for _, b in parts]))
         common = _kernel_args(stencil)
         backend = self._host_backend
         jac = make_stencil_jacobian([(pos, list(zip(ks, es))) for pos, ks, es in lin], *common,
                                     _name(stencil, "lin", "numpy", ""))
-        L = jac(np.zeros(self.shape), 0.0, *self._scalars())
+        zero = np.zeros(self.shape)
+        L = jac(zero, 0.0, *self._scalars(zero, 0.0))
         L.eliminate_zeros()
         nonlinear = make_stencil_kernel(_programs(stencil, rest, False), *common, backend,
                                         _name(stencil, "nonlin", backend, ""))
@@ -370,7 +448,7 @@ class Problem:
         y = self._state(y)
         out = y.copy()
         if self.fill_kernel is not None:
-            self.fill_kernel(y, out, float(t), *self._scalars())
+            self.fill_kernel(y, out, float(t), *self._scalars(y, t))
         return out
 
     def remake(self, params: dict | None = None, u0=None) -> "Problem":
@@ -405,13 +483,13 @@ class Split:
         prob = self.problem
         y = prob._state(y)
         out = np.empty_like(y)
-        self.kernel(y, out, float(t), *prob._scalars())
+        self.kernel(y, out, float(t), *prob._scalars(y, t))
         return out
 
 
-def _linear_part(expr, time):
+def _linear_part(expr, time, globals_=()):
     """(the terms of `expr` linear in one state access with a coefficient free of the
-    state and of time, the rest): L u + N(u) = expr exactly."""
+    state, of time and of the integral terms, the rest): L u + N(u) = expr exactly."""
     # distribute products over sums, but not inside functions and conditions (rounding there
     # must stay that of the kernel: a grid point on a Piecewise boundary must not flip)
     opaque = {f: sympy.Dummy() for f in expr.atoms(sympy.Function, sympy.Piecewise)}
@@ -424,7 +502,7 @@ def _linear_part(expr, time):
         coef, rest = term.as_independent(accesses[0], as_Add=False)
         if rest != accesses[0]:
             continue  # a power or a function of the access
-        if time is not None and coef.has(time):
+        if (time is not None and coef.has(time)) or coef.has(*globals_):
             continue
         linear.append(term)
     lin = sympy.Add(*linear)
@@ -566,13 +644,20 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     fill_kernel = (
         make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
     )
+    global_kernel = None
+    if stencil.integrands:  # the weighted integrands of the integral terms, summed by Problem.integrals
+        host = "numpy" if backend == "cuda" else backend
+        weighted = [(r.position, tuple(range(len(r.exprs))), list(r.exprs)) for r in stencil.integrands]
+        global_kernel = make_stencil_kernel(_programs(stencil, weighted, False), STATE, stencil.axes, stencil.reach,
+                                            stencil.time, stencil.base_params, host,
+                                            _name(stencil, "integrands", host, order))
     jac_name = _name(stencil, "jac", "numpy", order)
     jac = _JACOBIANS.get(jac_name)  # backend-independent: shared by every backend's problem
     if jac is None:
         jac = _JACOBIANS[jac_name] = LazyJacobian(lambda: make_stencil_jacobian(
             [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs], *common, jac_name))
     timings["codegen"] = _time.perf_counter() - t0
-    return kernel, fill_kernel, jac
+    return kernel, fill_kernel, jac, global_kernel
 
 
 def discretize(
@@ -628,6 +713,11 @@ def discretize(
     if grid is None and not getattr(system, "space", True):
         grid = {}
     stencil = lower_to_stencils(system, grid, order, advection)
+    if backend == "cuda" and stencil.globals:
+        raise DiscretizationError(
+            f"{system.name!r} has integral terms: the CUDA backend does not evaluate them yet; "
+            f"use backend=\"numba\""
+        )
     if backend == "cuda" and not all(a.uniform for a in stencil.axes):
         raise DiscretizationError(
             f"the grid of {', '.join(str(a.var) for a in stencil.axes if not a.uniform)} is non-uniform "
@@ -640,13 +730,13 @@ def discretize(
     # array's shape), so a new grid for the same system reuses what was generated.
     key = (_name(stencil, mode, backend, order), dtype, optimize_kernel, tuple(a.periodic for a in stencil.axes))
     if key in _GENERATED:
-        kernel, fill_kernel, jac = _GENERATED[key]
+        kernel, fill_kernel, jac, global_kernel = _GENERATED[key]
         timings.update(optimize=0.0, codegen=0.0)
     else:
-        kernel, fill_kernel, jac = _GENERATED[key] = _generate(stencil, mode, backend, order, dtype,
-                                                               optimize_kernel, timings)
+        kernel, fill_kernel, jac, global_kernel = _GENERATED[key] = _generate(
+            stencil, mode, backend, order, dtype, optimize_kernel, timings)
     params = dict(system.parameters)
-    prob = Problem(system, stencil, backend, kernel, fill_kernel, jac, np.zeros(0), params, timings)
+    prob = Problem(system, stencil, backend, kernel, fill_kernel, jac, np.zeros(0), params, timings, global_kernel)
     if backend == "numba":  # the CUDA kernel is built on first launch, on the device
         t0 = _time.perf_counter()
         prob.rhs(np.zeros(prob.shape), 0.0)  # compile now (or load Numba's cache)

@@ -142,6 +142,17 @@ class StencilSystem:
     # and per non-uniform axis the rows of its table (`_Lowering.rows`)
     tables: tuple = field(default=(), compare=False)
     rows: dict = field(default_factory=dict, compare=False)
+    # integral terms: their symbols g_k (the last of `params`: the kernels take them as
+    # parameters, computed from the state before each call) and, per region, the
+    # quadrature-weighted integrands whose sum over the grid is each g_k
+    globals: tuple = ()
+    integrands: tuple = ()
+    integral_terms: tuple = ()  # the sympy Integrals, as `globals` names them
+
+    @property
+    def base_params(self) -> tuple:
+        """The system's parameters (`params` without the integral terms)."""
+        return self.params[:len(self.params) - len(self.globals)]
 
     @property
     def spacing_args(self) -> tuple:
@@ -156,6 +167,7 @@ class StencilSystem:
         low = _Lowering(self.system, self.axes, self.order, self.advection)
         # the tables are built: a generator may read their rows, never add one
         low.rows, low.frozen = {a: dict(r) for a, r in self.rows.items()}, True
+        low.globals = dict(zip(self.integral_terms, self.globals))
         return low
 
     @property
@@ -215,6 +227,7 @@ class _Lowering:
         # non-uniform axes: table row of each (derivative order, window)'s first weight
         self.rows: dict = {a: {} for a, axis in enumerate(axes) if not axis.uniform}
         self.frozen = False
+        self.globals: dict = {}  # an integral term -> its symbol g_k
         orders = derivative_orders(_targets(system)).values()
         # per axis: the equations' highest derivative order
         self.space_order = [max((o.get(axis.var, 0) for o in orders), default=0) for axis in axes]
@@ -268,6 +281,18 @@ class _Lowering:
         if not axis.uniform:
             return axis.table[0, axis.index + off]
         return sympy.Float(axis.lo) + (axis.index + off) * axis.spacing
+
+    def quadrature_weight(self, a, p):
+        """The quadrature weight of the nodes at position p along axis a: the
+        trapezoid rule at order 2, Gregory's fourth-order end corrections (3/8, 7/6,
+        23/24, then 1) above; times the spacing. Periodic: the spacing (trapezoid on a
+        periodic function, spectrally accurate)."""
+        axis = self.axes[a]
+        ends = QUADRATURE_ENDS[2 if self.central == 2 else 4]
+        c = 1
+        if not axis.periodic and p != ("mid",) and p[1] < len(ends):
+            c = ends[p[1]]
+        return c * axis.spacing
 
     def node_weights(self, a, d, window, node) -> list:
         """A non-uniform axis's weights of the d-th derivative on `window` (offsets)
@@ -437,6 +462,10 @@ class _Lowering:
     def lower(self, e, pos, offs):
         if is_field(e):
             return self.access(self.field_index[e], pos, offs)
+        if isinstance(e, sympy.Integral):  # a number per kernel call, the same at every node
+            if e not in self.globals:
+                self.globals[e] = sympy.Symbol(f"g_{len(self.globals)}", real=True)
+            return self.globals[e]
         flux = self.flux_form(e)
         if flux is not None and self.axes[flux[0]].uniform:  # non-uniform: nested derivatives
             a, coef, inner = flux
@@ -644,6 +673,9 @@ def _is_linear(expr, fields, var) -> bool:
 
 
 WENO_REACH = 3  # a WENO5 derivative reads 3 nodes to each side
+# end weights of the composite quadratures (interior weight 1): trapezoid; Gregory's
+# fourth-order rule (Numerical Recipes 4.1.14)
+QUADRATURE_ENDS = {2: (sympy.Rational(1, 2),), 4: (sympy.Rational(3, 8), sympy.Rational(7, 6), sympy.Rational(23, 24))}
 
 
 def _weno5(wm2, wm1, w0, wp1, wp2, eps=sympy.Float(1e-6)):
@@ -862,6 +894,16 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     mid = tuple(("mid",) for _ in axes)
     interior = [low.lower(e, mid, zero) for e in targets]
     reach = _reach(interior, len(axes))
+    if low.globals:
+        uneven = [str(a.var) for a in axes if not a.uniform]
+        if uneven:
+            raise DiscretizationError(
+                f"integral terms are evaluated by quadrature on uniform grids, but the grid of "
+                f"{', '.join(uneven)} is a non-uniform sequence of nodes: give a number of points"
+            )
+        # the quadrature's end weights belong to the bands of wall regions
+        ends = len(QUADRATURE_ENDS[2 if low.central == 2 else 4])
+        reach = [r if axis.periodic else max(r, ends - 1) for r, axis in zip(reach, axes)]
     for a, axis in enumerate(axes):
         if axis.periodic and axis.n < 2 * reach[a] + 1:
             raise DiscretizationError(
@@ -896,6 +938,13 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         regions.append(Region(pos, tuple(exprs), tuple(elim), tuple(alg) if any(alg) else ()))
     depth = _wall_depth(axes, regions)
     _check_points(axes, depth, reach, order)
+    integrands = []
+    if low.globals:
+        integrals = list(low.globals)
+        for pos in itertools.product(*per_axis):
+            w = sympy.Mul(*(low.quadrature_weight(a, p) for a, p in enumerate(pos)))
+            exprs = tuple(w * low.lower(i.function, pos, zero) for i in integrals)
+            integrands.append(Region(pos, exprs, (False,) * len(exprs)))
     return StencilSystem(
         system=system,
         axes=axes,
@@ -905,11 +954,14 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         order=order,
         steady=steady,
         time=low.time,
-        params=tuple(system.parameters),
+        params=tuple(system.parameters) + tuple(low.globals.values()),
         advection=advection,
         depth=depth,
         tables=tuple(weight_table(axis, low.rows[a]) if a in low.rows else None for a, axis in enumerate(axes)),
         rows=low.rows,
+        globals=tuple(low.globals.values()),
+        integrands=tuple(integrands),
+        integral_terms=tuple(low.globals),
     )
 
 

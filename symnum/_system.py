@@ -120,6 +120,7 @@ class AbstractSystem:
         self.parameters = self._check_symbols(parameters or {})
         self.time = self._find_time(time)
         self.space = tuple(v for v in self.fields[0].args if v != self.time)
+        self._check_integrals()
         self.rhs, self.residuals, self.algebraic = self._split_equations()
         if self.rhs:
             # the state's field order is the equations' order: u_t = ... first
@@ -216,16 +217,57 @@ class AbstractSystem:
 
     def _check_supported(self) -> None:
         """Terms no discretization handles yet, named here rather than failing deep
-        inside sympy or the rewriter."""
+        inside sympy or the rewriter: integrals in conditions."""
         for where, expr in self._all_expressions():
             integrals = expr.atoms(sympy.Integral)
-            if integrals:
+            if integrals and not where.startswith("equation "):
                 i = next(iter(integrals))
                 raise ModelError(
-                    f"{where} contains the integral {i}: integral terms are not supported yet; "
-                    f"a running integral w(x) = Integral(f, (x, lo, x)) can be written as a field "
-                    f"with sn.Eq(sn.D(x)(w), f) and sn.Dirichlet(w, x, \"min\", 0)"
+                    f"{where} contains the integral {i}: integral terms are supported in the "
+                    f"equations, not in boundary conditions"
                 )
+
+    def _check_integrals(self) -> None:
+        """An integral term integrates over the whole domain of every spatial variable
+        (a number per time, `Integral(f, (x, lo, hi))`): what the discretization
+        evaluates by quadrature. A running integral (upper limit x) is a field."""
+        for i, e in enumerate(self.equations):
+            for integral in (e.lhs - e.rhs).atoms(sympy.Integral):
+                where = f"the {_ordinal(i)} ({integral})"
+                limits = integral.limits
+                hint = ("write a running integral w(x) = Integral(f, (x, lo, x)) as a field with "
+                        "sn.Eq(sn.D(x)(w), f) and sn.Dirichlet(w, x, \"min\", 0)")
+                for lim in limits:
+                    if len(lim) != 3 or lim[0] not in self.space:
+                        raise ModelError(
+                            f"{where} integrates over {lim[0]}{'' if len(lim) == 3 else ' without limits'}: "
+                            f"integrate over a spatial variable ({', '.join(map(str, self.space))}) with "
+                            f"its domain's limits, e.g. Integral(f, ({self.space[0]}, "
+                            f"{self.domain[self.space[0]][0]}, {self.domain[self.space[0]][1]}))"
+                        )
+                    v, a, b = lim
+                    lo, hi = self.domain[v]
+                    if not (a.is_number and b.is_number and abs(float(a) - lo) <= 1e-12 * max(1, abs(lo))
+                            and abs(float(b) - hi) <= 1e-12 * max(1, abs(hi))):
+                        raise ModelError(
+                            f"{where} integrates {v} from {a} to {b}, but its domain is ({lo:g}, {hi:g}): "
+                            f"integral terms run over the whole domain; {hint}"
+                        )
+                missing = [v for v in self.space if v not in [lim[0] for lim in limits]]
+                if missing:
+                    raise ModelError(
+                        f"{where} does not integrate over {', '.join(map(str, missing))}: an integral "
+                        f"term is a number per time, over every spatial variable (a nested Integral "
+                        f"over all of {', '.join(map(str, self.space))})"
+                    )
+                if integral.function.atoms(sympy.Integral):
+                    raise ModelError(f"{where} nests an integral in its integrand: write it as one Integral")
+                fields = {f: sympy.Dummy() for f in integral.function.atoms(sympy.core.function.AppliedUndef)}
+                if self.time is not None and integral.function.xreplace(fields).has(self.time):
+                    raise ModelError(
+                        f"{where} has the time {self.time} in its integrand: take the time factor out "
+                        f"of the integral"
+                    )
 
     def _check_fields(self) -> None:
         self._check_supported()

@@ -122,6 +122,12 @@ def _initial_states(prob: Problem, table, n) -> np.ndarray:
 def _scalar_table(prob: Problem, table, n) -> np.ndarray:
     """Each member's kernel scalars (parameters, then grid spacings)."""
     names = list(prob.stencil.params)
+    if prob.stencil.globals:
+        raise SolverError(
+            "solve_ensemble runs members from a table of scalars, but this system has integral terms "
+            "(computed from the state at every step): solve the members one by one with "
+            "solve(prob.remake(params))"
+        )
     uneven = [str(ax.var) for ax in prob.stencil.axes if not ax.uniform]
     if uneven:
         raise SolverError(

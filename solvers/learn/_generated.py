@@ -62,6 +62,12 @@ def generated_residual(system, inputs, params, name) -> GeneratedResidual:
     residuals = [r.doit() if any(not is_field(d.expr) for d in r.atoms(sympy.Derivative)) else r
                  for r in system.residuals]
     for r in residuals:
+        if r.atoms(sympy.Integral):
+            raise ModelError(
+                f"the residual {r} has an integral term ({next(iter(r.atoms(sympy.Integral)))}): the "
+                f"PINN, GP and operator residuals are pointwise; solve integral terms by the method "
+                f"of lines (discretize)"
+            )
         for d in r.atoms(sympy.Derivative):
             if not is_field(d.expr):
                 raise ModelError(

@@ -1,0 +1,133 @@
+"""Integral terms, `sympy.Integral(f, (x, lo, hi))` over the whole domain in an
+equation: quadrature of the scheme's order (trapezoid at order 2, Gregory's
+fourth-order end corrections above) on the eliminated wall values, a number per
+kernel call; the convergence order against exact solutions with explicit, compiled,
+Rosenbrock, BDF and IMEX integrators; the Jacobian's dense coupling against finite
+differences; clear errors where integral terms are not supported."""
+
+import numpy as np
+import pytest
+import sympy
+
+import symnum as sn
+from symnum.codegen._stencil_jacobian import dense_fd_jacobian
+from symnum.solvers import PINN, discretize, solve, solve_ensemble
+
+t, x, y = sn.variables("t x y")
+PI = float(np.pi)
+
+
+def _slope(ns, errs):
+    return np.polyfit(np.log(1 / (np.array(ns) - 1.0)), np.log(errs), 1)[0]
+
+
+def integro_differential():
+    """u_t = u_xx + (int_0^pi u dx) sin(x), u = 0 at the walls: u = e^t sin(x)
+    (the integral of sin is 2, so the term doubles the decay into growth)."""
+    u = sn.fields("u", t, x)
+    return u, sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.Integral(u, (x, 0, sympy.pi)) * sn.sin(x))],
+                           [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sn.sin(x))],
+                           domain={t: (0, 1), x: (0, PI)}, name="integro_differential")
+
+
+@pytest.mark.parametrize("backend, method", [("numba", "tsit5"), ("numpy", "tsit5"), ("numba", "rodas5p"),
+                                             ("numpy", "bdf"), ("numba", "kencarp4")])
+@pytest.mark.parametrize("order", [2, 4])
+def test_integro_differential_equation_converges(backend, method, order):
+    u, system = integro_differential()
+    ns, errs = [17, 33, 65], []
+    for n in ns:
+        prob = discretize(system, {x: n}, order=order, backend=backend)
+        sol = solve(prob, method=method, rtol=1e-10, atol=1e-12, saveat=[1.0], progress=False)
+        errs.append(np.abs(sol[u][-1] - np.e * np.sin(prob.grid[x])).max())
+    assert _slope(ns, errs) > order - 0.3, errs
+
+
+@pytest.mark.parametrize("order", [2, 4])
+def test_quadrature_of_the_eliminated_wall_values_and_jacobian(order):
+    """Neumann walls (eliminated values, formulas of the inward nodes, inside the
+    integrand), a nonlinear integrand and two integral terms: the integrals equal
+    the quadrature of the filled state, the Jacobian (sparse + dense coupling) a
+    finite-difference one, and numba equals numpy."""
+    u, v = sn.fields("u v", t, x)
+    k = sn.parameter("k", 0.5)
+    sys = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) - k * sympy.Integral(u**2 * v, (x, 0, 2)) * u),
+         sn.Eq(sn.D(t)(v), sn.D(x, 2)(v) + sympy.Integral(sn.exp(-x) * v, (x, 0, 2)))],
+        [sn.Neumann(u, x, "min", 1), sn.Robin(u, x, "max", 1, 1, 0.5), sn.Dirichlet(v, x, "min", sympy.cos(t)),
+         sn.Neumann(v, x, "max", 0), sn.Initial(u, 1 + x), sn.Initial(v, x**2)],
+        domain={t: (0, 1), x: (0, 2)}, name="two_integrals")
+    fast = discretize(sys, {x: 21}, order=order, backend="numba")
+    ref = discretize(sys, {x: 21}, order=order, backend="numpy")
+    rng = np.random.default_rng(order)
+    y0 = rng.uniform(0.5, 1.5, fast.shape)
+    # the integrals: the quadrature of the filled state
+    filled = ref.fill_boundaries(y0, 0.3)
+    xs, h = fast.grid[x], 2 / 20
+    ends = [0.5] if order == 2 else [3 / 8, 7 / 6, 23 / 24]
+    w = np.ones(21)
+    w[:len(ends)], w[len(w) - len(ends):] = ends, ends[::-1]
+    want = (h * (w * filled[0]**2 * filled[1]).sum(), h * (w * np.exp(-xs) * filled[1]).sum())
+    np.testing.assert_allclose(fast.integrals(y0, 0.3), want, rtol=1e-12)
+    np.testing.assert_allclose(ref.integrals(y0, 0.3), want, rtol=1e-12)
+    a, b = fast.rhs(y0, 0.3), ref.rhs(y0, 0.3)
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
+    J = fast.jacobian(y0, 0.3).toarray()
+    Jfd = dense_fd_jacobian(lambda s: fast.rhs(s, 0.3), y0)
+    np.testing.assert_allclose(J, Jfd, atol=2e-5 * np.abs(J).max())
+    assert np.count_nonzero(J[:21, :21]) > 21 * 10  # the integral couples every u node to every u node
+
+
+def test_steady_problem_and_two_dimensional_integral():
+    """A steady problem (Newton on the Jacobian with the dense coupling) and a
+    double integral over a 2-D domain, both against exact solutions."""
+    u = sn.fields("u", x)
+    # u'' - int_0^pi u dx = f with u = sin: f = -sin(x) - 2
+    steady = sn.PDESystem([sn.Eq(sn.D(x, 2)(u) - sympy.Integral(u, (x, 0, sympy.pi)), -sympy.sin(x) - 2)],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)],
+                          domain={x: (0, PI)}, name="steady_integral")
+    errs = []
+    for n in (17, 33, 65):
+        prob = discretize(steady, {x: n}, order=4)
+        sol = solve(prob)
+        assert sol.stats["newton_iterations"] <= 2  # linear: the Jacobian is exact
+        errs.append(np.abs(sol[u] - np.sin(prob.grid[x])).max())
+    assert _slope([17, 33, 65], errs) > 3.7, errs
+    w = sn.fields("w", t, x, y)
+    mean = sympy.Integral(w, (x, 0, 1), (y, 0, 1))
+    # w_t = lap(w) - mean(w), periodic: the mean decays as e^-t, the mode sin(2 pi x) as e^(-4 pi^2 t)
+    sys = sn.PDESystem([sn.Eq(sn.D(t)(w), sn.laplacian(w, x, y) - mean)],
+                       [sn.Periodic(x), sn.Periodic(y), sn.Initial(w, 1 + sn.sin(2 * sympy.pi * x))],
+                       domain={t: (0, 0.1), x: (0, 1), y: (0, 1)}, name="mean_decay")
+    prob = discretize(sys, {x: 32, y: 16}, order=4)
+    sol = solve(prob, method="tsit5", rtol=1e-10, atol=1e-12, saveat=[0.1], progress=False)
+    X = prob.grid[x][:, None]
+    exact = np.exp(-0.1) + np.exp(-4 * np.pi**2 * 0.1) * np.sin(2 * np.pi * X)
+    assert np.abs(sol[w][-1] - exact).max() < 1e-5
+
+
+def test_integral_terms_are_refused_where_not_supported():
+    u, system = integro_differential()
+    with pytest.raises(sn.ModelError, match=r"integrates x from 0 to x.*running integral"):
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.Integral(u, (x, 0, x)))], system.conditions,
+                     domain={t: (0, 1), x: (0, PI)}, name="running")
+    with pytest.raises(sn.ModelError, match=r"time t in its integrand"):
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sympy.Integral(t * u, (x, 0, sympy.pi)))], system.conditions,
+                     domain={t: (0, 1), x: (0, PI)}, name="timed")
+    with pytest.raises(sn.ModelError, match=r"not in boundary conditions"):
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
+                     [sn.Dirichlet(u, x, "min", sympy.Integral(sn.sin(x), (x, 0, 1))), sn.Dirichlet(u, x, "max", 0),
+                      sn.Initial(u, 0)], domain={t: (0, 1), x: (0, PI)}, name="in_bc")
+    w = sn.fields("w", t, x, y)
+    with pytest.raises(sn.ModelError, match=r"does not integrate over y"):
+        sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 1)))], [sn.Initial(w, 0), sn.Periodic(x), sn.Periodic(y)],
+                     domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="partial")
+    with pytest.raises(sn.DiscretizationError, match=r"CUDA backend does not evaluate them"):
+        discretize(system, {x: 17}, backend="cuda")
+    with pytest.raises(sn.DiscretizationError, match=r"quadrature on uniform grids"):
+        discretize(system, {x: np.sort(np.r_[0.0, np.random.default_rng(0).uniform(0, PI, 15), PI])})
+    prob = discretize(system, {x: 17})
+    with pytest.raises(sn.SolverError, match=r"integral terms.*one by one"):
+        solve_ensemble(prob, u0=np.stack([prob.u0, prob.u0]), saveat=[1.0])
+    with pytest.raises(sn.ModelError, match=r"integral term.*method of lines"):
+        PINN(system, seed=0)
