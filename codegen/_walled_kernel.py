@@ -99,7 +99,7 @@ class _Generic:
         low = self.low
         if e in low.field_index:
             return self.read(low.field_index[e], self.here())
-        if isinstance(e, sympy.Integral):  # an integral term: a kernel argument after the parameters
+        if e in low.globals:  # an integral term or point value: a kernel argument after the parameters
             return low.globals[e].xreplace(self.names)
         flux = low.flux_form(e) if flux_form else None
         if flux is not None and low.axes[flux[0]].uniform:  # non-uniform: nested derivatives

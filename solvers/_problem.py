@@ -391,13 +391,38 @@ class Problem:
         """d rhs / d t at fixed `y` (the explicit time dependence: forcing, time-dependent
         boundary values), from the symbolic derivative of the stencil templates;
         None for an autonomous problem. Rosenbrock methods need it."""
-        kernel = self._time_kernel
-        if kernel is None:
+        kernel, dg = self._time_kernel, self._global_time_kernel
+        if kernel is None and dg is None:
             return None
         y = self._state(y)
-        out = np.empty_like(y)
-        kernel(y, out, float(t), *self._scalars(y, t))
+        out = np.zeros_like(y)
+        scalars = self._scalars(y, t)
+        if kernel is not None:
+            kernel(y, out, float(t), *scalars)
+        if dg is not None:  # global terms with explicit time dependence (a wall value g(t))
+            w = np.empty((len(self.stencil.globals), *self.shape[1:]))
+            dg(y, w, float(t), *self._scalar_args)
+            a = np.empty_like(y)
+            for k, (rate, da) in enumerate(zip(w.reshape(len(w), -1).sum(axis=1), self._global_derivatives[0])):
+                if rate:
+                    da(y, a, float(t), *scalars)
+                    out += rate * a
         return out
+
+    @functools.cached_property
+    def _global_time_kernel(self):
+        """The kernel of d/dt of the global terms' weighted templates (None when none
+        depends on time explicitly)."""
+        stencil = self.stencil
+        if not stencil.globals or stencil.time is None:
+            return None
+        outputs = [(r.position, tuple(range(len(r.exprs))), [sympy.diff(e, stencil.time) for e in r.exprs])
+                   for r in stencil.integrands]
+        if all(e == 0 for _, _, es in outputs for e in es):
+            return None
+        backend = self._host_backend
+        return make_stencil_kernel(_programs(stencil, outputs, False), STATE, stencil.axes, stencil.reach,
+                                   stencil.time, stencil.base_params, backend, _name(stencil, "dgdt", backend, ""))
 
     @property
     def _host_backend(self) -> str:

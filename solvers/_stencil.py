@@ -37,7 +37,7 @@ import sympy
 from symnum._conditions import Dirichlet, Neumann
 from symnum._errors import DiscretizationError
 from symnum._expressions import is_field, solve_linear
-from symnum._system import ODESystem, PDESystem, derivative_orders
+from symnum._system import ODESystem, PDESystem, derivative_orders, is_point_value
 
 from ._fornberg import centered_offsets, fornberg_weights, fornberg_weights_at, one_sided_count
 
@@ -147,7 +147,7 @@ class StencilSystem:
     # quadrature-weighted integrands whose sum over the grid is each g_k
     globals: tuple = ()
     integrands: tuple = ()
-    integral_terms: tuple = ()  # the sympy Integrals, as `globals` names them
+    integral_terms: tuple = ()  # the sympy Integrals and point values u(t, 0), as `globals` names them
 
     @property
     def base_params(self) -> tuple:
@@ -281,6 +281,28 @@ class _Lowering:
         if not axis.uniform:
             return axis.table[0, axis.index + off]
         return sympy.Float(axis.lo) + (axis.index + off) * axis.spacing
+
+    def global_template(self, g, pos):
+        """What region `pos` adds to the global term g (`lower_to_stencils` sums it over
+        the grid): an integral's integrand times the node's quadrature weight; a point
+        value's field at its node (the wall value the conditions give), 0 elsewhere."""
+        zero = (0,) * len(self.axes)
+        if isinstance(g, sympy.Integral):
+            w = sympy.Mul(*(self.quadrature_weight(a, p) for a, p in enumerate(pos)))
+            return w * self.lower(g.function, pos, zero)
+        field = next(f for f in self.system.fields if f.func == g.func)
+        at = dict(zip(field.args, g.args))
+        for a, axis in enumerate(self.axes):
+            value = float(at[axis.var])
+            if axis.periodic:
+                raise DiscretizationError(
+                    f"{g} evaluates {field} at {axis.var} = {value:g}, but {axis.var} is periodic: point "
+                    f"values are supported along walled variables"
+                )
+            end = ("lo", 0) if abs(value - axis.lo) <= abs(value - axis.hi) else ("hi", 0)
+            if pos[a] != end:
+                return sympy.Integer(0)
+        return self.access(self.field_index[field], pos, zero)
 
     def quadrature_weight(self, a, p):
         """The quadrature weight of the nodes at position p along axis a: the
@@ -460,12 +482,14 @@ class _Lowering:
     # -- expressions --------------------------------------------------------------
 
     def lower(self, e, pos, offs):
-        if is_field(e):
-            return self.access(self.field_index[e], pos, offs)
-        if isinstance(e, sympy.Integral):  # a number per kernel call, the same at every node
+        if isinstance(e, sympy.Integral) or is_point_value(e):
+            # an integral term or a field's value at a boundary point: a number per kernel
+            # call, the same at every node (`global_template` computes it)
             if e not in self.globals:
                 self.globals[e] = sympy.Symbol(f"g_{len(self.globals)}", real=True)
             return self.globals[e]
+        if is_field(e):
+            return self.access(self.field_index[e], pos, offs)
         flux = self.flux_form(e)
         if flux is not None and self.axes[flux[0]].uniform:  # non-uniform: nested derivatives
             a, coef, inner = flux
@@ -894,7 +918,7 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     mid = tuple(("mid",) for _ in axes)
     interior = [low.lower(e, mid, zero) for e in targets]
     reach = _reach(interior, len(axes))
-    if low.globals:
+    if any(isinstance(g, sympy.Integral) for g in low.globals):
         uneven = [str(a.var) for a in axes if not a.uniform]
         if uneven:
             raise DiscretizationError(
@@ -940,11 +964,12 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     _check_points(axes, depth, reach, order)
     integrands = []
     if low.globals:
-        integrals = list(low.globals)
+        terms = list(low.globals)
         for pos in itertools.product(*per_axis):
-            w = sympy.Mul(*(low.quadrature_weight(a, p) for a, p in enumerate(pos)))
-            exprs = tuple(w * low.lower(i.function, pos, zero) for i in integrals)
+            exprs = tuple(low.global_template(g, pos) for g in terms)
             integrands.append(Region(pos, exprs, (False,) * len(exprs)))
+        if len(low.globals) != len(terms):
+            raise DiscretizationError(f"an integrand holds another global term: {list(low.globals)[len(terms):]}")
     return StencilSystem(
         system=system,
         axes=axes,

@@ -44,9 +44,18 @@ def _fields_in_order(exprs: Iterable) -> list:
     seen: dict = {}
     for e in exprs:
         for node in sympy.preorder_traversal(e):
-            if is_field(node):
+            if is_field(node) and not is_point_value(node):
                 seen.setdefault(node, None)
     return list(seen)
+
+
+def _number(value) -> str:
+    return f"{float(value):g}" if value.is_number else str(value)
+
+
+def is_point_value(node) -> bool:
+    """A field evaluated at numbers, `u(t, 0)`: its value at a point (a boundary)."""
+    return is_field(node) and any(not a.is_Symbol for a in node.args)
 
 
 def _derivative_orders(expr) -> dict:
@@ -119,7 +128,8 @@ class AbstractSystem:
         self._check_fields()
         self.parameters = self._check_symbols(parameters or {})
         self.time = self._find_time(time)
-        self.space = tuple(v for v in self.fields[0].args if v != self.time)
+        self.space = tuple(v for v in self.full_args if v != self.time)
+        self._check_time_only()
         self._check_integrals()
         self.rhs, self.residuals, self.algebraic = self._split_equations()
         if self.rhs:
@@ -284,19 +294,23 @@ class AbstractSystem:
                         f"with `{node.func} = sn.fields('{node.func}', "
                         f"{', '.join(map(str, node.args))})`"
                     )
-        args = self.fields[0].args
-        for f in self.fields[1:]:
-            if f.args != args:
+        args = self.full_args
+        widest = next(f for f in self.fields if f.args == args)
+        for f in self.fields:
+            # a field of one variable beside fields of more (v(t) beside u(t, x)): a field
+            # of time only, checked once time is known (`_check_time_only`)
+            if f.args != args and not (len(f.args) == 1 and f.args[0] in args):
                 raise ModelError(
-                    f"field {f} depends on {f.args} but {self.fields[0]} on {args}: all "
-                    f"fields of a {self._kind} must share their independent variables, "
-                    f"in the same order"
+                    f"field {f} depends on {f.args} but {widest} on {args}: the fields of a "
+                    f"{self._kind} share their independent variables, in the same order (a field "
+                    f"of time only, v(t), may stand beside them); fields on different spatial "
+                    f"variables are not supported yet"
                 )
         for v in args:
             if v not in self.domain:
                 raise ModelError(
                     f"the domain has no interval for {v}, which the field "
-                    f"{self.fields[0]} depends on: add it, e.g. domain={{..., {v}: (0, 1)}}"
+                    f"{widest} depends on: add it, e.g. domain={{..., {v}: (0, 1)}}"
                 )
         for v in self.domain:
             if v not in args:
@@ -351,8 +365,52 @@ class AbstractSystem:
             out[p] = float(value)
         return out
 
+    @property
+    def full_args(self) -> tuple:
+        """The independent variables of the fields that depend on the most of them."""
+        return max((f.args for f in self.fields), key=len)
+
+    @property
+    def time_only(self) -> tuple:
+        """The fields of time only, v(t), beside fields of (t, x, ...): on the grid, one
+        value per time (held at every node), and their equations may use the others'
+        integral terms and boundary values."""
+        return tuple(f for f in self.fields if len(f.args) < len(self.full_args))
+
+    def _check_time_only(self) -> None:
+        for f in self.time_only:
+            if f.args != (self.time,):
+                raise ModelError(
+                    f"field {f} depends on {f.args[0]} only, beside fields of {self.full_args}: "
+                    f"a field of fewer variables must depend on time only ({self.time}); fields on "
+                    f"different spatial variables are not supported yet"
+                )
+        for i, e in enumerate(self.equations):
+            for node in sympy.preorder_traversal(e.lhs - e.rhs):
+                if not is_point_value(node):
+                    continue
+                full = next((f for f in self.fields if f.func == node.func), None)
+                where = f"{_ordinal(i)} ({node})"
+                if full is None:
+                    raise ModelError(f"{where} evaluates {node.func}, which no equation determines")
+                for var, value in zip(full.args, node.args):
+                    if var == value:
+                        if var != self.time:
+                            raise ModelError(
+                                f"{where} evaluates {full} at some variables but keeps {var}: a point "
+                                f"value in an equation fixes every spatial variable (a number per time)"
+                            )
+                        continue
+                    lo, hi = self.domain[var]
+                    if not (value.is_number and min(abs(float(value) - lo), abs(float(value) - hi))
+                            <= 1e-12 * max(1.0, abs(lo), abs(hi))):
+                        raise ModelError(
+                            f"{where} evaluates {full} at {var} = {_number(value)}: point values in equations are "
+                            f"supported at the domain's ends ({lo:g} or {hi:g}), where the grid has nodes"
+                        )
+
     def _find_time(self, time):
-        args = self.fields[0].args
+        args = self.full_args
         if time is not None:
             if time not in args:
                 raise ModelError(

@@ -36,8 +36,12 @@ def _field_values(prob, states, f, axis):
     parts = getattr(prob.system, "complex_fields", {}).get(f)
     take = lambda g: np.take(states, field_index(prob, g), axis=axis)  # noqa: E731
     if parts is not None:
-        return take(parts[0]) + 1j * take(parts[1])
-    return take(f)
+        values = take(parts[0]) + 1j * take(parts[1])
+    else:
+        values = take(f)
+    if f in getattr(prob.system, "time_only", ()):  # held at every node: one value per time
+        values = values[(Ellipsis,) + (0,) * len(prob.stencil.axes)]
+    return values
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,9 @@ class Solution:
         if self.t is not None:
             coords[str(self.problem.system.time)] = self.t
             dims = [str(self.problem.system.time)] + dims
-        data = {str(f.func): (dims, self[f]) for f in self.problem.fields}
+        time_only = getattr(self.problem.system, "time_only", ())
+        data = {str(f.func): (dims[:len(dims) - len(self.grid)] if f in time_only else dims, self[f])
+                for f in self.problem.fields}
         return xr.Dataset(data, coords=coords, attrs={"system": self.problem.system.name})
 
     def plot(self, f, index: int = -1, ax=None):

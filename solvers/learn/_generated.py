@@ -62,11 +62,12 @@ def generated_residual(system, inputs, params, name) -> GeneratedResidual:
     residuals = [r.doit() if any(not is_field(d.expr) for d in r.atoms(sympy.Derivative)) else r
                  for r in system.residuals]
     for r in residuals:
-        if r.atoms(sympy.Integral):
+        if r.atoms(sympy.Integral) or any(is_field(f) and any(not a.is_Symbol for a in f.args)
+                                          for f in r.atoms(sympy.core.function.AppliedUndef)):
             raise ModelError(
-                f"the residual {r} has an integral term ({next(iter(r.atoms(sympy.Integral)))}): the "
-                f"PINN, GP and operator residuals are pointwise; solve integral terms by the method "
-                f"of lines (discretize)"
+                f"the residual {r} has an integral term or a field's value at a point: the PINN, GP "
+                f"and operator residuals are pointwise; solve such terms by the method of lines "
+                f"(discretize)"
             )
         for d in r.atoms(sympy.Derivative):
             if not is_field(d.expr):
@@ -88,7 +89,14 @@ def generated_residual(system, inputs, params, name) -> GeneratedResidual:
 
 def check_conditions(system, trainer: str) -> None:
     """The trainers take Dirichlet/Neumann/Robin/Periodic/Initial conditions; a
-    general boundary equation (sn.Eq at a boundary) is for discretize() so far."""
+    general boundary equation (sn.Eq at a boundary) is for discretize() so far, as
+    are fields of time only beside fields of space."""
+    if getattr(system, "time_only", ()):
+        raise ModelError(
+            f"{trainer} learns fields of the same variables; {', '.join(map(str, system.time_only))} "
+            f"depend(s) on time only, beside fields of {system.full_args}: solve such a system by the "
+            f"method of lines (discretize)"
+        )
     for bc in system.boundary.values():
         if isinstance(bc, tuple):
             raise ModelError(
