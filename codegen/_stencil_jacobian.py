@@ -13,9 +13,9 @@ import scipy.sparse
 import sympy
 
 from ._compile import load_source
-from ._stencil_kernel import _access_names, _offset_code, _VectorPrinter, kernel_scalar_names, segments
+from ._stencil_kernel import _access_names, _offset_code, _VectorPrinter, kernel_scalar_names, segments, with_imports
 
-__all__ = ["StencilJacobian", "make_stencil_jacobian"]
+__all__ = ["StencilJacobian", "make_stencil_jacobian", "derivative"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,14 @@ class StencilJacobian:
         rows, cols, vals = self.fn(U, *scalars)
         n = U.size
         return scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
+
+
+def derivative(expr, var):
+    """d expr / d var for generated code: the derivative of sign() (and of Heaviside, a
+    DiracDelta) is 0 wherever it is defined, which sympy leaves unevaluated."""
+    d = sympy.diff(expr, var)
+    return d.replace(lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, sympy.sign),
+                     lambda e: sympy.Integer(0)).replace(sympy.DiracDelta, lambda *args: sympy.Integer(0))
 
 
 def make_stencil_jacobian(regions, state, axes, reach, time, params, name) -> StencilJacobian:
@@ -63,7 +71,7 @@ def make_stencil_jacobian(regions, state, axes, reach, time, params, name) -> St
             dummies = {a: sympy.Dummy() for a in accesses}
             plain = expr.xreplace(dummies)
             for acc in accesses:
-                d = sympy.diff(plain, dummies[acc])
+                d = derivative(plain, dummies[acc])
                 if d != 0:
                     entries.append((k, acc, d.xreplace({v: a for a, v in dummies.items()})))
         if not entries:
@@ -98,7 +106,7 @@ def make_stencil_jacobian(regions, state, axes, reach, time, params, name) -> St
     lines.append("    if not rows:")
     lines.append("        return numpy.zeros(0, int), numpy.zeros(0, int), numpy.zeros(0)")
     lines.append("    return numpy.concatenate(rows), numpy.concatenate(cols), numpy.concatenate(vals)")
-    source = "\n".join(lines) + "\n"
+    source = with_imports("\n".join(lines) + "\n")
     module = load_source(source, name)
     return StencilJacobian(source, getattr(module, name))
 

@@ -74,6 +74,10 @@ class _VectorPrinter(NumPyPrinter):
     def __init__(self):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
 
+    def _print_erf(self, expr):
+        # numpy has no erf (sympy would print math.erf, scalar only)
+        return f"scipy.special.erf({self._print(expr.args[0])})"
+
     # sympy prints And/Or as numpy.logical_and.reduce((a, b)), which fails when a
     # is a scalar (t >= 1.1) and b an array; pairwise calls broadcast.
     def _print_And(self, expr):
@@ -175,11 +179,16 @@ def make_stencil_kernel(
         prepared.append(_Prepared(rc.position, rc.fields, inside, outs))
     emit = _emit_numba if backend == "numba" else _emit_numpy
     emit(prepared, state, axes, reach, printer, lines)
-    source = "\n".join(lines) + "\n"
+    source = with_imports("\n".join(lines) + "\n")
     if backend == "numba" and nd > 0:
         source = with_serial_twin(source, name)
     module = load_source(source, name)
     return Kernel(source, backend, getattr(module, name))
+
+
+def with_imports(source: str) -> str:
+    """`source` with the imports only some kernels need (scipy.special's erf on arrays)."""
+    return "import scipy.special\n" + source if "scipy.special." in source else source
 
 
 SERIAL = "_serial"

@@ -21,6 +21,10 @@ _LAZY = {
 }
 
 
+__all__ = ["optimize", "simplify", "cse", "hoist", "Program", "Limits", "CostModel", "CPU", "GPU", "calibrate",
+           "cost", "simplify_classical", "simplify_egraph", "to_egglog", "from_egglog", "RULES", "GROUPS", "Rule"]
+
+
 def __getattr__(name):
     if name in _LAZY:
         return getattr(_importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)

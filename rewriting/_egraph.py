@@ -126,6 +126,9 @@ _OPAQUE = (
     sympy.Heaviside,
     sympy.NumberSymbol,
 )
+# functions the rules do not know, kept whole (opaque) with their arguments
+_OPAQUE_FUNCS = frozenset({sympy.sinh, sympy.cosh, sympy.asin, sympy.acos, sympy.atan, sympy.asinh,
+                           sympy.acosh, sympy.atanh, sympy.erf, sympy.sign})
 _MAX_CHAIN = 8  # x**n up to this n becomes a multiply chain
 
 
@@ -166,10 +169,13 @@ class _Converter:
         f = _FUNCS.get(e.func)
         if f is not None and len(e.args) == 1:
             return f(self(e.args[0]))
+        if e.func in _OPAQUE_FUNCS:  # no rule knows them: evaluated as written
+            return self.leaf(e)
         raise RewriteError(
             f"cannot rewrite {e} (a {type(e).__name__} node){self.where}: supported are "
             f"+, *, /, powers, exp, log, sin, cos, tan, tanh, sqrt, Abs, Piecewise and "
-            f"Heaviside, over symbols, fields, derivatives and indexed accesses; rewrite "
+            f"Heaviside (and, kept as written, sinh, cosh, asin, acos, atan, asinh, acosh, "
+            f"atanh, erf, sign), over symbols, fields, derivatives and indexed accesses; rewrite "
             f"it in those terms, or pass it as an opaque symbol"
         )
 

@@ -26,3 +26,9 @@ from .datasets import (
     generate_dataset as generate_dataset,
     stream_dataset as stream_dataset,
 )
+
+__all__ = [
+    "discretize", "Problem", "solve", "Solution", "solve_ensemble", "EnsembleSolution", "METHODS", "ExplicitRK",
+    "StencilSystem", "lower_to_stencils", "fornberg_weights", "discover", "Discovery", "PINN", "PINNResult", "GP",
+    "GPResult", "FNO", "FNOResult", "generate_dataset", "stream_dataset", "GaussianRandomField", "Uniform",
+]

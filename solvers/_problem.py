@@ -23,7 +23,7 @@ import sympy
 from symnum._errors import DiscretizationError, SolverError
 from symnum._expressions import Parameter
 from symnum.codegen._cuda import CudaKernel, make_cuda_source, require_device
-from symnum.codegen._stencil_jacobian import StencilJacobian, make_stencil_jacobian
+from symnum.codegen._stencil_jacobian import StencilJacobian, derivative, make_stencil_jacobian
 from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
 from symnum.codegen._walled_kernel import make_walled_kernel
 from symnum.codegen._compile import cache_dir, load_source, write_atomic
@@ -282,8 +282,8 @@ class Problem:
         return fn, self._scalar_args
 
     def integrals(self, y, t=0.0) -> tuple:
-        """The values of the integral terms (`stencil.globals`) at state `y`: the
-        quadrature-weighted integrands summed over the grid."""
+        """The values of the global terms (`stencil.globals`: integral terms, point
+        values) at state `y`: their weighted templates summed over the grid."""
         if not self.stencil.globals:
             return ()
         y = self._state(y)
@@ -302,10 +302,13 @@ class Problem:
         ):
             return y  # the hot path of time stepping: no checks, no copies
         y = np.asarray(y, dtype=np.float64)
-        if y.size != int(np.prod(self.shape)):
+        size = int(np.prod(self.shape))
+        if y.shape not in (self.shape, (size,)):
+            # a flat vector (what scipy's integrators pass) or prob.u0's shape; not any
+            # reshape of the right size (an axis-swapped state would be silently wrong)
             raise DiscretizationError(
-                f"state has {y.size} values, but this problem's state has shape {self.shape} "
-                f"({int(np.prod(self.shape))} values): pass an array shaped like prob.u0"
+                f"state has shape {y.shape}, but this problem's state has shape {self.shape} "
+                f"({size} values): pass an array shaped like prob.u0, or flattened"
             )
         return np.ascontiguousarray(y.reshape(self.shape))
 
@@ -349,8 +352,9 @@ class Problem:
         return J
 
     def _global_coupling(self, y, t):
-        """The integral terms' part of the Jacobian: sum_k (d rhs / d g_k) (d g_k / d U)^T,
-        dense between every node that uses g_k and every node of its integrand."""
+        """The global terms' part of the Jacobian (integrals, point values):
+        sum_k (d rhs / d g_k) (d g_k / d U)^T, dense between every node that uses g_k and
+        every node g_k reads."""
         scalars = self._scalars(y, t)
         kernels, jg = self._global_derivatives
         rows, cols, vals = jg.fn(y, float(t), *self._scalar_args)
@@ -362,7 +366,7 @@ class Problem:
             b = np.zeros(y.size)
             mine = rows // n == k
             np.add.at(b, cols[mine], vals[mine])
-            a, b = a.reshape(-1), b
+            a = a.reshape(-1)
             ia, ib = np.flatnonzero(a), np.flatnonzero(b)
             blocks.append(scipy.sparse.coo_matrix(
                 (np.outer(a[ia], b[ib]).ravel(), (np.repeat(ia, len(ib)), np.tile(ib, len(ia)))),
@@ -371,15 +375,15 @@ class Problem:
 
     @functools.cached_property
     def _global_derivatives(self):
-        """(per integral term g_k: the kernel of d template / d g_k at every node; the
-        stencil Jacobian of the weighted integrands, whose rows of term k summed are
-        d g_k / d U)."""
+        """(per global term g_k: the kernel of d template / d g_k at every node; the
+        stencil Jacobian of the terms' weighted templates, whose rows of term k summed
+        are d g_k / d U)."""
         stencil = self.stencil
         backend = self._host_backend
         mode = "residual" if stencil.steady else "rhs"
         kernels = []
         for k, g in enumerate(stencil.globals):
-            outputs = [(pos, ks, [sympy.diff(e, g) for e in es]) for pos, ks, es in _region_outputs(stencil, mode)]
+            outputs = [(pos, ks, [derivative(e, g) for e in es]) for pos, ks, es in _region_outputs(stencil, mode)]
             kernels.append(make_stencil_kernel(_programs(stencil, outputs, False), *_kernel_args(stencil), backend,
                                                _name(stencil, f"dg{k}", backend, "")))
         jg = make_stencil_jacobian([(r.position, list(enumerate(r.exprs))) for r in stencil.integrands],
@@ -416,7 +420,7 @@ class Problem:
         stencil = self.stencil
         if not stencil.globals or stencil.time is None:
             return None
-        outputs = [(r.position, tuple(range(len(r.exprs))), [sympy.diff(e, stencil.time) for e in r.exprs])
+        outputs = [(r.position, tuple(range(len(r.exprs))), [derivative(e, stencil.time) for e in r.exprs])
                    for r in stencil.integrands]
         if all(e == 0 for _, _, es in outputs for e in es):
             return None
@@ -434,7 +438,7 @@ class Problem:
         stencil = self.stencil
         if stencil.time is None:
             return None
-        outputs = [(pos, ks, [sympy.diff(e, stencil.time) for e in es])
+        outputs = [(pos, ks, [derivative(e, stencil.time) for e in es])
                    for pos, ks, es in _region_outputs(stencil, "rhs")]
         if all(e == 0 for _, _, es in outputs for e in es):
             return None

@@ -786,6 +786,8 @@ def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
             f"grid must be a dict {{variable: points or spacing}}, got {grid!r}: e.g. "
             f"grid={{{', '.join(f'{v}: 64' for v in system.space)}}}"
         )
+    by_name = {str(v): v for v in system.space}
+    grid = {by_name.get(v, v) if isinstance(v, str) else v: spec for v, spec in grid.items()}
     for v in grid:
         if v not in system.space:
             raise DiscretizationError(

@@ -4,6 +4,19 @@ discretize it into generated kernels, train on it, and recover it from data.
 The modeling DSL lives here; the components are subpackages imported on first
 use (`symnum.rewriting`, `symnum.codegen`, `symnum.solvers`), so `import symnum`
 stays light and never pulls numba, jax, cupy or dask.
+
+    >>> import symnum as sn
+    >>> t, x = sn.variables("t x")
+    >>> u = sn.fields("u", t, x)
+    >>> heat = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
+    ...                     [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0),
+    ...                      sn.Initial(u, sn.sin(sn.pi * x))], domain={t: (0, 1), x: (0, 1)})
+    >>> prob = sn.solvers.discretize(heat, {x: 33}, backend="numpy")
+    >>> sol = sn.solvers.solve(prob, saveat=[1.0], progress=False)
+    >>> round(float(sol[u][-1].max()), 5)   # exp(-pi^2) = 5.17e-5
+    5e-05
+
+`python -m symnum info` prints the versions and backends; `sn.show_versions()` too.
 """
 
 import importlib as _importlib
@@ -11,12 +24,20 @@ import importlib as _importlib
 from sympy import (
     Abs as Abs,
     Heaviside as Heaviside,
+    Integral as Integral,
     Piecewise as Piecewise,
+    acos as acos,
+    asin as asin,
+    atan as atan,
     cos as cos,
+    cosh as cosh,
+    erf as erf,
     exp as exp,
     log as log,
     pi as pi,
+    sign as sign,
     sin as sin,
+    sinh as sinh,
     sqrt as sqrt,
     tan as tan,
     tanh as tanh,
@@ -52,8 +73,24 @@ from ._expressions import (
     variables as variables,
 )
 from ._system import ODESystem as ODESystem, PDESystem as PDESystem
+from ._info import show_versions as show_versions
 
 __version__ = "0.1.0"
+
+__all__ = [
+    # modeling
+    "variables", "parameter", "parameters", "Parameter", "fields", "is_field", "Eq", "D", "grad", "div",
+    "laplacian", "PDESystem", "ODESystem",
+    # conditions
+    "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "BoundaryEquation",
+    # functions (sympy's, here for convenience)
+    "sin", "cos", "tan", "tanh", "sinh", "cosh", "asin", "acos", "atan", "exp", "log", "sqrt", "Abs", "sign",
+    "erf", "Heaviside", "Piecewise", "Integral", "pi",
+    # errors
+    "SymnumError", "ModelError", "DiscretizationError", "RewriteError", "CompilationError", "SolverError",
+    # the components, imported on first use, and the environment
+    "rewriting", "codegen", "solvers", "show_versions",
+]
 
 _SUBPACKAGES = ("rewriting", "codegen", "solvers")
 

@@ -172,10 +172,19 @@ class Robin(AbstractBoundaryCondition):
             )
 
     def __str__(self) -> str:
-        return (
-            f"({self.a})*{self.field.func} + ({self.b})*d{self.field.func}/dn = "
-            f"{self.value} at {self.var} = {self.side}"
-        )
+        f = self.field.func
+        return f"{_term(self.a, f)} + {_term(self.b, f'd{f}/dn')} = {self.value} at {self.var} = {self.side}"
+
+
+def _term(coef, name) -> str:
+    """`coef*name` as one reads it: `u`, `2*u`, `-u`, `(a + 1)*u`."""
+    if coef == 1:
+        return str(name)
+    if coef == -1:
+        return f"-{name}"
+    if coef.is_Atom:
+        return f"{coef}*{name}"
+    return f"({coef})*{name}"
 
 
 @dataclass(frozen=True)

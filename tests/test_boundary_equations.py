@@ -34,7 +34,9 @@ def _errors(system, exact, ns, order, backend, method="tsit5", grid=None, **opts
     errs = []
     for n in ns:
         prob = solvers.discretize(system, grid(n) if grid else {x: n}, order=order, backend=backend)
-        sol = solvers.solve(prob, method=method, progress=False, **opts)
+        # a steady problem is solved by Newton (no method)
+        sol = solvers.solve(prob, progress=False, **opts) if prob.steady else \
+            solvers.solve(prob, method=method, progress=False, **opts)
         mesh = np.meshgrid(*prob.grid.values(), indexing="ij")
         err = 0.0
         for f, ex in exact.items():

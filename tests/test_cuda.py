@@ -76,6 +76,23 @@ def test_cuda_source_compiles_with_nvcc(dim):
     assert f".entry {prob.kernel.name}" in ptx
 
 
+@needs_cxx
+def test_special_functions_on_the_cuda_backend():
+    """sinh, cosh, asin, acos, atan, erf, sign: the CUDA C compiles (nvcc, where present)
+    and its host harness equals the Numba kernel."""
+    from test_mol_backends import special_functions_system
+
+    system = special_functions_system()
+    (x,) = system.space
+    cuda = discretize(system, {x: 33}, backend="cuda")
+    ref = discretize(system, {x: 33}, backend="numba")
+    y = np.random.default_rng(3).uniform(0.1, 0.9, ref.shape)
+    got = _harness_for(cuda)(y, np.empty_like(y), 0.2, *cuda._scalars())
+    np.testing.assert_allclose(got, ref.rhs(y, 0.2), rtol=1e-12, atol=1e-12 * np.abs(got).max())
+    if shutil.which("nvcc"):
+        assert f".entry {cuda.kernel.name}" in nvcc_ptx(cuda.kernel.source)
+
+
 @pytest.mark.skipif(_has_gpu(), reason="a CUDA device is present")
 def test_without_a_gpu_the_error_says_what_to_do():
     system, grid = SYSTEMS["2d"]()

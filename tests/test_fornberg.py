@@ -4,7 +4,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from symnum.solvers._fornberg import centered_offsets, fornberg_weights, one_sided_count
+from symnum.solvers._fornberg import centered_offsets, fornberg_weights, fornberg_weights_at, one_sided_count
 
 
 def test_known_stencils():
@@ -44,3 +44,21 @@ def test_weights_at_a_point_other_than_zero():
     assert fornberg_weights((0, 1, 2), 1, at=2) == (F(1, 2), -2, F(3, 2))
     assert fornberg_weights((0, 1, 2), 2, at=1) == (1, -2, 1)
     assert fornberg_weights((1, 2, 3), 1, at=1) == (F(-3, 2), 2, F(-1, 2))
+
+
+def test_float_weights_on_arbitrary_points():
+    """The non-uniform grids' weights: exact on polynomials of the stencil's degree at
+    uneven points, at the point asked (default 0), and equal to the exact rational
+    weights on an even grid."""
+    pts = [-0.3, 0.0, 0.45, 1.1]
+    for order in (1, 2, 3):
+        for at in (0.0, 0.45):
+            w = fornberg_weights_at(pts, order, at) if at else fornberg_weights_at(pts, order)
+            for degree in range(len(pts)):
+                approx = sum(wk * p**degree for wk, p in zip(w, pts))
+                exact = 0.0
+                if degree >= order:
+                    exact = float(__import__("math").perm(degree, order)) * at ** (degree - order)
+                assert approx == pytest.approx(exact, abs=1e-9), (order, at, degree)
+    h = 0.125
+    assert fornberg_weights_at([-h, 0, h], 2) == pytest.approx([1 / h**2, -2 / h**2, 1 / h**2])

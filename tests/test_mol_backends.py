@@ -2,6 +2,7 @@
 symbolic sparse Jacobian equals a finite-difference Jacobian of rhs, on random
 states, for 1D/2D/3D grids, every boundary-condition kind and Piecewise forcing."""
 
+import math
 import sys
 
 import numpy as np
@@ -182,3 +183,30 @@ def test_walled_upwind_and_steady_kernels_equal_numpy():
     fast, ref = (discretize(steady, {x: 13}, order=4, backend=b) for b in ("numba", "numpy"))
     y0 = np.random.default_rng(9).uniform(0, 1, fast.shape)
     np.testing.assert_allclose(fast.residual(y0), ref.residual(y0), rtol=1e-11, atol=1e-9)
+
+
+def special_functions_system():
+    """Functions the rewriter keeps whole (sinh, cosh, asin, acos, atan, erf, sign)."""
+    u = sn.fields("u", t, x)
+    return sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sn.cosh(u) - sn.sinh(u) * sn.atan(x) + sn.erf(u) * sn.sign(u - 0.5)
+               + sn.asin(u / 3) * sn.acos(u / 3))],
+        [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "max", 0), sn.Initial(u, x)],
+        domain={t: (0, 1), x: (0, 1)}, name="special_functions")
+
+
+def test_special_functions_on_every_host_backend_and_in_the_jacobian():
+    sys = special_functions_system()
+    fast = discretize(sys, {x: 17}, order=4, backend="numba")
+    ref = discretize(sys, {x: 17}, order=4, backend="numpy")
+    y0 = np.random.default_rng(5).uniform(0.1, 0.9, fast.shape)
+    np.testing.assert_allclose(fast.rhs(y0, 0.2), ref.rhs(y0, 0.2), rtol=1e-12, atol=1e-12)
+    # an independent evaluation at the nodes whose stencils stay off the walls (the
+    # order-4 Laplacian by hand)
+    v, h, xs = y0[0], 1 / 16, ref.grid[x]
+    erf = np.vectorize(math.erf)
+    want = ((-v[:-4] + 16 * v[1:-3] - 30 * v[2:-2] + 16 * v[3:-1] - v[4:]) / (12 * h * h)
+            + (np.cosh(v) - np.sinh(v) * np.arctan(xs) + erf(v) * np.sign(v - 0.5) + np.arcsin(v / 3) * np.arccos(v / 3))[2:-2])
+    np.testing.assert_allclose(ref.rhs(y0, 0.2)[0, 3:-3], want[1:-1], rtol=1e-10)
+    J = fast.jacobian(y0, 0.2).toarray()
+    np.testing.assert_allclose(J, dense_fd_jacobian(lambda s: fast.rhs(s, 0.2), y0), atol=2e-5 * np.abs(J).max())

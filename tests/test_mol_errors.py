@@ -69,6 +69,13 @@ def test_spacing_grid():
     assert discretize(HEAT, {x: 0.125}, backend="numpy").shape == (1, 9)
 
 
+def test_grid_keys_may_be_variable_names():
+    by_name = discretize(HEAT, {"x": 9}, backend="numpy")
+    assert by_name.kernel is discretize(HEAT, {x: 9}, backend="numpy").kernel and by_name.shape == (1, 9)
+    with pytest.raises(sn.DiscretizationError, match=r"^grid names y, which is not a spatial variable of 'heat'"):
+        discretize(HEAT, {"x": 9, "y": 9}, backend="numpy")
+
+
 def test_only_systems_are_discretized():
     with pytest.raises(sn.DiscretizationError, match="needs a PDESystem or an ODESystem, got str"):
         discretize("heat", {})
@@ -84,8 +91,11 @@ def test_solve_errors():
         solve(prob, tspan=(1, 0))
     with pytest.raises(sn.SolverError, match=r"saveat must lie within tspan"):
         solve(prob, saveat=[0.5])
-    with pytest.raises(sn.DiscretizationError, match=r"state has 3 values, but this problem's state has shape \(1, 11\)"):
+    with pytest.raises(sn.DiscretizationError, match=r"state has shape \(3,\), but this problem's state has shape \(1, 11\)"):
         prob.rhs(np.zeros(3))
+    with pytest.raises(sn.DiscretizationError, match=r"state has shape \(11, 1\).*shaped like prob.u0, or flattened"):
+        prob.rhs(np.zeros((11, 1)))  # the right size, the wrong shape: refused, not reshaped
+    assert prob.rhs(np.zeros(11)).shape == (1, 11)  # flattened is fine (scipy's integrators pass it)
     with pytest.raises(sn.DiscretizationError, match="not a parameter of this problem"):
         prob.remake(params={sn.parameter("q", 1): 2})
 
@@ -169,3 +179,13 @@ def test_the_fewest_points_are_what_the_stencils_need():
     with pytest.raises(sn.DiscretizationError, match=r"grid\[x\] = 4 points is too few for order 4 stencils "
                                                      r"reaching 2 nodes: use at least 5"):
         discretize(ring, {x: 4}, order=4)
+
+
+def test_a_steady_problem_refuses_time_stepping_options():
+    u = sn.fields("u", x)
+    steady = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), 1)], [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)],
+                          domain={x: (0, 1)}, name="poisson")
+    prob = discretize(steady, {x: 9}, backend="numpy")
+    with pytest.raises(sn.SolverError, match=r"'poisson' is steady .* method='euler-typo', saveat=\[0.5\] does not apply"):
+        solve(prob, method="euler-typo", saveat=[0.5])
+    assert solve(prob, method="newton").stats["newton_iterations"] == 1

@@ -317,3 +317,9 @@ def test_field_order_follows_the_equations():
     sys = sn.PDESystem([sn.Eq(sn.D(T)(u), v * sn.D(X, 2)(u)), sn.Eq(sn.D(T)(v), u)],
                        BCS + [sn.Initial(u, 0), sn.Initial(v, 0)], domain={T: (0, 1), X: (0, 1)})
     assert sys.fields == (u, v) and list(sys.rhs) == [u, v]
+
+
+def test_conditions_print_as_one_reads_them():
+    assert str(sn.Robin(U, X, "min", 1, 1, 0)) == "u + du/dn = 0 at x = min"
+    assert str(sn.Robin(U, X, "max", 2, T + 1, 3)) == "2*u + (t + 1)*du/dn = 3 at x = max"
+    assert str(sn.Robin(U, X, "max", -1, 1, 0)) == "-u + du/dn = 0 at x = max"

@@ -217,7 +217,7 @@ def time_grid(prob: Problem, method, tspan, saveat):
 
 def solve(
     prob: Problem,
-    method: str = "tsit5",
+    method: str | None = None,
     tspan=None,
     saveat=None,
     dt: float | None = None,
@@ -255,7 +255,9 @@ def solve(
     times); all adaptive, `adaptive=False` for fixed `dt`.
     Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
-    or, with `linear_solver="gmres"`, ILU-preconditioned GMRES.
+    or, with `linear_solver="gmres"`, ILU-preconditioned GMRES (`method`, `tspan`,
+    `saveat` and `dt` do not apply to it and are refused). The default method is
+    "tsit5".
     `linear_solver` for the stiff methods and Newton: "direct" (sparse LU),
     "krylov" (GMRES preconditioned by algebraic multigrid: pyamg, the `amg`
     extra), "gmres" (GMRES with an incomplete-LU preconditioner); None chooses
@@ -264,10 +266,19 @@ def solve(
     """
     start = _time.perf_counter()
     if prob.steady:
+        given = {name: value for name, value in (("method", None if method == "newton" else method),
+                                                 ("tspan", tspan), ("saveat", saveat), ("dt", dt)) if value is not None}
+        if given:
+            raise SolverError(
+                f"{prob.system.name!r} is steady (no time derivative): it is solved by Newton's method, so "
+                f"{', '.join(f'{k}={v!r}' for k, v in given.items())} does not apply; call solve(prob) "
+                f"(tol=, maxiter= and linear_solver= set the Newton solve)"
+            )
         how = pick_linear_solver(linear_solver, prob, "newton")
         state, stats = _newton(prob, tol, maxiter, how)
         stats["seconds"] = _time.perf_counter() - start
         return Solution(prob, None, state, stats)
+    method = "tsit5" if method is None else method
     t0, t1, saveat = time_grid(prob, method, tspan, saveat)
     if method in IMPLICIT:
         states, stats, interp = _implicit(prob, method, t0, t1, saveat, rtol, atol, dense)

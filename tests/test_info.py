@@ -1,0 +1,41 @@
+"""The environment report and the cache command (`python -m symnum info | cache clear`)."""
+
+import io
+import os
+import subprocess
+import sys
+
+import symnum as sn
+from symnum._info import main
+
+
+def test_show_versions_names_versions_backends_and_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMNUM_CACHE_DIR", str(tmp_path))
+    (tmp_path / "kernels").mkdir()
+    (tmp_path / "kernels" / "k.py").write_text("x = 1\n")
+    buf = io.StringIO()
+    sn.show_versions(file=buf)
+    out = buf.getvalue()
+    for name in ("python:", "symnum: 0.1.0", "sympy:", "numba:", "egglog:", "cuda:", "kernel cache:"):
+        assert name in out, (name, out)
+    assert f"kernel cache: {tmp_path} (1 files" in out
+    assert main(["cache", "clear"]) == 0 and not (tmp_path / "kernels").exists()
+    assert main(["nonsense"]) == 2
+
+
+def test_python_dash_m_symnum_says_its_usage():
+    # (the info command itself is main(["info"]) = show_versions, tested above)
+    run = subprocess.run([sys.executable, "-m", "symnum", "help"], capture_output=True, text=True,
+                         env={**os.environ, "NUMBA_NUM_THREADS": "1"})
+    assert run.returncode == 2 and "usage: python -m symnum [info | cache clear]" in run.stderr
+
+
+def test_the_public_names_are_listed_and_documented():
+    import pydoc
+
+    for module in (sn, sn.solvers, sn.rewriting):
+        for name in module.__all__:
+            obj = getattr(module, name)  # every listed name resolves (the lazy ones too)
+            if callable(obj) and getattr(obj, "__module__", "").startswith("symnum"):
+                assert obj.__doc__, f"{module.__name__}.{name}"
+    assert "discretize" in pydoc.render_doc(sn.solvers) and "show_versions" in pydoc.render_doc(sn)
