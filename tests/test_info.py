@@ -39,3 +39,18 @@ def test_the_public_names_are_listed_and_documented():
             if callable(obj) and getattr(obj, "__module__", "").startswith("symnum"):
                 assert obj.__doc__, f"{module.__name__}.{name}"
     assert "discretize" in pydoc.render_doc(sn.solvers) and "show_versions" in pydoc.render_doc(sn)
+
+
+def test_progress_bars_show_for_the_scipy_methods_too(capsys):
+    from symnum.solvers import discretize, solve
+
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    heat = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
+                        [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sn.sin(sn.pi * x))],
+                        domain={t: (0, 1), x: (0, 1)}, name="with_a_bar")
+    prob = discretize(heat, {x: 17}, backend="numpy")
+    solve(prob, method="bdf")
+    assert "bdf with_a_bar" in capsys.readouterr().err
+    solve(prob, method="bdf", progress=False)
+    assert "bdf" not in capsys.readouterr().err

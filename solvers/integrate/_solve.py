@@ -115,11 +115,16 @@ class Solution:
         return ax
 
 
-def _implicit(prob, method, t0, t1, saveat, rtol, atol, dense=False):
+def _implicit(prob, method, t0, t1, saveat, rtol, atol, dense=False, progress=True):
+    from ._explicit import _progress
+
     shape = prob.shape
     reached = [t0]  # scipy reports no failure time when t_eval is given
+    bar = _progress(t1 - t0, progress, f"{method} {prob.system.name}")
 
     def fun(t, y):
+        if t > reached[0] and bar is not None:  # the farthest time scipy has evaluated at
+            bar.update(t - reached[0])
         reached[0] = max(reached[0], t)
         dydt = prob.rhs(y.reshape(shape), t)
         return (dydt.get() if hasattr(dydt, "get") else dydt).ravel()
@@ -127,10 +132,14 @@ def _implicit(prob, method, t0, t1, saveat, rtol, atol, dense=False):
     def jac(t, y):
         return prob.jacobian(y.reshape(shape), t)
 
-    res = scipy.integrate.solve_ivp(
-        fun, (t0, t1), prob.u0.ravel(), method=method.upper() if method == "bdf" else "Radau",
-        t_eval=saveat, rtol=rtol, atol=atol, jac=jac, dense_output=dense,
-    )
+    try:
+        res = scipy.integrate.solve_ivp(
+            fun, (t0, t1), prob.u0.ravel(), method=method.upper() if method == "bdf" else "Radau",
+            t_eval=saveat, rtol=rtol, atol=atol, jac=jac, dense_output=dense,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     if not res.success:
         raise SolverError(
             f"{method} failed near t = {reached[0]:.6g}: {res.message} The solution may be singular "
@@ -281,7 +290,7 @@ def solve(
     method = "tsit5" if method is None else method
     t0, t1, saveat = time_grid(prob, method, tspan, saveat)
     if method in IMPLICIT:
-        states, stats, interp = _implicit(prob, method, t0, t1, saveat, rtol, atol, dense)
+        states, stats, interp = _implicit(prob, method, t0, t1, saveat, rtol, atol, dense, progress)
     elif method in IMEX:
         states, stats, interp = imex(prob, IMEX[method], t0, t1, saveat, dt, rtol, atol, progress, max_steps,
                                      dense, adaptive, linear_solver)
