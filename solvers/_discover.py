@@ -308,9 +308,13 @@ def discover(
         for term_value in sympy.Add.make_args(rhs):
             c, term = term_value.as_coeff_Mul()
             coefs[term] = float(c)
-        for j in support_j:
+        for j in support_j:  # keyed as the coefficients are: by the expanded terms
             m, alpha = lib[j]
-            errs[sympy.Derivative(m, *alpha) if alpha else m] = float(spread[j])
+            expanded = sympy.expand(sympy.Derivative(m, *alpha).doit() if alpha else m)
+            for part in sympy.Add.make_args(expanded):
+                c, term = part.as_coeff_Mul()
+                # library terms sharing an expanded term: spreads added in quadrature
+                errs[term] = float(np.hypot(errs.get(term, 0.0), float(c) * spread[j]))
         coefficients[f], uncertainty[f] = coefs, errs
         equations.append(sympy.Eq(sympy.Derivative(f, t), rhs, evaluate=False))
     return Discovery(tuple(equations), coefficients, uncertainty, score, t, space, tuple(lib))
