@@ -19,6 +19,7 @@ def test_show_versions_names_versions_backends_and_the_cache(tmp_path, monkeypat
     for name in ("python:", "symnum: 0.1.0", "sympy:", "numba:", "egglog:", "cuda:", "kernel cache:"):
         assert name in out, (name, out)
     assert f"kernel cache: {tmp_path} (1 files" in out
+    assert main(["info"]) == 0
     assert main(["cache", "clear"]) == 0 and not (tmp_path / "kernels").exists()
     assert main(["nonsense"]) == 2
 

@@ -137,3 +137,50 @@ def test_dag_optimize_keeps_values_and_never_costs_more_than_cse(exprs):
     prog = optimize(exprs, invariant=[k], limits=Limits(time=0.3), extraction="dag")
     assert prog.cost() <= cse(exprs, invariant=[k]).cost()
     _same_values(exprs, prog.to_sympy())
+
+
+def test_cycles_are_cut_and_never_chosen():
+    """A hand-made e-graph whose cheapest choice ignoring acyclicity is a cycle: class 0
+    (the output) = f(class 1), class 1 = g(class 0) for free, or a leaf that costs 5
+    (an exp of a leaf, say). The integer program's first answer is the free cycle;
+    the cut forbids it; the answer is the acyclic one. Greedy never builds a cycle."""
+    nodes = (X.Node("exp", 0, (1,)),   # 0: class 0 = exp(class 1)
+             X.Node("sin", 1, (0,)),   # 1: class 1 = sin(class 0): a cycle with node 0
+             X.Node("exp", 1, (2,)),   # 2: class 1 = exp(class 2)
+             X.Node("var", 2, (), "v0"))  # 3: class 2 = a leaf
+    graph = X.Graph(nodes, ((0,), (1, 2), (3,)), (0,))
+    costs = np.array([1.0, 0.0, 5.0, 0.0])
+    with pytest.raises(ValueError, match="cyclic"):
+        X.dag_cost(graph, {0: 0, 1: 1, 2: 3}, costs)
+    choice = X.ilp_dag(graph, costs, time_limit=30.0)
+    assert choice[1] == 2 and X.dag_cost(graph, choice, costs) == 6.0
+    greedy = X.greedy_dag(graph, costs)
+    assert greedy[1] == 2 and X.dag_cost(graph, greedy, costs) == 6.0
+    prog = X.to_program(graph, choice, {"v0": x})
+    assert prog.outputs[0] == sympy.exp(sympy.exp(x))
+
+
+def test_reading_refuses_what_it_cannot_read():
+    class Fake:
+        def __init__(self, nodes):
+            self.nodes = nodes
+
+        def _serialize(self, **_):
+            import json
+
+            class S:
+                def to_json(s):
+                    return json.dumps({"nodes": self.nodes})
+
+            return S()
+
+    bad_ratio = {"p": {"op": "Ratio { what }", "children": [], "eclass": "R"},
+                 "n": {"op": "Term.num", "children": ["p"], "eclass": "T-0"},
+                 "r": {"op": "root", "children": ["i"], "eclass": "T-0"},
+                 "i": {"op": "0", "children": [], "eclass": "I"}}
+    with pytest.raises(ValueError, match="unreadable rational"):
+        X.read_egraph(Fake(bad_ratio), 1)
+    no_root = {"s": {"op": '"v0"', "children": [], "eclass": "S"},
+               "v": {"op": "Term.var", "children": ["s"], "eclass": "T-0"}}
+    with pytest.raises(ValueError, match="missing"):
+        X.read_egraph(Fake(no_root), 1)
