@@ -118,6 +118,13 @@ def test_integral_terms_are_refused_where_not_supported():
         sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
                      [sn.Dirichlet(u, x, "min", sympy.Integral(sn.sin(x), (x, 0, 1))), sn.Dirichlet(u, x, "max", 0),
                       sn.Initial(u, 0)], domain={t: (0, 1), x: (0, PI)}, name="in_bc")
+    with pytest.raises(sn.ModelError, match=r"integrates over t without limits: integrate over a spatial variable"):
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.Integral(u, t))], system.conditions,
+                     domain={t: (0, 1), x: (0, PI)}, name="over_t")
+    with pytest.raises(sn.ModelError, match=r"nests an integral in its integrand"):
+        inner = sympy.Integral(u, (x, 0, sympy.pi))
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.Integral(u * inner, (x, 0, sympy.pi)))],
+                     system.conditions, domain={t: (0, 1), x: (0, PI)}, name="nested")
     w = sn.fields("w", t, x, y)
     with pytest.raises(sn.ModelError, match=r"does not integrate over y"):
         sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 1)))], [sn.Initial(w, 0), sn.Periodic(x), sn.Periodic(y)],

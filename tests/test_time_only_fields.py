@@ -114,6 +114,15 @@ def test_what_is_refused():
     with pytest.raises(sn.ModelError, match=r"at x = 0.5: point values in equations are supported at the domain's ends"):
         sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), u.subs(x, 0.5))], walls,
                      domain={t: (0, 1), x: (0, 1)}, name="interior_point")
+    w = sn.fields("w", t, x, y)
+    with pytest.raises(sn.ModelError, match=r"evaluates w\(t, x, y\) at some variables but keeps y"):
+        sn.PDESystem([sn.Eq(sn.D(t)(w), sn.laplacian(w, x, y)), sn.Eq(sn.D(t)(v), w.subs(x, 0))],
+                     [sn.Periodic(y), sn.Dirichlet(w, x, "min", 0), sn.Dirichlet(w, x, "max", 0), sn.Initial(w, 0),
+                      sn.Initial(v, 0)], domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="a_line")
+    q = sn.fields("q", t, x)
+    with pytest.raises(sn.ModelError, match=r"evaluates q, which no equation determines"):
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), q.subs(x, 0))], walls,
+                     domain={t: (0, 1), x: (0, 1)}, name="unknown_point")
     periodic = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), u.subs(x, 0))],
                             [sn.Periodic(x), sn.Initial(u, 0), sn.Initial(v, 0)],
                             domain={t: (0, 1), x: (0, 1)}, name="periodic_point")
