@@ -378,7 +378,7 @@ def test_rad_and_balance_in_training():
     assert res.timings["lbfgs_iterations"] == 2 and np.isfinite(res.loss_history).all()
 
 
-def test_lbfgs_stops_once_it_stalls():
+def test_lbfgs_stops_once_it_stalls(capsys):
     pinn, v = _poisson(hidden=[6], n_collocation=64, n_boundary=2, dtype="float64")
     res = pinn.train(steps=200, lr=1e-2, lbfgs=20000, lbfgs_tol=1e-3, progress=False)
     n = res.timings["lbfgs_iterations"]
@@ -388,7 +388,9 @@ def test_lbfgs_stops_once_it_stalls():
     # float32 by default: training ends long before the budget (round-off, or a line
     # search that finds no decrease)
     pinn, v = _poisson(hidden=[6], n_collocation=64, n_boundary=2)
-    res = pinn.train(steps=200, lr=1e-2, lbfgs=20000, progress=False)
+    res = pinn.train(steps=200, lr=1e-2, lbfgs=20000)  # the progress bar says what compiles
+    err = capsys.readouterr().err
+    assert "compiling the training step" in err and "compiling L-BFGS" in err, err[-300:]
     assert res.timings["lbfgs_iterations"] < 20000 and np.isfinite(res.loss_history).all()
     assert res.loss_history[-1] < 1e-3 * res.loss_history[0]
 

@@ -467,6 +467,8 @@ class PINN:
                 bar = None
         t0 = t_steps = _time.perf_counter()
         compile_s = None
+        if bar is not None and steps:
+            bar.set_postfix_str("compiling the training step", refresh=True)
         for it in range(steps):
             if self.sampling == "rad" and it and it % resample_every == 0:
                 pts["residual"] = self._rad_points(params, rng)
@@ -477,6 +479,8 @@ class PINN:
                 loss.block_until_ready()
                 compile_s = _time.perf_counter() - t0
                 t_steps = _time.perf_counter()
+                if bar is not None:
+                    bar.set_postfix_str(f"Adam (compiled in {compile_s:.1f} s)", refresh=False)
             if it % 100 == 0 or it == steps - 1:
                 value = float(loss)
                 history.append(value)
@@ -520,6 +524,8 @@ class PINN:
             return jax.value_and_grad(lambda f: total(unravel(f), pts, w)[0])(f)
 
         done, last, stalled = 0, None, False
+        if bar is not None:
+            bar.set_postfix_str("compiling L-BFGS's loss and gradient", refresh=True)
         # As with Adam, the loss is recorded every 100 iterations; a record that gained
         # no more than `stall` (relative) on the one before stops training.
         stall = 100 * float(np.finfo(self.dtype).eps) if tol is None else float(tol)
@@ -535,6 +541,8 @@ class PINN:
             nonlocal done, last, stalled
             done += 1
             if bar is not None:
+                if done == 1:
+                    bar.set_postfix_str("L-BFGS", refresh=False)
                 bar.update(1)
             it, value = done - 1, float(intermediate_result.fun)
             if it % 100 == 0 or done == iterations:
