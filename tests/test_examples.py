@@ -81,7 +81,12 @@ def check_boundary_layer(out):
     assert rows[("graded", 2)][1] < 1e-8 and rows[("graded", 4)][1] < 1e-8
 
 
-CHECKS = {"boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
+def check_nonlocal_population(out):
+    errs = {int(o): float(e) for o, e in re.findall(r"order (\d): N\(0\) = 0\.177244.*max error of N over t ([\d.e+-]+)", out)}
+    assert errs.keys() == {2, 4} and errs[2] < 1e-5 and errs[4] < 1e-6, out  # the exact logistic total
+
+
+CHECKS = {"nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
           "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator}
 SLOW = {"gp_poisson.py", "burgers_operator.py"}  # a minute or two: run by benchmarks/slow_tests.sh
 
