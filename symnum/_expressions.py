@@ -247,11 +247,45 @@ def laplacian(f, *vars):
     return sympy.Add(*(D(v, 2)(f) for v in vars))
 
 
+class Vector(tuple):
+    """A tuple of components that scales like a vector: `a * grad(u)`, `grad(u) / 2`,
+    `-F`, `F + G` (componentwise), so `div(a * grad(u), x, y)` reads as written."""
+
+    def __mul__(self, c):
+        return Vector(sympy.sympify(c) * f for f in self)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, c):
+        return Vector(f / sympy.sympify(c) for f in self)
+
+    def __neg__(self):
+        return Vector(-f for f in self)
+
+    def __add__(self, other):
+        if not isinstance(other, tuple) or len(other) != len(self):
+            raise ModelError(f"adding vectors of different lengths: {tuple(self)} and {other!r}")
+        return Vector(f + g for f, g in zip(self, other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self + (-Vector(other))
+
+
 def grad(f, *vars):
-    """The gradient of scalar `f` as a tuple $(\\partial f/\\partial x_i)_i$."""
+    """The gradient of scalar `f` as a vector (a tuple) $(\\partial f/\\partial x_i)_i$;
+    it scales, `div(a * grad(u), x, y)`.
+
+    >>> import symnum as sn
+    >>> x, y = sn.variables("x y")
+    >>> u = sn.fields("u", x, y)
+    >>> sn.div((1 + u**2) * sn.grad(u, x, y), x, y) == sn.D(x)((1 + u**2) * sn.D(x)(u)) + sn.D(y)((1 + u**2) * sn.D(y)(u))
+    True
+    """
     if not vars:
         raise ModelError("grad(f, *vars) needs the spatial variables, e.g. sn.grad(u, x, y)")
-    return tuple(D(v)(f) for v in vars)
+    return Vector(D(v)(f) for v in vars)
 
 
 def div(F, *vars):
