@@ -269,17 +269,16 @@ class Problem:
 
     @functools.cached_property
     def loop_kernel(self):
-        """(the Numba function the compiled loops call as `f(U, out, t, *scalars)`, those
-        scalars): the RHS kernel, or for a system with integral terms a wrapper that
-        computes them first."""
+        """The Numba function the compiled loops call as `f(U, out, t, *params, *spacings)`:
+        the RHS kernel, or for a system with global terms (integrals, point values) a
+        wrapper that computes them from U first."""
         if not self.stencil.globals:
-            return self.kernel.fn, self._scalar_args
+            return self.kernel.fn
         from symnum.codegen._stencil_kernel import make_global_wrapper
 
-        name = f"{self.kernel.fn.__name__}_with_integrals"
-        fn = make_global_wrapper(self.kernel.fn, self.global_kernel.fn, len(self._param_args),
-                                 len(self.stencil.globals), len(self.stencil.axes), name)
-        return fn, self._scalar_args
+        return make_global_wrapper(self.kernel.fn, self.global_kernel.fn, len(self._param_args),
+                                   len(self.stencil.globals), len(self.stencil.axes),
+                                   f"{self.kernel.fn.__name__}_with_integrals")
 
     def integrals(self, y, t=0.0) -> tuple:
         """The values of the global terms (`stencil.globals`: integral terms, point

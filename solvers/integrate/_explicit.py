@@ -209,8 +209,7 @@ def _parallel(prob) -> bool:
 
 
 def _stepper_for(prob, tab, record=False):
-    fn, scalars = prob.loop_kernel
-    return _stepper(fn, tab, CONTROL, len(scalars), _parallel(prob), record)
+    return _stepper(prob.loop_kernel, tab, CONTROL, len(prob._scalar_args), _parallel(prob), record)
 
 
 def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, record=False):
@@ -225,7 +224,7 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     ynew, ytmp, dprev = (np.empty_like(y) for _ in range(3))
     ks = [np.empty_like(y) for _ in range(n_stage_buffers(tab))]
     # floats (one compiled type per scalar); a non-uniform axis's table stays an array
-    scalars = tuple(v if isinstance(v, np.ndarray) else float(v) for v in prob.loop_kernel[1])
+    scalars = tuple(v if isinstance(v, np.ndarray) else float(v) for v in prob._scalar_args)
     ctl, cnt = initial_state(t0, t1, np.nan if dt is None else dt)
     stages = recorded_stages(tab)
     rec = _grow(None, 256, prob.shape, len(stages)) if record else ()
