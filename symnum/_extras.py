@@ -10,10 +10,9 @@ _EXTRA_OF = {
     "optax": "ml",
     "dask": "dist",
     "distributed": "dist",
-    "xarray": "data",
+    "xarray": "viz",  # the smallest extra with it (data adds zarr)
     "zarr": "data",
-    "matplotlib": "all",
-    "tqdm": "all",
+    "matplotlib": "viz",
 }
 
 

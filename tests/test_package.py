@@ -38,6 +38,9 @@ def test_missing_extra_names_it():
 
     with pytest.raises(ImportError, match=r"pip install 'symnum\[gpu\]'"):
         require("cupy._definitely_missing", "the CUDA backend")
+    # the smallest extra that helps: a plot needs viz, not all (cupy, dask, ...)
+    with pytest.raises(ImportError, match=r"Solution.plot\(\) needs .* pip install 'symnum\[viz\]'"):
+        require("matplotlib._definitely_missing", "Solution.plot()")
 
 
 def test_subpackages_load_lazily():
