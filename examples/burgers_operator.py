@@ -69,6 +69,7 @@ def main(epochs: int = 30) -> None:
     axes[0].legend()
     fig.tight_layout()
     fig.savefig("burgers_operator.png", dpi=120)
+    plt.close(fig)
     print("wrote burgers_operator.png")
 
 

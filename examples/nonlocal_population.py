@@ -68,6 +68,7 @@ def main():
     b.legend()
     fig.tight_layout()
     fig.savefig("nonlocal_population.png", dpi=120)
+    plt.close(fig)
     print("wrote nonlocal_population.png")
 
 
