@@ -26,7 +26,7 @@ from symnum.codegen._cuda import CudaKernel, make_cuda_source, require_device
 from symnum.codegen._stencil_jacobian import StencilJacobian, derivative, make_stencil_jacobian
 from symnum.codegen._stencil_kernel import Kernel, RegionCode, make_stencil_kernel
 from symnum.codegen._walled_kernel import make_walled_kernel
-from symnum.codegen._compile import cache_dir, load_source, write_atomic
+from symnum.codegen._compile import cache_dir, write_atomic
 
 from ._stencil import STATE, StencilSystem, lower_to_stencils
 
@@ -607,20 +607,16 @@ _JACOBIANS: dict = {}  # in-process: Jacobian name -> LazyJacobian
 _PROGRAMS: dict = {}  # in-process: (templates' name, optimize) -> (rhs programs, fill programs)
 
 
-@functools.lru_cache(maxsize=None)
-def _source_version(package: str) -> str:
-    """A digest of a package's source (the rewriter, code generation): what is stored
-    from it is stale when it changes."""
-    import importlib
+@functools.lru_cache(maxsize=1)
+def _rewriter_version() -> str:
+    """A digest of the rewriter's source: stored programs are stale when it changes."""
     from pathlib import Path
 
-    root = Path(importlib.import_module(package).__file__).parent
+    import symnum.rewriting as rw
+
+    root = Path(rw.__file__).parent
     text = "".join(p.read_text() for p in sorted(root.rglob("*.py")))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _rewriter_version() -> str:
-    return _source_version("symnum.rewriting")
 
 
 def _stored_programs(key, make):
@@ -669,13 +665,8 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
         # walls: one hot loop and one generic template near the walls (compile time
         # independent of the number of regions); the other backends keep the regions
         (interior,) = codes  # only the interior's program was made
-        name = _name(stencil, mode, backend, order)
-        # its source is stored too: generating it (printing the generic template) was a
-        # third of a warm discretize
-        source = _stored_programs((name, "walled source", _source_version("symnum.codegen")), lambda: make_walled_kernel(
-            stencil.lowering(), stencil.targets, stencil.steady, interior, STATE, stencil.reach,
-            stencil.wall_depth, name).source)
-        kernel = Kernel(source, "numba", getattr(load_source(source, name), name))
+        kernel = make_walled_kernel(stencil.lowering(), stencil.targets, stencil.steady, interior, STATE,
+                                    stencil.reach, stencil.wall_depth, _name(stencil, mode, backend, order))
     else:
         kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
     fill_kernel = (
