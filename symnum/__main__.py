@@ -1,7 +1,7 @@
 """`python -m symnum info` (versions, backends, kernel cache) and `python -m symnum cache clear`."""
 
-import sys
+import sys  # pragma: no cover - run as a subprocess (tests/test_info.py), outside coverage
 
-from ._info import main
+from ._info import main  # pragma: no cover
 
-sys.exit(main())
+sys.exit(main())  # pragma: no cover

@@ -55,7 +55,7 @@ def test_second_process_loads_kernels_from_the_disk_cache(tmp_path):
 
 
 def test_kernel_names_ignore_parameter_values_not_templates():
-    """The kernel's name digests the templates (pickled, not printed: printing a 3-D
+    """The kernel's name digests the templates (structurally, not printed: printing a 3-D
     order-4 system's took ~1.5 s); a parameter counts by name, its value being a kernel
     argument, so a system with another value reuses the compiled kernel."""
     import sympy
