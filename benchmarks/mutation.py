@@ -40,7 +40,9 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 TARGETS = {
     "solvers/_fornberg.py": ("symnum.solvers._fornberg", ["tests/test_fornberg.py", "tests/test_stencil_lowering.py"], False),
     "solvers/integrate/_tableaus.py": ("symnum.solvers.integrate._tableaus", ["tests/test_integrators.py"], False),
-    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_mol_errors.py"], False),
+    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_mol_errors.py",
+                                                        "tests/test_nonuniform_grids.py", "tests/test_integral_terms.py",
+                                                        "tests/test_time_only_fields.py"], False),
     **{
         f"rewriting/rules/{m}.py": (f"symnum.rewriting.rules.{m}", ["tests/test_rewriting_rules.py"], True)
         for m in ("_base", "algebra", "constants", "division", "explog", "powers", "trig")
