@@ -89,3 +89,38 @@ def test_complex_ode_keeps_the_modulus():
     sol = solvers.solve(solvers.discretize(system), method="dop853", rtol=1e-11, atol=1e-13, saveat=5,
                         progress=False)
     np.testing.assert_allclose(sol[psi], np.exp(-1j * sol.t), atol=1e-9)
+
+
+@pytest.mark.parametrize("robin_a", [2, 1 + I])
+def test_plane_wave_between_neumann_and_robin_walls(robin_a):
+    """i psi_t = -psi_xx / 2 on [0, 1], psi = exp(i (k x - k^2 t / 2)): a complex Neumann
+    value at x = 1 (split into the parts' Neumann conditions) and a Robin at x = 0 with a
+    real coefficient (the parts' Robins) or a complex one (two boundary equations)."""
+    psi = sn.fields("psi", t, x, complex=True)
+    k = sympy.Rational(3, 2)
+    exact = sympy.exp(I * (k * x - k**2 * t / 2))
+    dn_min, dn_max = -sympy.diff(exact, x).subs(x, 0), sympy.diff(exact, x).subs(x, 1)
+    system = sn.PDESystem([sn.Eq(I * sn.D(t)(psi), -sn.D(x, 2)(psi) / 2)],
+                          [sn.Neumann(psi, x, "max", dn_max),
+                           sn.Robin(psi, x, "min", robin_a, 1, robin_a * exact.subs(x, 0) + dn_min),
+                           sn.Initial(psi, exact.subs(t, 0))],
+                          domain={t: (0, 0.5), x: (0, 1)}, name="walled_wave")
+    kk = float(k)
+    errs = _errors(system, psi, lambda tt, xx: np.exp(1j * (kk * xx - kk**2 * tt / 2)), (17, 33), 2)
+    assert errs[-1] < 2e-3 and np.log2(errs[0] / errs[1]) > 1.7, errs
+
+
+def test_a_steady_complex_problem_and_a_real_condition_beside_it():
+    """psi'' + psi = 0 with psi = exp(i x) (complex Dirichlet values), solved by Newton
+    on its real and imaginary parts; a real field w beside it keeps its conditions."""
+    psi = sn.fields("psi", x, complex=True)
+    w = sn.fields("w", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(psi) + psi, 0), sn.Eq(sn.D(x, 2)(w), -1)],
+                          [sn.Dirichlet(psi, x, "min", 1), sn.Dirichlet(psi, x, "max", sympy.exp(I)),
+                           sn.Eq(w.subs(x, 0), 0), sn.Dirichlet(w, x, "max", 0)],
+                          domain={x: (0, 1)}, name="steady_complex")
+    prob = solvers.discretize(system, {x: 33}, order=4)
+    sol = solvers.solve(prob)
+    xs = prob.grid[x]
+    assert np.abs(sol[psi] - np.exp(1j * xs)).max() < 1e-7
+    assert np.abs(sol[w] - xs * (1 - xs) / 2).max() < 1e-12
