@@ -85,6 +85,12 @@ def _kernel_args(stencil) -> tuple:
     return STATE, stencil.axes, stencil.reach, stencil.time, stencil.params
 
 
+def _global_kernel_args(stencil) -> tuple:
+    """The same for the kernels of the global terms' templates, which read the system's
+    parameters only (their values are what those kernels compute)."""
+    return STATE, stencil.axes, stencil.reach, stencil.time, stencil.base_params
+
+
 _DIGESTS: dict = {}  # id(stencil) -> (stencil, digest of its templates)
 
 
@@ -285,10 +291,14 @@ class Problem:
         values) at state `y`: their weighted templates summed over the grid."""
         if not self.stencil.globals:
             return ()
-        y = self._state(y)
+        return tuple(float(v) for v in self._summed(self.global_kernel, self._state(y), t))
+
+    def _summed(self, kernel, y, t) -> np.ndarray:
+        """Per global term, the sum over the grid of `kernel`'s output (a kernel of the
+        terms' weighted templates, or of their time derivatives)."""
         w = np.empty((len(self.stencil.globals), *self.shape[1:]))
-        self.global_kernel(y, w, float(t), *self._scalar_args)
-        return tuple(float(v) for v in w.reshape(len(w), -1).sum(axis=1))
+        kernel(y, w, float(t), *self._scalar_args)
+        return w.reshape(len(w), -1).sum(axis=1)
 
     def _state(self, y) -> np.ndarray:
         if hasattr(y, "get") and not isinstance(y, np.ndarray):  # pragma: no cover - needs a CUDA device
@@ -345,16 +355,16 @@ class Problem:
         """d rhs / d y as scipy.sparse CSR (state flattened in C order), from the
         symbolic derivative of the stencil templates."""
         y = self._state(y)
-        J = self.jac(y, float(t), *self._scalars(y, t))
+        scalars = self._scalars(y, t)
+        J = self.jac(y, float(t), *scalars)
         if self.stencil.globals:
-            J = J + self._global_coupling(y, t)
+            J = J + self._global_coupling(y, t, scalars)
         return J
 
-    def _global_coupling(self, y, t):
+    def _global_coupling(self, y, t, scalars):
         """The global terms' part of the Jacobian (integrals, point values):
         sum_k (d rhs / d g_k) (d g_k / d U)^T, dense between every node that uses g_k and
-        every node g_k reads."""
-        scalars = self._scalars(y, t)
+        every node g_k reads; `scalars` the kernel arguments at (y, t)."""
         kernels, jg = self._global_derivatives
         rows, cols, vals = jg.fn(y, float(t), *self._scalar_args)
         n = y[0].size
@@ -386,8 +396,7 @@ class Problem:
             kernels.append(make_stencil_kernel(_programs(stencil, outputs, False), *_kernel_args(stencil), backend,
                                                _name(stencil, f"dg{k}", backend, "")))
         jg = make_stencil_jacobian([(r.position, list(enumerate(r.exprs))) for r in stencil.integrands],
-                                   STATE, stencil.axes, stencil.reach, stencil.time, stencil.base_params,
-                                   _name(stencil, "jint", "numpy", ""))
+                                   *_global_kernel_args(stencil), _name(stencil, "jint", "numpy", ""))
         return kernels, jg
 
     def time_derivative(self, y, t=0.0) -> np.ndarray | None:
@@ -403,10 +412,8 @@ class Problem:
         if kernel is not None:
             kernel(y, out, float(t), *scalars)
         if dg is not None:  # global terms with explicit time dependence (a wall value g(t))
-            w = np.empty((len(self.stencil.globals), *self.shape[1:]))
-            dg(y, w, float(t), *self._scalar_args)
             a = np.empty_like(y)
-            for k, (rate, da) in enumerate(zip(w.reshape(len(w), -1).sum(axis=1), self._global_derivatives[0])):
+            for rate, da in zip(self._summed(dg, y, t), self._global_derivatives[0]):
                 if rate:
                     da(y, a, float(t), *scalars)
                     out += rate * a
@@ -424,8 +431,8 @@ class Problem:
         if all(e == 0 for _, _, es in outputs for e in es):
             return None
         backend = self._host_backend
-        return make_stencil_kernel(_programs(stencil, outputs, False), STATE, stencil.axes, stencil.reach,
-                                   stencil.time, stencil.base_params, backend, _name(stencil, "dgdt", backend, ""))
+        return make_stencil_kernel(_programs(stencil, outputs, False), *_global_kernel_args(stencil), backend,
+                                   _name(stencil, "dgdt", backend, ""))
 
     @property
     def _host_backend(self) -> str:
@@ -676,8 +683,7 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     if stencil.integrands:  # the weighted integrands of the integral terms, summed by Problem.integrals
         host = "numpy" if backend == "cuda" else backend
         weighted = [(r.position, tuple(range(len(r.exprs))), list(r.exprs)) for r in stencil.integrands]
-        global_kernel = make_stencil_kernel(_programs(stencil, weighted, False), STATE, stencil.axes, stencil.reach,
-                                            stencil.time, stencil.base_params, host,
+        global_kernel = make_stencil_kernel(_programs(stencil, weighted, False), *_global_kernel_args(stencil), host,
                                             _name(stencil, "integrands", host, order))
     jac_name = _name(stencil, "jac", "numpy", order)
     jac = _JACOBIANS.get(jac_name)  # backend-independent: shared by every backend's problem
