@@ -102,7 +102,7 @@ class Axis:
     @property
     def table(self):
         """A non-uniform axis's table base: row 0 its coordinates, then the Fornberg
-        weights of each (derivative order, window) at every node (`_Lowering.weight`);
+        weights of each (derivative order, window) at every node (`_Lowering.node_weights`);
         the kernels get the table where a uniform axis passes its spacing."""
         return sympy.IndexedBase(self.spacing)
 
@@ -142,16 +142,16 @@ class StencilSystem:
     # and per non-uniform axis the rows of its table (`_Lowering.rows`)
     tables: tuple = field(default=(), compare=False)
     rows: dict = field(default_factory=dict, compare=False)
-    # integral terms: their symbols g_k (the last of `params`: the kernels take them as
-    # parameters, computed from the state before each call) and, per region, the
-    # quadrature-weighted integrands whose sum over the grid is each g_k
+    # global terms (integrals, point values): their symbols g_k (the last of `params`:
+    # the kernels take them as parameters, computed from the state before each call)
+    # and, per region, the weighted templates whose sum over the grid is each g_k
     globals: tuple = ()
     integrands: tuple = ()
     integral_terms: tuple = ()  # the sympy Integrals and point values u(t, 0), as `globals` names them
 
     @property
     def base_params(self) -> tuple:
-        """The system's parameters (`params` without the integral terms)."""
+        """The system's parameters (`params` without the global terms)."""
         return self.params[:len(self.params) - len(self.globals)]
 
     @property
