@@ -17,6 +17,7 @@ the e-graph tests need, run in a fresh interpreter per mutant.
 
     python benchmarks/mutation.py                     # all modules, prints scores
     python benchmarks/mutation.py solvers/integrate/_tableaus.py --show   # list survivors
+    python benchmarks/mutation.py solvers/_stencil.py --jobs 2            # two mutants at a time
 """
 
 from __future__ import annotations
@@ -125,41 +126,68 @@ def _child(module_name, source, tests):
     return int(pytest.main([*PYTEST, *tests]))
 
 
-def run_one(module_name, source, tests, timeout, fresh=False):
-    if fresh:
-        import subprocess
-        import tempfile
+class Run:
+    """One mutant's test run in a child: a forked copy of this process (the heavy
+    imports done) or, for `fresh`, a new interpreter. `poll()` gives its status
+    once it ended ("killed" / "survived"), "timeout" past its deadline, else None."""
 
-        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-            f.write(source)
-        try:
-            code = subprocess.run([sys.executable, __file__, "--child", module_name, f.name, *tests],
-                                  capture_output=True, timeout=timeout).returncode
-        except subprocess.TimeoutExpired:
+    def __init__(self, module_name, source, tests, timeout, fresh=False):
+        self.deadline = time.monotonic() + timeout
+        self.proc = self.pid = self.path = None
+        if fresh:
+            import subprocess
+            import tempfile
+
+            with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+                f.write(source)
+            self.path = f.name
+            self.proc = subprocess.Popen([sys.executable, __file__, "--child", module_name, f.name, *tests],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         start_new_session=True)
+            return
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.setsid()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            try:
+                code = _child(module_name, source, tests)
+            except BaseException:  # noqa: BLE001 - a mutant that breaks loading is killed
+                code = 99
+            os._exit(code)
+
+    def poll(self):
+        if self.proc is not None:
+            code = self.proc.poll()
+        else:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            code = os.waitstatus_to_exitcode(status) if done else None
+        if code is not None:
+            self._cleanup()
+            return "survived" if code == 0 else "killed"
+        if time.monotonic() > self.deadline:
+            pid = self.proc.pid if self.proc is not None else self.pid
+            os.killpg(pid, signal.SIGKILL)
+            if self.proc is not None:
+                self.proc.wait()
+            else:
+                os.waitpid(pid, 0)
+            self._cleanup()
             return "timeout"
-        finally:
-            os.unlink(f.name)
-        return "survived" if code == 0 else "killed"
-    pid = os.fork()
-    if pid == 0:
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        try:
-            code = _child(module_name, source, tests)
-        except BaseException:  # noqa: BLE001 - a mutant that breaks loading is killed
-            code = 99
-        os._exit(code)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+        return None
+
+    def _cleanup(self):
+        if self.path is not None:
+            os.unlink(self.path)
+            self.path = None
+
+
+def run_one(module_name, source, tests, timeout, fresh=False):
+    run = Run(module_name, source, tests, timeout, fresh)
+    while (status := run.poll()) is None:
         time.sleep(0.02)
-    os.killpg(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return "timeout"
+    return status
 
 
 def _fresh_child(module_name, path, tests):
@@ -187,6 +215,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("paths", nargs="*", default=list(TARGETS))
     ap.add_argument("--show", action="store_true", help="print the diff line of each surviving mutant")
+    ap.add_argument("--jobs", type=int, default=1, help="mutants tested at once (one core each)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "mutation_results.json"))
     args = ap.parse_args()
     os.chdir(ROOT)
@@ -204,13 +233,30 @@ def main():
         counts = {"killed": 0, "survived": 0, "timeout": 0}
         survivors = []
         original = Path(rel).read_text().splitlines()
-        for mid, src in mutants(ROOT / rel):
-            # a class decorator cannot be swapped into a live class: those run fresh
-            status = run_one(module_name, src, tests, 3 * baseline + 10, fresh or mid.line.strip().startswith("@"))
-            counts[status] += 1
-            if status == "survived":
-                line = next((b for a, b in zip(original, src.splitlines()) if a != b), "?")
-                survivors.append({"line": mid.line_number + 1, "was": mid.line.strip(), "mutant": line.strip()})
+        todo = list(mutants(ROOT / rel))
+        running = {}  # mutation id -> (Run, mutated source)
+        t_start = time.perf_counter()
+        while todo or running:
+            while todo and len(running) < args.jobs:
+                mid, src = todo.pop(0)
+                # a class decorator cannot be swapped into a live class: those run fresh
+                running[mid] = Run(module_name, src, tests, 3 * baseline + 10,
+                                   fresh or mid.line.strip().startswith("@")), src
+            for mid, (run, src) in list(running.items()):
+                status = run.poll()
+                if status is None:
+                    continue
+                del running[mid]
+                counts[status] += 1
+                if status == "survived":
+                    line = next((b for a, b in zip(original, src.splitlines()) if a != b), "?")
+                    survivors.append({"line": mid.line_number + 1, "was": mid.line.strip(), "mutant": line.strip()})
+                done = sum(counts.values())
+                if done % 25 == 0:
+                    print(f"{rel}: {done}/{done + len(todo) + len(running)} mutants, {counts}, "
+                          f"{time.perf_counter() - t_start:.0f} s", flush=True)
+            time.sleep(0.02)
+        survivors.sort(key=lambda s: s["line"])
         total = sum(counts.values())
         score = (counts["killed"] + counts["timeout"]) / total if total else 1.0
         print(f"\r{rel}: {total} mutants, {counts}, score {100 * score:.1f}% "
