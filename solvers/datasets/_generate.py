@@ -213,7 +213,7 @@ def generate_dataset(
     spreads chunks of `chunk` samples over the workers. The values are the same
     either way, sample by sample.
 
-    The Dataset has one variable per field over (sample, time, *space), the
+    The Dataset has one variable per field over `(sample, time, *space)`, the
     varied parameters as variables over sample, and attrs naming the system,
     the samplers, the seed and the options; `ds.to_zarr(...)` or
     `ds.to_netcdf(...)` writes it.

@@ -67,7 +67,7 @@ class GaussianRandomField:
             raise ModelError(f"GaussianRandomField(modes={self.modes!r}): give a positive integer or None")
 
     def eigenvalue(self, wavenumber: np.ndarray) -> np.ndarray:
-        """The covariance's eigenvalue for an angular wavenumber |k|."""
+        """The covariance's eigenvalue for an angular wavenumber `|k|`."""
         return self.sigma**2 * (wavenumber**2 + self.tau**2) ** (-self.alpha)
 
     def __call__(self, rng: np.random.Generator, grid: dict, periodic=None) -> np.ndarray:

@@ -60,7 +60,7 @@ class EnsembleSolution:
         return Solution(prob, self.t, self.states[k], stats)
 
     def to_xarray(self):
-        """An xarray.Dataset: one variable per field over ("member", time, *space);
+        """An xarray.Dataset: one variable per field over `("member", time, *space)`;
         the varied parameters are coordinates along "member"."""
         from symnum._extras import require
 

@@ -77,7 +77,7 @@ class ExplicitRK:
     @cached_property
     def stability_limit(self) -> float:
         """The length of the real stability interval: h * lambda in [-limit, 0]
-        keeps |R(h lambda)| <= 1 (Euler 2, RK4 2.785)."""
+        keeps `|R(h lambda)| <= 1` (Euler 2, RK4 2.785)."""
         s = self.stages
         A = np.zeros((s, s))
         for i, row in enumerate(self.a):

@@ -75,7 +75,7 @@ class FNO:
     # -- data ----------------------------------------------------------------------
 
     def arrays(self, ds) -> tuple[np.ndarray, np.ndarray | None]:
-        """(inputs (N, *space, channels), targets (N, *space, channels) or None)
+        """(inputs `(N, *space, channels)`, targets `(N, *space, channels)` or None)
         from a dataset of `generate_dataset`'s layout."""
         time, space = self._dims(ds)
         n = ds.sizes["sample"]
@@ -147,7 +147,7 @@ class FNO:
         return tuple(int(m) for m in modes)
 
     def apply(self, params, X):
-        """The operator on a batch X (B, *space, channels) -> (B, *space, out channels)."""
+        """The operator on a batch X `(B, *space, channels)` -> `(B, *space, out channels)`."""
         jax = _jax()
         jnp = jax.numpy
         act = jax.nn.gelu
@@ -449,9 +449,9 @@ class FNOResult:
 
     def predict(self, inputs, grid: dict | None = None):
         """The operator on `inputs`: a Dataset (layout of `generate_dataset`), or
-        an array (N, *space) for a single input field (with `grid` = {x: nodes}
-        for the coordinate channels). Returns (N, *space) for one output field at
-        one time, else (N, *space, channels) (fields, then times)."""
+        an array `(N, *space)` for a single input field (with `grid` = {x: nodes}
+        for the coordinate channels). Returns `(N, *space)` for one output field at
+        one time, else `(N, *space, channels)` (fields, then times)."""
         jax = _jax()
         if hasattr(inputs, "data_vars"):
             X, _ = self.model.arrays(inputs)
