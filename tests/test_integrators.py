@@ -68,6 +68,30 @@ def test_adaptive_methods_meet_tolerance(decay, name):
         assert err < 50 * rtol, (rtol, err)
 
 
+def test_steady_newton_from_far_turns_to_continuation():
+    """-div((1 + u^2) grad u) = f from u = 0: the first Newton step is ~20x too long and
+    line searches stall in a local minimum of |F| (3e3 after 27 iterations, measured);
+    pseudo-transient continuation reaches the solution, the same one Newton finds
+    from a guess near it, and the discretization's error shrinks at order 2."""
+    u = sn.fields("u", x, y)
+    ue = sympy.exp(x) * sympy.sin(sympy.pi * y / 2) + x * y
+    f = -(sympy.diff((1 + ue**2) * sympy.diff(ue, x), x) + sympy.diff((1 + ue**2) * sympy.diff(ue, y), y))
+    bcs = [sn.Dirichlet(u, v, s, ue.subs(v, e)) for v in (x, y) for s, e in (("min", 0), ("max", 1))]
+    errs = []
+    for n in (17, 33):
+        sys = sn.PDESystem([sn.Eq(-sn.div((1 + u**2) * sn.grad(u, x, y), x, y), f)], bcs,
+                           domain={x: (0, 1), y: (0, 1)})
+        prob = discretize(sys, {x: n, y: n}, backend="numpy")
+        sol = solve(prob)
+        assert sol.stats["mode"] == "continuation" and sol.stats["residuals"][-1] < 1e-10
+        assert sol.stats["newton_iterations"] <= 25, sol.stats["newton_iterations"]
+        mesh = np.meshgrid(*prob.grid.values(), indexing="ij")
+        errs.append(np.abs(sol[u] - sympy.lambdify((x, y), ue)(*mesh)).max())
+        near = solve(prob.remake(u0=sol.states * 1.001))  # a guess 0.1% off
+        assert near.stats["mode"] == "newton" and np.abs(near[u] - sol[u]).max() < 1e-9
+    assert errs[1] < 2e-3 and 3.5 < errs[0] / errs[1] < 4.5, errs
+
+
 @pytest.mark.parametrize("linear_solver", ["direct", "gmres", "krylov", None])
 def test_steady_nonlinear_newton(linear_solver):
     """-lap(u) + u**3 = f with a manufactured solution: Newton converges quadratically."""
