@@ -41,9 +41,12 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 TARGETS = {
     "solvers/_fornberg.py": ("symnum.solvers._fornberg", ["tests/test_fornberg.py", "tests/test_stencil_lowering.py"], False),
     "solvers/integrate/_tableaus.py": ("symnum.solvers.integrate._tableaus", ["tests/test_integrators.py"], False),
-    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_mol_errors.py",
-                                                        "tests/test_nonuniform_grids.py", "tests/test_integral_terms.py",
-                                                        "tests/test_time_only_fields.py"], False),
+    # the quick, broad files first: pytest -x stops at the first failure
+    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_flux_form.py",
+                                                        "tests/test_mol_errors.py", "tests/test_boundary_equations.py",
+                                                        "tests/test_integral_terms.py", "tests/test_time_only_fields.py",
+                                                        "tests/test_nonuniform_grids.py", "tests/test_mol_upwind.py",
+                                                        "tests/test_mol_convergence.py"], False),
     **{
         f"rewriting/rules/{m}.py": (f"symnum.rewriting.rules.{m}", ["tests/test_rewriting_rules.py"], True)
         for m in ("_base", "algebra", "constants", "division", "explog", "powers", "trig")
@@ -216,6 +219,9 @@ def main():
     ap.add_argument("paths", nargs="*", default=list(TARGETS))
     ap.add_argument("--show", action="store_true", help="print the diff line of each surviving mutant")
     ap.add_argument("--jobs", type=int, default=1, help="mutants tested at once (one core each)")
+    ap.add_argument("--survivors", action="store_true",
+                    help="test again only the survivors recorded in --out (after adding guard tests: a "
+                         "mutant killed by fewer tests stays killed by more)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "mutation_results.json"))
     args = ap.parse_args()
     os.chdir(ROOT)
@@ -234,6 +240,17 @@ def main():
         survivors = []
         original = Path(rel).read_text().splitlines()
         todo = list(mutants(ROOT / rel))
+        if args.survivors:
+            before = results[rel]
+            wanted = {(s["line"], s["mutant"]) for s in before["survivors"]}
+            todo = [(mid, src) for mid, src in todo
+                    if (mid.line_number + 1, next((b for a, b in zip(original, src.splitlines()) if a != b), "?").strip())
+                    in wanted]
+            if len(todo) != len(before["survivors"]):
+                raise SystemExit(f"{rel}: {len(before['survivors'])} survivors recorded, {len(todo)} found again: "
+                                 f"the module changed since; run it whole")
+            counts = {k: before[k] for k in counts}
+            counts["survived"] = 0
         running = {}  # mutation id -> (Run, mutated source)
         t_start = time.perf_counter()
         while todo or running:
