@@ -52,7 +52,10 @@ TARGETS = {
         for m in ("_base", "algebra", "constants", "division", "explog", "powers", "trig")
     },
 }
-PYTEST = ["-x", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+# no plugin discovery through entry points (scanning every installed distribution cost
+# each child 0.6 s); the one plugin the guarding tests use is named
+os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+PYTEST = ["-x", "-q", "-p", "no:cacheprovider", "-p", "_hypothesis_pytestplugin", "-o", "addopts="]
 
 
 def mutants(path: Path):
@@ -116,7 +119,24 @@ def apply(module: types.ModuleType, source: str):
         setattr(module, name, new)
 
 
-def _child(module_name, source, tests):
+class KillersFirst:
+    """pytest plugin: the tests that killed earlier mutants run first (most mutants of
+    one module die by the same few tests, and each test run may compile the mutant's
+    kernels), and the first failing test's id is written to `report` for the parent."""
+
+    def __init__(self, first, report):
+        self.first, self.report = {nodeid: k for k, nodeid in enumerate(first)}, report
+
+    def pytest_collection_modifyitems(self, items):
+        items.sort(key=lambda item: self.first.get(item.nodeid, len(self.first)))
+
+    def pytest_runtest_logreport(self, report):
+        if report.failed and self.report:
+            Path(self.report).write_text(report.nodeid)
+            self.report = None
+
+
+def _child(module_name, source, tests, first=(), report=None):
     import functools
 
     import symnum.solvers._problem as problem
@@ -134,9 +154,13 @@ class Run:
     imports done) or, for `fresh`, a new interpreter. `poll()` gives its status
     once it ended ("killed" / "survived"), "timeout" past its deadline, else None."""
 
-    def __init__(self, module_name, source, tests, timeout, fresh=False):
+    def __init__(self, module_name, source, tests, timeout, fresh=False, first=()):
+        import tempfile
+
         self.deadline = time.monotonic() + timeout
         self.proc = self.pid = self.path = None
+        fd, self.report = tempfile.mkstemp(suffix=".killer")
+        os.close(fd)
         if fresh:
             import subprocess
             import tempfile
@@ -146,7 +170,9 @@ class Run:
             self.path = f.name
             self.proc = subprocess.Popen([sys.executable, __file__, "--child", module_name, f.name, *tests],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         start_new_session=True)
+                                         start_new_session=True,
+                                         env={**os.environ, "MUTATION_FIRST": json.dumps(list(first)),
+                                              "MUTATION_REPORT": self.report})
             return
         self.pid = os.fork()
         if self.pid == 0:
@@ -155,7 +181,7 @@ class Run:
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
             try:
-                code = _child(module_name, source, tests)
+                code = _child(module_name, source, tests, first, self.report)
             except BaseException:  # noqa: BLE001 - a mutant that breaks loading is killed
                 code = 99
             os._exit(code)
@@ -184,6 +210,9 @@ class Run:
         if self.path is not None:
             os.unlink(self.path)
             self.path = None
+        report = Path(self.report)
+        self.killer = report.read_text() or None if report.exists() else None
+        report.unlink(missing_ok=True)
 
 
 def run_one(module_name, source, tests, timeout, fresh=False):
@@ -207,7 +236,8 @@ def _fresh_child(module_name, path, tests):
     importlib.import_module(module_name)
     import pytest
 
-    return int(pytest.main([*PYTEST, *tests]))
+    first, report = json.loads(os.environ.get("MUTATION_FIRST", "[]")), os.environ.get("MUTATION_REPORT")
+    return int(pytest.main([*PYTEST, *tests], plugins=[KillersFirst(first, report)]))
 
 
 def main():
@@ -228,6 +258,8 @@ def main():
     import symnum.codegen  # noqa: F401 - the heavy imports, once
     import symnum.rewriting  # noqa: F401
     import symnum.solvers  # noqa: F401
+    import hypothesis  # noqa: F401 - and pytest's, once: every forked child starts with them
+    import pytest  # noqa: F401
     results = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
     for rel in args.paths:
         module_name, tests, fresh = TARGETS[rel]
@@ -252,19 +284,24 @@ def main():
             counts = {k: before[k] for k in counts}
             counts["survived"] = 0
         running = {}  # mutation id -> (Run, mutated source)
+        killers = []  # the tests that killed mutants, the latest first
         t_start = time.perf_counter()
         while todo or running:
             while todo and len(running) < args.jobs:
                 mid, src = todo.pop(0)
                 # a class decorator cannot be swapped into a live class: those run fresh
                 running[mid] = Run(module_name, src, tests, 3 * baseline + 10,
-                                   fresh or mid.line.strip().startswith("@")), src
+                                   fresh or mid.line.strip().startswith("@"), killers[:50]), src
             for mid, (run, src) in list(running.items()):
                 status = run.poll()
                 if status is None:
                     continue
                 del running[mid]
                 counts[status] += 1
+                if getattr(run, "killer", None):
+                    if run.killer in killers:
+                        killers.remove(run.killer)
+                    killers.insert(0, run.killer)
                 if status == "survived":
                     line = next((b for a, b in zip(original, src.splitlines()) if a != b), "?")
                     survivors.append({"line": mid.line_number + 1, "was": mid.line.strip(), "mutant": line.strip()})
