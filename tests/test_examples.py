@@ -5,6 +5,7 @@ import pathlib
 import re
 import runpy
 
+import numpy as np
 import pytest
 
 EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py"))
@@ -86,9 +87,81 @@ def check_nonlocal_population(out):
     assert errs.keys() == {2, 4} and errs[2] < 1e-5 and errs[4] < 1e-6, out  # the exact logistic total
 
 
-CHECKS = {"nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
+def check_gray_scott(out):
+    rows = {name: tuple(float(v) for v in rest) for name, *rest in re.findall(
+        r"(spots|stripes) +F = [\d.]+, k = [\d.]+: \d+ steps in [\d.]+ s; v > 0\.2 covers ([\d.]+) of the square "
+        r"in (\d+) regions, the largest ([\d.]+); (\d+) peaks", out)}
+    assert rows.keys() == {"spots", "stripes"}, out
+    covers, _, largest, peaks = rows["spots"]
+    assert peaks >= 8 and largest < 0.02 and covers < 0.15, rows  # isolated small spots (16 measured)
+    covers, _, largest, _ = rows["stripes"]
+    assert largest > 0.2 and covers > 0.3, rows  # one connected labyrinth (0.359 of 0.423 measured)
+
+
+def check_allen_cahn(out):
+    steps = {m: int(n) for m, n in re.findall(r"(kencarp4|tsit5) *: +(\d+) steps", out)}
+    assert steps["kencarp4"] < steps["tsit5"] / 2, steps  # IMEX: not held to the stability limit
+    assert float(re.search(r"differ by at most ([\d.e+-]+)", out).group(1)) < 2e-3
+    energies = [float(e) for e in re.findall(r"t = +[\d.]+: E = ([\d.]+)", out)]
+    assert len(energies) == 11 and energies[0] == pytest.approx(0.26554, abs=1e-4), energies
+    assert all(b <= a for a, b in zip(energies, energies[1:])) and energies[-1] < 0.06, energies
+    assert "energy never increases: True" in out
+    assert float(re.findall(r"\|u\| <= ([\d.]+)", out)[-1]) == pytest.approx(1.0, abs=1e-3)  # separated phases
+
+
+def check_kdv(out):
+    errs = [float(e) for e in re.findall(r"max error at t = 20: ([\d.e+-]+)", out)]
+    assert len(errs) == 2 and errs[1] < 2e-4, errs
+    assert float(re.search(r"observed order: ([\d.]+)", out).group(1)) > 3.7
+    invariants = [float(v) for v in re.search(r"int u = ([\d.]+) -> ([\d.]+), int u\^2 = ([\d.]+) -> ([\d.]+) "
+                                              r"\(exact ([\d.]+), ([\d.]+)\)", out).groups()]
+    assert invariants[1] == pytest.approx(invariants[4], abs=1e-6) and invariants[3] == pytest.approx(invariants[5], abs=1e-5)
+    for got, want in re.findall(r"peaks at ([^(]+) \(exact ([^)]+)\)", out):  # the collision's phase shifts
+        got, want = [float(v) for v in got.split(",")], [float(v) for v in want.split(",")]
+        assert len(got) == 2 and np.allclose(got, want, atol=2e-3), (got, want)
+
+
+def check_heat_convergence(out):
+    rows = {int(o): ([float(e) for e in errs.split()], [float(s) for s in slopes.split()]) for o, errs, slopes in
+            re.findall(r"order (\d): max errors ([\d.e+\- ]+); observed orders ([\d. ]+)", out)}
+    assert rows.keys() == {2, 4, 6}, out
+    for order, (errs, slopes) in rows.items():
+        assert slopes and all(s > order - 0.6 for s in slopes), (order, slopes)  # order 4 pre-asymptotic: 3.45
+    assert rows[6][0][-1] < 1e-5 < rows[2][0][-1]
+
+
+def check_burgers_discovery(out):
+    rows = re.findall(r"largest relative coefficient error ([\d.e+-]+), (\d+) wrong terms", out)
+    assert len(rows) == 3 and all(int(w) == 0 for _, w in rows), rows
+    errs = [float(e) for e, _ in rows]
+    assert errs[0] < 1e-3 and errs[2] < 3e-2, errs  # clean: 2.2e-4; 20% noise: 7.9e-3
+    assert float(re.search(r"simulated again: relative L2 error ([\d.e+-]+)", out).group(1)) < 2e-2
+
+
+def check_pinn_burgers(out):
+    if "Raissi's reference data" in out:
+        assert float(re.search(r"Raissi's reference data: relative L2 ([\d.e+-]+)", out).group(1)) < 1e-4
+    err = float(re.search(r"relative L2 error ([\d.e+-]+) against the method of lines", out).group(1))
+    assert err < 0.2, err  # 0.107 measured at this budget
+
+
+def check_poisson(out):
+    rows = re.findall(r"order (\d), +(\d+) x (\d+) *: max error ([\d.e+-]+), (\d+) iterations \((\w+)\)", out)
+    errs = {(int(o), int(n)): float(e) for o, n, _, e, _, _ in rows}
+    assert errs.keys() >= {(2, 17), (2, 33), (4, 17), (4, 33)}, out
+    assert 3.5 < errs[(2, 17)] / errs[(2, 33)] < 4.5 and errs[(4, 17)] / errs[(4, 33)] > 12, errs
+    assert errs[(4, 33)] < 2e-6 and all(int(it) <= 40 for *_, it, _ in rows), rows
+    assert float(re.search(r"max difference from the direct solve ([\d.e+-]+)", out).group(1)) < 1e-8
+
+
+CHECKS = {"gray_scott.py": check_gray_scott, "allen_cahn.py": check_allen_cahn, "kdv.py": check_kdv,
+          "heat_convergence.py": check_heat_convergence, "burgers_discovery.py": check_burgers_discovery,
+          "pinn_burgers.py": check_pinn_burgers, "poisson.py": check_poisson,
+          "nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
           "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator}
-SLOW = {"gp_poisson.py", "burgers_operator.py"}  # a minute or two: run by benchmarks/slow_tests.sh
+SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py"}  # a minute or two: benchmarks/slow_tests.sh
+# the arguments the suite runs an example with (smaller than its default); none: its default
+ARGS = {"heat_convergence.py": ["17"], "poisson.py": ["33"]}
 
 
 def test_every_example_has_a_check():
@@ -99,7 +172,7 @@ def test_every_example_has_a_check():
     "path", [pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW else p for p in EXAMPLES], ids=lambda p: p.name
 )
 def test_example_runs(path, capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr("sys.argv", [str(path)])  # as if run from the shell, no arguments
+    monkeypatch.setattr("sys.argv", [str(path), *ARGS.get(path.name, [])])  # as if run from the shell
     monkeypatch.chdir(tmp_path)  # figures an example writes land here, not in the checkout
     runpy.run_path(str(path), run_name="__main__")
     CHECKS[path.name](capsys.readouterr().out)
