@@ -138,7 +138,13 @@ def node_cost(expr, model: CostModel = CPU, invariant=frozenset()) -> float:
 
 def cost(expr, model: CostModel = CPU, invariant=()) -> float:
     """Cycles to evaluate `expr` as written (a tree: repeated subterms count each
-    time). `invariant` symbols are loop invariants: subterms of only those cost 0."""
+    time). `invariant` symbols are loop invariants: subterms of only those cost 0.
+
+    >>> import sympy
+    >>> x, a = sympy.symbols("x a")
+    >>> cost(sympy.sin(a) * x), cost(sympy.sin(a) * x, invariant=[a])   # sin(a): hoisted
+    (41.0, 1.0)
+    """
     invariant = frozenset(invariant)
     expr = sympy.sympify(expr)
     return _tree_cost(expr, model, invariant)

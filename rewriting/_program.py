@@ -72,7 +72,16 @@ def cse_leaves_intact(exprs, symbols):
 
 
 def cse(exprs, invariant=()) -> Program:
-    """The baseline: `sympy.cse` across all `exprs` as a Program."""
+    """The baseline: `sympy.cse` across all `exprs` as a Program.
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y")
+    >>> print(cse([sympy.sin(x * y) + x * y, sympy.sin(x * y) ** 2]))
+    _t0 = x*y
+    _t1 = sin(_t0)
+    out[0] = _t0 + _t1
+    out[1] = _t1**2
+    """
     exprs = [sympy.sympify(e) for e in exprs]
     temps, outs = cse_leaves_intact(exprs, _temp_symbols(exprs))
     return Program(tuple(temps), tuple(outs), frozenset(invariant))

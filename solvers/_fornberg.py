@@ -13,7 +13,13 @@ __all__ = ["fornberg_weights", "fornberg_weights_at", "centered_offsets", "one_s
 
 @lru_cache(maxsize=None)
 def fornberg_weights(offsets: tuple[int, ...], order: int, at: int = 0) -> tuple[Fraction, ...]:
-    """Weights w_k with f^(order)(at) ~ sum_k w_k f(offsets[k]) / h**order."""
+    """Weights w_k with f^(order)(at) ~ sum_k w_k f(offsets[k]) / h**order, exact.
+
+    >>> [str(w) for w in fornberg_weights((-1, 0, 1), 2)]    # the 3-point Laplacian
+    ['1', '-2', '1']
+    >>> [str(w) for w in fornberg_weights((0, 1, 2), 1)]     # one-sided, at a wall
+    ['-3/2', '2', '-1/2']
+    """
     return tuple(_weights([Fraction(o) for o in offsets], Fraction(at), order, Fraction(1), Fraction(0)))
 
 

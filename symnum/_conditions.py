@@ -91,7 +91,14 @@ class AbstractBoundaryCondition(AbstractCondition):
 
 @dataclass(frozen=True)
 class Periodic(AbstractCondition):
-    """Periodicity along `var`, for every field that depends on it."""
+    """Periodicity along `var`, for every field that depends on it.
+
+    >>> import symnum as sn
+    >>> t, x = sn.variables("t x")
+    >>> u = sn.fields("u", t, x)
+    >>> print(sn.Periodic(x))
+    periodic in x
+    """
 
     var: sympy.Symbol
 
@@ -117,7 +124,14 @@ def _boundary_init(bc, name: str):
 
 @dataclass(frozen=True)
 class Dirichlet(AbstractBoundaryCondition):
-    """$u = $ `value` on the `side` ("min" or "max") of `var`."""
+    """$u = $ `value` on the `side` ("min" or "max") of `var`.
+
+    >>> import symnum as sn
+    >>> t, x = sn.variables("t x")
+    >>> u = sn.fields("u", t, x)
+    >>> print(sn.Dirichlet(u, x, "min", sn.sin(t)))
+    u(t, x) = sin(t) at x = min
+    """
 
     field: sympy.Expr
     var: sympy.Symbol
@@ -134,7 +148,14 @@ class Dirichlet(AbstractBoundaryCondition):
 
 @dataclass(frozen=True)
 class Neumann(AbstractBoundaryCondition):
-    """$\\partial u/\\partial n = $ `value` on the `side` of `var`, n the outward normal."""
+    """$\\partial u/\\partial n = $ `value` on the `side` of `var`, n the outward normal.
+
+    >>> import symnum as sn
+    >>> t, x = sn.variables("t x")
+    >>> u = sn.fields("u", t, x)
+    >>> print(sn.Neumann(u, x, "max", 1))
+    du/dn = 1 at x = max
+    """
 
     field: sympy.Expr
     var: sympy.Symbol
@@ -152,7 +173,14 @@ class Neumann(AbstractBoundaryCondition):
 @dataclass(frozen=True)
 class Robin(AbstractBoundaryCondition):
     """$a u + b\\,\\partial u/\\partial n = $ `value` on the `side` of `var`,
-    n the outward normal."""
+    n the outward normal.
+
+    >>> import symnum as sn
+    >>> t, x = sn.variables("t x")
+    >>> u = sn.fields("u", t, x)
+    >>> print(sn.Robin(u, x, "max", 1, 2, 0))
+    u + 2*du/dn = 0 at x = max
+    """
 
     field: sympy.Expr
     var: sympy.Symbol
@@ -237,7 +265,14 @@ def _compact(expr) -> str:
 @dataclass(frozen=True)
 class Initial(AbstractCondition):
     """$u(t_0, \\cdot) = $ `value`, a function of the spatial variables and parameters.
-    For a steady system it is the initial guess of the nonlinear solve."""
+    For a steady system it is the initial guess of the nonlinear solve.
+
+    >>> import symnum as sn
+    >>> t, x = sn.variables("t x")
+    >>> u = sn.fields("u", t, x)
+    >>> print(sn.Initial(u, sn.sin(x)))
+    u(t, x) = sin(x) initially
+    """
 
     field: sympy.Expr
     value: sympy.Expr

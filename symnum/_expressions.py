@@ -120,7 +120,12 @@ def parameter(name: str, value=None) -> Parameter:
 
 
 def parameters(names: str, values: Sequence | None = None):
-    """Several parameters at once: `a, b = parameters("a b", [1.0, 2.0])`."""
+    """Several parameters at once.
+
+    >>> a, b = parameters("a b", [1.0, 2.0])
+    >>> a, b.value
+    (a, 2.0)
+    """
     parts, many = _split_names(names, "parameter")
     if values is None:
         values = [None] * len(parts)
@@ -170,7 +175,13 @@ def fields(names: str, *args, complex: bool = False):
 
 
 def is_field(expr) -> bool:
-    """True for a field made by `fields`, e.g. `u(t, x)`."""
+    """True for a field made by `fields`, e.g. `u(t, x)`.
+
+    >>> t, x = variables("t x")
+    >>> u = fields("u", t, x)
+    >>> is_field(u), is_field(u**2)
+    (True, False)
+    """
     return isinstance(expr, sympy.core.function.AppliedUndef) and bool(
         getattr(type(expr), _FIELD_FLAG, False)
     )
@@ -195,7 +206,15 @@ def solve_linear(expr, q):
 class D:
     """The partial-derivative operator along `var`: `D(x)(u)` is
     `sympy.Derivative(u, x)`; `D(x, 2)` is the second derivative. Operators
-    compose by application, `D(x)(D(y)(u))`, or by product, `(D(x)*D(y))(u)`."""
+    compose by application, `D(x)(D(y)(u))`, or by product, `(D(x)*D(y))(u)`.
+
+    >>> t, x, y = variables("t x y")
+    >>> u = fields("u", t, x, y)
+    >>> D(x, 2)(u)
+    Derivative(u(t, x, y), (x, 2))
+    >>> (D(x) * D(y))(u)
+    Derivative(u(t, x, y), x, y)
+    """
 
     __slots__ = ("steps",)
 
@@ -239,7 +258,12 @@ class D:
 
 
 def laplacian(f, *vars):
-    """$\\nabla^2 f = \\sum_i \\partial^2 f / \\partial x_i^2$ over `vars`."""
+    """$\\nabla^2 f = \\sum_i \\partial^2 f / \\partial x_i^2$ over `vars`.
+
+    >>> t, x, y = variables("t x y")
+    >>> laplacian(fields("u", t, x, y), x, y)
+    Derivative(u(t, x, y), (x, 2)) + Derivative(u(t, x, y), (y, 2))
+    """
     if not vars:
         raise ModelError(
             "laplacian(f, *vars) needs the spatial variables, e.g. sn.laplacian(u, x, y)"
@@ -289,7 +313,13 @@ def grad(f, *vars):
 
 
 def div(F, *vars):
-    """The divergence $\\sum_i \\partial F_i / \\partial x_i$ of the vector `F`."""
+    """The divergence $\\sum_i \\partial F_i / \\partial x_i$ of the vector `F`.
+
+    >>> t, x, y = variables("t x y")
+    >>> u = fields("u", t, x, y)
+    >>> div((u, u**2), x, y)
+    Derivative(u(t, x, y), x) + Derivative(u(t, x, y)**2, y)
+    """
     F = tuple(F) if isinstance(F, (list, tuple)) else None
     if F is None or len(F) != len(vars) or not vars:
         raise ModelError(
@@ -300,5 +330,11 @@ def div(F, *vars):
 
 
 def Eq(lhs, rhs=0):
-    """An equation `lhs = rhs`, never evaluated to True/False."""
+    """An equation `lhs = rhs`, never evaluated to True/False.
+
+    >>> t = variables("t")
+    >>> u = fields("u", t)
+    >>> Eq(D(t)(u), -u)
+    Eq(Derivative(u(t), t), -u(t))
+    """
     return sympy.Eq(sympy.sympify(lhs), sympy.sympify(rhs), evaluate=False)

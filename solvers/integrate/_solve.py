@@ -311,6 +311,18 @@ def solve(
     extra), "gmres" (GMRES with an incomplete-LU preconditioner); None chooses
     by size (direct in 1-D, in 2-D up to 3e5 unknowns, in 3-D up to 2e4;
     kencarp on a fully periodic grid: FFT).
+
+    >>> import numpy as np, symnum as sn
+    >>> from symnum import solvers
+    >>> t = sn.variables("t")
+    >>> u = sn.fields("u", t)
+    >>> decay = sn.ODESystem([sn.Eq(sn.D(t)(u), -u)], [sn.Initial(u, 1.0)], domain={t: (0, 1)})
+    >>> prob = solvers.discretize(decay, backend="numpy")
+    >>> sol = solvers.solve(prob, rtol=1e-10, atol=1e-12, saveat=3, progress=False)
+    >>> sol.t
+    array([0. , 0.5, 1. ])
+    >>> bool(abs(sol[u][-1] - np.exp(-1)) < 1e-10)
+    True
     """
     start = _time.perf_counter()
     if prob.steady:
