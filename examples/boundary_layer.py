@@ -8,7 +8,7 @@ nodes the layer falls between two nodes (cell Peclet number h/eps = 16) and
 central differences oscillate; the same 65 nodes clustered into the layer
 (`grid={x: nodes}`, a non-uniform grid: Fornberg weights per node) resolve it.
 
-Run:  python examples/boundary_layer.py
+Run:  python examples/boundary_layer.py     (boundary_layer.png if matplotlib is installed)
 """
 
 import numpy as np
@@ -35,8 +35,9 @@ def graded(n, beta=4.0):
     return np.tanh(beta * s) / np.tanh(beta)
 
 
-if __name__ == "__main__":
+def main():
     print(layer)
+    found = {}
     for name, grid in [("uniform, 65 nodes", 65), ("graded, 65 nodes", graded(65))]:
         for order in (2, 4):
             prob = discretize(layer, {x: grid}, order=order)
@@ -46,3 +47,30 @@ if __name__ == "__main__":
             undershoot = max(0.0, -sol[u].min())
             print(f"{name:18s} order {order}: max error {err:.2e}, undershoot {undershoot:.2e}, "
                   f"smallest spacing {np.diff(xs).min():.1e}")
+            found[name, order] = xs, sol[u]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fine = np.linspace(0.95, 1, 400)
+    for ax, name in zip(axes, ("uniform, 65 nodes", "graded, 65 nodes")):
+        ax.plot(fine, exact(fine), "k", lw=1, label="exact")
+        for order in (2, 4):
+            xs, values = found[name, order]
+            keep = xs >= 0.95
+            ax.plot(xs[keep], values[keep], "o-", ms=3, label=f"order {order}")
+        ax.set_title(name + " (x >= 0.95)")
+        ax.set_xlabel("x")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig("boundary_layer.png", dpi=110)
+    plt.close(fig)
+    print("wrote boundary_layer.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,8 @@
 """The 2D Brusselator (MethodOfLines.jl tutorial formulation), written once,
 discretized into a generated Numba kernel and solved to t = 11.5.
 
-Run: python examples/brusselator.py [n]   (n x n grid, default 32)
+Run: python examples/brusselator.py [n]   (n x n grid, default 32; brusselator.png if matplotlib
+is installed)
 """
 
 import sys
@@ -55,6 +56,20 @@ def main(n: int = 32) -> None:
     for k, tk in enumerate(sol.t):
         print(f"  t = {tk:5.2f}: u in [{sol[u][k].min():.3f}, {sol[u][k].max():.3f}], "
               f"v in [{sol[v][k].min():.3f}, {sol[v][k].max():.3f}]")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+    for ax, f in zip(axes, (u, v)):
+        sol.plot(f, -1, ax=ax)  # Solution.plot: an image in 2-D
+    fig.tight_layout()
+    fig.savefig("brusselator.png", dpi=110)
+    plt.close(fig)
+    print("wrote brusselator.png")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,25 @@ def main():
         print(f"released from rest, t = {tk:3.1f}: tip {sol[u][k][-1]:+.6f}")
     print(f"settles onto the static tip {exact(L):+.6f}: difference at t = 8 "
           f"{abs(sol[u][-1][-1] - exact(L)):.1e}")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    X = prob.grid[x]
+    for k, tk in enumerate(sol.t):
+        ax.plot(X, sol[u][k], label=f"t = {tk:g}")
+    ax.plot(X, exact(X), "k:", label="static (exact)")
+    ax.set_xlabel("x")
+    ax.set_ylabel("deflection")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig("cantilever.png", dpi=110)
+    plt.close(fig)
+    print("wrote cantilever.png")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The Lorenz system: written once, integrated by the generated compiled loop
 (adaptive Tsit5, values at the save times from its dense output), checked
 against scipy's DOP853, evaluated between steps (dense=True, sol(t)), then
-swept over rho as one ensemble reusing the compiled code."""
+swept over rho as one ensemble reusing the compiled code (lorenz.png if matplotlib
+is installed)."""
 
+import importlib.util
 import time
 
 import numpy as np
@@ -53,3 +55,25 @@ rhos = np.array([5.0, 10.0, 15.0, 20.0])
 sweep = solvers.solve_ensemble(prob, params={rho: rhos}, method="tsit5", tspan=(0, 50), progress=False)
 for r, zr in zip(rhos, sweep[z][:, -1]):
     print(f"rho = {r:g}: z(50) = {zr:.6f} (fixed point rho - 1 = {r - 1:g})")
+
+if importlib.util.find_spec("matplotlib") is not None:  # the figure, where matplotlib is installed
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    fine = np.linspace(0, 10, 4000)
+    a.plot(dense(fine, x), dense(fine, z), lw=0.6)
+    a.set_xlabel("x")
+    a.set_ylabel("z")
+    a.set_title("rho = 28, from tsit5's dense output")
+    b.plot(rhos, rhos - 1, "k:", label="fixed point rho - 1")
+    b.plot(rhos, sweep[z][:, -1], "o", label="z(50), one ensemble")
+    b.set_xlabel("rho")
+    b.set_ylabel("z")
+    b.legend()
+    fig.tight_layout()
+    fig.savefig("lorenz.png", dpi=110)
+    plt.close(fig)
+    print("wrote lorenz.png")
