@@ -52,6 +52,20 @@ class _CudaPrinter(C99CodePrinter):
             return f"exp{self.suffix}({self._print(n)})"
         return f"pow{self.suffix}({self._print(b)}, {self._print(n)})"
 
+    # fmax/fmin of an integer literal and a double is ambiguous in C++: floats only
+    def _print_Max(self, expr):
+        return self._pairwise(f"fmax{self.suffix}", expr.args)
+
+    def _print_Min(self, expr):
+        return self._pairwise(f"fmin{self.suffix}", expr.args)
+
+    def _pairwise(self, fn, args):
+        printed = [self._print(sympy.Float(a) if a.is_Integer else a) for a in args]
+        out = printed[-1]
+        for a in reversed(printed[:-1]):
+            out = f"{fn}({a}, {out})"
+        return out
+
     def _print_Piecewise(self, expr):
         out = None
         for value, cond in reversed(expr.args):

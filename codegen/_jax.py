@@ -39,6 +39,19 @@ class _Printer(JaxPrinter):
     def _print_Integer(self, expr):
         return f"{float(expr)!r}"
 
+    # sympy prints Max/Min through functools.reduce (not imported): pairwise instead
+    def _print_Max(self, expr):
+        return self._pairwise("jax.numpy.maximum", expr.args)
+
+    def _print_Min(self, expr):
+        return self._pairwise("jax.numpy.minimum", expr.args)
+
+    def _pairwise(self, fn, args):
+        out = self._print(args[-1])
+        for a in reversed(args[:-1]):
+            out = f"{fn}({self._print(a)}, {out})"
+        return out
+
     def _print_Rational(self, expr):
         return f"{float(expr)!r}"
 

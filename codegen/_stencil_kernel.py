@@ -78,6 +78,14 @@ class _VectorPrinter(NumPyPrinter):
         # numpy has no erf (sympy would print math.erf, scalar only)
         return f"scipy.special.erf({self._print(expr.args[0])})"
 
+    # sympy prints Max/Min through functools.reduce, which the kernel's module does not
+    # import: pairwise calls instead, which broadcast scalars against arrays too
+    def _print_Max(self, expr):
+        return self._chain("numpy.maximum", expr.args)
+
+    def _print_Min(self, expr):
+        return self._chain("numpy.minimum", expr.args)
+
     # sympy prints And/Or as numpy.logical_and.reduce((a, b)), which fails when a
     # is a scalar (t >= 1.1) and b an array; pairwise calls broadcast.
     def _print_And(self, expr):

@@ -128,7 +128,7 @@ _OPAQUE = (
 )
 # functions the rules do not know, kept whole (opaque) with their arguments
 _OPAQUE_FUNCS = frozenset({sympy.sinh, sympy.cosh, sympy.asin, sympy.acos, sympy.atan, sympy.asinh,
-                           sympy.acosh, sympy.atanh, sympy.erf, sympy.sign})
+                           sympy.acosh, sympy.atanh, sympy.erf, sympy.sign, sympy.Max, sympy.Min})
 _MAX_CHAIN = 8  # x**n up to this n becomes a multiply chain
 
 
@@ -175,7 +175,7 @@ class _Converter:
             f"cannot rewrite {e} (a {type(e).__name__} node){self.where}: supported are "
             f"+, *, /, powers, exp, log, sin, cos, tan, tanh, sqrt, Abs, Piecewise and "
             f"Heaviside (and, kept as written, sinh, cosh, asin, acos, atan, asinh, acosh, "
-            f"atanh, erf, sign), over symbols, fields, derivatives and indexed accesses; rewrite "
+            f"atanh, erf, sign, Max, Min), over symbols, fields, derivatives and indexed accesses; rewrite "
             f"it in those terms, or pass it as an opaque symbol"
         )
 

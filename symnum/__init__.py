@@ -25,6 +25,8 @@ from sympy import (
     Abs as Abs,
     Heaviside as Heaviside,
     Integral as Integral,
+    Max as Max,
+    Min as Min,
     Piecewise as Piecewise,
     acos as acos,
     asin as asin,
@@ -85,7 +87,7 @@ __all__ = [
     "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "BoundaryEquation",
     # functions (sympy's, here for convenience)
     "sin", "cos", "tan", "tanh", "sinh", "cosh", "asin", "acos", "atan", "exp", "log", "sqrt", "Abs", "sign",
-    "erf", "Heaviside", "Piecewise", "Integral", "pi",
+    "erf", "Max", "Min", "Heaviside", "Piecewise", "Integral", "pi",
     # errors
     "SymnumError", "ModelError", "DiscretizationError", "RewriteError", "CompilationError", "SolverError",
     # the components, imported on first use, and the environment

@@ -186,12 +186,12 @@ def test_walled_upwind_and_steady_kernels_equal_numpy():
 
 
 def special_functions_system():
-    """Functions the rewriter keeps whole (sinh, cosh, asin, acos, atan, erf, sign)."""
+    """Functions the rewriter keeps whole (sinh, cosh, asin, acos, atan, erf, sign, Max, Min)."""
     u = sn.fields("u", t, x)
     return sn.PDESystem(
         [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sn.cosh(u) - sn.sinh(u) * sn.atan(x) + sn.erf(u) * sn.sign(u - 0.5)
-               + sn.asin(u / 3) * sn.acos(u / 3))],
-        [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "max", 0), sn.Initial(u, x)],
+               + sn.asin(u / 3) * sn.acos(u / 3) + sn.Max(u, 0.3) - sn.Min(u**2, x / 4, 0.2))],
+        [sn.Dirichlet(u, x, "min", sn.Max(sn.sin(t) - 0.1, 0)), sn.Neumann(u, x, "max", 0), sn.Initial(u, x)],
         domain={t: (0, 1), x: (0, 1)}, name="special_functions")
 
 
@@ -206,7 +206,8 @@ def test_special_functions_on_every_host_backend_and_in_the_jacobian():
     v, h, xs = y0[0], 1 / 16, ref.grid[x]
     erf = np.vectorize(math.erf)
     want = ((-v[:-4] + 16 * v[1:-3] - 30 * v[2:-2] + 16 * v[3:-1] - v[4:]) / (12 * h * h)
-            + (np.cosh(v) - np.sinh(v) * np.arctan(xs) + erf(v) * np.sign(v - 0.5) + np.arcsin(v / 3) * np.arccos(v / 3))[2:-2])
+            + (np.cosh(v) - np.sinh(v) * np.arctan(xs) + erf(v) * np.sign(v - 0.5) + np.arcsin(v / 3) * np.arccos(v / 3)
+               + np.maximum(v, 0.3) - np.minimum(np.minimum(v**2, xs / 4), 0.2))[2:-2])
     np.testing.assert_allclose(ref.rhs(y0, 0.2)[0, 3:-3], want[1:-1], rtol=1e-10)
     J = fast.jacobian(y0, 0.2).toarray()
     np.testing.assert_allclose(J, dense_fd_jacobian(lambda s: fast.rhs(s, 0.2), y0), atol=2e-5 * np.abs(J).max())

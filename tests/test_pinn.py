@@ -57,6 +57,31 @@ def test_generated_residual_equals_hand_written():
 
 
 
+def test_max_and_min_in_the_residual_and_the_conditions():
+    """Max/Min print as pairwise jax.numpy.maximum/minimum (sympy's functools.reduce
+    form failed inside the generated module with a NameError)."""
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sn.Max(u, 0.2) - sn.Min(u**2, x, 0.5))],
+        [sn.Dirichlet(u, x, "min", sn.Max(sn.sin(t), 0)), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sympy.sin(PI * x))],
+        domain={t: (0, 1), x: (0, 1)}, name="kinks",
+    )
+    pinn = PINN(system, hidden=[8, 8], seed=1, dtype="float64")
+    params = pinn.init_params()
+    z = np.random.default_rng(0).uniform(0, 1, (32, 2))
+    (got,) = pinn.residuals(params, jax.numpy.asarray(z))
+
+    def scalar(tz, xz):
+        return pinn._net(params["net"], jax.numpy.stack([tz, xz])[None, :])[0, 0]
+
+    def hand(tz, xz):
+        u_ = scalar(tz, xz)
+        return (jax.grad(scalar, 0)(tz, xz) - jax.grad(jax.grad(scalar, 1), 1)(tz, xz)
+                - jax.numpy.maximum(u_, 0.2) + jax.numpy.minimum(jax.numpy.minimum(u_**2, xz), 0.5))
+
+    want = jax.jit(jax.vmap(hand))(z[:, 0], z[:, 1])
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-9, atol=1e-10)
+    assert np.isfinite(pinn.train(steps=3, progress=False).loss_history[-1]).all()
+
 def test_generated_residual_coupled_fields_in_two_dimensions():
     # two coupled fields in (t, x, y), mixed derivative and a parameter: the generated
     # residuals equal hand-written ones.
