@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from symnum._errors import ModelError, SolverError
-from symnum._system import PDESystem
+from symnum._system import ODESystem, PDESystem
 
 from ._generated import check_conditions, generated_conditions, generated_residual, require_jax
 
@@ -67,7 +67,7 @@ class PINNResult:
 
 class PINN:
     """A PINN for any valid PDESystem (1-3 space dimensions, time-dependent or
-    steady, several coupled fields).
+    steady, several coupled fields) or ODESystem (the network's input is t alone).
 
     >>> pinn = PINN(system, hidden=[20, 20, 20], seed=0)      # doctest: +SKIP
     >>> res = pinn.train(steps=5000, lbfgs=500)                # doctest: +SKIP
@@ -93,8 +93,8 @@ class PINN:
         periodic: str = "encode",
     ):
         jax = _jax()
-        if not isinstance(system, PDESystem):
-            raise ModelError(f"PINN needs a PDESystem, got {type(system).__name__}")
+        if not isinstance(system, (PDESystem, ODESystem)):
+            raise ModelError(f"PINN needs a PDESystem or an ODESystem, got {type(system).__name__}")
         if dtype not in ("float32", "float64"):
             raise ModelError(f"dtype={dtype!r}: use \"float32\" or \"float64\"")
         if dtype == "float64":
