@@ -223,6 +223,33 @@ def test_identifies_a_diffusivity():
     res = PINN(system, hidden=[20, 20], n_collocation=800, learn=[nu], dtype="float64").train(
         steps=700, lr=3e-3, lbfgs=300, data={u: ({t: T, x: X}, U)}, progress=False)
     assert res.learned[nu] == pytest.approx(0.1, rel=0.05)
+    trace = res.parameter_history[nu]  # one value beside each loss record, from the guess to the truth
+    assert len(trace) == len(res.loss_history) and trace[0] == pytest.approx(0.5, abs=0.01)
+    assert trace[-1] == pytest.approx(res.learned[nu])
+
+
+def test_training_controls_schedule_resampling_and_callback():
+    import optax
+
+    system, _ = heat()
+    pinn = PINN(system, hidden=[8], n_collocation=128, seed=2, sampling="uniform")
+    leaves = lambda r: [np.asarray(a) for a in jax.tree_util.tree_leaves(r.params)]  # noqa: E731
+    # a schedule that stops after the first step gives the one-step parameters
+    frozen = pinn.train(steps=40, lr=optax.piecewise_constant_schedule(1e-2, {1: 0.0}), progress=False)
+    one = pinn.train(steps=1, lr=1e-2, progress=False)
+    assert all(np.array_equal(a, b) for a, b in zip(leaves(frozen), leaves(one)))
+    # fresh points every 10 steps: another trajectory, still reproducible for the seed
+    plain = pinn.train(steps=201, progress=False)
+    fresh = [pinn.train(steps=201, resample_every=10, lbfgs=30, progress=False) for _ in range(2)]
+    assert fresh[0].loss_history == fresh[1].loss_history and fresh[0].loss_history[1:3] != plain.loss_history[1:3]
+    # a callback sees every record and stops the training (L-BFGS skipped) by returning True
+    seen = []
+    stopped = pinn.train(steps=1000, lbfgs=50, progress=False,
+                         callback=lambda step, loss, params: seen.append((step, loss)) or step >= 200)
+    assert [s for s, _ in seen] == [0, 100, 200] and len(stopped.loss_history) == 3
+    assert [v for _, v in seen] == stopped.loss_history
+    with pytest.raises(sn.ModelError, match=r"resample_every=0"):
+        pinn.train(steps=5, resample_every=0, progress=False)
 
 
 

@@ -50,6 +50,12 @@ class PINNResult:
     params: dict
     loss_history: list
     timings: dict = field(default_factory=dict)
+    learned_history: list = field(default_factory=list)  # {parameter: value} beside each loss record
+
+    @property
+    def parameter_history(self) -> dict:
+        """{p: array of its values} at the loss records, for the `learn=` parameters."""
+        return {p: np.array([h[p] for h in self.learned_history]) for p in self.pinn.learn}
 
     @property
     def learned(self) -> dict:
@@ -426,14 +432,24 @@ class PINN:
             out[f] = (jnp.asarray(np.stack(arrays, axis=1), self.dtype), jnp.asarray(np.ravel(values), self.dtype))
         return out
 
-    def train(self, steps: int = 5000, lr: float = 1e-3, lbfgs: int = 0, data=None,
-              resample_every: int = 1000, progress: bool = True, init=None, lbfgs_tol=None) -> PINNResult:
+    def train(self, steps: int = 5000, lr=1e-3, lbfgs: int = 0, data=None,
+              resample_every: int | None = None, progress: bool = True, init=None, lbfgs_tol=None,
+              callback=None) -> PINNResult:
         """Adam for `steps`, then `lbfgs` L-BFGS iterations. `data` = {u: ({t: T, x: X}, U)}
         adds an observation term (and identifies `learn=` parameters); `init` (a
         result's `.params`) continues from earlier training. L-BFGS stops early once
         100 iterations lower the loss by a relative `lbfgs_tol` or less (default: 100
         machine epsilons of `dtype`, i.e. round-off), or when its line search finds no
-        decrease at all."""
+        decrease at all.
+
+        `lr` is a number or an optax schedule (`optax.exponential_decay(1e-3, 1000, 0.9)`,
+        any `step -> rate`). `resample_every=k` draws new points every k steps (Adam) or
+        rounds of k iterations (L-BFGS): where the residual is large with
+        `sampling="rad"` (default k = 1000 there), fresh ones otherwise (default: never).
+        The loss is recorded every 100 steps (`loss_history`), with the `learn=`
+        parameters' values beside it (`parameter_history`); `callback(step, loss,
+        params)` is called at each record of the Adam phase, and returning True stops
+        the training there."""
         jax = _jax()
         import optax
 
@@ -469,9 +485,18 @@ class PINN:
         compile_s = None
         if bar is not None and steps:
             bar.set_postfix_str("compiling the training step", refresh=True)
+        rad = self.sampling == "rad"
+        every = resample_every if resample_every is not None else (1000 if rad else None)
+        if every is not None and (not isinstance(every, int) or every < 1):
+            raise ModelError(f"resample_every={resample_every!r}: give a positive number of steps, or None")
+        learned = []
+        stopped = False
         for it in range(steps):
-            if self.sampling == "rad" and it and it % resample_every == 0:
-                pts["residual"] = self._rad_points(params, rng)
+            if every and it and it % every == 0:
+                if rad:
+                    pts["residual"] = self._rad_points(params, rng)
+                else:
+                    pts = self._points(rng)
             if self.balance and it % 100 == 0:
                 w = self._balanced(params, pts, obs, w)
             params, state, loss, terms = step(params, state, pts, w)
@@ -484,32 +509,40 @@ class PINN:
             if it % 100 == 0 or it == steps - 1:
                 value = float(loss)
                 history.append(value)
+                learned.append(self._learned_values(params))
                 if not np.isfinite(value):
                     bad = [k for k, v in terms.items() if not np.isfinite(float(v))]
                     raise SolverError(
                         f"the PINN loss became non-finite at Adam step {it} (terms {bad}): lower lr=, or "
                         f"use dtype=\"float64\""
                     )
+                if callback is not None and callback(it, value, params):
+                    stopped = True
+                    break
             if bar is not None:
                 bar.update(1)
         adam_s = _time.perf_counter() - t_steps
         ms_per_step = 1e3 * adam_s / max(steps - 1, 1)
+        lbfgs = 0 if stopped else lbfgs
         if lbfgs:
-            params, lbfgs_done = self._lbfgs(total, params, pts, w, lbfgs, resample_every, rng, history, bar,
+            params, lbfgs_done = self._lbfgs(total, params, pts, w, lbfgs, every, rng, history, learned, bar,
                                              lbfgs_tol)
         if bar is not None:
             bar.close()
         timings = {"compile_s": compile_s, "ms_per_adam_step": ms_per_step, "total_s": _time.perf_counter() - t0,
                    "lbfgs_iterations": lbfgs_done if lbfgs else 0}
-        return PINNResult(self, params, history, timings)
+        return PINNResult(self, params, history, timings, learned)
 
-    def _lbfgs(self, total, params, pts, w, iterations, resample_every, rng, history, bar, tol):
+    def _learned_values(self, params) -> dict:
+        return {p: float(params["phys"][p.name]) for p in self.learn}
+
+    def _lbfgs(self, total, params, pts, w, iterations, resample_every, rng, history, learned, bar, tol):
         """L-BFGS-B (scipy, float64 on the host) on the flattened parameters, with one
         compiled loss-and-gradient call per function evaluation. optax's jitted
         L-BFGS ran its zoom line search as an XLA while loop: 80 ms per iteration
         and 8 s of compile on a 20x20 heat PINN whose loss and gradient take 2.7 ms;
         scipy's line search usually accepts the first step (about 1.1 evaluations
-        per iteration). With RAD sampling it runs in rounds of `resample_every`
+        per iteration). With resampling it runs in rounds of `resample_every`
         iterations, each on a fresh point set (L-BFGS assumes one fixed function,
         so a new set starts a new curvature history)."""
         jax = _jax()
@@ -547,27 +580,31 @@ class PINN:
             it, value = done - 1, float(intermediate_result.fun)
             if it % 100 == 0 or done == iterations:
                 history.append(value)
-                if last is not None and value > last * (1 - stall) and self.sampling != "rad":  # RAD: rounds run in full
+                learned.append(self._learned_values(unravel(jax.numpy.asarray(intermediate_result.x, dtype))))
+                if last is not None and value > last * (1 - stall) and not rounds:  # rounds run in full
                     stalled = True
                     raise StopIteration
                 last = value
 
         x = np.asarray(flat, dtype=np.float64)
+        rounds = bool(resample_every)
         while done < iterations and not stalled:
-            rad = self.sampling == "rad"
-            n = min(iterations - done, resample_every) if rad else iterations - done
-            if rad:
+            n = min(iterations - done, resample_every) if rounds else iterations - done
+            if self.sampling == "rad":
                 pts["residual"] = self._rad_points(unravel(jax.numpy.asarray(x, dtype)), rng)
+            elif rounds and done:
+                pts = self._points(rng)
             before = done
             # no tolerance stops of scipy's own: the budget and the stall check decide
             res = scipy.optimize.minimize(fun, x, jac=True, method="L-BFGS-B", callback=callback,
                                           options={"maxiter": n, "maxcor": 10, "ftol": 0.0, "gtol": 0.0,
                                                    "maxfun": 4 * n + 20})
             x = res.x
-            if done == before or (not rad and done < iterations and not stalled):
+            if done == before or (not rounds and done < iterations and not stalled):
                 # scipy stopped early: its line search found no decrease left (round-off)
                 if not history or history[-1] != res.fun:
                     history.append(float(res.fun))
+                    learned.append(self._learned_values(unravel(jax.numpy.asarray(res.x, dtype))))
                 break
         return unravel(jax.numpy.asarray(x, dtype)), done
 
