@@ -240,6 +240,16 @@ def _fresh_child(module_name, path, tests):
     return int(pytest.main([*PYTEST, *tests], plugins=[KillersFirst(first, report)]))
 
 
+def _wilson(k, n, z=1.96):
+    """The 95% Wilson score interval of a proportion k / n (a sampled mutation score)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
 def main():
     if sys.argv[1:2] == ["--child"]:
         module_name, path, *tests = sys.argv[2:]
@@ -249,6 +259,10 @@ def main():
     ap.add_argument("paths", nargs="*", default=list(TARGETS))
     ap.add_argument("--show", action="store_true", help="print the diff line of each surviving mutant")
     ap.add_argument("--jobs", type=int, default=1, help="mutants tested at once (one core each)")
+    ap.add_argument("--sample", type=int, default=None,
+                    help="test a uniform random sample of this many mutants (seeded by --seed): the score "
+                         "is then an estimate, printed with its 95%% interval")
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--survivors", action="store_true",
                     help="test again only the survivors recorded in --out (after adding guard tests: a "
                          "mutant killed by fewer tests stays killed by more)")
@@ -272,6 +286,12 @@ def main():
         survivors = []
         original = Path(rel).read_text().splitlines()
         todo = list(mutants(ROOT / rel))
+        population = len(todo)
+        if args.sample is not None and args.sample < population:
+            import random
+
+            keep = sorted(random.Random(args.seed).sample(range(population), args.sample))
+            todo = [todo[k] for k in keep]
         if args.survivors:
             before = results[rel]
             wanted = {(s["line"], s["mutant"]) for s in before["survivors"]}
@@ -313,12 +333,18 @@ def main():
         survivors.sort(key=lambda s: s["line"])
         total = sum(counts.values())
         score = (counts["killed"] + counts["timeout"]) / total if total else 1.0
-        print(f"\r{rel}: {total} mutants, {counts}, score {100 * score:.1f}% "
-              f"(baseline {baseline:.1f} s)")
+        sampled = total < population and not args.survivors
+        interval = _wilson(counts["killed"] + counts["timeout"], total) if sampled else None
+        print(f"\r{rel}: {total} mutants{f' (a random sample of {population})' if sampled else ''}, {counts}, "
+              f"score {100 * score:.1f}%"
+              + (f" (95% interval {100 * interval[0]:.1f}-{100 * interval[1]:.1f}%)" if sampled else "")
+              + f" (baseline {baseline:.1f} s)")
         if args.show:
             for s in survivors:
                 print(f"   survived line {s['line']}: {s['was']}  ->  {s['mutant']}")
         results[rel] = {"mutants": total, **counts, "score": round(score, 4), "survivors": survivors}
+        if sampled:
+            results[rel].update(sample_of=population, seed=args.seed, interval=[round(v, 4) for v in interval])
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     killed = sum(r["killed"] + r["timeout"] for r in results.values())
     total = sum(r["mutants"] for r in results.values())

@@ -25,7 +25,7 @@ from sympy.printing.c import C99CodePrinter
 from symnum._errors import CompilationError
 
 from ._compile import cache_dir
-from ._printing import integer_power
+from ._printing import integer_power, nested_calls
 from ._stencil_kernel import _offset_code, kernel_scalar_names, renamed_program
 
 __all__ = ["CudaKernel", "make_cuda_source", "host_harness", "nvcc_ptx", "require_device"]
@@ -60,11 +60,7 @@ class _CudaPrinter(C99CodePrinter):
         return self._pairwise(f"fmin{self.suffix}", expr.args)
 
     def _pairwise(self, fn, args):
-        printed = [self._print(sympy.Float(a) if a.is_Integer else a) for a in args]
-        out = printed[-1]
-        for a in reversed(printed[:-1]):
-            out = f"{fn}({a}, {out})"
-        return out
+        return nested_calls(fn, [self._print(sympy.Float(a) if a.is_Integer else a) for a in args])
 
     def _print_Piecewise(self, expr):
         out = None

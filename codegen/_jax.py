@@ -20,6 +20,7 @@ import sympy
 from sympy.printing.numpy import JaxPrinter
 
 from ._compile import load_source
+from ._printing import nested_calls
 
 __all__ = ["JaxFunction", "make_jax_function"]
 
@@ -47,10 +48,7 @@ class _Printer(JaxPrinter):
         return self._pairwise("jax.numpy.minimum", expr.args)
 
     def _pairwise(self, fn, args):
-        out = self._print(args[-1])
-        for a in reversed(args[:-1]):
-            out = f"{fn}({self._print(a)}, {out})"
-        return out
+        return nested_calls(fn, [self._print(a) for a in args])
 
     def _print_Rational(self, expr):
         return f"{float(expr)!r}"

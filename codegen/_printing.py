@@ -18,6 +18,16 @@ __all__ = ["ScalarPrinter", "to_python"]
 _MAX_CHAIN = 8
 
 
+def nested_calls(fn: str, printed: list) -> str:
+    """`fn(a, fn(b, c))` of already printed arguments: n-ary Max/Min, And/Or as binary
+    calls (numpy.maximum, jax.numpy.minimum, fmax, logical_and take two), which also
+    broadcast a scalar against an array where sympy's reduce forms do not."""
+    out = printed[-1]
+    for a in reversed(printed[:-1]):
+        out = f"{fn}({a}, {out})"
+    return out
+
+
 def integer_power(printer, base, n: int, one: str) -> str | None:
     """`base**n` as a multiply chain (`(x*x*x)`, `(1.0/(x*x))`), or None when
     |n| is 0 or above the chain limit. Parenthesized: a Pow binds tighter than

@@ -20,7 +20,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from ._compile import load_source
 from ._pointwise import split_invariant_temps
-from ._printing import ScalarPrinter
+from ._printing import ScalarPrinter, nested_calls
 
 __all__ = ["Kernel", "RegionCode", "make_stencil_kernel", "segments"]
 
@@ -95,10 +95,7 @@ class _VectorPrinter(NumPyPrinter):
         return self._chain("numpy.logical_or", expr.args)
 
     def _chain(self, fn, args):
-        out = self._print(args[-1])
-        for a in reversed(args[:-1]):
-            out = f"{fn}({self._print(a)}, {out})"
-        return out
+        return nested_calls(fn, [self._print(a) for a in args])
 
 
 def kernel_scalar_names(time, params, axes) -> dict:

@@ -15,6 +15,7 @@ from ._discover import Discovery as Discovery, discover as discover
 from .learn import (
     FNO as FNO,
     FNOResult as FNOResult,
+    FourierFeatures as FourierFeatures,
     GP as GP,
     GPResult as GPResult,
     PINN as PINN,
@@ -29,6 +30,6 @@ from .datasets import (
 
 __all__ = [
     "discretize", "Problem", "solve", "Solution", "solve_ensemble", "EnsembleSolution", "METHODS", "ExplicitRK",
-    "StencilSystem", "lower_to_stencils", "fornberg_weights", "discover", "Discovery", "PINN", "PINNResult", "GP",
+    "StencilSystem", "lower_to_stencils", "fornberg_weights", "discover", "Discovery", "PINN", "PINNResult", "FourierFeatures", "GP",
     "GPResult", "FNO", "FNOResult", "generate_dataset", "stream_dataset", "GaussianRandomField", "Uniform",
 ]

@@ -538,3 +538,42 @@ def test_options_shape_the_model_and_the_points(activation):
         first = pinn.train(steps=3, progress=False)
         again = pinn.train(steps=1, init=first.params, progress=False)  # continues from first's parameters
         assert again.loss_history[0] < first.loss_history[0]
+
+
+def test_fourier_features_against_spectral_bias():
+    """u'' = -(6 pi)^2 sin(6 pi x): after 1000 Adam steps a plain network is nowhere
+    (relative L2 9.8, measured) and one with Fourier-feature inputs is at 0.23."""
+    from symnum.solvers import FourierFeatures
+
+    v = sn.fields("v", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(v), -(6 * PI) ** 2 * sympy.sin(6 * PI * x))],
+                          [sn.Dirichlet(v, x, "min", 0), sn.Dirichlet(v, x, "max", 0)], domain={x: (0, 1)}, name="hf")
+    X = np.linspace(0, 1, 201)
+    errs = {}
+    for name, f in (("plain", None), ("features", FourierFeatures(sigma=2.0, n=32))):
+        res = PINN(system, hidden=[32, 32], n_collocation=256, dtype="float64", seed=0, features=f).train(
+            steps=1000, lr=3e-3, progress=False)
+        errs[name] = np.linalg.norm(res.predict(v, {x: X}) - np.sin(6 * np.pi * X)) / np.linalg.norm(np.sin(6 * np.pi * X))
+    assert errs["features"] < 0.5 and errs["features"] < errs["plain"] / 5, errs
+
+
+def test_fourier_feature_architectures_and_errors():
+    from symnum.solvers import FourierFeatures
+
+    system, _ = heat()
+    shapes = {}
+    for label, f in [("one", FourierFeatures(3.0, 16)), ("multi", FourierFeatures((1.0, 5.0), 16)),
+                     ("st", FourierFeatures({x: 1.0, t: (1.0, 5.0, 9.0)}, 16))]:
+        pinn = PINN(system, hidden=[8, 6], features=f, seed=4)
+        shapes[label] = [tuple(W.shape) for W, _ in pinn.init_params()["net"]]
+        z = jax.numpy.asarray(np.random.default_rng(0).uniform(0, 1, (5, 2)), "float32")
+        a = pinn._net(pinn.init_params()["net"], z)
+        again = PINN(system, hidden=[8, 6], features=f, seed=4)  # frequencies drawn from the seed: same model
+        assert a.shape == (5, 1) and np.array_equal(np.asarray(a), np.asarray(again._net(again.init_params()["net"], z)))
+    # embeddings in; one pass per scale, the groups' last layers multiplied (1 x 3 combinations)
+    assert shapes == {"one": [(16, 8), (8, 6), (6, 1)], "multi": [(16, 8), (8, 6), (12, 1)],
+                      "st": [(16, 8), (8, 6), (18, 1)]}
+    for bad, match in [("fourier", r"features='fourier'"), (FourierFeatures(1.0, 7), r"n=7"),
+                       (FourierFeatures({sn.variables("y"): 1.0}), r"names y"), (FourierFeatures((1.0, -2.0)), r"positive")]:
+        with pytest.raises(sn.ModelError, match=match):
+            PINN(system, features=bad)

@@ -42,6 +42,28 @@ def _jax():
     return require_jax("The PINN trainer")
 
 
+@dataclass(frozen=True)
+class FourierFeatures:
+    """Random Fourier-feature inputs for a PINN (Tancik et al. 2020; multi-scale and
+    spatio-temporal as Wang, Wang & Perdikaris 2021), against the spectral bias of
+    plain networks on high-frequency and multi-scale solutions.
+
+    `sigma` is the standard deviation of the random frequencies (of the inputs scaled
+    to [-1, 1]): a number; a tuple of numbers, one embedding per scale through the
+    same hidden layers, their last layers joined (multi-scale); or a dict from an input
+    variable (or a tuple of them) to a number or tuple, one group of embeddings per
+    entry, the groups' last layers multiplied (spatio-temporal: `{x: 1, t: (1, 10)}`).
+    Inputs in no group enter every group. `n` features per embedding (cos and sin of
+    n/2 frequencies), drawn once from `seed`, not trained.
+
+    >>> FourierFeatures(sigma=(1, 10), n=64)                   # doctest: +SKIP
+    """
+
+    sigma: object = 1.0
+    n: int = 64
+    seed: int = 0
+
+
 @dataclass
 class PINNResult:
     """A trained PINN: `predict(u, {t: T, x: X})` -> array of T's shape."""
@@ -97,6 +119,7 @@ class PINN:
         balance: bool = False,
         hard=False,
         periodic: str = "encode",
+        features: FourierFeatures | None = None,
     ):
         jax = _jax()
         if not isinstance(system, (PDESystem, ODESystem)):
@@ -131,6 +154,7 @@ class PINN:
         # "loss": plain inputs, and values and derivatives are matched across the period.
         self.periodic = [v in system.periodic and periodic == "encode" for v in self.inputs]
         self._periodic_loss = [j for j, v in enumerate(self.inputs) if v in system.periodic and periodic == "loss"]
+        self._build_features(features)
         self._build_residual()
         self._build_conditions()
         self._build_hard(hard)
@@ -150,10 +174,68 @@ class PINN:
 
     def _mlp(self, layers, z):
         h = self._encode(z)
-        for W, b in layers[:-1]:
-            h = self.act(h @ W + b)
+        if self._features is None:
+            for W, b in layers[:-1]:
+                h = self.act(h @ W + b)
+            W, b = layers[-1]
+            return h @ W + b
+        jnp = _jax().numpy
+        groups = []
+        for cols, scales in self._features:  # per group, per scale: the shared hidden layers
+            hg = h[:, cols]
+            outs = []
+            for B in scales:
+                a = 2 * np.pi * (hg @ B)
+                e = jnp.concatenate([jnp.cos(a), jnp.sin(a)], axis=1)
+                for W, b in layers[:-1]:
+                    e = self.act(e @ W + b)
+                outs.append(e)
+            groups.append(outs)
+        joined = groups[0]
+        for outs in groups[1:]:  # groups multiply (every combination of their scales)
+            joined = [a * b for a in joined for b in outs]
         W, b = layers[-1]
-        return h @ W + b
+        return jnp.concatenate(joined, axis=1) @ W + b
+
+    def _build_features(self, features):
+        """Per group: the encoded input columns and one fixed frequency matrix per scale."""
+        self._features = None
+        if features is None:
+            return
+        if not isinstance(features, FourierFeatures):
+            raise ModelError(f"features={features!r}: give solvers.FourierFeatures(sigma=..., n=...) or None")
+        if not isinstance(features.n, int) or features.n < 2 or features.n % 2:
+            raise ModelError(f"FourierFeatures(n={features.n!r}): give an even number of features >= 2")
+        # the encoded columns of each input (periodic inputs encode to two)
+        columns, start = {}, 0
+        for v, per in zip(self.inputs, self.periodic):
+            columns[v] = list(range(start, start + (2 if per else 1)))
+            start += len(columns[v])
+        sig = features.sigma
+        if isinstance(sig, dict):
+            entries = []
+            for key, scales in sig.items():
+                names = key if isinstance(key, tuple) else (key,)
+                bad = [v for v in names if v not in self.inputs]
+                if bad:
+                    raise ModelError(f"FourierFeatures(sigma=...) names {bad[0]!r}, which is not an input of "
+                                     f"{self.system.name!r} (its inputs are {self.inputs})")
+                entries.append((names, scales))
+            grouped = {v for names, _ in entries for v in names}
+            rest = [v for v in self.inputs if v not in grouped]
+            groups = [([c for v in (*names, *rest) for c in columns[v]], scales) for names, scales in entries]
+        else:
+            groups = [([c for v in self.inputs for c in columns[v]], sig)]
+        rng = np.random.default_rng(features.seed)
+        built = []
+        for cols, scales in groups:
+            scales = tuple(scales) if isinstance(scales, (tuple, list)) else (scales,)
+            if not scales or any(not (isinstance(sc, (int, float)) and sc > 0) for sc in scales):
+                raise ModelError(f"FourierFeatures(sigma={sig!r}): every scale must be a positive number")
+            built.append((cols, [np.asarray(rng.normal(0.0, sc, (len(cols), features.n // 2)), self.dtype)
+                                 for sc in scales]))
+        self._features = built
+        self.features = features
 
     def _net(self, layers, z):
         """The model: the network, with hard constraints applied where asked for."""
@@ -173,9 +255,13 @@ class PINN:
         jax = _jax()
         key = jax.random.PRNGKey(self.seed)
         n_in = sum(2 if p else 1 for p in self.periodic)
-        sizes = [n_in, *self.hidden, len(self.fields)]
+        pairs = list(zip([n_in, *self.hidden], [*self.hidden, len(self.fields)]))
+        if self._features is not None:  # embeddings in; the joined last hidden layers out
+            combos = math.prod(len(scales) for _, scales in self._features)
+            pairs = [*zip([self.features.n, *self.hidden[:-1]], self.hidden),
+                     (self.hidden[-1] * combos, len(self.fields))]
         layers = []
-        for a, b in zip(sizes[:-1], sizes[1:]):
+        for a, b in pairs:
             key, sub = jax.random.split(key)
             W = jax.random.normal(sub, (a, b), dtype=self.dtype) * np.sqrt(2.0 / (a + b))
             layers.append((W, jax.numpy.zeros(b, dtype=self.dtype)))
