@@ -577,3 +577,32 @@ def test_fourier_feature_architectures_and_errors():
                        (FourierFeatures({sn.variables("y"): 1.0}), r"names y"), (FourierFeatures((1.0, -2.0)), r"positive")]:
         with pytest.raises(sn.ModelError, match=match):
             PINN(system, features=bad)
+
+
+def test_second_order_in_time_as_written():
+    """u_tt = u_xx with u(0) and u_t(0) given: the network represents u alone (the
+    system's velocity field is the method of lines' reduction), the residual is
+    u_tt - u_xx and u_t(0) = 0 a condition on the time axis's lower side."""
+    c = sn.parameter("c", 1.0)
+    system = sn.PDESystem([sn.Eq(sn.D(t, 2)(u), c**2 * sn.D(x, 2)(u))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0),
+                           sn.Initial(u, sympy.sin(PI * x)), sn.Initial(sn.D(t)(u), 0)],
+                          domain={t: (0, 1), x: (0, 1)}, name="string")
+    pinn = PINN(system, hidden=[24, 24], dtype="float64", seed=0, n_collocation=512)
+    assert pinn.fields == (u,) and ("Neumann", 0, 0, "min") in pinn._bc_kinds
+    params = pinn.init_params()
+    z = np.random.default_rng(0).uniform(0, 1, (16, 2))
+    (got,) = pinn.residuals(params, jax.numpy.asarray(z))
+
+    def scalar(tz, xz):
+        return pinn._net(params["net"], jax.numpy.stack([tz, xz])[None, :])[0, 0]
+
+    def hand(tz, xz):
+        return jax.grad(jax.grad(scalar, 0), 0)(tz, xz) - jax.grad(jax.grad(scalar, 1), 1)(tz, xz)
+
+    np.testing.assert_allclose(np.asarray(got), np.asarray(jax.jit(jax.vmap(hand))(z[:, 0], z[:, 1])), rtol=1e-9,
+                               atol=1e-9)
+    res = pinn.train(steps=800, lbfgs=400, progress=False)
+    T, X = np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 21), indexing="ij")
+    exact = np.sin(np.pi * X) * np.cos(np.pi * T)
+    assert np.linalg.norm(res.predict(u, {t: T, x: X}) - exact) / np.linalg.norm(exact) < 5e-2

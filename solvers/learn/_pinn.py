@@ -29,8 +29,10 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import sympy
 
 from symnum._errors import ModelError, SolverError
+from symnum._conditions import Neumann
 from symnum._system import ODESystem, PDESystem
 
 from ._generated import check_conditions, generated_conditions, generated_residual, require_jax
@@ -93,6 +95,40 @@ class PINNResult:
         return np.asarray(self.pinn._jitted_net(self.params["net"], z)[:, k]).reshape(shape)
 
 
+class _SecondOrderInTime:
+    """The PINN's view of a system second order in time: the system holds u_tt = ...
+    reduced to first order (a velocity field u_dot, `system.velocities`), which the
+    method of lines needs; a network instead represents u alone and differentiates it
+    twice, as u_tt is written (DeepXDE's form). Here the kinematic equations
+    D(t)(u) = u_dot are dropped, u_dot (and its derivatives) becomes D(t)(u) in the
+    rest, the velocity's derived wall conditions are dropped, and its initial value
+    becomes a condition on u_t at t0 (a Neumann condition on the time axis's lower
+    side: du/dn = -u_t there)."""
+
+    def __init__(self, system):
+        t = system.time
+        vel = system.velocities  # {u: u_dot}
+        back = {v: u for u, v in vel.items()}
+
+        def undot(e):
+            subs = {d: sympy.Derivative(back[d.expr], (t, 1), *d.variable_count)
+                    for d in e.atoms(sympy.Derivative) if d.expr in back}
+            e = e.xreplace(subs)
+            return e.xreplace({v: sympy.Derivative(u, t) for v, u in back.items()})
+
+        kinematic = {sympy.Eq(sympy.Derivative(u, t), v) for u, v in vel.items()}
+        self.residuals = tuple(undot(eq.lhs - eq.rhs) for eq in system.equations if eq not in kinematic)
+        self.fields = tuple(f for f in system.fields if f not in back)
+        self.boundary = {key: bc for key, bc in system.boundary.items() if key[0] not in back}
+        for u, v in vel.items():
+            if v in system.initial:
+                self.boundary[(u, t, "min")] = Neumann(u, t, "min", -system.initial[v])
+        self.initial = {f: e for f, e in system.initial.items() if f not in back}
+        for name in ("time", "time_only", "full_args", "name", "parameters", "periodic", "domain", "space"):
+            setattr(self, name, getattr(system, name))
+        self.original = system
+
+
 class PINN:
     """A PINN for any valid PDESystem (1-3 space dimensions, time-dependent or
     steady, several coupled fields) or ODESystem (the network's input is t alone).
@@ -139,6 +175,8 @@ class PINN:
             if p not in system.parameters:
                 raise ModelError(f"learn=[{p}]: {p} is not a parameter of {system.name!r} ({tuple(system.parameters)})")
         check_conditions(system, "PINN")
+        if getattr(system, "velocities", None):  # u_tt as written: the network represents u alone
+            system = _SecondOrderInTime(system)
         self.system, self.seed, self.dtype = system, seed, dtype
         self.fields = system.fields
         self.inputs = system.fields[0].args
