@@ -155,7 +155,13 @@ def simplify_classical(
     max_passes: int = 20,
 ):
     """Rewrite `expr` bottom-up, at each node greedily applying the first rule
-    or pass that lowers the cost, to a fixpoint (or the time limit: the best so far)."""
+    or pass that lowers the cost, to a fixpoint (or the time limit: the best so far).
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x")
+    >>> simplify_classical(sympy.sin(x) ** 2 + sympy.cos(x) ** 2)
+    1
+    """
     deadline = time.perf_counter() + time_limit
     invariant = frozenset(invariant)
 

@@ -64,6 +64,10 @@ class Parameter(sympy.Symbol):
     The value is part of the symbol's identity: sympy caches expressions, and a
     cached `k*t` must not hand back a `k` with someone else's value. A system
     reads the value as its default; `PDESystem.with_parameters` overrides it.
+
+    >>> D = Parameter("D", 0.1)      # usually made by sn.parameter("D", 0.1)
+    >>> D.value, D.is_real
+    (0.1, True)
     """
 
     def __new__(cls, name: str, value=None):

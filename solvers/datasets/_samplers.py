@@ -20,7 +20,12 @@ __all__ = ["GaussianRandomField", "Uniform"]
 
 @dataclass(frozen=True)
 class Uniform:
-    """A parameter drawn uniformly from [lo, hi)."""
+    """A parameter drawn uniformly from [lo, hi).
+
+    >>> import numpy as np
+    >>> bool(0.1 <= Uniform(0.1, 0.2)(np.random.default_rng(0), {}) < 0.2)
+    True
+    """
 
     lo: float
     hi: float
@@ -48,6 +53,12 @@ class GaussianRandomField:
     them): the field is the truncated expansion. `modes=K` keeps the wavenumbers
     up to K (per axis) only: then the draw is the same function on every grid
     that resolves them (a fine reference solve sees the coarse one's data).
+
+    >>> import numpy as np, symnum as sn
+    >>> x = sn.variables("x")
+    >>> draw = GaussianRandomField(periodic=True)(np.random.default_rng(0), {x: np.linspace(0, 1, 64, endpoint=False)})
+    >>> draw.shape, bool(abs(draw.mean()) < 1e-12)      # zero_mean: no constant mode
+    ((64,), True)
     """
 
     alpha: float = 2.5

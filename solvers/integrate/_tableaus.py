@@ -24,7 +24,13 @@ class ExplicitRK:
     beta_i(theta) = sum_p dense[i][p] theta**(p + 1), over the stages and the
     `a_extra`/`c_extra` stages that only the extension uses (DOP853's three,
     evaluated only in steps that save between their ends); without it, saving
-    uses cubic Hermite interpolation (methods up to order 4)."""
+    uses cubic Hermite interpolation (methods up to order 4).
+
+    >>> from symnum.solvers import METHODS
+    >>> rk4 = METHODS["rk4"]
+    >>> rk4.order, rk4.c, rk4.b_error is None      # classical RK4: fixed steps
+    (4, (0.0, 0.5, 0.5, 1.0), True)
+    """
 
     name: str
     a: tuple
