@@ -40,7 +40,9 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 # module file -> (module name, the tests that guard it, fresh interpreter per mutant)
 TARGETS = {
     "solvers/_fornberg.py": ("symnum.solvers._fornberg", ["tests/test_fornberg.py", "tests/test_stencil_lowering.py"], False),
-    "solvers/integrate/_tableaus.py": ("symnum.solvers.integrate._tableaus", ["tests/test_integrators.py"], False),
+    # the continuous extensions' coefficients are read by the dense-output tests only
+    "solvers/integrate/_tableaus.py": ("symnum.solvers.integrate._tableaus", ["tests/test_integrators.py",
+                                                                             "tests/test_dense_output.py"], False),
     # the quick, broad files first: pytest -x stops at the first failure
     "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_flux_form.py",
                                                         "tests/test_mol_errors.py", "tests/test_boundary_equations.py",

@@ -45,6 +45,48 @@ def test_tableaus_are_consistent(name):
         assert np.isclose(sum(m.b_error), 0, atol=1e-12)
 
 
+def _one_step(m, h, weights, extra=False):
+    """One step of the tableau `m` from t = 0 on a nonlinear, non-autonomous 2-D system
+    (distinguishes the order conditions a scalar or linear test problem merges)."""
+    def f(tt, v):
+        return np.array([v[0] * (1 - v[1]) + 0.3 * np.sin(tt), -v[1] * (1 - v[0]) + 0.1 * tt * v[0] ** 2])
+
+    y0, k = np.array([0.7, 0.4]), []
+    rows = list(zip(m.a, m.c)) + (list(zip(m.a_extra, m.c_extra)) if extra else [])
+    for a, c in rows:
+        k.append(f(c * h, y0 + h * sum(ai * kj for ai, kj in zip(a, k))))
+    return y0 + h * sum(w * kk for w, kk in zip(weights(h), k)), f, y0
+
+
+@pytest.mark.parametrize("name", ["dopri5", "tsit5", "dop853"])
+def test_error_estimates_and_extensions_have_their_orders(name):
+    """The embedded solutions (b - b_error: order 4 for DOPRI5/Tsit5, 5 for DOP853;
+    b - b_error3: DOP853's order 3) and the continuous extension at theta = 0.37
+    (order 4; DOP853 7, with its three extra stages): local-error slopes of single steps
+    against a tight reference. Sums alone (above) do not see a wrong coefficient that
+    keeps them."""
+    import scipy.integrate
+
+    m = METHODS[name]
+    theta = 0.37
+    wanted = {"embedded": ({"dop853": 6}.get(name, 5), lambda h: [b - e for b, e in zip(m.b, m.b_error)], 1.0),
+              "dense": ({"dop853": 8}.get(name, 5),
+                        lambda h: [sum(d * theta ** (q + 1) for q, d in enumerate(row)) for row in m.dense], theta)}
+    if m.b_error3 is not None:
+        wanted["third order"] = (4, lambda h: [b - e for b, e in zip(m.b, m.b_error3)], 1.0)
+    hs = [0.4, 0.2, 0.1] if name == "dop853" else [0.1, 0.05, 0.025]
+    for label, (slope_wanted, weights, frac) in wanted.items():
+        errs = []
+        for h in hs:
+            y1, f, y0 = _one_step(m, h, weights, extra=label == "dense")
+            ref = scipy.integrate.solve_ivp(f, (0, frac * h), y0, method="DOP853", rtol=2.3e-14, atol=1e-16).y[:, -1]
+            errs.append(np.abs(y1 - ref).max())
+        slope = np.polyfit(np.log(hs), np.log(errs), 1)[0]
+        assert slope > slope_wanted - 0.45, (label, errs, slope)  # measured 5.0-5.1, 6.06, 4.15, 7.78
+    # the extension ends at the step's end: beta_i(1) = b_i
+    np.testing.assert_allclose([sum(row) for row in m.dense[:len(m.b)]], m.b, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["euler", "ssprk3", "rk4", "dopri5", "tsit5", "dop853"])
 def test_fixed_step_order(decay, name):
     prob, u = decay
