@@ -335,7 +335,9 @@ def main():
         survivors.sort(key=lambda s: s["line"])
         total = sum(counts.values())
         score = (counts["killed"] + counts["timeout"]) / total if total else 1.0
-        sampled = total < population and not args.survivors
+        if args.survivors and "sample_of" in results[rel]:  # a sampled run's survivors, tested again
+            population = results[rel]["sample_of"]
+        sampled = total < population
         interval = _wilson(counts["killed"] + counts["timeout"], total) if sampled else None
         print(f"\r{rel}: {total} mutants{f' (a random sample of {population})' if sampled else ''}, {counts}, "
               f"score {100 * score:.1f}%"
@@ -344,9 +346,10 @@ def main():
         if args.show:
             for s in survivors:
                 print(f"   survived line {s['line']}: {s['was']}  ->  {s['mutant']}")
+        seed = results.get(rel, {}).get("seed", args.seed) if args.survivors else args.seed
         results[rel] = {"mutants": total, **counts, "score": round(score, 4), "survivors": survivors}
         if sampled:
-            results[rel].update(sample_of=population, seed=args.seed, interval=[round(v, 4) for v in interval])
+            results[rel].update(sample_of=population, seed=seed, interval=[round(v, 4) for v in interval])
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     killed = sum(r["killed"] + r["timeout"] for r in results.values())
     total = sum(r["mutants"] for r in results.values())

@@ -35,6 +35,18 @@ def test_methods_are_frozen_data():
         METHODS["rk4"].order = 3
 
 
+def test_fsal_and_stability_limits():
+    """First-same-as-last saves one evaluation per step (the k_end reuse must be
+    claimed exactly where the last stage is f at y_new); the real stability
+    intervals are the textbook ones (Euler 2, SSPRK3 2.51, RK4 2.785) and feed the
+    divergence error's largest stable dt."""
+    assert [n for n, m in METHODS.items() if m.fsal] == ["dopri5", "tsit5", "dop853"]
+    limits = {n: m.stability_limit for n, m in METHODS.items()}
+    assert limits["euler"] == pytest.approx(2.0, abs=2e-3) and limits["ssprk3"] == pytest.approx(2.512, abs=2e-3)
+    assert limits["rk4"] == pytest.approx(2.785, abs=2e-3) and 3.2 < limits["dopri5"] < 3.4 < limits["tsit5"] < 3.6
+    assert all(m.c_extra == () == m.a_extra for n, m in METHODS.items() if n != "dop853")
+
+
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_tableaus_are_consistent(name):
     m = METHODS[name]
