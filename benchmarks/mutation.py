@@ -44,7 +44,8 @@ TARGETS = {
     "solvers/integrate/_tableaus.py": ("symnum.solvers.integrate._tableaus", ["tests/test_integrators.py",
                                                                              "tests/test_dense_output.py"], False),
     # the quick, broad files first: pytest -x stops at the first failure
-    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_flux_form.py",
+    "solvers/_stencil.py": ("symnum.solvers._stencil", ["tests/test_stencil_lowering.py", "tests/test_stencil_messages.py",
+                                                        "tests/test_flux_form.py",
                                                         "tests/test_mol_errors.py", "tests/test_boundary_equations.py",
                                                         "tests/test_integral_terms.py", "tests/test_time_only_fields.py",
                                                         "tests/test_nonuniform_grids.py", "tests/test_mol_upwind.py",
