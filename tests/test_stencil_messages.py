@@ -56,3 +56,22 @@ def test_quadrature_is_the_trapezoid_at_order_2_and_gregory_above():
         prob = discretize(system, {x: 9}, order=order, backend="numpy")
         got[order] = float(np.ravel(prob.rhs(prob.u0, 0.0)[1])[0])
     assert got[2] == pytest.approx(1 / 3 + (1 / 8) ** 2 / 6, rel=1e-13) and got[4] == pytest.approx(1 / 3, rel=1e-13)
+
+
+@pytest.mark.parametrize("side", ["min", "max"])
+def test_a_condition_value_reads_its_own_wall_coordinate(side):
+    """Neumann(u, x, side, x**2 + 1) on [0.5, 1.5]: the value is taken at that wall's
+    coordinate (x = 0.5: 1.25, x = 1.5: 3.25); u'' = 0 with u = 0 at the other wall is
+    then linear with that slope, exact at every order."""
+    v = sn.fields("v", x)
+    other = "max" if side == "min" else "min"
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(v), 0)],
+                          [sn.Neumann(v, x, side, x**2 + 1), sn.Dirichlet(v, x, other, 0)],
+                          domain={x: (0.5, 1.5)}, name="slope")
+    from symnum.solvers import solve
+
+    prob = discretize(system, {x: 11}, backend="numpy")
+    xs = prob.grid[x]
+    wall, far = (0.5, 1.5) if side == "min" else (1.5, 0.5)
+    slope = (wall**2 + 1) * (-1 if side == "min" else 1)  # du/dn = -u' at the lower wall
+    np.testing.assert_allclose(solve(prob)[v], slope * (xs - far), atol=1e-10)
