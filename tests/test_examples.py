@@ -159,7 +159,7 @@ CHECKS = {"gray_scott.py": check_gray_scott, "allen_cahn.py": check_allen_cahn, 
           "pinn_burgers.py": check_pinn_burgers, "poisson.py": check_poisson,
           "nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
           "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator}
-SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py"}  # a minute or two: benchmarks/slow_tests.sh
+SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py", "poisson.py"}  # a minute or two: benchmarks/slow_tests.sh
 # the arguments the suite runs an example with (smaller than its default); none: its default
 ARGS = {"heat_convergence.py": ["17"], "poisson.py": ["33"]}
 

@@ -82,6 +82,7 @@ def test_max_and_min_in_the_residual_and_the_conditions():
     np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-9, atol=1e-10)
     assert np.isfinite(pinn.train(steps=3, progress=False).loss_history[-1]).all()
 
+@pytest.mark.slow  # training to accuracy: benchmarks/slow_tests.sh
 def test_an_ode_system_against_the_compiled_integrator():
     """ODESystems train too (inputs: t only): Lotka-Volterra against Tsit5, and its
     rate identified from observations of x alone (1.2e-5 relative L2 after 3000 Adam +
@@ -506,7 +507,7 @@ def test_non_finite_loss_in_lbfgs():
 
 def test_more_construction_errors():
     system, _ = heat()
-    with pytest.raises(sn.ModelError, match="PINN needs a PDESystem, got str"):
+    with pytest.raises(sn.ModelError, match="PINN needs a PDESystem or an ODESystem, got str"):
         PINN("heat")
     with pytest.raises(sn.ModelError, match=r"dtype='float16': use \"float32\" or \"float64\""):
         PINN(system, dtype="float16")
@@ -540,6 +541,7 @@ def test_options_shape_the_model_and_the_points(activation):
         assert again.loss_history[0] < first.loss_history[0]
 
 
+@pytest.mark.slow  # training to accuracy: benchmarks/slow_tests.sh
 def test_fourier_features_against_spectral_bias():
     """u'' = -(6 pi)^2 sin(6 pi x): after 1000 Adam steps a plain network is nowhere
     (relative L2 9.8, measured) and one with Fourier-feature inputs is at 0.23."""
@@ -602,6 +604,12 @@ def test_second_order_in_time_as_written():
 
     np.testing.assert_allclose(np.asarray(got), np.asarray(jax.jit(jax.vmap(hand))(z[:, 0], z[:, 1])), rtol=1e-9,
                                atol=1e-9)
+    return pinn
+
+
+@pytest.mark.slow  # training to accuracy: benchmarks/slow_tests.sh
+def test_second_order_in_time_trains():
+    pinn = test_second_order_in_time_as_written()
     res = pinn.train(steps=800, lbfgs=400, progress=False)
     T, X = np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 21), indexing="ij")
     exact = np.sin(np.pi * X) * np.cos(np.pi * T)
