@@ -3,7 +3,7 @@
 DeepXDE's own script (DeepXDE is timed beside it where it is installed: the
 benchmark environment, `.venv-bench`).
 
-    python benchmarks/pinn_examples.py [--only wave] [--scale 1.0]
+    python benchmarks/pinn_examples.py [--only wave] [--scale 1.0] [--plain]
 
 `--scale` multiplies every Adam budget (0.1 for a quick look).
 
@@ -61,9 +61,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*", default=list(EXAMPLES))
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--plain", action="store_true", help="also train a plain MLP (the Fourier features' baseline)")
     args = ap.parse_args()
     for name in args.only:
-        for features in (True, False):
+        for features in ((True, False) if args.plain else (True,)):
             r = EXAMPLES[name](args.scale, features) if name == "wave" else EXAMPLES[name](args.scale)
             label = f"{name} ({'Fourier features' if features else 'plain MLP'})"
             print(f"{label:32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, {r['seconds']:.0f} s "
