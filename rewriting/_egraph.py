@@ -206,7 +206,14 @@ def _fold(op, terms):
 
 
 def to_egglog(exprs) -> tuple[list[Term], dict]:
-    """Convert sympy expressions to Terms; also return the leaf table for `from_egglog`."""
+    """Convert sympy expressions to Terms; also return the leaf table for `from_egglog`.
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y")
+    >>> terms, leaves = to_egglog([x * y + 1])
+    >>> from_egglog(terms[0], leaves)
+    x*y + 1
+    """
     conv = _Converter()
     terms = []
     for i, e in enumerate(exprs):

@@ -36,7 +36,11 @@ EXTRACTIONS = ("tree", "dag")
 @dataclass(frozen=True)
 class Limits:
     """Bounds on the rewriting work; the best result so far is returned when
-    one is hit. `time` is seconds per `optimize` call."""
+    one is hit. `time` is seconds per `optimize` call.
+
+    >>> Limits(time=0.5)       # optimize(..., limits=Limits(time=0.5)): a shorter saturation
+    Limits(time=0.5, enodes=100000, iterations=12, ilp_nodes=400)
+    """
 
     time: float = 1.0
     enodes: int = 100_000
@@ -70,7 +74,13 @@ def hoist(exprs, invariant=frozenset()):
     """Lift numeric coefficients, invariant subterms and Piecewise/Heaviside
     nodes of `exprs` into temps.
     Returns (new exprs, temps) with `Program(temps, new exprs).to_sympy()` equal
-    to `exprs`."""
+    to `exprs`.
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y")
+    >>> hoist([2 * x * y + 3 * x], invariant=[y])     # 2*y and 3 computed once, outside the loop
+    ([_k0*x + _k1*x], [(_k0, 3), (_k1, 2*y)])
+    """
     invariant = frozenset(invariant)
     temps: list = []
     made: dict = {}

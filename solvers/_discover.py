@@ -40,7 +40,11 @@ __all__ = ["discover", "Discovery", "library_terms"]
 class Discovery:
     """What `discover` found: `.equations` (sympy), `.coefficients`
     {field: {term: value}}, `.uncertainty` {field: {term: bootstrap std}},
-    `.score` {field: R^2 of the weak-form fit}."""
+    `.score` {field: R^2 of the weak-form fit}.
+
+    >>> found.coefficients[u], found.uncertainty[u]      # doctest: +SKIP
+    >>> again = found.to_system(bcs=[sn.Periodic(x), sn.Initial(u, u0)], domain={t: (0, 10), x: (-8, 8)})  # doctest: +SKIP
+    """
 
     equations: tuple
     coefficients: dict
@@ -215,6 +219,9 @@ def discover(
     the data resolve above their noise floor wide (half-width), spaced `stride`
     half-widths apart. `method="strong"` instead differentiates the data by
     4th-order finite differences (PDE-FIND; accurate on clean data only).
+
+    >>> found = solvers.discover({u: U}, grid={t: T, x: X})      # doctest: +SKIP
+    >>> found.equations       # [Eq(Derivative(u, t), -0.9998*u*Derivative(u, x) + 0.1*Derivative(u, (x, 2)))]  # doctest: +SKIP
     """
     if method not in ("weak", "strong"):
         raise SolverError(f"method={method!r}: use \"weak\" (default) or \"strong\" (finite differences)")

@@ -177,6 +177,10 @@ class Problem:
     `u0` has shape `(n_fields, *grid)`; `rhs(y, t)` is du/dt (steady systems:
     `residual(y)`); `jacobian(y, t)` its sparse Jacobian from the symbolic
     stencil derivative; `grid[x]` the coordinates; `kernel.source` the code.
+
+    >>> prob = solvers.discretize(system, {x: 64})       # doctest: +SKIP
+    >>> prob.rhs(prob.u0, 0.0).shape, prob.jacobian(prob.u0, 0.0).nnz      # doctest: +SKIP
+    >>> prob.remake(params={nu: 0.2})      # the same compiled kernel, a new value  # doctest: +SKIP
     """
 
     system: object

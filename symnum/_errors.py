@@ -4,7 +4,15 @@ and the fix."""
 
 
 class SymnumError(Exception):
-    """Base class of all symnum errors."""
+    """Base class of all symnum errors.
+
+    >>> import symnum as sn
+    >>> try:
+    ...     sn.parameters("a b", [1.0])
+    ... except sn.SymnumError as e:      # every symnum error: ModelError, SolverError, ...
+    ...     print(type(e).__name__)
+    ModelError
+    """
 
 
 class ModelError(SymnumError, ValueError):

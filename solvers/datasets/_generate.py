@@ -217,6 +217,10 @@ def generate_dataset(
     varied parameters as variables over sample, and attrs naming the system,
     the samplers, the seed and the options; `ds.to_zarr(...)` or
     `ds.to_netcdf(...)` writes it.
+
+    >>> ds = solvers.generate_dataset(burgers, {x: 256}, vary={u: solvers.GaussianRandomField()},
+    ...                               n=100, saveat=11)      # doctest: +SKIP
+    >>> ds[str(u.func)].dims       # ('sample', 'time', 'x')      # doctest: +SKIP
     """
     xr = require("xarray", "generate_dataset")
     start = _time.perf_counter()
@@ -298,7 +302,10 @@ def stream_dataset(system, grid=None, vary=None, n=None, batch: int = 20, saveat
     "Training Deep Surrogate Models with Large Scale Online Learning" (no
     dataset held in memory or on disk). Sample numbers continue from batch to
     batch (sample k is the k-th draw of `seed`, the same as in
-    `generate_dataset`); `n=None` streams forever."""
+    `generate_dataset`); `n=None` streams forever.
+
+    >>> fno.fit(solvers.stream_dataset(burgers, {x: 256}, vary=..., batch=20), epochs=40)      # doctest: +SKIP
+    """
     xr = require("xarray", "stream_dataset")
     recipe, prob = _recipe(system, grid, vary, seed, saveat, method, options)
     with _connected(client) as client:

@@ -33,7 +33,11 @@ class EnsembleSolution:
     """N solves of one problem. `sol[u]` is field u, shape `(N, len(sol.t), *grid)`;
     `states` has shape `(N, len(t), n_fields, *grid)`; `params` maps each varied
     parameter to its N values; `stats` holds per-member arrays ("steps",
-    "rejected", "nfev") and the totals ("seconds", "threads")."""
+    "rejected", "nfev") and the totals ("seconds", "threads").
+
+    >>> ens = solvers.solve_ensemble(prob, params={rho: np.linspace(20, 40, 100)})   # doctest: +SKIP
+    >>> ens[z].shape, ens.member(3).t      # (100, n_times), one member as a Solution   # doctest: +SKIP
+    """
 
     problem: Problem
     t: np.ndarray

@@ -47,7 +47,12 @@ def _field_values(prob, states, f, axis):
 @dataclass(frozen=True)
 class Solution:
     """`sol[u]` is field u on the grid, shape `(len(sol.t), *grid)` (steady:
-    `grid`); boundary nodes hold their boundary-condition values."""
+    `grid`); boundary nodes hold their boundary-condition values.
+
+    >>> sol = solvers.solve(prob, saveat=11)      # doctest: +SKIP
+    >>> sol.t, sol[u].shape, sol.stats["steps"]      # doctest: +SKIP
+    >>> sol.to_xarray(); sol.plot(u, -1)       # doctest: +SKIP
+    """
 
     problem: Problem
     t: np.ndarray | None

@@ -54,7 +54,11 @@ class FNO:
     """A Fourier neural operator from `in_fields` (fields at the first saved
     time, or varied parameters) to `out_fields` (at the last saved time, or at
     every later saved time with `trajectory=True`), on the grid of the dataset
-    it is fitted to (1D or 2D)."""
+    it is fitted to (1D or 2D).
+
+    >>> fno = solvers.FNO([u, nu], [u], modes=16, width=64)      # doctest: +SKIP
+    >>> res = fno.fit(train_ds, epochs=40, test=test_ds)      # doctest: +SKIP
+    """
 
     def __init__(self, in_fields, out_fields, modes=16, width: int = 64, layers: int = 4, projection: int = 128,
                  seed: int = 0, trajectory: bool = False, system=None, dtype: str = "float32"):
@@ -440,7 +444,10 @@ def _stream(first, rest):
 @dataclass(frozen=True)
 class FNOResult:
     """A trained FNO: `predict(inputs)`, `history` (a dict per epoch: loss, test
-    error, seconds, samples seen), `timings`."""
+    error, seconds, samples seen), `timings`.
+
+    >>> res.predict(new_ds), res.history[-1]["test"]      # doctest: +SKIP
+    """
 
     model: FNO
     params: object

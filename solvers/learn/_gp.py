@@ -55,7 +55,11 @@ def _jax():
 @dataclass
 class GPResult:
     """A fitted GP: `predict(u, {x: X, ...})` -> the posterior mean at the points
-    (array of the points' broadcast shape); `values(u)` -> U on the grid."""
+    (array of the points' broadcast shape); `values(u)` -> U on the grid.
+
+    >>> res = solvers.GP(poisson, grid={x: 400}).fit(steps=600)      # doctest: +SKIP
+    >>> res.predict(u, {x: X}), res.spectrum[u][x][0]      # doctest: +SKIP
+    """
 
     gp: "GP"
     params: dict

@@ -68,7 +68,11 @@ class FourierFeatures:
 
 @dataclass
 class PINNResult:
-    """A trained PINN: `predict(u, {t: T, x: X})` -> array of T's shape."""
+    """A trained PINN: `predict(u, {t: T, x: X})` -> array of T's shape.
+
+    >>> res = solvers.PINN(system, seed=0).train(steps=2000)      # doctest: +SKIP
+    >>> res.predict(u, {t: T, x: X}), res.loss_history[-1], res.learned      # doctest: +SKIP
+    """
 
     pinn: "PINN"
     params: dict
