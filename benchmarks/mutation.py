@@ -166,7 +166,6 @@ class Run:
         os.close(fd)
         if fresh:
             import subprocess
-            import tempfile
 
             with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
                 f.write(source)

@@ -178,8 +178,8 @@ def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
     u = 0 on 17^2 nodes: |F| stuck at 3e3 after 27 iterations)."""
     y = prob.u0.copy()
     history, tau, mode = [], None, "newton"
+    F = prob.residual(y).ravel()  # then carried over from the accepted trial: evaluated once per state
     for it in range(maxiter + 1):
-        F = prob.residual(y).ravel()
         norm = float(np.max(np.abs(F)))
         history.append(norm)
         if not np.isfinite(norm):
@@ -191,7 +191,7 @@ def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
             break
         J = prob.jacobian(y)
         if tau is not None:
-            y, tau = _continuation_step(prob, y, F, J, tau, linear_solver)
+            y, tau, F = _continuation_step(prob, y, F, J, tau, linear_solver)
             continue
         dy = _linear_solve(J, -F, linear_solver).reshape(y.shape)
         if it and np.max(np.abs(dy)) <= 1e-9 * (1.0 + np.max(np.abs(y))):
@@ -210,9 +210,9 @@ def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
             mode = "continuation"
             diag = np.abs(J.diagonal())
             tau = 1.0 / max(float(diag.max()), 1e-300)
-            y, tau = _continuation_step(prob, y, F, J, tau, linear_solver)
+            y, tau, F = _continuation_step(prob, y, F, J, tau, linear_solver)
             continue
-        y = trial
+        y, F = trial, R
     raise SolverError(
         f"Newton did not converge in {maxiter} iterations (residual {history[-1]:.3g} > tol "
         f"{tol:g}; history {['%.2g' % r for r in history]}): give a better initial guess "
@@ -221,8 +221,9 @@ def _newton(prob: Problem, tol, maxiter, linear_solver="direct"):
 
 
 def _continuation_step(prob, y, F, J, tau, linear_solver):
-    """One pseudo-time step of size tau from y; tau grows by the residual's fall
-    (halved and retried while a step makes the residual non-finite or 10x larger)."""
+    """One pseudo-time step of size tau from y: (the new state, the next tau, its
+    residual). tau grows by the residual's fall (halved and retried while a step makes
+    the residual non-finite or 10x larger)."""
     # one sign for every row: the operator's (a row's own diagonal may change sign
     # with the state, -2 u lap(u) in -div((1 + u^2) grad u), and shifting it the other
     # way destabilizes the step)
@@ -232,9 +233,10 @@ def _continuation_step(prob, y, F, J, tau, linear_solver):
     for _ in range(60):
         shifted = J + scipy.sparse.identity(J.shape[0]) * (sign / tau)
         trial = y + _linear_solve(shifted, -F, linear_solver).reshape(y.shape)
-        new = float(np.linalg.norm(prob.residual(trial)))
+        R = prob.residual(trial).ravel()
+        new = float(np.linalg.norm(R))
         if np.isfinite(new) and new < 10 * norm:
-            return trial, tau * (norm / max(new, 1e-300)) ** 1.5
+            return trial, tau * (norm / max(new, 1e-300)) ** 1.5, R
         tau *= 0.5
     raise SolverError(
         f"pseudo-transient continuation found no step that keeps the residual ({norm:.3g}) finite and "

@@ -88,7 +88,7 @@ class PINNResult:
     @property
     def learned(self) -> dict:
         """Values of the parameters trained with `learn=[...]`."""
-        return {p: float(self.params["phys"][p.name]) for p in self.pinn.learn}
+        return self.pinn._learned_values(self.params)
 
     def predict(self, f, points: dict) -> np.ndarray:
         jnp = _jax().numpy
@@ -130,7 +130,6 @@ class _SecondOrderInTime:
         self.initial = {f: e for f, e in system.initial.items() if f not in back}
         for name in ("time", "time_only", "full_args", "name", "parameters", "periodic", "domain", "space"):
             setattr(self, name, getattr(system, name))
-        self.original = system
 
 
 class PINN:
