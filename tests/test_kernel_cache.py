@@ -76,3 +76,29 @@ def test_kernel_names_ignore_parameter_values_not_templates():
     c = discretize(system(k * sn.D(x, 2)(u) + u), {x: 16}, backend="numpy")
     assert a.kernel is b.kernel and b.params[k] == 3.0
     assert c.kernel is not a.kernel
+
+
+def test_optimized_programs_are_made_stored_and_loaded(tmp_path, monkeypatch):
+    """With an empty store the programs are optimized and written (the path a warm
+    cache never takes, so the suite's coverage depended on the store's state); cleared
+    from memory, the same problem loads them back and computes the same right-hand side."""
+    import numpy as np
+
+    import symnum as sn
+    from symnum.solvers import _problem, discretize
+
+    monkeypatch.setenv("SYMNUM_CACHE_DIR", str(tmp_path))
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + 0.8125 * u**3)],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "max", 1), sn.Initial(u, x)],
+                          domain={t: (0, 1), x: (0, 1)}, name="stored_programs")
+    made = discretize(system, {x: 12}, backend="numpy")
+    stored = list((tmp_path / "programs").glob("*.pkl"))
+    assert stored, "no program was written to the store"
+    for key in [k for k in _problem._PROGRAMS if "stored_programs" in k[0]]:
+        del _problem._PROGRAMS[key]
+    loaded = discretize(system, {x: 12}, backend="numpy")
+    assert sorted((tmp_path / "programs").glob("*.pkl")) == sorted(stored)  # read, not written again
+    y = np.random.default_rng(0).uniform(-1, 1, made.shape)
+    np.testing.assert_array_equal(loaded.rhs(y, 0.3), made.rhs(y, 0.3))
