@@ -6,6 +6,13 @@ $\\partial_t u = $ `sys.rhs[u]` (for a field of `sys.algebraic`, a DAE's
 algebraic field v, $0 = $ `sys.rhs[v]`) and its boundary and initial conditions. Every
 mistake a user can make in a model is reported here, as a `ModelError` that
 names the culprit and the fix, before any solver sees the model.
+
+Completeness is another matter: a finite-difference solve needs an equation and an
+initial value for every field and a condition on every side it differentiates
+across, but a PINN does not (an unknown coefficient field learned from data, the
+pressure fixed at one wall only). What only some solvers need is recorded at
+construction (`sys.incomplete`) and raised by those solvers
+(`sys.check_complete(...)`, which `discretize` calls).
 """
 
 from __future__ import annotations
@@ -36,6 +43,16 @@ from ._expressions import fields as fields_of
 __all__ = ["AbstractSystem", "PDESystem", "ODESystem"]
 
 
+class _Inferred:
+    """The default of `time=`: found from the equations (explicit None: steady)."""
+
+    def __repr__(self) -> str:
+        return "<inferred>"
+
+
+INFER = _Inferred()
+
+
 def _ordinal(i: int) -> str:
     return f"equation {i + 1}"
 
@@ -47,6 +64,12 @@ def _fields_in_order(exprs: Iterable) -> list:
             if is_field(node) and not is_point_value(node):
                 seen.setdefault(node, None)
     return list(seen)
+
+
+def _subsequence(part: tuple, whole: tuple) -> bool:
+    """Whether `part` is `whole` with some entries left out, in the same order."""
+    it = iter(whole)
+    return all(v in it for v in part)
 
 
 def _number(value) -> str:
@@ -104,7 +127,7 @@ class AbstractSystem:
         domain: Mapping | None = None,
         name: str = "system",
         *,
-        time: sympy.Symbol | None = None,
+        time=INFER,
         parameters: Mapping | None = None,
     ):
         if type(self) is AbstractSystem:
@@ -112,6 +135,7 @@ class AbstractSystem:
         if not isinstance(name, str) or not name:
             raise ModelError(f"name must be a non-empty string, got {name!r}")
         self.name = name
+        self.incomplete = ()  # what only some solvers need, as messages (check_complete)
         equations = self._check_equations(equations)
         bcs = self._check_conditions(bcs)
         self._given = (equations, bcs)  # as written: substitute() and with_parameters() rebuild from it
@@ -131,10 +155,11 @@ class AbstractSystem:
         self.space = tuple(v for v in self.full_args if v != self.time)
         self._check_time_only()
         self._check_integrals()
+        self.undetermined = ()  # fields no equation determines (time-dependent systems)
         self.rhs, self.residuals, self.algebraic = self._split_equations()
         if self.rhs:
             # the state's field order is the equations' order: u_t = ... first
-            object.__setattr__(self, "fields", tuple(self.rhs))
+            object.__setattr__(self, "fields", tuple(self.rhs) + self.undetermined)
         self.periodic, self.boundary, self.initial = self._sort_conditions()
         self._check_kind()
 
@@ -297,14 +322,14 @@ class AbstractSystem:
         args = self.full_args
         widest = next(f for f in self.fields if f.args == args)
         for f in self.fields:
-            # a field of one variable beside fields of more (v(t) beside u(t, x)): a field
-            # of time only, checked once time is known (`_check_time_only`)
-            if f.args != args and not (len(f.args) == 1 and f.args[0] in args):
+            # a field of fewer variables beside fields of more (v(t) or k(x) beside
+            # u(t, x)): of time only, or only for a PINN (`_check_time_only`)
+            if f.args != args and not _subsequence(f.args, args):
                 raise ModelError(
                     f"field {f} depends on {f.args} but {widest} on {args}: the fields of a "
                     f"{self._kind} share their independent variables, in the same order (a field "
-                    f"of time only, v(t), may stand beside them); fields on different spatial "
-                    f"variables are not supported yet"
+                    f"of fewer of them, v(t) or k(x), may stand beside them); fields on different "
+                    f"spatial variables are not supported yet"
                 )
         for v in args:
             if v not in self.domain:
@@ -375,16 +400,34 @@ class AbstractSystem:
         """The fields of time only, v(t), beside fields of (t, x, ...): on the grid, one
         value per time (held at every node), and their equations may use the others'
         integral terms and boundary values."""
-        return tuple(f for f in self.fields if len(f.args) < len(self.full_args))
+        full = self.full_args
+        return tuple(f for f in self.fields if f.args != full and f.args == (self.time,))
+
+    @property
+    def partial(self) -> tuple:
+        """The fields of fewer variables that are not of time only (k(x) beside
+        u(t, x)): a PINN gives each its own network; the method of lines refuses them."""
+        full = self.full_args
+        return tuple(f for f in self.fields if f.args != full and f.args != (self.time,))
+
+    def check_complete(self, purpose: str = "discretize") -> None:
+        """Raise a ModelError for the first thing `purpose` needs and the system lacks
+        (an equation or an initial value of a field, a condition on a side it is
+        differentiated across, a field on fewer variables). `discretize` calls this;
+        a PINN trains without."""
+        if self.incomplete:
+            raise ModelError(f"{self.incomplete[0]} ({purpose} needs this; solvers.PINN trains without it)")
+
+    def _defer(self, message: str) -> None:
+        object.__setattr__(self, "incomplete", (*self.incomplete, message))
 
     def _check_time_only(self) -> None:
-        for f in self.time_only:
-            if f.args != (self.time,):
-                raise ModelError(
-                    f"field {f} depends on {f.args[0]} only, beside fields of {self.full_args}: "
-                    f"a field of fewer variables must depend on time only ({self.time}); fields on "
-                    f"different spatial variables are not supported yet"
-                )
+        for f in self.partial:
+            self._defer(
+                f"field {f} depends on {', '.join(map(str, f.args))} only, beside fields of "
+                f"{self.full_args}: the method of lines holds fields of every variable, or of "
+                f"time only ({self.time}); fields on different spatial variables are not supported yet"
+            )
         for i, e in enumerate(self.equations):
             for node in sympy.preorder_traversal(e.lhs - e.rhs):
                 if not is_point_value(node):
@@ -411,7 +454,9 @@ class AbstractSystem:
 
     def _find_time(self, time):
         args = self.full_args
-        if time is not None:
+        if time is None:  # said steady
+            return None
+        if time is not INFER:
             if time not in args:
                 raise ModelError(
                     f"time={time!r} is not an independent variable of the fields {args}"
@@ -444,21 +489,26 @@ class AbstractSystem:
             if len(first_order_only) != 1:
                 raise ModelError(
                     f"cannot tell the time variable of {args}: pass it, e.g. "
-                    f"{type(self).__name__}(..., time=t)"
+                    f"{type(self).__name__}(..., time=t), or time=None for a steady system"
                 )
         if first_order_only:
             return first_order_only[0]
         # No first-order variable: steady, unless a variable is named as time (then
         # e.g. an equation whose only t-derivative is mixed, u_tx, gets the error that
         # explains the fix; u_tt was reduced to first order before this).
-        return _time_candidate(self.fields, None)
+        return _time_candidate(self.fields, INFER)
 
     def _split_equations(self):
         residuals = tuple(e.lhs - e.rhs for e in self.equations)
         if self.time is None:
-            if len(self.equations) != len(self.fields):
+            if len(self.equations) > len(self.fields):
                 raise ModelError(
                     f"the steady {self._kind} has {len(self.equations)} equations for "
+                    f"{len(self.fields)} fields {self.fields}: give one equation per field"
+                )
+            if len(self.equations) < len(self.fields):
+                self._defer(
+                    f"the steady {self._kind} has {len(self.equations)} equation(s) for "
                     f"{len(self.fields)} fields {self.fields}: give one equation per field"
                 )
             return {}, residuals, ()
@@ -505,13 +555,22 @@ class AbstractSystem:
         # evolution equation: sn.Eq(v, ...) to v, the others in the order of those fields.
         differential = {f for f, _ in owner.values()}
         free = [f for f in self.fields if f not in differential]
+        if len(algebraic) < len(free):
+            # fields no equation determines (a coefficient field a PINN learns): the
+            # algebraic equations go to the fields they name, then to fields of every
+            # variable; the rest are left undetermined
+            named = [e.lhs for i in algebraic for e in [self.equations[i]] if is_field(e.lhs) and e.lhs in free]
+            rest = sorted((f for f in free if f not in named), key=lambda f: -len(f.args))
+            kept = named + rest[: len(algebraic) - len(named)]
+            for f in free:
+                if f not in kept:
+                    self._defer(
+                        f"field {f} has no evolution equation: add sn.Eq(sn.D({t})({f}), ...) (or, "
+                        f"for a DAE, an algebraic equation sn.Eq(0, g(...)) that determines it)"
+                    )
+            object.__setattr__(self, "undetermined", tuple(f for f in free if f not in kept))
+            free = [f for f in free if f in kept]
         if len(algebraic) != len(free):
-            if not algebraic:
-                raise ModelError(
-                    f"field {free[0]} has no evolution equation: add "
-                    f"sn.Eq(sn.D({t})({free[0]}), ...) (or, for a DAE, an algebraic equation "
-                    f"sn.Eq(0, g(...)) that determines it)"
-                )
             if not free:
                 i = algebraic[0]
                 raise ModelError(
@@ -596,8 +655,8 @@ class AbstractSystem:
         if self.time is not None:
             for f in self.fields:
                 # an algebraic field's initial value is solved for (a given one is the guess)
-                if f not in initial and f not in self.algebraic:
-                    raise ModelError(
+                if f not in initial and f not in self.algebraic and f not in self.undetermined:
+                    self._defer(
                         f"field {f} has no initial condition: add sn.Initial({f}, value), "
                         f"value a function of {', '.join(map(str, self.space)) or 'parameters'}"
                     )
@@ -614,7 +673,7 @@ class AbstractSystem:
                 # A first-order (hyperbolic) term needs one side; diffusion needs both.
                 if (k == 1 and not have) or (k >= 2 and len(have) < 2):
                     side = next(s for s in SIDES if s not in have)
-                    raise ModelError(
+                    self._defer(
                         f"field {f} has no boundary condition on the {side!r} side of {v} "
                         f"(it is differentiated {k} time(s) in {v}): add one, e.g. "
                         f"sn.Dirichlet({f}, {v}, {side!r}, 0), sn.Neumann({f}, {v}, "
@@ -625,7 +684,7 @@ class AbstractSystem:
                     given = boundary[(f, v, side)]
                     count = len(given) if isinstance(given, tuple) else 1
                     if not fewest <= count <= most:
-                        raise ModelError(
+                        self._defer(
                             f"field {f} has {count} condition(s) on the {side!r} side of {v}, but it "
                             f"is differentiated {k} time(s) in {v}, which needs "
                             f"{fewest if fewest == most else f'{fewest} to {most}'} per side "
@@ -778,9 +837,11 @@ class AbstractSystem:
 
 
 def _time_candidate(fields, time):
-    if time is not None or not fields:
+    if time is not INFER:
         return time
-    named = [v for v in fields[0].args if getattr(v, "name", None) in ("t", "time")]
+    if not fields:
+        return None
+    named = [v for v in max((f.args for f in fields), key=len) if getattr(v, "name", None) in ("t", "time")]
     return named[0] if named else None
 
 

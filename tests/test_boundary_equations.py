@@ -226,7 +226,7 @@ def _heat(bcs, name="heat"):
 ])
 def test_boundary_equation_errors(bcs, message):
     with pytest.raises(sn.ModelError, match=message):
-        _heat(bcs)()
+        _heat(bcs)().check_complete()
 
 
 def test_beam_with_too_few_conditions_names_the_side():
@@ -234,7 +234,7 @@ def test_beam_with_too_few_conditions_names_the_side():
     with pytest.raises(sn.ModelError, match=r"1 condition\(s\) on the 'max' side of x, .* needs 2 to 4 per side"):
         sn.PDESystem([sn.Eq(sn.D(x, 4)(u), 1)],
                      [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)],
-                     domain={x: (0, 1)}, name="beam")
+                     domain={x: (0, 1)}, name="beam").check_complete()
 
 
 def test_dependent_conditions_are_a_discretization_error():

@@ -116,7 +116,7 @@ def test_errors_name_the_fix(robertson):
         sn.ODESystem([sn.Eq(sn.D(t)(a), -b), sn.Eq(0, b - 1), sn.Eq(0, b + a)], [sn.Initial(a, 1)],
                      domain={t: (0, 1)}, name="e2")
     with pytest.raises(sn.ModelError, match=r"field b\(t\) has no evolution equation"):
-        sn.ODESystem([sn.Eq(sn.D(t)(a), -b)], [sn.Initial(a, 1)], domain={t: (0, 1)}, name="e3")
+        sn.ODESystem([sn.Eq(sn.D(t)(a), -b)], [sn.Initial(a, 1)], domain={t: (0, 1)}, name="e3").check_complete()
     # index 2: the constraint does not contain its field b
     with pytest.raises(sn.SolverError, match=r"do not determine b.*index > 1"):
         discretize(sn.ODESystem([sn.Eq(sn.D(t)(a), b), sn.Eq(0, a - sympy.sin(t))], [sn.Initial(a, 0)],

@@ -154,12 +154,22 @@ def check_poisson(out):
     assert float(re.search(r"max difference from the direct solve ([\d.e+-]+)", out).group(1)) < 1e-8
 
 
+def check_pinn_inverse_field(out):
+    assert "discretize: the steady PDESystem has 1 equation(s) for 2 fields" in out
+    rows = {label.strip(): (float(ek), float(eu)) for label, ek, eu in re.findall(
+        r"(clean|1% noise), 50 observations of u, .*: k relative L2 ([\d.e+-]+), u relative L2 ([\d.e+-]+)", out)}
+    assert rows.keys() == {"clean", "1% noise"}, out
+    assert rows["clean"][0] < 0.02 and rows["clean"][1] < 1e-3, rows  # 7.4e-3 and 2.1e-4 measured
+    assert rows["1% noise"][0] < 0.1, rows  # 5.6e-2 measured
+
+
 CHECKS = {"gray_scott.py": check_gray_scott, "allen_cahn.py": check_allen_cahn, "kdv.py": check_kdv,
           "heat_convergence.py": check_heat_convergence, "burgers_discovery.py": check_burgers_discovery,
           "pinn_burgers.py": check_pinn_burgers, "poisson.py": check_poisson,
           "nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
-          "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator}
-SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py", "poisson.py"}  # a minute or two: benchmarks/slow_tests.sh
+          "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator,
+          "pinn_inverse_field.py": check_pinn_inverse_field}
+SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py", "poisson.py", "pinn_inverse_field.py"}  # a minute or two: benchmarks/slow_tests.sh
 # the arguments the suite runs an example with (smaller than its default); none: its default
 ARGS = {"heat_convergence.py": ["17"], "poisson.py": ["33"]}
 

@@ -1,10 +1,13 @@
 """PDESystem / ODESystem: what they know, how they print, and every validation
 error (the message is asserted, not only the type)."""
 
+import re
+
 import pytest
 import sympy
 
 import symnum as sn
+from symnum.solvers import discretize
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ def test_advection_needs_one_side_only_and_diffusion_two():
             [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
             [sn.Dirichlet(u, x, "min", 0), sn.Initial(u, 0)],
             domain={t: (0, 1), x: (0, 1)},
-        )
+        ).check_complete()
 
 
 def test_field_without_spatial_derivative_needs_no_bc():
@@ -248,8 +251,22 @@ BCS = [sn.Dirichlet(U, X, "min", 0), sn.Dirichlet(U, X, "max", 0)]
     ],
 )
 def test_validation_errors(change, message):
+    # what every solver needs is checked at construction; completeness (an initial value,
+    # the walls' conditions) by the solvers that need it (check_complete, as discretize does)
     with pytest.raises(sn.ModelError, match=message):
-        _heat(**change)
+        _heat(**change).check_complete()
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(bcs=BCS), r"field u\(t, x\) has no initial condition"),
+    (dict(bcs=BCS[:1] + [sn.Initial(U, X)]), r"no boundary condition on the 'max' side of x"),
+    (dict(bcs=BCS + [sn.Neumann(U, X, "max", 0), sn.Initial(U, X)]), r"has 2 condition\(s\) on the 'max' side"),
+])
+def test_completeness_is_checked_by_the_solver_that_needs_it(change, message):
+    sys = _heat(**change)  # a PINN can train this
+    assert sys.incomplete and re.search(message, sys.incomplete[0])
+    with pytest.raises(sn.ModelError, match=message + r".*\(discretize needs this; solvers.PINN trains without it"):
+        discretize(sys, {X: 9}, backend="numpy")
 
 
 def test_parameter_without_value():

@@ -9,6 +9,7 @@ import pytest
 import sympy
 
 import symnum as sn
+from symnum import solvers
 from symnum.codegen._stencil_jacobian import dense_fd_jacobian
 from symnum.solvers import PINN, discretize, solve
 
@@ -106,9 +107,9 @@ def test_what_is_refused():
                      [sn.Initial(u, 0), sn.Initial(w, 0), sn.Periodic(x), sn.Periodic(y)],
                      domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="two_domains")
     s = sn.fields("s", x)
-    with pytest.raises(sn.ModelError, match=r"must depend on time only"):
-        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + s), sn.Eq(s, x)],
-                     [sn.Initial(u, 0), sn.Periodic(x)], domain={t: (0, 1), x: (0, 1)}, name="space_only")
+    with pytest.raises(sn.ModelError, match=r"the method of lines holds fields of every variable, or of time only"):
+        discretize(sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + s), sn.Eq(s, x)],
+                                [sn.Initial(u, 0), sn.Periodic(x)], domain={t: (0, 1), x: (0, 1)}, name="space_only"))
     v = sn.fields("v", t)
     walls = [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, 0), sn.Initial(v, 0)]
     with pytest.raises(sn.ModelError, match=r"at x = 0.5: point values in equations are supported at the domain's ends"):
@@ -129,5 +130,7 @@ def test_what_is_refused():
     with pytest.raises(sn.DiscretizationError, match=r"x is periodic: point values are supported along walled"):
         discretize(periodic, {x: 16})
     _, _, gauge = heat_with_a_gauge()
-    with pytest.raises(sn.ModelError, match=r"PINN learns fields of the same variables.*v\(t\)"):
+    with pytest.raises(sn.ModelError, match=r"has an integral term or a field's value at a point"):
         PINN(gauge, seed=0)
+    with pytest.raises(sn.ModelError, match=r"GP learns fields of the same variables.*v\(t\)"):
+        solvers.GP(gauge, grid={t: 8, x: 8})

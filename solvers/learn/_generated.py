@@ -20,7 +20,8 @@ from symnum._expressions import is_field
 from symnum._extras import require
 from symnum.codegen._jax import JaxFunction, make_jax_function
 
-__all__ = ["GeneratedResidual", "GeneratedConditions", "generated_residual", "generated_conditions", "require_jax"]
+__all__ = ["GeneratedResidual", "GeneratedConditions", "generated_residual", "generated_expressions",
+           "generated_conditions", "require_jax"]
 
 
 def require_jax(purpose: str):
@@ -56,8 +57,6 @@ def _leaf_key(node, fields, inputs):
 
 
 def generated_residual(system, inputs, params, name) -> GeneratedResidual:
-    fields = list(system.fields)
-    leaves = {}
     # a derivative of an expression (flux form, D(x)(u**2 / 2)) expanded by the chain rule
     residuals = [r.doit() if any(not is_field(d.expr) for d in r.atoms(sympy.Derivative)) else r
                  for r in system.residuals]
@@ -69,6 +68,16 @@ def generated_residual(system, inputs, params, name) -> GeneratedResidual:
                 f"and operator residuals are pointwise; solve such terms by the method of lines "
                 f"(discretize)"
             )
+    return generated_expressions(residuals, system.fields, inputs, params, name)
+
+
+def generated_expressions(exprs, fields, inputs, params, name) -> GeneratedResidual:
+    """fn(leaf values + coordinates, parameter values) -> [each expression], the leaves
+    being the fields and derivatives of fields the expressions hold (a residual, an
+    observed quantity such as D(x)(u) or k * D(x)(u))."""
+    fields = list(fields)
+    leaves = {}
+    for r in exprs:
         for d in r.atoms(sympy.Derivative):
             if not is_field(d.expr):
                 raise ModelError(
@@ -83,20 +92,24 @@ def generated_residual(system, inputs, params, name) -> GeneratedResidual:
     # seed; a fixed order keeps the generated code, and so the floating-point
     # sums of a gradient, the same in every run.
     ordered = sorted(leaves, key=lambda k: leaves[k])
-    fn = make_jax_function(residuals, ordered + list(inputs), list(params), name=name)
+    fn = make_jax_function(list(exprs), ordered + list(inputs), list(params), name=name)
     return GeneratedResidual(fn, tuple(ordered), tuple(leaves[k] for k in ordered))
 
 
-def check_conditions(system, trainer: str) -> None:
+def check_conditions(system, trainer: str, complete: bool = True) -> None:
     """The trainers take Dirichlet/Neumann/Robin/Periodic/Initial conditions; a
-    general boundary equation (sn.Eq at a boundary) is for discretize() so far, as
-    are fields of time only beside fields of space."""
-    if getattr(system, "time_only", ()):
-        raise ModelError(
-            f"{trainer} learns fields of the same variables; {', '.join(map(str, system.time_only))} "
-            f"depend(s) on time only, beside fields of {system.full_args}: solve such a system by the "
-            f"method of lines (discretize)"
-        )
+    general boundary equation (sn.Eq at a boundary) is for discretize() so far. With
+    `complete`, the system must also determine every field on the full set of
+    variables (the GP's grid); a PINN (complete=False) gives a field of fewer
+    variables its own network and learns undetermined fields from data."""
+    if complete:
+        system.check_complete(trainer)
+        if getattr(system, "time_only", ()):
+            raise ModelError(
+                f"{trainer} learns fields of the same variables; {', '.join(map(str, system.time_only))} "
+                f"depend(s) on time only, beside fields of {system.full_args}: solve such a system by the "
+                f"method of lines (discretize), or train a PINN"
+            )
     for bc in system.boundary.values():
         if isinstance(bc, tuple):
             raise ModelError(

@@ -33,15 +33,33 @@ import sympy
 
 from symnum._errors import ModelError, SolverError
 from symnum._conditions import Neumann
+from symnum._expressions import is_field
 from symnum._system import ODESystem, PDESystem
 
-from ._generated import check_conditions, generated_conditions, generated_residual, require_jax
+from ._generated import (check_conditions, generated_conditions, generated_expressions, generated_residual,
+                         require_jax)
 
 __all__ = ["PINN", "PINNResult"]
 
 
 def _jax():
-    return require_jax("The PINN trainer")
+    jax = require_jax("The PINN trainer")
+    if not _Observed.registered:  # a pytree whose kind is static (jit does not trace it)
+        jax.tree_util.register_pytree_node(_Observed, lambda o: ((o.z, o.values), o.kind),
+                                           lambda kind, children: _Observed(kind, *children))
+        _Observed.registered = True
+    return jax
+
+
+@dataclass(frozen=True, eq=False)
+class _Observed:
+    """One observation term: `kind` is a field's index or the generated function of an
+    observed expression; z the points (rows), values what was observed there."""
+
+    kind: object
+    z: object
+    values: object
+    registered = False  # class attribute: registered with jax once
 
 
 @dataclass(frozen=True)
@@ -87,16 +105,36 @@ class PINNResult:
 
     @property
     def learned(self) -> dict:
-        """Values of the parameters trained with `learn=[...]`."""
+        """Values of the parameters trained with `learn=[...]` (a learned field:
+        `predict(k, {x: X})`)."""
         return self.pinn._learned_values(self.params)
 
     def predict(self, f, points: dict) -> np.ndarray:
-        jnp = _jax().numpy
-        k = self.pinn.fields.index(f)
-        arrays = [np.asarray(points[v], dtype=float) for v in self.pinn.inputs]
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
-        z = jnp.stack([jnp.asarray(np.broadcast_to(a, shape).ravel(), self.pinn.dtype) for a in arrays], axis=1)
-        return np.asarray(self.pinn._jitted_net(self.params["net"], z)[:, k]).reshape(shape)
+        """f's values at `points` ({variable: array}, broadcast together); a field of
+        fewer variables, k(x), needs only its own."""
+        pinn = self.pinn
+        if f not in pinn.fields:
+            raise ModelError(f"predict({f}, ...): {f} is not a field of {pinn.system.name!r} ({pinn.fields})")
+        k = pinn.fields.index(f)
+        z, shape = pinn._stack_points(points, f.args, f"predict({f}, ...)")
+        return np.asarray(pinn._jitted_net(self.params["net"], _jax().numpy.asarray(z, pinn.dtype))[:, k]).reshape(shape)
+
+
+def _check_determined(system, learned_fields) -> None:
+    """A field no equation determines must be learned from data (learn=[k])."""
+    missing = [f for f in getattr(system, "undetermined", ()) if f not in learned_fields]
+    short = len(system.fields) - len(system.equations)
+    if system.time is None and short > len(learned_fields):
+        raise ModelError(
+            f"the steady {type(system).__name__} {system.name!r} has {len(system.equations)} equation(s) for "
+            f"{len(system.fields)} fields {system.fields}: add the missing equation(s), or learn the "
+            f"unknown field(s) from data with PINN(..., learn=[k]) and train(data={{...}})"
+        )
+    if missing:
+        raise ModelError(
+            f"field {missing[0]} has no equation: add one, or learn it from data with "
+            f"PINN(..., learn=[{missing[0].func}]) and train(data={{...}})"
+        )
 
 
 class _SecondOrderInTime:
@@ -128,7 +166,8 @@ class _SecondOrderInTime:
             if v in system.initial:
                 self.boundary[(u, t, "min")] = Neumann(u, t, "min", -system.initial[v])
         self.initial = {f: e for f, e in system.initial.items() if f not in back}
-        for name in ("time", "time_only", "full_args", "name", "parameters", "periodic", "domain", "space"):
+        for name in ("time", "time_only", "partial", "undetermined", "full_args", "name", "parameters", "periodic",
+                     "domain", "space"):
             setattr(self, name, getattr(system, name))
 
 
@@ -159,6 +198,7 @@ class PINN:
         hard=False,
         periodic: str = "encode",
         features: FourierFeatures | None = None,
+        networks: str = "shared",
     ):
         jax = _jax()
         if not isinstance(system, (PDESystem, ODESystem)):
@@ -174,17 +214,23 @@ class PINN:
         acts = {"tanh": jax.numpy.tanh, "sin": jax.numpy.sin, "gelu": jax.nn.gelu, "silu": jax.nn.silu}
         if activation not in acts:
             raise ModelError(f"activation={activation!r}: use one of {sorted(acts)}")
+        if networks not in ("shared", "separate"):
+            raise ModelError(f"networks={networks!r}: use \"shared\" (one network, an output per field) or "
+                             f"\"separate\" (one network per field)")
         for p in learn:
-            if p not in system.parameters:
-                raise ModelError(f"learn=[{p}]: {p} is not a parameter of {system.name!r} ({tuple(system.parameters)})")
-        check_conditions(system, "PINN")
+            if p not in system.parameters and p not in system.fields:
+                raise ModelError(f"learn=[{p}]: {p} is neither a parameter of {system.name!r} "
+                                 f"({tuple(system.parameters)}) nor one of its fields ({system.fields})")
+        check_conditions(system, "PINN", complete=False)
+        _check_determined(system, [p for p in learn if p in system.fields])
         if getattr(system, "velocities", None):  # u_tt as written: the network represents u alone
             system = _SecondOrderInTime(system)
         self.system, self.seed, self.dtype = system, seed, dtype
         self.fields = system.fields
-        self.inputs = system.fields[0].args
+        self.inputs = system.full_args
         self.time = system.time
-        self.learn = tuple(learn)
+        self.learn = tuple(p for p in learn if p in system.parameters)
+        self.learned_fields = tuple(f for f in learn if f in system.fields)
         self.fixed = {p: v for p, v in system.parameters.items() if p not in self.learn}
         self.hidden, self.act = tuple(hidden), acts[activation]
         self.n_collocation, self.n_boundary, self.n_initial = n_collocation, n_boundary, n_initial
@@ -195,6 +241,7 @@ class PINN:
         # "loss": plain inputs, and values and derivatives are matched across the period.
         self.periodic = [v in system.periodic and periodic == "encode" for v in self.inputs]
         self._periodic_loss = [j for j, v in enumerate(self.inputs) if v in system.periodic and periodic == "loss"]
+        self._build_networks(networks)
         self._build_features(features)
         self._build_residual()
         self._build_conditions()
@@ -213,16 +260,32 @@ class PINN:
                 cols.append(2 * (z[:, j] - lo) / (hi - lo) - 1)
         return jnp.stack(cols, axis=1)
 
-    def _mlp(self, layers, z):
-        h = self._encode(z)
-        if self._features is None:
+    def _build_networks(self, networks):
+        """Which fields each network computes, from which inputs: (field indices,
+        input indices, encoded columns). The fields of every input share one network
+        (networks="shared") or get one each ("separate"); a field of fewer inputs,
+        k(x) beside u(t, x), always has its own, so it cannot vary in the others."""
+        self._columns, start = [], 0  # the encoded columns of each input (periodic ones take two)
+        for per in self.periodic:
+            self._columns.append(list(range(start, start + (2 if per else 1))))
+            start += len(self._columns[-1])
+        every = list(range(len(self.inputs)))
+        full = [k for k, f in enumerate(self.fields) if f.args == self.inputs]
+        groups = ([(full, every)] if full else []) if networks == "shared" else [([k], every) for k in full]
+        groups += [([k], [self.inputs.index(v) for v in f.args]) for k, f in enumerate(self.fields)
+                   if f.args != self.inputs]
+        self._groups = [(ks, js, [c for j in js for c in self._columns[j]]) for ks, js in groups]
+
+    def _mlp(self, layers, h, features):
+        """One network on encoded inputs h; `features`: Fourier-feature groups or None."""
+        if features is None:
             for W, b in layers[:-1]:
                 h = self.act(h @ W + b)
             W, b = layers[-1]
             return h @ W + b
         jnp = _jax().numpy
         groups = []
-        for cols, scales in self._features:  # per group, per scale: the shared hidden layers
+        for cols, scales in features:  # per group, per scale: the shared hidden layers
             hg = h[:, cols]
             outs = []
             for B in scales:
@@ -238,6 +301,19 @@ class PINN:
         W, b = layers[-1]
         return jnp.concatenate(joined, axis=1) @ W + b
 
+    def _networks(self, nets, z):
+        """Every field's network output at the rows of z, in field order."""
+        h = self._encode(z)
+        if len(self._groups) == 1 and len(self._groups[0][1]) == len(self.inputs):
+            return self._mlp(nets[0], h, self._features)  # one network of every input, an output per field
+        cols = [None] * len(self.fields)
+        for (ks, js, enc), layers in zip(self._groups, nets):
+            full = len(js) == len(self.inputs)  # Fourier features: on networks of every input
+            out = self._mlp(layers, h if full else h[:, enc], self._features if full else None)
+            for i, k in enumerate(ks):
+                cols[k] = out[:, i]
+        return _jax().numpy.stack(cols, axis=1)
+
     def _build_features(self, features):
         """Per group: the encoded input columns and one fixed frequency matrix per scale."""
         self._features = None
@@ -247,11 +323,7 @@ class PINN:
             raise ModelError(f"features={features!r}: give solvers.FourierFeatures(sigma=..., n=...) or None")
         if not isinstance(features.n, int) or features.n < 2 or features.n % 2:
             raise ModelError(f"FourierFeatures(n={features.n!r}): give an even number of features >= 2")
-        # the encoded columns of each input (periodic inputs encode to two)
-        columns, start = {}, 0
-        for v, per in zip(self.inputs, self.periodic):
-            columns[v] = list(range(start, start + (2 if per else 1)))
-            start += len(columns[v])
+        columns = dict(zip(self.inputs, self._columns))
         sig = features.sigma
         if isinstance(sig, dict):
             entries = []
@@ -278,9 +350,9 @@ class PINN:
         self._features = built
         self.features = features
 
-    def _net(self, layers, z):
-        """The model: the network, with hard constraints applied where asked for."""
-        out = self._mlp(layers, z)
+    def _net(self, nets, z):
+        """The model: the networks, with hard constraints applied where asked for."""
+        out = self._networks(nets, z)
         if not any(self._hard):
             return out
         jnp = _jax().numpy
@@ -293,21 +365,24 @@ class PINN:
         return jnp.stack(cols, axis=1)
 
     def init_params(self):
+        """{"net": [one list of (W, b) layers per network], "phys": {learned parameter: value}}."""
         jax = _jax()
         key = jax.random.PRNGKey(self.seed)
-        n_in = sum(2 if p else 1 for p in self.periodic)
-        pairs = list(zip([n_in, *self.hidden], [*self.hidden, len(self.fields)]))
-        if self._features is not None:  # embeddings in; the joined last hidden layers out
-            combos = math.prod(len(scales) for _, scales in self._features)
-            pairs = [*zip([self.features.n, *self.hidden[:-1]], self.hidden),
-                     (self.hidden[-1] * combos, len(self.fields))]
-        layers = []
-        for a, b in pairs:
-            key, sub = jax.random.split(key)
-            W = jax.random.normal(sub, (a, b), dtype=self.dtype) * np.sqrt(2.0 / (a + b))
-            layers.append((W, jax.numpy.zeros(b, dtype=self.dtype)))
+        nets = []
+        for ks, js, enc in self._groups:
+            pairs = list(zip([len(enc), *self.hidden], [*self.hidden, len(ks)]))
+            if self._features is not None and len(js) == len(self.inputs):
+                # embeddings in; the joined last hidden layers out
+                combos = math.prod(len(scales) for _, scales in self._features)
+                pairs = [*zip([self.features.n, *self.hidden[:-1]], self.hidden), (self.hidden[-1] * combos, len(ks))]
+            layers = []
+            for a, b in pairs:
+                key, sub = jax.random.split(key)
+                W = jax.random.normal(sub, (a, b), dtype=self.dtype) * np.sqrt(2.0 / (a + b))
+                layers.append((W, jax.numpy.zeros(b, dtype=self.dtype)))
+            nets.append(layers)
         phys = {p.name: jax.numpy.asarray(self.system.parameters[p], dtype=self.dtype) for p in self.learn}
-        return {"net": layers, "phys": phys}
+        return {"net": nets, "phys": phys}
 
     def _jets(self, layers, z, wanted):
         """{dirs: D^dirs of every network output at every row of z} for each dirs
@@ -457,6 +532,13 @@ class PINN:
             z[:, j] = value
         return z
 
+    def _renewed(self, pts, rng):
+        """Fresh sampled points; the observation points stay."""
+        new = self._points(rng)
+        if "observed" in pts:
+            new["observed"] = pts["observed"]
+        return new
+
     def _points(self, rng):
         jnp = _jax().numpy
         dt = self.dtype
@@ -494,9 +576,10 @@ class PINN:
     def _loss_terms(self, params, pts, data=None):
         jnp = _jax().numpy
         out = {}
-        res = self._residual_values(params, pts["residual"])
+        z = pts["residual"] if "observed" not in pts else jnp.concatenate([pts["residual"], pts["observed"]])
+        res = self._residual_values(params, z)
         if self.causal and self.time is not None:
-            _, slabs, w = self._causal_slabs(pts["residual"], sum(r**2 for r in res))
+            _, slabs, w = self._causal_slabs(z, sum(r**2 for r in res))
             out["residual"] = jnp.mean(w * slabs)
         else:
             out["residual"] = sum(jnp.mean(r**2) for r in res)
@@ -539,31 +622,81 @@ class PINN:
                 terms += [jnp.mean((a[d] - b[d]) ** 2) for d in wanted]
             out["periodic"] = sum(terms)
         if data:
-            terms = []
-            for f, (z, values) in data.items():
-                terms.append(jnp.mean((self._net(params["net"], z)[:, self.fields.index(f)] - values) ** 2))
-            out["data"] = sum(terms)
+            out["data"] = sum(jnp.mean((self._observed(params, o.kind, o.z) - o.values) ** 2) for o in data)
         return out
 
     # -- training ----------------------------------------------------------------------------------
 
+    def _stack_points(self, points, needed, what):
+        """Rows (one per point) of every input from {variable: array}; inputs outside
+        `needed` may be left out (the field does not depend on them: their lower bound)."""
+        if not isinstance(points, dict):
+            raise ModelError(f"{what}: give the points as {{variable: array}}, got {type(points).__name__}")
+        missing = [v for v in needed if v not in points]
+        if missing:
+            raise ModelError(f"{what}: give points for {missing} too (the inputs are {self.inputs})")
+        unknown = [v for v in points if v not in self.inputs]
+        if unknown:
+            raise ModelError(f"{what}: {unknown[0]} is not an input of {self.system.name!r} ({self.inputs})")
+        arrays = [np.asarray(points[v], dtype=float) for v in points]
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        cols = [np.broadcast_to(np.asarray(points[v], dtype=float), shape).ravel() if v in points
+                else np.full(int(np.prod(shape)), self.bounds[j, 0]) for j, v in enumerate(self.inputs)]
+        return np.stack(cols, axis=1), shape
+
     def _data(self, data):
+        """Observations {quantity: ({variable: points}, values)}: a quantity is a field
+        or any expression in fields, their derivatives, coordinates and parameters.
+        Returns one _Observed per entry."""
         if not data:
             return None
+        if not isinstance(data, dict):
+            raise ModelError(f"data={type(data).__name__}: give {{u: ({{t: T, x: X}}, U), ...}}")
         jnp = _jax().numpy
-        out = {}
-        for f, (points, values) in data.items():
-            if f not in self.fields:
-                raise ModelError(f"data for {f}, which is not a field of {self.system.name!r}")
-            arrays = [np.asarray(points[v], dtype=float).ravel() for v in self.inputs]
-            out[f] = (jnp.asarray(np.stack(arrays, axis=1), self.dtype), jnp.asarray(np.ravel(values), self.dtype))
+        out = []
+        for i, (key, pair) in enumerate(data.items()):
+            expr = sympy.sympify(key)
+            what = f"data[{expr}]"
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                raise ModelError(f"{what}: give a pair (points, values), points = {{variable: array}}")
+            fs = {f for f in expr.atoms(sympy.core.function.AppliedUndef)}
+            fs |= {d.expr for d in expr.atoms(sympy.Derivative)}
+            bad = [f for f in fs if f not in self.fields]
+            if bad or not fs:
+                raise ModelError(
+                    f"{what}: the observed quantity must be a field of {self.system.name!r} {self.fields} or an "
+                    f"expression in them" + (f"; {bad[0]} is not one" if bad else "")
+                )
+            points, values = pair
+            needed = sorted({v for f in fs for v in f.args}, key=self.inputs.index)
+            z, shape = self._stack_points(points, needed, what)
+            values = np.ravel(np.broadcast_to(np.asarray(values, dtype=float), shape))
+            if is_field(expr):
+                kind = self.fields.index(expr)
+            else:
+                params = list(self.fixed) + list(self.learn)
+                kind = generated_expressions([expr], self.fields, self.inputs, params,
+                                             f"pinn_observed_{self.system.name}_{i}")
+            out.append(_Observed(kind, jnp.asarray(z, self.dtype), jnp.asarray(values, self.dtype)))
         return out
+
+    def _observed(self, params, kind, z):
+        """The observed quantity at the rows of z."""
+        if isinstance(kind, int):
+            return self._net(params["net"], z)[:, kind]
+        jets = self._jets(params["net"], z, [dirs for _, dirs in kind.keys])
+        values = [jets[dirs][:, k] for k, dirs in kind.keys]
+        return kind.fn(values + [z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))[0]
 
     def train(self, steps: int = 5000, lr=1e-3, lbfgs: int = 0, data=None,
               resample_every: int | None = None, progress: bool = True, init=None, lbfgs_tol=None,
-              callback=None) -> PINNResult:
+              callback=None, collocate_data: bool = True) -> PINNResult:
         """Adam for `steps`, then `lbfgs` L-BFGS iterations. `data` = {u: ({t: T, x: X}, U)}
-        adds an observation term (and identifies `learn=` parameters); `init` (a
+        adds an observation term (and identifies `learn=` parameters and fields); the
+        observed quantity may be any expression in fields and their derivatives
+        ({sn.D(x)(u): (points, values)}, {k * sn.D(x)(u): ...}), and the points of a
+        field of fewer variables need only its own ({k: ({x: X}, K)}). With
+        `collocate_data` the observation points join the collocation points. `init` (a
         result's `.params`) continues from earlier training. L-BFGS stops early once
         100 iterations lower the loss by a relative `lbfgs_tol` or less (default: 100
         machine epsilons of `dtype`, i.e. round-off), or when its line search finds no
@@ -584,6 +717,8 @@ class PINN:
         params = self.init_params() if init is None else init
         pts = self._points(rng)
         obs = self._data(data)
+        if obs and collocate_data:  # the residual holds at the observation points too
+            pts["observed"] = _jax().numpy.concatenate([o.z for o in obs])
         w = dict(self.weights)
 
         def total(params, pts, w):
@@ -623,7 +758,7 @@ class PINN:
                 if rad:
                     pts["residual"] = self._rad_points(params, rng)
                 else:
-                    pts = self._points(rng)
+                    pts = self._renewed(pts, rng)
             if self.balance and it % 100 == 0:
                 w = self._balanced(params, pts, obs, w)
             params, state, loss, terms = step(params, state, pts, w)
@@ -720,7 +855,7 @@ class PINN:
             if self.sampling == "rad":
                 pts["residual"] = self._rad_points(unravel(jax.numpy.asarray(x, dtype)), rng)
             elif rounds and done:
-                pts = self._points(rng)
+                pts = self._renewed(pts, rng)
             before = done
             # no tolerance stops of scipy's own: the budget and the stall check decide
             res = scipy.optimize.minimize(fun, x, jac=True, method="L-BFGS-B", callback=callback,
