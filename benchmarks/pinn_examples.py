@@ -1,29 +1,52 @@
-"""DeepXDE's forward examples with exact solutions, written for symnum's PINN
-(issue #19): the error and time of each, with the network and budget of
-DeepXDE's own script (DeepXDE is timed beside it where it is installed: the
-benchmark environment, `.venv-bench`).
+"""DeepXDE's examples with exact solutions, written for symnum's PINN (issue #19):
+the error and time of each, with the network and budget of DeepXDE's own script, and
+DeepXDE itself on the same problem where it is installed (the benchmark environment,
+`.venv-bench`: `pip install deepxde torch==2.13.0`; its PyTorch backend, one thread).
 
-    python benchmarks/pinn_examples.py [--only wave] [--scale 1.0] [--plain]
+    python benchmarks/pinn_examples.py [--only wave disk ...] [--scale 1.0] [--plain] [--no-deepxde]
 
-`--scale` multiplies every Adam budget (0.1 for a quick look).
+`--scale` multiplies every Adam budget (0.1 for a quick look). The problems:
 
 wave: u_tt = C^2 u_xx, C = 10, x, t in [0, 1], u(0, x) = sin(pi x) + sin(2 pi x)/2,
 u_t(0, x) = 0, u = 0 at both ends; exact sin(pi x) cos(C pi t) + sin(2 pi x) cos(2 C pi t)/2.
 DeepXDE's examples/pinn_forward/wave_1d.py: a spatio-temporal multi-scale Fourier-feature
 network (sigma_x = 1, sigma_t = 1, 10), [100] * 3, 360 points in the domain, on the
 boundary and initially, Adam lr 1e-3 with inverse-time decay, 10000 iterations.
+
+disk: Laplace on the unit disk, u = cos(theta) on the circle; exact u = r cos(theta) = x.
+DeepXDE's laplace_disk.py writes it in polar coordinates; here both write it in (x, y)
+on a disk geometry: [20] * 3 tanh, 2540 domain and 80 boundary points, Adam 1e-3, 15000.
+
+helmholtz_hole: -u_xx - u_yy - k0^2 u = k0^2 sin(k0 x) sin(k0 y), k0 = 2 pi, on
+[-1/2, 1/2]^2 minus the disk of radius 1/4; u exact on the square, du/dn exact on the
+hole (outward normal: into the hole); exact sin(k0 x) sin(k0 y). DeepXDE's
+Helmholtz_Neumann_2d_hole.py: [350] * 3 sin, 225 domain and 240 boundary points, loss
+weights 10 (hole) and 100 (square), Adam 1e-3, 5000 (symnum has one boundary weight: 100).
+
+elliptic_inverse_field: -u'' + q(x) = 0 on [-1, 1], u(+-1) = 0, q unknown, 100
+observations of u = sin(pi x); exact q = -pi^2 sin(pi x). DeepXDE's
+elliptic_inverse_field.py: one [20] * 3 tanh network per output (PFNN), 200 domain points
+plus the observation points, loss weights 1 / 100 / 1000, Adam 1e-4, 20000.
+
+diffusion_reaction: 0.01 u'' - k(x) u = sin(2 pi x) on [0, 1], u(0) = u(1) = 0, k
+unknown (0.1 + exp(-(x - 0.5)^2 / (2 0.15^2)) to be found) from 50 observations of u
+(the issue's target: k to 5%); DeepXDE's diffusion_reaction_rate.py network (PFNN
+[20] * 3 per output); 200 domain points, data weight 100, Adam 1e-3, 20000 (symnum
+also with L-BFGS after 3000).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import time
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
 
 import numpy as np  # noqa: E402
+import sympy  # noqa: E402
 
 import symnum as sn  # noqa: E402
 from symnum import solvers  # noqa: E402
@@ -54,7 +77,203 @@ def wave(scale, features=True):
             "steps": steps, "ms/step": res.timings["ms_per_adam_step"]}
 
 
-EXAMPLES = {"wave": wave}
+def _result(error, seconds, steps, ms):
+    return {"error": error, "seconds": seconds, "steps": steps, "ms/step": ms}
+
+
+def _ours(res, error, steps):
+    return _result(error, res.timings["total_s"], steps, res.timings["ms_per_adam_step"])
+
+
+def disk(scale):
+    x, y = sn.variables("x y")
+    u = sn.fields("u", x, y)
+    circle = sn.Disk((0, 0), 1)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u) + sn.D(y, 2)(u), 0)], [sn.Dirichlet(u, circle, x)],
+                          domain={(x, y): circle}, name="laplace_disk")
+    steps = int(15000 * scale)
+    res = solvers.PINN(system, hidden=[20] * 3, n_collocation=2540, n_boundary=80, dtype="float32", seed=0).train(
+        steps=steps, lr=1e-3, progress=False)
+    P = circle.sample_interior(5000, np.random.default_rng(123))
+    return _ours(res, rel_l2(res.predict(u, {x: P[:, 0], y: P[:, 1]}), P[:, 0]), steps)
+
+
+K0 = 2 * np.pi
+
+
+def _hole_exact(P):
+    return np.sin(K0 * P[:, 0]) * np.sin(K0 * P[:, 1])
+
+
+def helmholtz_hole(scale):
+    x, y = sn.variables("x y")
+    u = sn.fields("u", x, y)
+    square, hole = sn.Rectangle((-0.5, -0.5), (0.5, 0.5)), sn.Disk((0, 0), 0.25)
+    exact = sympy.sin(K0 * x) * sympy.sin(K0 * y)
+    dn = -(x * exact.diff(x) + y * exact.diff(y)) / sympy.sqrt(x**2 + y**2)  # out of the domain: into the hole
+    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u) - sn.D(y, 2)(u) - K0**2 * u, K0**2 * exact)],
+                          [sn.Dirichlet(u, square, exact), sn.Neumann(u, hole, dn)],
+                          domain={(x, y): square - hole}, name="helmholtz_hole")
+    steps = int(5000 * scale)
+    res = solvers.PINN(system, hidden=[350] * 3, activation="sin", n_collocation=225, n_boundary=240,
+                       weights={"boundary": 100.0}, dtype="float32", seed=0).train(steps=steps, lr=1e-3, progress=False)
+    P = (square - hole).sample_interior(5000, np.random.default_rng(123))
+    return _ours(res, rel_l2(res.predict(u, {x: P[:, 0], y: P[:, 1]}), _hole_exact(P)), steps)
+
+
+def elliptic_inverse_field(scale):
+    x = sn.variables("x")
+    u, q = sn.fields("u q", x)
+    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u) + q, 0)], [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)],
+                          domain={x: (-1, 1)}, name="elliptic_inverse")
+    xo = np.linspace(-1, 1, 100)
+    steps = int(20000 * scale)
+    res = solvers.PINN(system, hidden=[20] * 3, learn=[q], networks="separate", n_collocation=200, n_boundary=2,
+                       weights={"residual": 1.0, "boundary": 100.0, "data": 1000.0}, dtype="float32", seed=0).train(
+        steps=steps, lr=1e-4, data={u: ({x: xo}, np.sin(np.pi * xo))}, progress=False)
+    X = np.linspace(-1, 1, 500)
+    return _ours(res, rel_l2(res.predict(q, {x: X}), -np.pi**2 * np.sin(np.pi * X)), steps)
+
+
+def _diffusion_reaction_reference():
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    k = 0.1 + sympy.exp(-0.5 * (x - 0.5) ** 2 / sympy.Float(0.15) ** 2)
+    forward = sn.PDESystem([sn.Eq(0.01 * sn.D(x, 2)(u) - k * u, sympy.sin(2 * sympy.pi * x))],
+                           [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], domain={x: (0, 1)}, name="dr")
+    prob = solvers.discretize(forward, {x: 801}, order=4)
+    return prob.grid[x], solvers.solve(prob)[u]
+
+
+def _k_exact(X):
+    return 0.1 + np.exp(-0.5 * (X - 0.5) ** 2 / 0.15**2)
+
+
+def diffusion_reaction(scale, lbfgs=0, adam=20000):
+    X, U = _diffusion_reaction_reference()
+    x = sn.variables("x")
+    u, k = sn.fields("u k", x)
+    system = sn.PDESystem([sn.Eq(0.01 * sn.D(x, 2)(u) - k * u, sympy.sin(2 * sympy.pi * x))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], domain={x: (0, 1)}, name="dr")
+    xo = np.linspace(0, 1, 50)
+    steps = int(adam * scale)
+    res = solvers.PINN(system, hidden=[20] * 3, learn=[k], networks="separate", n_collocation=200,
+                       weights={"data": 100.0}, dtype="float32" if not lbfgs else "float64", seed=0).train(
+        steps=steps, lr=1e-3, lbfgs=lbfgs, data={u: ({x: xo}, np.interp(xo, X, U))}, progress=False)
+    Xt = np.linspace(0, 1, 1001)
+    return _ours(res, rel_l2(res.predict(k, {x: Xt}), _k_exact(Xt)), steps)
+
+
+def diffusion_reaction_lbfgs(scale):
+    return diffusion_reaction(scale, lbfgs=int(1000 * scale), adam=3000)
+
+
+EXAMPLES = {"wave": wave, "disk": disk, "helmholtz_hole": helmholtz_hole,
+            "elliptic_inverse_field": elliptic_inverse_field, "diffusion_reaction": diffusion_reaction,
+            "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs}
+
+
+# -- DeepXDE on the same problems (its PyTorch backend) ------------------------------------
+
+def _dde():
+    os.environ.setdefault("DDE_BACKEND", "pytorch")
+    try:
+        import deepxde as dde
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return dde
+
+
+def _dde_train(dde, data, net, steps, lr, weights=None):
+    model = dde.Model(data, net)
+    model.compile("adam", lr=lr, loss_weights=weights)
+    t0 = time.perf_counter()
+    model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
+    seconds = time.perf_counter() - t0
+    return model, seconds
+
+
+def dde_disk(dde, scale):
+    geom = dde.geometry.Disk([0, 0], 1)
+
+    def pde(X, u):
+        return dde.grad.hessian(u, X, i=0, j=0) + dde.grad.hessian(u, X, i=1, j=1)
+
+    bc = dde.icbc.DirichletBC(geom, lambda X: X[:, 0:1], lambda _, on: on)
+    data = dde.data.PDE(geom, pde, [bc], num_domain=2540, num_boundary=80)
+    steps = int(15000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    P = sn.Disk((0, 0), 1).sample_interior(5000, np.random.default_rng(123))
+    return _result(rel_l2(model.predict(P)[:, 0], P[:, 0]), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def dde_helmholtz_hole(dde, scale):
+    import torch
+
+    outer, inner = dde.geometry.Rectangle([-0.5, -0.5], [0.5, 0.5]), dde.geometry.Disk([0, 0], 0.25)
+    geom = outer - inner
+
+    def pde(X, u):
+        f = K0**2 * torch.sin(K0 * X[:, 0:1]) * torch.sin(K0 * X[:, 1:2])
+        return -dde.grad.hessian(u, X, i=0, j=0) - dde.grad.hessian(u, X, i=1, j=1) - K0**2 * u - f
+
+    def neumann(X):
+        grad = np.stack([K0 * np.cos(K0 * X[:, 0]) * np.sin(K0 * X[:, 1]),
+                         K0 * np.sin(K0 * X[:, 0]) * np.cos(K0 * X[:, 1])], axis=1)
+        return np.sum(grad * -inner.boundary_normal(X), axis=1, keepdims=True)
+
+    bc_in = dde.icbc.NeumannBC(geom, neumann, lambda X, on: on and inner.on_boundary(X))
+    bc_out = dde.icbc.DirichletBC(geom, lambda X: _hole_exact(X)[:, None], lambda X, on: on and outer.on_boundary(X))
+    data = dde.data.PDE(geom, pde, [bc_in, bc_out], num_domain=225, num_boundary=240)
+    steps = int(5000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [350] * 3 + [1], "sin", "Glorot uniform"), steps, 1e-3,
+                                [1, 10, 100])
+    P = (sn.Rectangle((-0.5, -0.5), (0.5, 0.5)) - sn.Disk((0, 0), 0.25)).sample_interior(5000, np.random.default_rng(123))
+    return _result(rel_l2(model.predict(P)[:, 0], _hole_exact(P)), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def dde_elliptic_inverse_field(dde, scale):
+    geom = dde.geometry.Interval(-1, 1)
+
+    def pde(X, y):
+        return -dde.grad.hessian(y, X, component=0, i=0, j=0) + y[:, 1:2]
+
+    xo = np.linspace(-1, 1, 100)[:, None]
+    bc = dde.icbc.DirichletBC(geom, lambda X: np.sin(np.pi * X), lambda _, on: on, component=0)
+    observe = dde.icbc.PointSetBC(xo, np.sin(np.pi * xo), component=0)
+    data = dde.data.PDE(geom, pde, [bc, observe], num_domain=200, num_boundary=2, anchors=xo)
+    steps = int(20000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.PFNN([1, [20, 20], [20, 20], [20, 20], 2], "tanh", "Glorot uniform"),
+                                steps, 1e-4, [1, 100, 1000])
+    X = np.linspace(-1, 1, 500)[:, None]
+    return _result(rel_l2(model.predict(X)[:, 1], -np.pi**2 * np.sin(np.pi * X[:, 0])), seconds, steps,
+                   1e3 * seconds / max(steps, 1))
+
+
+def dde_diffusion_reaction(dde, scale):
+    import torch
+
+    X, U = _diffusion_reaction_reference()
+    geom = dde.geometry.Interval(0, 1)
+
+    def pde(x, y):
+        return 0.01 * dde.grad.hessian(y, x, component=0) - y[:, 1:2] * y[:, 0:1] - torch.sin(2 * np.pi * x)
+
+    xo = np.linspace(0, 1, 50)[:, None]
+    bc = dde.icbc.DirichletBC(geom, lambda x: np.zeros_like(x), lambda _, on: on, component=0)
+    observe = dde.icbc.PointSetBC(xo, np.interp(xo, X, U), component=0)
+    data = dde.data.PDE(geom, pde, [bc, observe], num_domain=200, num_boundary=2, anchors=xo)
+    steps = int(20000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.PFNN([1, [20, 20], [20, 20], [20, 20], 2], "tanh", "Glorot uniform"),
+                                steps, 1e-3, [1, 1, 100])
+    Xt = np.linspace(0, 1, 1001)[:, None]
+    return _result(rel_l2(model.predict(Xt)[:, 1], _k_exact(Xt[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+DEEPXDE = {"disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
+           "diffusion_reaction": dde_diffusion_reaction}
 
 
 def main():
@@ -62,12 +281,18 @@ def main():
     ap.add_argument("--only", nargs="*", default=list(EXAMPLES))
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--plain", action="store_true", help="also train a plain MLP (the Fourier features' baseline)")
+    ap.add_argument("--no-deepxde", action="store_true")
     args = ap.parse_args()
+    dde = None if args.no_deepxde else _dde()
     for name in args.only:
-        for features in ((True, False) if args.plain else (True,)):
+        for features in ((True, False) if args.plain and name == "wave" else (True,)):
             r = EXAMPLES[name](args.scale, features) if name == "wave" else EXAMPLES[name](args.scale)
-            label = f"{name} ({'Fourier features' if features else 'plain MLP'})"
-            print(f"{label:32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, {r['seconds']:.0f} s "
+            label = f"{name} ({'Fourier features' if features else 'plain MLP'})" if name == "wave" else name
+            print(f"symnum  {label:32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, {r['seconds']:.0f} s "
+                  f"({r['ms/step']:.1f} ms/step)", flush=True)
+        if dde is not None and name in DEEPXDE:
+            r = DEEPXDE[name](dde, args.scale)
+            print(f"DeepXDE {name:32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, {r['seconds']:.0f} s "
                   f"({r['ms/step']:.1f} ms/step)", flush=True)
 
 

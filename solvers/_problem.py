@@ -735,7 +735,6 @@ def discretize(
     """
     if backend not in BACKENDS:
         raise DiscretizationError(f"backend={backend!r}: use one of {BACKENDS}")
-    system.check_complete("discretize")
     if backend == "cuda" and not system.space:
         raise DiscretizationError(
             f"{system.name!r} has no spatial grid: the CUDA backend parallelizes over grid "

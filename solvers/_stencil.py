@@ -894,6 +894,7 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         raise DiscretizationError(
             f"discretize() needs a PDESystem or an ODESystem, got {type(system).__name__}"
         )
+    system.check_complete("discretize")
     if order not in ORDERS:
         raise DiscretizationError(f"order={order!r}: supported accuracy orders are {ORDERS}")
     if order == 1 and advection == "weno":

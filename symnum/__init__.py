@@ -47,6 +47,7 @@ from sympy import (
 
 from ._conditions import (
     BoundaryEquation as BoundaryEquation,
+    GeometricCondition as GeometricCondition,
     Dirichlet as Dirichlet,
     Initial as Initial,
     Neumann as Neumann,
@@ -74,6 +75,16 @@ from ._expressions import (
     parameters as parameters,
     variables as variables,
 )
+from ._geometry import (
+    Ball as Ball,
+    Box as Box,
+    Disk as Disk,
+    Geometry as Geometry,
+    Interval as Interval,
+    Polygon as Polygon,
+    Rectangle as Rectangle,
+    Segment as Segment,
+)
 from ._system import ODESystem as ODESystem, PDESystem as PDESystem
 from ._info import show_versions as show_versions
 
@@ -84,7 +95,9 @@ __all__ = [
     "variables", "parameter", "parameters", "Parameter", "fields", "is_field", "Eq", "D", "grad", "div",
     "laplacian", "PDESystem", "ODESystem",
     # conditions
-    "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "BoundaryEquation",
+    "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "BoundaryEquation", "GeometricCondition",
+    # geometry (PINN domains beyond rectangles)
+    "Geometry", "Interval", "Rectangle", "Box", "Disk", "Ball", "Polygon", "Segment",
     # functions (sympy's, here for convenience)
     "sin", "cos", "tan", "tanh", "sinh", "cosh", "asin", "acos", "atan", "exp", "log", "sqrt", "Abs", "sign",
     "erf", "Max", "Min", "Heaviside", "Piecewise", "Integral", "pi",

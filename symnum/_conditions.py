@@ -24,6 +24,7 @@ __all__ = [
     "Neumann",
     "Robin",
     "BoundaryEquation",
+    "GeometricCondition",
     "Initial",
     "SIDES",
 ]
@@ -87,6 +88,20 @@ class AbstractBoundaryCondition(AbstractCondition):
     """A condition on one side of one spatial variable of one field."""
 
     __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        # Dirichlet(u, <a geometry or a predicate>, value): a condition on a part of a
+        # curved boundary (PINN), not on a side of a variable
+        on = args[1] if len(args) > 1 else kwargs.get("var")
+        if cls in (Dirichlet, Neumann, Robin) and _is_selector(on):
+            return GeometricCondition.of(cls.__name__, *args, **kwargs)
+        return object.__new__(cls)
+
+
+def _is_selector(on) -> bool:
+    from ._geometry import Geometry
+
+    return isinstance(on, Geometry) or (isinstance(on, sympy.logic.boolalg.Boolean) and not isinstance(on, sympy.Symbol))
 
 
 @dataclass(frozen=True)
@@ -260,6 +275,61 @@ def _compact(expr) -> str:
     derivs = {d: name(d) for d in expr.atoms(sympy.Derivative) if is_field(d.expr)}
     fields = {f: sympy.Symbol(str(f.func)) for f in expr.atoms(sympy.core.function.AppliedUndef)}
     return sympy.sstr(expr.xreplace(derivs).xreplace(fields))
+
+
+@dataclass(frozen=True)
+class GeometricCondition(AbstractCondition):
+    """A Dirichlet, Neumann or Robin condition on a part of a domain's boundary chosen by
+    `on`: a geometry (the boundary points on its boundary: the hole of `square - hole`,
+    a polygon's edge, the whole domain) or a predicate in the spatial variables (`x > 0`,
+    `sympy.And(y > 0, x < 1)`, `sn.Eq(x, 1)` to round-off). Written
+    `sn.Dirichlet(u, hole, 0)`, `sn.Neumann(u, disk, g)`, `sn.Robin(u, x > 0, a, b, g)`;
+    the normal derivative is along the outward normal of the curved boundary. For the
+    PINN; finite differences take the sides of each variable.
+
+    >>> import symnum as sn
+    >>> x, y = sn.variables("x y")
+    >>> u = sn.fields("u", x, y)
+    >>> print(sn.Dirichlet(u, sn.Disk((0, 0), 1), 0))
+    u(x, y) = 0 on Disk([0.0, 0.0], 1)
+    """
+
+    kind: str
+    field: sympy.Expr
+    on: object
+    value: sympy.Expr = sympy.Integer(0)
+    a: sympy.Expr = sympy.Integer(1)
+    b: sympy.Expr = sympy.Integer(0)
+
+    @staticmethod
+    def of(kind, field, on, *args, **kwargs):
+        where = f"{kind}({field}, {on}, ...)"
+        names = {"Dirichlet": ("value",), "Neumann": ("value",), "Robin": ("a", "b", "value")}[kind]
+        kwargs.pop("var", None)
+        if "side" in kwargs:
+            raise ModelError(f"{where}: a condition on a geometry or predicate has no side; drop side=")
+        if len(args) > len(names):
+            raise ModelError(f"{where}: takes {', '.join(names)} after the field and the part of the boundary")
+        given = dict(zip(names, args), **kwargs)
+        if kind == "Robin" and not {"a", "b"} <= set(given):
+            raise ModelError(f"{where}: give a and b (a u + b du/dn = value)")
+        if kind == "Neumann":
+            given.update(a=0, b=1)
+        return GeometricCondition(kind, field, on, **given)
+
+    def __post_init__(self):
+        where = f"{self.kind}({self.field}, {self.on}, ...)"
+        _check_field(self.field, where)
+        for attr in ("value", "a", "b"):
+            object.__setattr__(self, attr, _value(getattr(self, attr), where))
+        if self.a == 0 and self.b == 0:
+            raise ModelError(f"{where}: a = b = 0 leaves no condition: give nonzero coefficients")
+
+    def __str__(self) -> str:
+        f = self.field.func
+        lhs = {"Dirichlet": str(self.field), "Neumann": f"d{f}/dn"}.get(
+            self.kind, f"{_term(self.a, f)} + {_term(self.b, f'd{f}/dn')}")
+        return f"{lhs} = {self.value} on {self.on}"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ._conditions import (
     AbstractCondition,
     BoundaryEquation,
     Dirichlet,
+    GeometricCondition,
     Initial,
     Neumann,
     Periodic,
@@ -38,6 +39,7 @@ from ._conditions import (
 )
 from ._errors import ModelError
 from ._expressions import Parameter, is_field, solve_linear
+from ._geometry import Box, Geometry
 from ._expressions import fields as fields_of
 
 __all__ = ["AbstractSystem", "PDESystem", "ODESystem"]
@@ -139,7 +141,8 @@ class AbstractSystem:
         equations = self._check_equations(equations)
         bcs = self._check_conditions(bcs)
         self._given = (equations, bcs)  # as written: substitute() and with_parameters() rebuild from it
-        self.domain = self._check_domain(domain)
+        self._domain_given = domain
+        self.domain, self.geometry = self._check_domain(domain)
         # complex fields (I in the model) -> real and imaginary parts, psi_re and psi_im
         fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
         equations, bcs, self.complex_fields = split_complex(equations, bcs, _time_candidate(fields, time))
@@ -210,18 +213,40 @@ class AbstractSystem:
         return tuple(bcs)
 
     @staticmethod
-    def _check_domain(domain) -> dict:
+    def _check_domain(domain) -> tuple:
+        """({variable: (lo, hi)}, {variables: geometry}): the intervals of every variable
+        (a geometry's bounding box for its variables) and the geometries that are not
+        boxes (a Rectangle or Box is its intervals)."""
         if not isinstance(domain, Mapping) or not domain:
             raise ModelError(
                 f"domain must be a dict of intervals such as {{t: (0, 1), x: (0, 1)}}, "
                 f"got {domain!r}"
             )
-        out = {}
+        out, geometry = {}, {}
         for var, interval in domain.items():
-            if not isinstance(var, sympy.Symbol) or isinstance(var, Parameter):
+            names = var if isinstance(var, tuple) else (var,)
+            for v in names:
+                if not isinstance(v, sympy.Symbol) or isinstance(v, Parameter):
+                    raise ModelError(
+                        f"domain key {v!r} is not an independent variable: use the "
+                        f"variables from sn.variables(...)"
+                    )
+            if isinstance(interval, Geometry):
+                if interval.dim != len(names):
+                    raise ModelError(
+                        f"domain[{var}] = {interval}: a {interval.dim}-D geometry for {len(names)} "
+                        f"variable(s); key it by as many, e.g. domain={{(x, y): sn.Disk((0, 0), 1)}}"
+                    )
+                lo, hi = interval.bbox
+                for v, a, b in zip(names, lo, hi):
+                    out[v] = (float(a), float(b))
+                if not isinstance(interval, Box):
+                    geometry[names] = interval
+                continue
+            if isinstance(var, tuple):
                 raise ModelError(
-                    f"domain key {var!r} is not an independent variable: use the "
-                    f"variables from sn.variables(...)"
+                    f"domain[{var}] = {interval!r}: several variables take a geometry "
+                    f"(sn.Rectangle, sn.Disk, sn.Polygon, ...)"
                 )
             try:
                 lo, hi = (float(b) for b in interval)
@@ -238,7 +263,7 @@ class AbstractSystem:
                     f"with lo < hi, e.g. ({min(lo, hi):g}, {max(lo, hi) if lo != hi else lo + 1:g})"
                 )
             out[var] = (lo, hi)
-        return out
+        return out, geometry
 
     def _all_expressions(self):
         for i, e in enumerate(self.equations):
@@ -602,7 +627,35 @@ class AbstractSystem:
         periodic: list = []
         boundary: dict = {}
         initial: dict = {}
+        geometric: list = []
+        curved = {v: names for names in self.geometry for v in names}
+        for names, g in self.geometry.items():
+            self._defer(
+                f"the domain of {', '.join(map(str, names))} is {g}: finite differences need a rectangular "
+                f"domain (intervals, or sn.Rectangle / sn.Box)"
+            )
         for c in self.conditions:
+            if isinstance(c, GeometricCondition):
+                self._check_own_field(c.field, c)
+                geometric.append((c, self._region_of(c)))
+                self._defer(
+                    f"the condition {c} is on a part of the boundary chosen by a geometry or predicate: "
+                    f"finite differences take conditions on the sides of each variable, "
+                    f"sn.Dirichlet(u, x, 'min', value)"
+                )
+                continue
+            if isinstance(c, AbstractBoundaryCondition) and c.var in curved:
+                raise ModelError(
+                    f"{type(c).__name__}({c.field}, {c.var}, {c.side!r}, ...): {c.var} is a coordinate of the "
+                    f"domain {self.geometry[curved[c.var]]}, which has no 'min' or 'max' side: give the "
+                    f"condition on a part of its boundary, sn.{type(c).__name__}({c.field}, <a geometry or "
+                    f"a predicate such as {c.var} > 0>, value)"
+                )
+            if isinstance(c, Periodic) and c.var in curved:
+                raise ModelError(
+                    f"Periodic({c.var}): {c.var} is a coordinate of the domain {self.geometry[curved[c.var]]}; "
+                    f"periodicity needs an interval"
+                )
             if isinstance(c, Periodic):
                 if c.var == self.time:
                     raise ModelError(
@@ -667,7 +720,7 @@ class AbstractSystem:
             own = _derivative_orders(self.rhs[f]) if f in self.algebraic else orders
             for v in self.space:
                 k = own.get(f, {}).get(v, 0)
-                if v in periodic or k == 0:
+                if v in periodic or k == 0 or v in curved:
                     continue
                 have = [s for s in SIDES if (f, v, s) in boundary]
                 # A first-order (hyperbolic) term needs one side; diffusion needs both.
@@ -691,7 +744,34 @@ class AbstractSystem:
                             f"(e.g. a beam, 4th order: u and u_x at a clamped end, u_xx and u_xxx "
                             f"at a free one)"
                         )
+        # (condition, the spatial variables of the boundary it is on)
+        object.__setattr__(self, "geometric", tuple(geometric))
         return frozenset(periodic), boundary, initial
+
+    def _region_of(self, c) -> tuple:
+        """The spatial variables whose boundary a geometric condition is on: those of the
+        domain's geometry of the selector's dimension, or those a predicate names."""
+        from ._geometry import Geometry
+
+        regions = [*self.geometry, *([tuple(v for v in self.space if not any(v in n for n in self.geometry))]
+                                     if any(not any(v in n for n in self.geometry) for v in self.space) else [])]
+        if isinstance(c.on, Geometry):
+            found = [r for r in regions if len(r) == c.on.dim]
+            if len(found) != 1:
+                raise ModelError(
+                    f"{c}: the {c.on.dim}-D selector matches {len(found)} parts of the domain "
+                    f"({', '.join(map(str, regions)) or 'none'}): give a predicate in their variables instead"
+                )
+            return found[0]
+        names = {v for v in c.on.free_symbols if not isinstance(v, Parameter)}
+        bad = [v for v in names if v not in self.space]
+        if bad:
+            raise ModelError(f"{c}: the predicate names {bad[0]}, which is not a spatial variable {self.space}")
+        found = [r for r in regions if names <= set(r)]
+        if not found:
+            raise ModelError(f"{c}: the predicate's variables {sorted(map(str, names))} span several parts of "
+                             f"the domain {regions}: one part's variables per condition")
+        return found[0]
 
     def _side_conditions(self, key, cs):
         """One field's conditions on one side: a Dirichlet/Neumann/Robin given alone
@@ -727,7 +807,7 @@ class AbstractSystem:
         return type(self)(
             equations,
             conditions,
-            domain=self.domain,
+            domain=self._domain_given,
             name=self.name,
             time=self.time,
             parameters=parameters,
@@ -768,6 +848,7 @@ class AbstractSystem:
             self.equations,
             self.conditions,
             tuple(self.domain.items()),
+            tuple((k, repr(g)) for k, g in self.geometry.items()),
             self.time,
             tuple(self.parameters.items()),
         )
@@ -800,7 +881,10 @@ class AbstractSystem:
         if self.time is not None:
             lines.append(f"  time:       {interval(self.time)}")
         if self.space:
-            lines.append(f"  space:      {', '.join(interval(v) for v in self.space)}")
+            curved = {v for names in self.geometry for v in names}
+            parts = [interval(v) for v in self.space if v not in curved]
+            parts += [f"({', '.join(map(str, k))}) in {g}" for k, g in self.geometry.items()]
+            lines.append(f"  space:      {', '.join(parts)}")
         lines.append(f"  fields:     {', '.join(map(str, self.fields))}")
         if self.parameters:
             lines.append(

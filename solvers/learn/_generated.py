@@ -41,7 +41,8 @@ class GeneratedResidual:
 @dataclass(frozen=True)
 class GeneratedConditions:
     fn: JaxFunction      # fn(coordinates, parameter values) -> every value below, flat
-    kinds: tuple         # per boundary condition: (kind name, field index, axis, side)
+    kinds: tuple         # per boundary condition: (kind name, field index, axis, side); a condition on a
+                         # curved boundary part (system.geometric): axis None, side its index there
     counts: tuple        # values each boundary condition takes (1, or 3 for Robin: g, a, b)
     initial: tuple       # field index of each initial condition, after the boundary values
     exprs: tuple         # the sympy expressions fn evaluates, in order
@@ -103,6 +104,12 @@ def check_conditions(system, trainer: str, complete: bool = True) -> None:
     variables (the GP's grid); a PINN (complete=False) gives a field of fewer
     variables its own network and learns undetermined fields from data."""
     if complete:
+        if getattr(system, "geometry", None) or getattr(system, "geometric", ()):
+            what = next(iter(system.geometry.values())) if system.geometry else system.geometric[0][0]
+            raise ModelError(
+                f"{trainer} solves on a tensor grid over a rectangle; {what} is not one: train a PINN "
+                f"(solvers.PINN) on this system"
+            )
         system.check_complete(trainer)
         if getattr(system, "time_only", ()):
             raise ModelError(
@@ -125,6 +132,10 @@ def generated_conditions(system, inputs, params, name) -> GeneratedConditions:
     for (f, v, side), bc in system.boundary.items():
         kinds.append((type(bc).__name__, fields.index(f), inputs.index(v), side))
         exprs.append([bc.value] + ([bc.a, bc.b] if isinstance(bc, Robin) else []))
+    # conditions on parts of a curved boundary: no axis, the side is the condition's index
+    for i, (gc, _) in enumerate(getattr(system, "geometric", ())):
+        kinds.append((gc.kind, fields.index(gc.field), None, i))
+        exprs.append([gc.value] + ([gc.a, gc.b] if gc.kind == "Robin" else []))
     flat = [e for vals in exprs for e in vals]
     initial = [(fields.index(f), e) for f, e in system.initial.items()]
     flat += [e for _, e in initial]

@@ -167,7 +167,7 @@ class _SecondOrderInTime:
                 self.boundary[(u, t, "min")] = Neumann(u, t, "min", -system.initial[v])
         self.initial = {f: e for f, e in system.initial.items() if f not in back}
         for name in ("time", "time_only", "partial", "undetermined", "full_args", "name", "parameters", "periodic",
-                     "domain", "space"):
+                     "domain", "space", "geometry", "geometric"):
             setattr(self, name, getattr(system, name))
 
 
@@ -242,6 +242,7 @@ class PINN:
         self.periodic = [v in system.periodic and periodic == "encode" for v in self.inputs]
         self._periodic_loss = [j for j, v in enumerate(self.inputs) if v in system.periodic and periodic == "loss"]
         self._build_networks(networks)
+        self._build_regions()
         self._build_features(features)
         self._build_residual()
         self._build_conditions()
@@ -454,7 +455,7 @@ class PINN:
         self._hard = [{} for _ in self.fields]  # field -> {axis: {side: index of the value}}
         start = 0
         for (kind, k, ax, side), count in zip(self._bc_kinds, self._bc_counts):
-            if kind == "Dirichlet" and "dirichlet" in wanted:
+            if kind == "Dirichlet" and "dirichlet" in wanted and ax is not None:  # curved parts stay soft
                 self._hard[k].setdefault(ax, {})[side] = start
             start += count
         if "initial" in wanted and self.time is not None:
@@ -517,6 +518,27 @@ class PINN:
 
     # -- sampling ----------------------------------------------------------------------------------
 
+    def _build_regions(self):
+        """The domain's geometries by input columns, and per condition on a curved boundary
+        part: the region's columns, its geometry (a box where the region is one) and the
+        mask of the part it is on."""
+        from symnum._geometry import Box, Geometry
+
+        self._regions = [([self.inputs.index(v) for v in names], g) for names, g in self.system.geometry.items()]
+        self._selected = []
+        for c, names in self.system.geometric:
+            cols = [self.inputs.index(v) for v in names]
+            g = self.system.geometry.get(names) or Box(self.bounds[cols, 0], self.bounds[cols, 1])
+            if isinstance(c.on, Geometry):
+                mask = c.on.on_boundary
+            else:
+                tol = 1e-9 * max(1.0, float(np.abs(self.bounds[cols]).max()))
+                pred = c.on.replace(lambda e: isinstance(e, sympy.Equality),
+                                    lambda e: sympy.Abs(e.lhs - e.rhs) <= tol)
+                fn = sympy.lambdify([list(names)], pred, "numpy")
+                mask = (lambda f: lambda p: np.broadcast_to(np.asarray(f(p.T), dtype=bool), len(p)))(fn)
+            self._selected.append((cols, g, mask))
+
     def _sample(self, n, rng, fix=None):
         d = len(self.inputs)
         if self.sampling == "sobol":
@@ -528,9 +550,20 @@ class PINN:
         else:
             u = rng.random((n, d))
         z = self.bounds[:, 0] + u * (self.bounds[:, 1] - self.bounds[:, 0])
+        for cols, g in self._regions:  # inside a curved domain: uniform by rejection
+            z[:, cols] = g.sample_interior(n, rng)
         for j, value in (fix or {}).items():
             z[:, j] = value
         return z
+
+    def _boundary_part(self, i, n, rng):
+        """n points on the i-th curved boundary part (the other inputs inside the
+        domain) and the outward normals there (zero in the other inputs)."""
+        cols, g, mask = self._selected[i]
+        z = self._sample(n, rng)
+        normals = np.zeros_like(z)
+        z[:, cols], normals[:, cols] = g.sample_boundary(n, rng, on=mask)
+        return z, normals
 
     def _renewed(self, pts, rng):
         """Fresh sampled points; the observation points stay."""
@@ -546,10 +579,15 @@ class PINN:
         if self.time is not None:
             ti = self.inputs.index(self.time)
             pts["initial"] = jnp.asarray(self._sample(self.n_initial, rng, {ti: self.bounds[ti, 0]}), dt)
-        pts["boundary"] = [
-            jnp.asarray(self._sample(self.n_boundary, rng, {ax: self.bounds[ax, 0 if side == "min" else 1]}), dt)
-            for _, _, ax, side in self._bc_kinds
-        ]
+        pts["boundary"], pts["normals"] = [], []
+        for _, _, ax, side in self._bc_kinds:
+            if ax is None:
+                z, normals = self._boundary_part(side, self.n_boundary, rng)
+                pts["normals"].append(jnp.asarray(normals, dt))
+            else:
+                z = self._sample(self.n_boundary, rng, {ax: self.bounds[ax, 0 if side == "min" else 1]})
+                pts["normals"].append(None)
+            pts["boundary"].append(jnp.asarray(z, dt))
         pts["periodic"] = [jnp.asarray(self._sample(self.n_boundary, rng), dt) for _ in self._periodic_loss]
         return pts
 
@@ -586,17 +624,21 @@ class PINN:
         if self._bc_kinds:
             terms = []
             start = 0
-            for (kind, k, ax, side), z, count in zip(self._bc_kinds, pts["boundary"], self._bc_counts):
+            for (kind, k, ax, side), z, normals, count in zip(self._bc_kinds, pts["boundary"], pts["normals"],
+                                                              self._bc_counts):
                 start += count
-                if kind == "Dirichlet" and side in self._hard[k].get(ax, {}):
+                if kind == "Dirichlet" and ax is not None and side in self._hard[k].get(ax, {}):
                     continue  # holds exactly
                 vals = self._condition_values(params, z)[start - count : start]
                 g = vals[0]
-                sign = -1.0 if side == "min" else 1.0
                 if kind == "Dirichlet":
                     err = self._net(params["net"], z)[:, k] - g
                 else:
-                    dn = sign * self._derivative(params["net"], z, (ax,))[:, k]
+                    if ax is None:  # along the outward normal of the curved boundary
+                        jets = self._jets(params["net"], z, [(j,) for j in self._selected[side][0]])
+                        dn = sum(normals[:, j] * jets[(j,)][:, k] for j in self._selected[side][0])
+                    else:
+                        dn = (-1.0 if side == "min" else 1.0) * self._derivative(params["net"], z, (ax,))[:, k]
                     if kind == "Neumann":
                         err = dn - g
                     else:
