@@ -1044,7 +1044,8 @@ def _replace_condition(c, rule):
 
 
 class PDESystem(AbstractSystem):
-    """A system of partial differential equations on a rectangular domain.
+    """A system of partial differential equations on a rectangular domain (intervals),
+    or, for the PINN, on a geometry (`domain={t: (0, 1), (x, y): sn.Disk((0, 0), 1)}`).
 
     Time-dependent: one equation $\\partial_t u_k = f_k(u, \\partial u, x, t)$ per
     field, an `Initial` per field, and a boundary condition on each side of each

@@ -163,13 +163,20 @@ def check_pinn_inverse_field(out):
     assert rows["1% noise"][0] < 0.1, rows  # 5.6e-2 measured
 
 
+def check_pinn_geometry(out):
+    assert "discretize: the domain of x, y is (Rectangle" in out and "finite differences need a rectangular" in out
+    errs = {name.strip(): float(e) for name, e in re.findall(r"(disk|holed square): .*relative L2 error ([\d.e+-]+)", out)}
+    assert errs.keys() == {"disk", "holed square"} and max(errs.values()) < 1e-2, errs  # 1.6e-3, 1.1e-3 measured
+
+
 CHECKS = {"gray_scott.py": check_gray_scott, "allen_cahn.py": check_allen_cahn, "kdv.py": check_kdv,
           "heat_convergence.py": check_heat_convergence, "burgers_discovery.py": check_burgers_discovery,
           "pinn_burgers.py": check_pinn_burgers, "poisson.py": check_poisson,
           "nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
           "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator,
-          "pinn_inverse_field.py": check_pinn_inverse_field}
-SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py", "poisson.py", "pinn_inverse_field.py"}  # a minute or two: benchmarks/slow_tests.sh
+          "pinn_inverse_field.py": check_pinn_inverse_field, "pinn_geometry.py": check_pinn_geometry}
+SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py", "poisson.py", "pinn_inverse_field.py",
+        "pinn_geometry.py"}  # a minute or two: benchmarks/slow_tests.sh
 # the arguments the suite runs an example with (smaller than its default); none: its default
 ARGS = {"heat_convergence.py": ["17"], "poisson.py": ["33"]}
 

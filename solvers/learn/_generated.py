@@ -21,7 +21,7 @@ from symnum._extras import require
 from symnum.codegen._jax import JaxFunction, make_jax_function
 
 __all__ = ["GeneratedResidual", "GeneratedConditions", "generated_residual", "generated_expressions",
-           "generated_conditions", "require_jax"]
+           "generated_conditions", "boundary_equations", "require_jax"]
 
 
 def require_jax(purpose: str):
@@ -98,11 +98,11 @@ def generated_expressions(exprs, fields, inputs, params, name) -> GeneratedResid
 
 
 def check_conditions(system, trainer: str, complete: bool = True) -> None:
-    """The trainers take Dirichlet/Neumann/Robin/Periodic/Initial conditions; a
-    general boundary equation (sn.Eq at a boundary) is for discretize() so far. With
-    `complete`, the system must also determine every field on the full set of
-    variables (the GP's grid); a PINN (complete=False) gives a field of fewer
-    variables its own network and learns undetermined fields from data."""
+    """The GP (complete=True) takes Dirichlet/Neumann/Robin/Periodic/Initial conditions
+    on a rectangle and a system that determines every field on the full set of
+    variables (its grid); a PINN (complete=False) also takes general boundary equations
+    (sn.Eq at a boundary), gives a field of fewer variables its own network and learns
+    undetermined fields from data."""
     if complete:
         if getattr(system, "geometry", None) or getattr(system, "geometric", ()):
             what = next(iter(system.geometry.values())) if system.geometry else system.geometric[0][0]
@@ -117,19 +117,35 @@ def check_conditions(system, trainer: str, complete: bool = True) -> None:
                 f"depend(s) on time only, beside fields of {system.full_args}: solve such a system by the "
                 f"method of lines (discretize), or train a PINN"
             )
-    for bc in system.boundary.values():
-        if isinstance(bc, tuple):
-            raise ModelError(
-                f"{trainer} takes Dirichlet, Neumann, Robin and Periodic conditions; {bc[0]} is a "
-                f"general boundary equation, which only discretize() handles so far: write it as one "
-                f"of those, or solve by the method of lines"
-            )
+        for bc in system.boundary.values():
+            if isinstance(bc, tuple):
+                raise ModelError(
+                    f"{trainer} takes Dirichlet, Neumann, Robin and Periodic conditions; {bc[0]} is a "
+                    f"general boundary equation, which discretize() and the PINN handle: write it as one "
+                    f"of those, or solve by the method of lines or a PINN"
+                )
+
+
+def boundary_equations(system, inputs, params, name) -> list:
+    """[(axis, side, generated residual of one boundary equation)] for the general boundary
+    equations (sn.Eq at a boundary: expressions in fields and their derivatives, written
+    at a generic point and evaluated at points of that side)."""
+    out = []
+    for (f, v, side), bcs in system.boundary.items():
+        if isinstance(bcs, tuple):
+            for j, bc in enumerate(bcs):
+                gen = generated_expressions([bc.expr], system.fields, inputs, params,
+                                            f"{name}_{f.func}_{v}_{side}_{j}")
+                out.append((inputs.index(v), side, gen))
+    return out
 
 
 def generated_conditions(system, inputs, params, name) -> GeneratedConditions:
     fields = list(system.fields)
     exprs, kinds = [], []
     for (f, v, side), bc in system.boundary.items():
+        if isinstance(bc, tuple):  # general boundary equations: boundary_equations()
+            continue
         kinds.append((type(bc).__name__, fields.index(f), inputs.index(v), side))
         exprs.append([bc.value] + ([bc.a, bc.b] if isinstance(bc, Robin) else []))
     # conditions on parts of a curved boundary: no axis, the side is the condition's index

@@ -36,8 +36,8 @@ from symnum._conditions import Neumann
 from symnum._expressions import is_field
 from symnum._system import ODESystem, PDESystem
 
-from ._generated import (check_conditions, generated_conditions, generated_expressions, generated_residual,
-                         require_jax)
+from ._generated import (boundary_equations, check_conditions, generated_conditions, generated_expressions,
+                         generated_residual, require_jax)
 
 __all__ = ["PINN", "PINNResult"]
 
@@ -438,6 +438,8 @@ class PINN:
         gen = generated_conditions(self.system, self.inputs, params, f"pinn_conditions_{self.system.name}")
         self._cond_fn, self._cond_exprs = gen.fn, list(gen.exprs)
         self._bc_kinds, self._bc_counts, self._initial = list(gen.kinds), list(gen.counts), list(gen.initial)
+        # general boundary equations (a beam's u_xx = u_xxx = 0 at a free end): their residuals at that side
+        self._bc_equations = boundary_equations(self.system, self.inputs, params, f"pinn_bc_{self.system.name}")
 
     # -- hard constraints -------------------------------------------------------------------------
 
@@ -588,6 +590,8 @@ class PINN:
                 z = self._sample(self.n_boundary, rng, {ax: self.bounds[ax, 0 if side == "min" else 1]})
                 pts["normals"].append(None)
             pts["boundary"].append(jnp.asarray(z, dt))
+        pts["equations"] = [jnp.asarray(self._sample(self.n_boundary, rng, {ax: self.bounds[ax, 0 if side == "min" else 1]}),
+                                        dt) for ax, side, _ in self._bc_equations]
         pts["periodic"] = [jnp.asarray(self._sample(self.n_boundary, rng), dt) for _ in self._periodic_loss]
         return pts
 
@@ -646,6 +650,14 @@ class PINN:
                 terms.append(jnp.mean(err**2))
             if terms:
                 out["boundary"] = sum(terms)
+        if self._bc_equations:
+            terms = []
+            for (_, _, gen), z in zip(self._bc_equations, pts["equations"]):
+                jets = self._jets(params["net"], z, [dirs for _, dirs in gen.keys])
+                values = [jets[dirs][:, k] for k, dirs in gen.keys]
+                r = gen.fn(values + [z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))[0]
+                terms.append(jnp.mean(r**2))
+            out["boundary"] = out.get("boundary", 0.0) + sum(terms)
         ti = self.inputs.index(self.time) if self.time is not None else None
         soft = [(k, j) for j, k in enumerate(self._initial) if ti not in self._hard[k]]
         if soft:
