@@ -10,8 +10,9 @@ DeepXDE itself on the same problem where it is installed (the benchmark environm
 wave: u_tt = C^2 u_xx, C = 10, x, t in [0, 1], u(0, x) = sin(pi x) + sin(2 pi x)/2,
 u_t(0, x) = 0, u = 0 at both ends; exact sin(pi x) cos(C pi t) + sin(2 pi x) cos(2 C pi t)/2.
 DeepXDE's examples/pinn_forward/wave_1d.py: a spatio-temporal multi-scale Fourier-feature
-network (sigma_x = 1, sigma_t = 1, 10), [100] * 3, 360 points in the domain, on the
-boundary and initially, Adam lr 1e-3 with inverse-time decay, 10000 iterations.
+network (sigma_x = 1, sigma_t = 1, 10; its TensorFlow-1 backend only, so DeepXDE is not run
+on it here), [100] * 3, 360 points in the domain, on the boundary and initially (the
+domain's resampled every step), Adam lr 1e-3 with inverse-time decay, 10000 iterations.
 
 disk: Laplace on the unit disk, u = cos(theta) on the circle; exact u = r cos(theta) = x.
 DeepXDE's laplace_disk.py writes it in polar coordinates; here both write it in (x, y)
@@ -65,12 +66,17 @@ def wave(scale, features=True):
         [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0),
          sn.Initial(u, sn.sin(sn.pi * x) + sn.sin(A * sn.pi * x) / 2), sn.Initial(sn.D(t)(u), 0)],
         domain={t: (0, 1), x: (0, 1)}, name="wave")
-    ff = solvers.FourierFeatures(sigma={x: 1.0, t: (1.0, 10.0)}, n=100) if features else None
-    pinn = solvers.PINN(system, hidden=[100, 100, 100], n_collocation=360, n_boundary=360, n_initial=360,
-                        dtype="float64", features=ff, seed=0)
+    # DeepXDE's STMsFFN([2] + [100] * 3 + [1], sigmas_x=[1], sigmas_t=[1, 10]): 50 frequencies b ~ N(0, sigma^2)
+    # per scale, features cos(z b), sin(z b) (no 2 pi) of inputs transformed to (v - 0.5) 2 sqrt(3), then two
+    # dense tanh layers of 100 shared by every branch. symnum's features are cos(2 pi z b) of inputs in
+    # [-1, 1], so the same frequencies are sigma sqrt(3) / (2 pi), and hidden=[100, 100] with n=100.
+    k = np.sqrt(3) / (2 * np.pi)
+    ff = solvers.FourierFeatures(sigma={x: k, t: (k, 10 * k)}, n=100) if features else None
+    pinn = solvers.PINN(system, hidden=[100, 100] if features else [100] * 3, n_collocation=360, n_boundary=360,
+                        n_initial=360, dtype="float32", features=ff, seed=0, sampling="uniform")
     steps = int(10000 * scale)
-    # DeepXDE's ("inverse time", 2000, 0.9): lr0 / (1 + 0.9 step / 2000)
-    res = pinn.train(steps=steps, lr=lambda step: 1e-3 / (1 + 0.9 * step / 2000), progress=False)
+    # DeepXDE's ("inverse time", 2000, 0.9): lr0 / (1 + 0.9 step / 2000); its PDE points resampled every step
+    res = pinn.train(steps=steps, lr=lambda step: 1e-3 / (1 + 0.9 * step / 2000), resample_every=1, progress=False)
     T, X = np.meshgrid(np.linspace(0, 1, 101), np.linspace(0, 1, 101), indexing="ij")
     exact = np.sin(np.pi * X) * np.cos(C * np.pi * T) + np.sin(A * np.pi * X) * np.cos(A * C * np.pi * T) / 2
     return {"error": rel_l2(res.predict(u, {t: T, x: X}), exact), "seconds": res.timings["total_s"],

@@ -197,3 +197,30 @@ def test_general_boundary_equations_train():
     with pytest.raises(sn.ModelError, match=r"GP takes Dirichlet, Neumann, Robin and Periodic conditions; .* is a "
                        r"general boundary equation, which discretize\(\) and the PINN handle"):
         GP(beam, grid={x: 16})
+
+
+def test_input_and_output_transforms():
+    u = sn.fields("u", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), -sympy.pi**2 * sympy.sin(sympy.pi * x))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], domain={x: (0, 1)}, name="p1")
+    plain = PINN(system, hidden=[5], dtype="float64", seed=0)
+    pinn = PINN(system, hidden=[5], dtype="float64", seed=0, inputs=[x, sympy.sin(sympy.pi * x)], transform={u: x * (1 - x) * u + x**2})
+    params = pinn.init_params()
+    assert [tuple(W.shape) for W, _ in params["net"][0]] == [(2, 5), (5, 1)]  # two input features
+    (W0, b0), (W1, b1) = params["net"][0]
+    X = np.linspace(0, 1, 7)
+    h = np.tanh(np.stack([X, np.sin(np.pi * X)], axis=1) @ np.asarray(W0) + np.asarray(b0))
+    hand = X * (1 - X) * (h @ np.asarray(W1) + np.asarray(b1))[:, 0] + X**2
+    got = np.asarray(pinn._net(params["net"], jax.numpy.asarray(X[:, None])))[:, 0]
+    np.testing.assert_allclose(got, hand, rtol=1e-12)
+    assert [tuple(W.shape) for W, _ in plain.init_params()["net"][0]] == [(1, 5), (5, 1)]
+    with pytest.raises(sn.ModelError, match=r"transform\[u\(x\)\] = .*: write it in u\(x\) \(its network's output\), "
+                       r"the inputs \(x,\) and fixed parameters; y is not one of those"):
+        PINN(system, transform={u: y * u})
+    with pytest.raises(sn.ModelError, match=r"transform\[v\(x\)\]: v\(x\) is not a field"):
+        PINN(system, transform={sn.fields("v", x): x})
+    with pytest.raises(sn.ModelError, match=r"inputs=\[\.\.\., t, \.\.\.\]: an input feature is an expression of the "
+                       r"inputs \(x,\).*t is not one"):
+        PINN(system, inputs=[x, t])
+    with pytest.raises(sn.ModelError, match=r"inputs= and features= both choose what the network sees"):
+        PINN(system, inputs=[x], features=sn.solvers.FourierFeatures(1.0, 4))

@@ -173,7 +173,11 @@ class _SecondOrderInTime:
 
 class PINN:
     """A PINN for any valid PDESystem (1-3 space dimensions, time-dependent or
-    steady, several coupled fields) or ODESystem (the network's input is t alone).
+    steady, several coupled fields, rectangles or geometries) or ODESystem (the
+    network's input is t alone). `learn=` names parameters and unknown fields to find
+    from data; `networks="shared" | "separate"`, `features=` (Fourier features),
+    `inputs=[expressions of the inputs]` and `transform={u: expression in u}` shape
+    the model; `hard=` builds Dirichlet and initial values in.
 
     >>> pinn = PINN(system, hidden=[20, 20, 20], seed=0)      # doctest: +SKIP
     >>> res = pinn.train(steps=5000, lbfgs=500)                # doctest: +SKIP
@@ -199,6 +203,8 @@ class PINN:
         periodic: str = "encode",
         features: FourierFeatures | None = None,
         networks: str = "shared",
+        inputs=None,
+        transform: dict | None = None,
     ):
         jax = _jax()
         if not isinstance(system, (PDESystem, ODESystem)):
@@ -241,9 +247,11 @@ class PINN:
         # "loss": plain inputs, and values and derivatives are matched across the period.
         self.periodic = [v in system.periodic and periodic == "encode" for v in self.inputs]
         self._periodic_loss = [j for j, v in enumerate(self.inputs) if v in system.periodic and periodic == "loss"]
+        self._build_inputs(inputs, features)
         self._build_networks(networks)
         self._build_regions()
         self._build_features(features)
+        self._build_transform(transform or {})
         self._build_residual()
         self._build_conditions()
         self._build_hard(hard)
@@ -260,6 +268,56 @@ class PINN:
             else:
                 cols.append(2 * (z[:, j] - lo) / (hi - lo) - 1)
         return jnp.stack(cols, axis=1)
+
+    def _build_inputs(self, inputs, features):
+        """inputs=[expressions of the inputs]: what the networks of every input see, in
+        place of the inputs scaled to [-1, 1] (generated, as the residual is)."""
+        self._input_fn = None
+        self._fixed_values = [v for p, v in self.system.parameters.items() if p not in self.learn]
+        if inputs is None:
+            return
+        from symnum.codegen._jax import make_jax_function
+
+        exprs = [sympy.sympify(e) for e in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
+        fixed = [p for p in self.system.parameters if p not in self.learn]
+        allowed = set(self.inputs) | set(fixed)
+        for e in exprs:
+            bad = sorted(map(str, e.free_symbols - allowed)) + sorted(map(str, e.atoms(sympy.core.function.AppliedUndef)))
+            if bad or not e.free_symbols & set(self.inputs):
+                raise ModelError(
+                    f"inputs=[..., {e}, ...]: an input feature is an expression of the inputs {self.inputs} "
+                    f"(and fixed parameters)" + (f"; {bad[0]} is not one" if bad else "")
+                )
+        if features is not None:
+            raise ModelError("inputs= and features= both choose what the network sees: give one of them")
+        self._input_fn = make_jax_function(exprs, list(self.inputs), fixed, name=f"pinn_inputs_{self.system.name}",
+                                           do_optimize=False)
+        self._input_n = len(exprs)
+
+    def _build_transform(self, transform):
+        """transform={u: expression}: the model of u is the expression, in which u stands
+        for its network's output (x * (1 - x) * u vanishes at both ends of [0, 1])."""
+        from symnum.codegen._jax import make_jax_function
+
+        self._transforms = {}
+        fixed = [p for p in self.system.parameters if p not in self.learn]
+        for f, e in transform.items():
+            if f not in self.fields:
+                raise ModelError(f"transform[{f}]: {f} is not a field of {self.system.name!r} ({self.fields})")
+            e = sympy.sympify(e)
+            net = sympy.Dummy(f"net_{f.func}")
+            body = e.xreplace({f: net})
+            bad = sorted(map(str, body.free_symbols - set(self.inputs) - set(fixed) - {net}))
+            bad += sorted(map(str, body.atoms(sympy.core.function.AppliedUndef) | body.atoms(sympy.Derivative)))
+            if bad:
+                raise ModelError(
+                    f"transform[{f}] = {e}: write it in {f} (its network's output), the inputs {self.inputs} and "
+                    f"fixed parameters; {bad[0]} is not one of those"
+                )
+            k = self.fields.index(f)
+            self._transforms[k] = make_jax_function([body], [net, *self.inputs], fixed,
+                                                    name=f"pinn_transform_{self.system.name}_{f.func}",
+                                                    do_optimize=False)
 
     def _build_networks(self, networks):
         """Which fields each network computes, from which inputs: (field indices,
@@ -305,12 +363,15 @@ class PINN:
     def _networks(self, nets, z):
         """Every field's network output at the rows of z, in field order."""
         h = self._encode(z)
+        # the networks of every input see the user's input features (inputs=) where given
+        hf = h if self._input_fn is None else _jax().numpy.stack(
+            self._input_fn([z[:, j] for j in range(z.shape[1])], self._fixed_values), axis=1)
         if len(self._groups) == 1 and len(self._groups[0][1]) == len(self.inputs):
-            return self._mlp(nets[0], h, self._features)  # one network of every input, an output per field
+            return self._mlp(nets[0], hf, self._features)  # one network of every input, an output per field
         cols = [None] * len(self.fields)
         for (ks, js, enc), layers in zip(self._groups, nets):
             full = len(js) == len(self.inputs)  # Fourier features: on networks of every input
-            out = self._mlp(layers, h if full else h[:, enc], self._features if full else None)
+            out = self._mlp(layers, hf if full else h[:, enc], self._features if full else None)
             for i, k in enumerate(ks):
                 cols[k] = out[:, i]
         return _jax().numpy.stack(cols, axis=1)
@@ -352,8 +413,14 @@ class PINN:
         self.features = features
 
     def _net(self, nets, z):
-        """The model: the networks, with hard constraints applied where asked for."""
+        """The model: the networks, with the user's output transforms and the hard
+        constraints applied where asked for."""
         out = self._networks(nets, z)
+        if self._transforms:
+            jnp = _jax().numpy
+            coords = [z[:, j] for j in range(z.shape[1])]
+            out = jnp.stack([self._transforms[k]([out[:, k], *coords], self._fixed_values)[0]
+                             if k in self._transforms else out[:, k] for k in range(len(self.fields))], axis=1)
         if not any(self._hard):
             return out
         jnp = _jax().numpy
@@ -371,7 +438,8 @@ class PINN:
         key = jax.random.PRNGKey(self.seed)
         nets = []
         for ks, js, enc in self._groups:
-            pairs = list(zip([len(enc), *self.hidden], [*self.hidden, len(ks)]))
+            n_in = self._input_n if self._input_fn is not None and len(js) == len(self.inputs) else len(enc)
+            pairs = list(zip([n_in, *self.hidden], [*self.hidden, len(ks)]))
             if self._features is not None and len(js) == len(self.inputs):
                 # embeddings in; the joined last hidden layers out
                 combos = math.prod(len(scales) for _, scales in self._features)
