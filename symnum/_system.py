@@ -699,10 +699,10 @@ class AbstractSystem:
                     )
                 boundary.setdefault((c.field, c.var, c.side), []).append(c)
         for (f, v, side), cs in boundary.items():
-            if v in periodic:
-                raise ModelError(
+            if v in periodic:  # a PINN imposes both (DeepXDE's Dirichlet/periodic Poisson)
+                self._defer(
                     f"{type(cs[0]).__name__}({f}, {v}, {side!r}, ...) conflicts with "
-                    f"Periodic({v}): keep one of them"
+                    f"Periodic({v}) for finite differences: keep one of them"
                 )
         boundary = {key: self._side_conditions(key, cs) for key, cs in boundary.items()}
         if self.time is not None:

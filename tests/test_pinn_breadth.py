@@ -224,3 +224,18 @@ def test_input_and_output_transforms():
         PINN(system, inputs=[x, t])
     with pytest.raises(sn.ModelError, match=r"inputs= and features= both choose what the network sees"):
         PINN(system, inputs=[x], features=sn.solvers.FourierFeatures(1.0, 4))
+
+
+def test_dirichlet_beside_periodic():
+    """DeepXDE's Poisson with a Dirichlet and a periodic condition: -u'' = pi^2 sin(pi x) on
+    [-1, 1], u(-1) = 0, periodic; exact sin(pi x). Finite differences refuse the pair."""
+    u = sn.fields("u", x)
+    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u), sympy.pi**2 * sympy.sin(sympy.pi * x))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Periodic(x)], domain={x: (-1, 1)}, name="dp")
+    with pytest.raises(sn.ModelError, match=r"Dirichlet\(u\(x\), x, 'min', \.\.\.\) conflicts with Periodic\(x\) for "
+                       r"finite differences"):
+        discretize(system, {x: 16})
+    res = PINN(system, hidden=[16, 16], dtype="float64", seed=0, n_collocation=64, periodic="loss").train(
+        steps=1000, lbfgs=300, progress=False)
+    X = np.linspace(-1, 1, 101)
+    assert np.abs(res.predict(u, {x: X}) - np.sin(np.pi * X)).max() < 1e-2
