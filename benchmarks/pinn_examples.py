@@ -29,6 +29,12 @@ observations of u = sin(pi x); exact q = -pi^2 sin(pi x). DeepXDE's
 elliptic_inverse_field.py: one [20] * 3 tanh network per output (PFNN), 200 domain points
 plus the observation points, loss weights 1 / 100 / 1000, Adam 1e-4, 20000.
 
+kovasznay: steady Navier-Stokes, Re = 20, on [-0.5, 1] x [-0.5, 1.5]; u, v given on every
+edge, the pressure only at the outflow x = 1 (a system only a PINN takes: discretize says
+p has no condition on the other sides); exact Kovasznay flow. DeepXDE's
+Kovasznay_flow.py: [50] * 4 tanh, 2601 domain and 400 boundary points, Adam 1e-3, 30000
+(then L-BFGS; not here).
+
 diffusion_reaction: 0.01 u'' - k(x) u = sin(2 pi x) on [0, 1], u(0) = u(1) = 0, k
 unknown (0.1 + exp(-(x - 0.5)^2 / (2 0.15^2)) to be found) from 50 observations of u
 (the issue's target: k to 5%); DeepXDE's diffusion_reaction_rate.py network (PFNN
@@ -141,6 +147,37 @@ def elliptic_inverse_field(scale):
     return _ours(res, rel_l2(res.predict(q, {x: X}), -np.pi**2 * np.sin(np.pi * X)), steps)
 
 
+RE = 20.0
+LAM = RE / 2 - np.sqrt(RE**2 / 4 + 4 * np.pi**2)
+
+
+def _kovasznay_exact(P):
+    X, Y = P[:, 0], P[:, 1]
+    return (1 - np.exp(LAM * X) * np.cos(2 * np.pi * Y), LAM / (2 * np.pi) * np.exp(LAM * X) * np.sin(2 * np.pi * Y),
+            (1 - np.exp(2 * LAM * X)) / 2)
+
+
+def kovasznay(scale):
+    x, y = sn.variables("x y")
+    u, v, p = sn.fields("u v p", x, y)
+    E = sympy.exp(LAM * x)
+    exact = {u: 1 - E * sympy.cos(2 * sympy.pi * y), v: LAM / (2 * sympy.pi) * E * sympy.sin(2 * sympy.pi * y),
+             p: (1 - sympy.exp(2 * LAM * x)) / 2}
+    eqs = [sn.Eq(u * sn.D(x)(u) + v * sn.D(y)(u) + sn.D(x)(p) - (sn.D(x, 2)(u) + sn.D(y, 2)(u)) / RE, 0),
+           sn.Eq(u * sn.D(x)(v) + v * sn.D(y)(v) + sn.D(y)(p) - (sn.D(x, 2)(v) + sn.D(y, 2)(v)) / RE, 0),
+           sn.Eq(sn.D(x)(u) + sn.D(y)(v), 0)]
+    walls = [sn.Dirichlet(f, var, side, exact[f]) for f in (u, v) for var in (x, y) for side in ("min", "max")]
+    system = sn.PDESystem(eqs, walls + [sn.Dirichlet(p, x, "max", exact[p])],
+                          domain={x: (-0.5, 1.0), y: (-0.5, 1.5)}, name="kovasznay")
+    steps = int(30000 * scale)
+    res = solvers.PINN(system, hidden=[50] * 4, n_collocation=2601, n_boundary=50, dtype="float32", seed=0).train(
+        steps=steps, lr=1e-3, progress=False)
+    P = sn.Rectangle((-0.5, -0.5), (1.0, 1.5)).sample_interior(5000, np.random.default_rng(123))
+    want = _kovasznay_exact(P)
+    err = max(rel_l2(res.predict(f, {x: P[:, 0], y: P[:, 1]}), w) for f, w in zip((u, v), want))
+    return _ours(res, err, steps)
+
+
 def _diffusion_reaction_reference():
     x = sn.variables("x")
     u = sn.fields("u", x)
@@ -174,7 +211,7 @@ def diffusion_reaction_lbfgs(scale):
     return diffusion_reaction(scale, lbfgs=int(1000 * scale), adam=3000)
 
 
-EXAMPLES = {"wave": wave, "disk": disk, "helmholtz_hole": helmholtz_hole,
+EXAMPLES = {"wave": wave, "disk": disk, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
             "elliptic_inverse_field": elliptic_inverse_field, "diffusion_reaction": diffusion_reaction,
             "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs}
 
@@ -278,7 +315,31 @@ def dde_diffusion_reaction(dde, scale):
     return _result(rel_l2(model.predict(Xt)[:, 1], _k_exact(Xt[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
 
 
-DEEPXDE = {"disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
+def dde_kovasznay(dde, scale):
+    geom = dde.geometry.Rectangle([-0.5, -0.5], [1.0, 1.5])
+
+    def pde(X, Y):
+        u, v = Y[:, 0:1], Y[:, 1:2]
+        g = {(c, i): dde.grad.jacobian(Y, X, i=c, j=i) for c in range(3) for i in range(2)}
+        h = {(c, i): dde.grad.hessian(Y, X, component=c, i=i, j=i) for c in range(2) for i in range(2)}
+        return [u * g[0, 0] + v * g[0, 1] + g[2, 0] - (h[0, 0] + h[0, 1]) / RE,
+                u * g[1, 0] + v * g[1, 1] + g[2, 1] - (h[1, 0] + h[1, 1]) / RE,
+                g[0, 0] + g[1, 1]]
+
+    bcs = [dde.icbc.DirichletBC(geom, lambda X, c=c: _kovasznay_exact(X)[c][:, None], lambda _, on: on, component=c)
+           for c in range(2)]
+    bcs.append(dde.icbc.DirichletBC(geom, lambda X: _kovasznay_exact(X)[2][:, None],
+                                    lambda X, on: on and np.isclose(X[0], 1.0), component=2))
+    data = dde.data.PDE(geom, pde, bcs, num_domain=2601, num_boundary=400)
+    steps = int(30000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [50] * 4 + [3], "tanh", "Glorot normal"), steps, 1e-3)
+    P = sn.Rectangle((-0.5, -0.5), (1.0, 1.5)).sample_interior(5000, np.random.default_rng(123))
+    pred, want = model.predict(P), _kovasznay_exact(P)
+    err = max(rel_l2(pred[:, c], want[c]) for c in range(2))
+    return _result(err, seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+DEEPXDE = {"kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
            "diffusion_reaction": dde_diffusion_reaction}
 
 

@@ -308,8 +308,11 @@ class _Lowering:
         """The quadrature weight of the nodes at position p along axis a: the
         trapezoid rule at order 2, Gregory's fourth-order end corrections (3/8, 7/6,
         23/24, then 1) above; times the spacing. Periodic: the spacing (trapezoid on a
-        periodic function, spectrally accurate)."""
+        periodic function, spectrally accurate). Non-uniform: per node, the trapezoid
+        rule's or the piecewise cubic interpolant's weights (`quadrature_weights`)."""
         axis = self.axes[a]
+        if not axis.uniform:  # the node's own weight, from the axis's table (`quadrature_weights`)
+            return axis.table[self.weight_row(a, f"quadrature{2 if self.central == 2 else 4}", (0,)), axis.index]
         ends = QUADRATURE_ENDS[2 if self.central == 2 else 4]
         c = 1
         if not axis.periodic and p != ("mid",) and p[1] < len(ends):
@@ -922,12 +925,6 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     interior = [low.lower(e, mid, zero) for e in targets]
     reach = _reach(interior, len(axes))
     if any(isinstance(g, sympy.Integral) for g in low.globals):
-        uneven = [str(a.var) for a in axes if not a.uniform]
-        if uneven:
-            raise DiscretizationError(
-                f"integral terms are evaluated by quadrature on uniform grids, but the grid of "
-                f"{', '.join(uneven)} is a non-uniform sequence of nodes: give a number of points"
-            )
         # the quadrature's end weights belong to the bands of wall regions
         ends = len(QUADRATURE_ENDS[2 if low.central == 2 else 4])
         reach = [r if axis.periodic else max(r, ends - 1) for r, axis in zip(reach, axes)]
@@ -993,6 +990,27 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     )
 
 
+def quadrature_weights(x, order: int) -> np.ndarray:
+    """Weights w with sum(w f(x)) = the integral of f over [x_0, x_-1] on increasing nodes x:
+    the trapezoid rule at order 2; at order 4, on each interval the integral of the cubic
+    through the four nearest nodes (shifted inward at the ends), exact for cubics."""
+    x = np.asarray(x, dtype=float)
+    n, w = len(x), np.zeros(len(x))
+    if order == 2 or n < 4:
+        h = np.diff(x)
+        w[:-1] += h / 2
+        w[1:] += h / 2
+        return w
+    for i in range(n - 1):
+        s = min(max(i - 1, 0), n - 4)
+        nodes = x[s:s + 4]
+        c, h = x[i], x[i + 1] - x[i]
+        V = np.vander((nodes - c) / h, 4, increasing=True).T  # V[p, k] = ((x_k - c) / h)^p
+        moments = h / np.arange(1, 5)  # integral over [c, c + h] of ((x - c) / h)^p
+        w[s:s + 4] += np.linalg.solve(V, moments)
+    return w
+
+
 def weight_table(axis: Axis, rows: dict) -> np.ndarray:
     """A non-uniform axis's table: row 0 the coordinates; from `rows[(d, window)]` the
     Fornberg weights of the d-th derivative on `window` at each node where the window
@@ -1002,6 +1020,9 @@ def weight_table(axis: Axis, rows: dict) -> np.ndarray:
     table = np.full((1 + sum(len(w) for _, w in rows), n), np.nan)
     table[0] = x
     for (d, window), row in rows.items():
+        if isinstance(d, str):  # "quadrature2" / "quadrature4": every node's quadrature weight
+            table[row] = quadrature_weights(x, int(d[-1]))
+            continue
         w = np.array(window)
         for i in range(max(0, -w.min()), min(n, n - w.max())):
             table[row:row + len(w), i] = fornberg_weights_at(x[i + w], d, x[i])

@@ -138,3 +138,33 @@ def test_integral_terms_are_refused_where_not_supported():
         solve_ensemble(prob, u0=np.stack([prob.u0, prob.u0]), saveat=[1.0])
     with pytest.raises(sn.ModelError, match=r"integral term.*method of lines"):
         PINN(system, seed=0)
+
+
+def test_quadrature_weights_on_nonuniform_nodes():
+    from symnum.solvers._stencil import quadrature_weights
+
+    rng = np.random.default_rng(0)
+    nodes = np.sort(np.concatenate([[0.0, 2.0], rng.uniform(0, 2, 9)]))
+    for order, degree in [(2, 1), (4, 3)]:
+        w = quadrature_weights(nodes, order)
+        for p in range(degree + 1):  # exact for polynomials up to the degree
+            assert abs(w @ nodes**p - 2.0 ** (p + 1) / (p + 1)) < 1e-12
+        assert abs(w @ nodes ** (degree + 1) - 2.0 ** (degree + 2) / (degree + 2)) > 1e-6
+
+
+@pytest.mark.parametrize("order", [2, 4])
+def test_integral_terms_on_a_nonuniform_grid_converge(order):
+    """The integro-differential equation on tanh-graded nodes: the integral's weights are
+    the node's own (trapezoid, or the piecewise cubic's at order 4)."""
+    u, system = integro_differential()
+    ns, errs = [17, 33, 65], []
+    for n in ns:
+        s = np.linspace(-1, 1, n)
+        nodes = PI * (1 + np.tanh(1.5 * s) / np.tanh(1.5)) / 2
+        prob = discretize(system, {x: nodes}, order=order, backend="numba")
+        sol = solve(prob, method="tsit5", rtol=1e-11, atol=1e-13, saveat=[1.0], progress=False)
+        errs.append(np.abs(sol[u][-1] - np.e * np.sin(nodes)).max())
+    assert _slope(ns, errs) > order - 0.3, errs
+    ref = discretize(system, {x: nodes}, order=order, backend="numpy")
+    y0 = np.random.default_rng(1).uniform(0.5, 1.5, ref.shape)
+    np.testing.assert_allclose(prob.integrals(y0, 0.2), ref.integrals(y0, 0.2), rtol=1e-12)

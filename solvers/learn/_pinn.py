@@ -273,13 +273,13 @@ class PINN:
         """inputs=[expressions of the inputs]: what the networks of every input see, in
         place of the inputs scaled to [-1, 1] (generated, as the residual is)."""
         self._input_fn = None
-        self._fixed_values = [v for p, v in self.system.parameters.items() if p not in self.learn]
+        self._fixed_values = list(self.fixed.values())  # what inputs= and transform= expressions may use
         if inputs is None:
             return
         from symnum.codegen._jax import make_jax_function
 
         exprs = [sympy.sympify(e) for e in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
-        fixed = [p for p in self.system.parameters if p not in self.learn]
+        fixed = list(self.fixed)
         allowed = set(self.inputs) | set(fixed)
         for e in exprs:
             bad = sorted(map(str, e.free_symbols - allowed)) + sorted(map(str, e.atoms(sympy.core.function.AppliedUndef)))
@@ -300,7 +300,7 @@ class PINN:
         from symnum.codegen._jax import make_jax_function
 
         self._transforms = {}
-        fixed = [p for p in self.system.parameters if p not in self.learn]
+        fixed = list(self.fixed)
         for f, e in transform.items():
             if f not in self.fields:
                 raise ModelError(f"transform[{f}]: {f} is not a field of {self.system.name!r} ({self.fields})")
