@@ -142,7 +142,9 @@ def _name(stencil, mode, backend, order):
     held = _DIGESTS.get(id(stencil))
     if held is None or held[0] is not stencil:
         system = stencil.system
-        held = _DIGESTS[id(stencil)] = (stencil, _digest((system.equations, system.conditions, stencil.regions)))
+        # the global terms' templates too: an interior point value's weights name its nodes
+        held = _DIGESTS[id(stencil)] = (stencil, _digest((system.equations, system.conditions, stencil.regions,
+                                                          stencil.integrands)))
         if len(_DIGESTS) > 256:
             _DIGESTS.pop(next(iter(_DIGESTS)))
     key = f"{held[1]}{mode}{backend}{order}"

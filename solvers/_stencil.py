@@ -285,13 +285,15 @@ class _Lowering:
     def global_template(self, g, pos):
         """What region `pos` adds to the global term g (`lower_to_stencils` sums it over
         the grid): an integral's integrand times the node's quadrature weight; a point
-        value's field at its node (the wall value the conditions give), 0 elsewhere."""
+        value's field times the node's interpolation weight (`point_weights`: 1 at the
+        point's own node, the wall value the conditions give at an end), 0 elsewhere."""
         zero = (0,) * len(self.axes)
         if isinstance(g, sympy.Integral):
             w = sympy.Mul(*(self.quadrature_weight(a, p) for a, p in enumerate(pos)))
             return w * self.lower(g.function, pos, zero)
         field = next(f for f in self.system.fields if f.func == g.func)
         at = dict(zip(field.args, g.args))
+        weight = sympy.Integer(1)
         for a, axis in enumerate(self.axes):
             value = float(at[axis.var])
             if axis.periodic:
@@ -299,10 +301,29 @@ class _Lowering:
                     f"{g} evaluates {field} at {axis.var} = {value:g}, but {axis.var} is periodic: point "
                     f"values are supported along walled variables"
                 )
-            end = ("lo", 0) if abs(value - axis.lo) <= abs(value - axis.hi) else ("hi", 0)
-            if pos[a] != end:
+            weights = self.point_weights(a, value)
+            p = pos[a]
+            if p[0] == "mid":  # the interior's loop visits every node: the point's own weights
+                w = sympy.Piecewise(*((c, sympy.Eq(axis.index, i)) for i, c in weights.items()), (0, True))
+            else:
+                w = weights.get(p[1] if p[0] == "lo" else axis.n - 1 - p[1], 0)
+            if w == 0:
                 return sympy.Integer(0)
-        return self.access(self.field_index[field], pos, zero)
+            weight *= w
+        return weight * self.access(self.field_index[field], pos, zero)
+
+    def point_weights(self, a, value) -> dict:
+        """{node index: weight} giving a field's value at `value` on axis a: the node's own
+        value on a node; between nodes the Lagrange interpolant through the scheme's order
+        + 1 nearest nodes (so the value is as accurate as the scheme)."""
+        x = self.axes[a].coords
+        near = int(np.argmin(np.abs(x - value)))
+        if abs(x[near] - value) <= 1e-12 * max(1.0, abs(value)):
+            return {near: sympy.Integer(1)}
+        m = min(len(x), max(2, self.central) + 1)
+        start = min(max(int(np.searchsorted(x, value)) - (m + 1) // 2, 0), len(x) - m)
+        w = fornberg_weights_at(x[start:start + m], 0, value)
+        return {start + i: sympy.Float(c) for i, c in enumerate(w)}
 
     def quadrature_weight(self, a, p):
         """The quadrature weight of the nodes at position p along axis a: the

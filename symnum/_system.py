@@ -470,11 +470,11 @@ class AbstractSystem:
                             )
                         continue
                     lo, hi = self.domain[var]
-                    if not (value.is_number and min(abs(float(value) - lo), abs(float(value) - hi))
-                            <= 1e-12 * max(1.0, abs(lo), abs(hi))):
+                    tol = 1e-12 * max(1.0, abs(lo), abs(hi))
+                    if not (value.is_number and lo - tol <= float(value) <= hi + tol):
                         raise ModelError(
-                            f"{where} evaluates {full} at {var} = {_number(value)}: point values in equations are "
-                            f"supported at the domain's ends ({lo:g} or {hi:g}), where the grid has nodes"
+                            f"{where} evaluates {full} at {var} = {_number(value)}: a point value must lie in "
+                            f"the domain [{lo:g}, {hi:g}] (a number; between nodes it is interpolated)"
                         )
 
     def _find_time(self, time):

@@ -112,9 +112,9 @@ def test_what_is_refused():
                                 [sn.Initial(u, 0), sn.Periodic(x)], domain={t: (0, 1), x: (0, 1)}, name="space_only"))
     v = sn.fields("v", t)
     walls = [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, 0), sn.Initial(v, 0)]
-    with pytest.raises(sn.ModelError, match=r"at x = 0.5: point values in equations are supported at the domain's ends"):
-        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), u.subs(x, 0.5))], walls,
-                     domain={t: (0, 1), x: (0, 1)}, name="interior_point")
+    with pytest.raises(sn.ModelError, match=r"at x = 1.5: a point value must lie in the domain \[0, 1\]"):
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), u.subs(x, 1.5))], walls,
+                     domain={t: (0, 1), x: (0, 1)}, name="outside_point")
     w = sn.fields("w", t, x, y)
     with pytest.raises(sn.ModelError, match=r"evaluates w\(t, x, y\) at some variables but keeps y"):
         sn.PDESystem([sn.Eq(sn.D(t)(w), sn.laplacian(w, x, y)), sn.Eq(sn.D(t)(v), w.subs(x, 0))],
@@ -134,3 +134,25 @@ def test_what_is_refused():
         PINN(gauge, seed=0)
     with pytest.raises(sn.ModelError, match=r"GP learns fields of the same variables.*v\(t\)"):
         solvers.GP(gauge, grid={t: 8, x: 8})
+
+
+@pytest.mark.parametrize("point", [0.5, 0.3])  # a node of every grid below; between nodes (interpolated)
+@pytest.mark.parametrize("backend, method, order", [("numba", "tsit5", 4), ("numpy", "rodas5p", 2),
+                                                    ("numba", "rodas5p", 4)])
+def test_a_point_value_inside_the_domain(point, backend, method, order):
+    """u_t = u_xx, u = e^(-pi^2 t) sin(pi x); v' = u(t, point) + v u(t, point), v(0) = 0: v = e^F - 1 with
+    F = sin(pi point) (1 - e^(-pi^2 t)) / pi^2; a point value couples back into u (the Jacobian's dense part)."""
+    u, v = sn.fields("u", t, x), sn.fields("v", t)
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), (1 + v) * u.subs(x, point))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sn.sin(sn.pi * x)),
+                           sn.Initial(v, 0)], domain={t: (0, 1), x: (0, 1)}, name="probe")
+    ns, errs = [17, 33, 65], []
+    F = np.sin(np.pi * point) * (1 - np.exp(-np.pi**2)) / np.pi**2
+    for n in ns:
+        prob = discretize(system, {x: n}, order=order, backend=backend)
+        sol = solve(prob, method=method, rtol=1e-11, atol=1e-13, saveat=[1.0], progress=False)
+        errs.append(abs(sol[v][-1] - np.expm1(F)))
+    assert _slope(ns, errs) > order - 0.3, errs
+    y0 = np.random.default_rng(2).uniform(0.5, 1.5, prob.shape)
+    J = prob.jacobian(y0, 0.3).toarray()
+    np.testing.assert_allclose(J, dense_fd_jacobian(lambda s: prob.rhs(s, 0.3), y0), atol=2e-5 * np.abs(J).max())
