@@ -339,6 +339,51 @@ def dde_kovasznay(dde, scale):
     return _result(err, seconds, steps, 1e3 * seconds / max(steps, 1))
 
 
+def dde_wave(scale):
+    """DeepXDE's wave_1d.py on its TensorFlow-1 backend (the only one with STMsFFN), in a
+    subprocess (the backend is chosen at import)."""
+    import subprocess
+    import sys
+
+    code = f"""
+import os, time
+os.environ["DDE_BACKEND"] = "tensorflow.compat.v1"
+import numpy as np, deepxde as dde
+from deepxde.backend import tf
+tf.config.threading.set_intra_op_parallelism_threads(1); tf.config.threading.set_inter_op_parallelism_threads(1)
+C, A = 10.0, 2.0
+def pde(X, y):
+    return dde.grad.hessian(y, X, i=1, j=1) - C**2 * dde.grad.hessian(y, X, i=0, j=0)
+def func(X):
+    x, t = X[:, 0:1], X[:, 1:2]
+    return np.sin(np.pi * x) * np.cos(C * np.pi * t) + np.sin(A * np.pi * x) * np.cos(A * C * np.pi * t) / 2
+geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(0, 1), dde.geometry.TimeDomain(0, 1))
+bc = dde.icbc.DirichletBC(geomtime, func, lambda _, on: on)
+ic1 = dde.icbc.IC(geomtime, func, lambda _, on: on)
+ic2 = dde.icbc.OperatorBC(geomtime, lambda X, y, _: dde.grad.jacobian(y, X, i=0, j=1), lambda X, _: np.isclose(X[1], 0))
+data = dde.data.TimePDE(geomtime, pde, [bc, ic1, ic2], num_domain=360, num_boundary=360, num_initial=360)
+net = dde.nn.STMsFFN([2] + [100] * 3 + [1], "tanh", "Glorot uniform", sigmas_x=[1], sigmas_t=[1, 10])
+net.apply_feature_transform(lambda X: (X - 0.5) * 2 * np.sqrt(3))
+model = dde.Model(data, net)
+model.compile("adam", lr=1e-3, decay=("inverse time", 2000, 0.9))
+steps = {int(10000 * scale)}
+t0 = time.perf_counter()
+model.train(iterations=steps, callbacks=[dde.callbacks.PDEPointResampler(period=1)], display_every=max(steps, 1), verbose=0)
+seconds = time.perf_counter() - t0
+T, X = np.meshgrid(np.linspace(0, 1, 101), np.linspace(0, 1, 101), indexing="ij")
+P = np.stack([X.ravel(), T.ravel()], axis=1)
+pred, exact = model.predict(P)[:, 0], func(P)[:, 0]
+print("RESULT", np.linalg.norm(pred - exact) / np.linalg.norm(exact), seconds, steps)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")]
+    if not line:
+        print(out.stderr[-2000:])
+        return None
+    err, seconds, steps = line[0].split()[1:]
+    return _result(float(err), float(seconds), int(steps), 1e3 * float(seconds) / max(int(steps), 1))
+
+
 DEEPXDE = {"kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
            "diffusion_reaction": dde_diffusion_reaction}
 
@@ -357,6 +402,11 @@ def main():
             label = f"{name} ({'Fourier features' if features else 'plain MLP'})" if name == "wave" else name
             print(f"symnum  {label:32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, {r['seconds']:.0f} s "
                   f"({r['ms/step']:.1f} ms/step)", flush=True)
+        if dde is not None and name == "wave":
+            r = dde_wave(args.scale)
+            if r is not None:
+                print(f"DeepXDE {'wave (STMsFFN, TensorFlow 1)':32s} {r['steps']:6d} Adam steps: relative L2 "
+                      f"{r['error']:.2e}, {r['seconds']:.0f} s ({r['ms/step']:.1f} ms/step)", flush=True)
         if dde is not None and name in DEEPXDE:
             r = DEEPXDE[name](dde, args.scale)
             print(f"DeepXDE {name:32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, {r['seconds']:.0f} s "

@@ -753,8 +753,9 @@ class AbstractSystem:
         domain's geometry of the selector's dimension, or those a predicate names."""
         from ._geometry import Geometry
 
-        regions = [*self.geometry, *([tuple(v for v in self.space if not any(v in n for n in self.geometry))]
-                                     if any(not any(v in n for n in self.geometry) for v in self.space) else [])]
+        curved = {v for names in self.geometry for v in names}
+        rest = tuple(v for v in self.space if v not in curved)  # the variables of intervals: one box
+        regions = [*self.geometry, *([rest] if rest else [])]
         if isinstance(c.on, Geometry):
             found = [r for r in regions if len(r) == c.on.dim]
             if len(found) != 1:
