@@ -251,8 +251,9 @@ def test_dependent_conditions_are_a_discretization_error():
 def test_trainers_name_what_they_take():
     system = _heat(lambda u: [sn.Eq(u.subs(x, 0), 0), sn.Eq(u.subs(x, 1), 0)])()
     pytest.importorskip("jax")
-    with pytest.raises(sn.ModelError, match="PINN takes Dirichlet, Neumann, Robin and Periodic"):
-        solvers.PINN(system)
+    assert solvers.PINN(system)._bc_equations  # the PINN takes boundary equations (test_pinn_breadth.py)
+    with pytest.raises(sn.ModelError, match="GP takes Dirichlet, Neumann, Robin and Periodic"):
+        solvers.GP(system, grid={t: 8, x: 8})
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
