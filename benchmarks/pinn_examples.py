@@ -22,7 +22,7 @@ helmholtz_hole: -u_xx - u_yy - k0^2 u = k0^2 sin(k0 x) sin(k0 y), k0 = 2 pi, on
 [-1/2, 1/2]^2 minus the disk of radius 1/4; u exact on the square, du/dn exact on the
 hole (outward normal: into the hole); exact sin(k0 x) sin(k0 y). DeepXDE's
 Helmholtz_Neumann_2d_hole.py: [350] * 3 sin, 225 domain and 240 boundary points, loss
-weights 10 (hole) and 100 (square), Adam 1e-3, 5000 (symnum has one boundary weight: 100).
+weights 10 (hole) and 100 (square), Adam 1e-3, 5000.
 
 elliptic_inverse_field: -u'' + q(x) = 0 on [-1, 1], u(+-1) = 0, q unknown, 100
 observations of u = sin(pi x); exact q = -pi^2 sin(pi x). DeepXDE's
@@ -123,12 +123,13 @@ def helmholtz_hole(scale):
     square, hole = sn.Rectangle((-0.5, -0.5), (0.5, 0.5)), sn.Disk((0, 0), 0.25)
     exact = sympy.sin(K0 * x) * sympy.sin(K0 * y)
     dn = -(x * exact.diff(x) + y * exact.diff(y)) / sympy.sqrt(x**2 + y**2)  # out of the domain: into the hole
-    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u) - sn.D(y, 2)(u) - K0**2 * u, K0**2 * exact)],
-                          [sn.Dirichlet(u, square, exact), sn.Neumann(u, hole, dn)],
+    outer, inner = sn.Dirichlet(u, square, exact), sn.Neumann(u, hole, dn)
+    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u) - sn.D(y, 2)(u) - K0**2 * u, K0**2 * exact)], [outer, inner],
                           domain={(x, y): square - hole}, name="helmholtz_hole")
     steps = int(5000 * scale)
     res = solvers.PINN(system, hidden=[350] * 3, activation="sin", n_collocation=225, n_boundary=240,
-                       weights={"boundary": 100.0}, dtype="float32", seed=0).train(steps=steps, lr=1e-3, progress=False)
+                       weights={outer: 100.0, inner: 10.0}, dtype="float32", seed=0).train(
+        steps=steps, lr=1e-3, progress=False)
     P = (square - hole).sample_interior(5000, np.random.default_rng(123))
     return _ours(res, rel_l2(res.predict(u, {x: P[:, 0], y: P[:, 1]}), _hole_exact(P)), steps)
 

@@ -166,6 +166,15 @@ def test_curved_neumann_and_predicates_in_the_pinn_loss():
     dirichlet = np.mean((np.asarray(val(zd[:, 0], zd[:, 1])) - zd[:, 0]) ** 2)
     got = float(pinn.losses(params, pts)["boundary"])
     np.testing.assert_allclose(got, neumann + robin + dirichlet, rtol=1e-10)
+    # a condition's own weight (DeepXDE's per-condition loss weights): relative to "boundary"
+    weighted = PINN(system, hidden=[6, 6], seed=4, dtype="float64", n_boundary=64,
+                    weights={"boundary": 2.0, system.geometric[0][0]: 10.0})
+    np.testing.assert_allclose(float(weighted.losses(params, pts)["boundary"]), 5 * neumann + robin + dirichlet,
+                               rtol=1e-10)
+    with pytest.raises(sn.ModelError, match=r"weights=\{'edges': \.\.\.\}: use \"residual\""):
+        PINN(system, weights={"edges": 1.0})
+    with pytest.raises(sn.ModelError, match=r"that condition is not one of 'holed'"):
+        PINN(system, weights={sn.Dirichlet(u, x > 0, 1): 1.0})
     inner = np.asarray(pts["residual"])
     assert np.all(np.linalg.norm(inner, axis=1) > 0.3) and np.all(np.abs(inner) <= 1)
 

@@ -241,7 +241,14 @@ class PINN:
         self.hidden, self.act = tuple(hidden), acts[activation]
         self.n_collocation, self.n_boundary, self.n_initial = n_collocation, n_boundary, n_initial
         self.sampling, self.causal, self.balance = sampling, causal, balance
-        self.weights = {"residual": 1.0, "initial": 1.0, "boundary": 1.0, "periodic": 1.0, "data": 1.0, **(weights or {})}
+        # a condition object as a key weighs that condition alone (in place of "boundary")
+        given = dict(weights or {})
+        self._condition_weights = {c: float(given.pop(c)) for c in list(given) if not isinstance(c, str)}
+        unknown = [k for k in given if k not in ("residual", "initial", "boundary", "periodic", "data")]
+        if unknown:
+            raise ModelError(f"weights={{{unknown[0]!r}: ...}}: use \"residual\", \"initial\", \"boundary\", "
+                             f"\"periodic\", \"data\", or one of the system's boundary conditions")
+        self.weights = {"residual": 1.0, "initial": 1.0, "boundary": 1.0, "periodic": 1.0, "data": 1.0, **given}
         self.bounds = np.array([system.domain[v] for v in self.inputs], dtype=float)
         # periodic="encode": (cos, sin) inputs make the model exactly periodic;
         # "loss": plain inputs, and values and derivatives are matched across the period.
@@ -506,6 +513,15 @@ class PINN:
         gen = generated_conditions(self.system, self.inputs, params, f"pinn_conditions_{self.system.name}")
         self._cond_fn, self._cond_exprs = gen.fn, list(gen.exprs)
         self._bc_kinds, self._bc_counts, self._initial = list(gen.kinds), list(gen.counts), list(gen.initial)
+        # per-condition weights, relative to "boundary" (the conditions in _bc_kinds' order)
+        conds = [c for key, c in self.system.boundary.items() if not isinstance(c, tuple)]
+        conds += [c for c, _ in self.system.geometric]
+        bad = [c for c in self._condition_weights if c not in conds]
+        if bad:
+            raise ModelError(f"weights={{{bad[0]}: ...}}: that condition is not one of {self.system.name!r}'s "
+                             f"Dirichlet, Neumann or Robin conditions")
+        base = self.weights["boundary"] or 1.0
+        self._bc_scale = [self._condition_weights.get(c, base) / base for c in conds]
         # general boundary equations (a beam's u_xx = u_xxx = 0 at a free end): their residuals at that side
         self._bc_equations = boundary_equations(self.system, self.inputs, params, f"pinn_bc_{self.system.name}")
 
@@ -696,8 +712,8 @@ class PINN:
         if self._bc_kinds:
             terms = []
             start = 0
-            for (kind, k, ax, side), z, normals, count in zip(self._bc_kinds, pts["boundary"], pts["normals"],
-                                                              self._bc_counts):
+            for i, ((kind, k, ax, side), z, normals, count) in enumerate(
+                    zip(self._bc_kinds, pts["boundary"], pts["normals"], self._bc_counts)):
                 start += count
                 if kind == "Dirichlet" and ax is not None and side in self._hard[k].get(ax, {}):
                     continue  # holds exactly
@@ -715,7 +731,7 @@ class PINN:
                         err = dn - g
                     else:
                         err = vals[1] * self._net(params["net"], z)[:, k] + vals[2] * dn - g
-                terms.append(jnp.mean(err**2))
+                terms.append(self._bc_scale[i] * jnp.mean(err**2))
             if terms:
                 out["boundary"] = sum(terms)
         if self._bc_equations:
