@@ -40,6 +40,12 @@ class Geometry:
 
     # -- what every geometry answers --------------------------------------------------
 
+    def __eq__(self, other) -> bool:  # by value: a system rebuilt or unpickled equals itself
+        return type(self) is type(other) and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
     def sdf(self, p) -> np.ndarray:
         """Signed distance (or a function with its sign and zero set) at rows of p."""
         raise NotImplementedError

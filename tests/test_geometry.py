@@ -134,6 +134,8 @@ def test_systems_on_geometries_and_what_refuses_them():
     same = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), 1)], [sn.Dirichlet(u, x > 0, 0)],
                         domain={(x, y): sn.Disk((0, 0), 1)}, name="s")
     assert same.substitute({}) == same  # the geometry survives a rebuild
+    import pickle
+    assert pickle.loads(pickle.dumps(same)) == same and sn.Disk((0, 0), 1) == sn.Disk([0.0, 0.0], 1.0)
 
 
 def test_curved_neumann_and_predicates_in_the_pinn_loss():
