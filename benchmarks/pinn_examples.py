@@ -333,8 +333,10 @@ def dde_kovasznay(dde, scale):
                 u * g[1, 0] + v * g[1, 1] + g[2, 1] - (h[1, 0] + h[1, 1]) / RE,
                 g[0, 0] + g[1, 1]]
 
-    bcs = [dde.icbc.DirichletBC(geom, lambda X, c=c: _kovasznay_exact(X)[c][:, None], lambda _, on: on, component=c)
-           for c in range(2)]
+    def exact(c):  # DeepXDE reads a second parameter as auxiliary variables: one argument only
+        return lambda X: _kovasznay_exact(X)[c][:, None]
+
+    bcs = [dde.icbc.DirichletBC(geom, exact(c), lambda _, on: on, component=c) for c in range(2)]
     bcs.append(dde.icbc.DirichletBC(geom, lambda X: _kovasznay_exact(X)[2][:, None],
                                     lambda X, on: on and np.isclose(X[0], 1.0), component=2))
     data = dde.data.PDE(geom, pde, bcs, num_domain=2601, num_boundary=400)
