@@ -91,8 +91,8 @@ def wave(scale, features=True, steps=10000, **options):
 
 def wave_causal(scale):
     """The same network with the initial value built in (hard), the residual weighted 1/C^2
-    and causal weighting (eps 1e-4: the slab losses are unweighted), 20000 steps."""
-    return wave(scale, steps=20000, hard=True, causal=1e-4, weights={"residual": 0.01})
+    and causal weighting (eps 1e-4: the slab losses are unweighted), 40000 steps."""
+    return wave(scale, steps=40000, hard=True, causal=1e-4, weights={"residual": 0.01})
 
 
 def _result(error, seconds, steps, ms):
