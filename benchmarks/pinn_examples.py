@@ -103,15 +103,19 @@ def _ours(res, error, steps):
     return _result(error, res.timings["total_s"], steps, res.timings["ms_per_adam_step"])
 
 
-def disk(scale):
+def disk_lbfgs(scale):
+    return disk(scale, adam=8000, lbfgs=3000, dtype="float64")
+
+
+def disk(scale, adam=15000, lbfgs=0, dtype="float32"):
     x, y = sn.variables("x y")
     u = sn.fields("u", x, y)
     circle = sn.Disk((0, 0), 1)
     system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u) + sn.D(y, 2)(u), 0)], [sn.Dirichlet(u, circle, x)],
                           domain={(x, y): circle}, name="laplace_disk")
-    steps = int(15000 * scale)
-    res = solvers.PINN(system, hidden=[20] * 3, n_collocation=2540, n_boundary=80, dtype="float32", seed=0).train(
-        steps=steps, lr=1e-3, progress=False)
+    steps = int(adam * scale)
+    res = solvers.PINN(system, hidden=[20] * 3, n_collocation=2540, n_boundary=80, dtype=dtype, seed=0).train(
+        steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False)
     P = circle.sample_interior(5000, np.random.default_rng(123))
     return _ours(res, rel_l2(res.predict(u, {x: P[:, 0], y: P[:, 1]}), P[:, 0]), steps)
 
@@ -218,7 +222,7 @@ def diffusion_reaction_lbfgs(scale):
     return diffusion_reaction(scale, lbfgs=int(1000 * scale), adam=3000)
 
 
-EXAMPLES = {"wave": wave, "wave_causal": wave_causal, "disk": disk, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
+EXAMPLES = {"wave": wave, "wave_causal": wave_causal, "disk": disk, "disk_lbfgs": disk_lbfgs, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
             "elliptic_inverse_field": elliptic_inverse_field, "diffusion_reaction": diffusion_reaction,
             "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs}
 
