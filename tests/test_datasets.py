@@ -164,5 +164,6 @@ def test_a_killed_worker_loses_nothing():
         th.start()
         ds = generate_dataset(system, {x: 128}, vary=vary, n=n, client=client, chunk=2, **opts)
         th.join(timeout=5)
-        assert killed and victim not in client.run(os.getpid).values()
+        # the scheduler may not have dropped the dead worker yet: a broadcast skips it
+        assert killed and victim not in client.run(os.getpid, on_error="ignore").values()
     np.testing.assert_array_equal(ds["u"].values, serial["u"].values)
