@@ -4,7 +4,6 @@ a hand-written loss), a trained Poisson problem on a disk, and the errors."""
 
 import numpy as np
 import pytest
-import sympy
 
 import symnum as sn
 from symnum.solvers import discretize
