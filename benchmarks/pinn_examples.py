@@ -189,6 +189,60 @@ def kovasznay(scale):
     return _ours(res, err, steps)
 
 
+def poisson_1d(scale):
+    """DeepXDE's Poisson_Dirichlet_1d.py: -u_xx = pi^2 sin(pi x) on [-1, 1], u(+-1) = 0;
+    [50] * 3 tanh, 16 domain points, 10000 Adam 1e-3; exact sin(pi x)."""
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u), sympy.pi**2 * sympy.sin(sympy.pi * x))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], domain={x: (-1, 1)}, name="p1d")
+    steps = int(10000 * scale)
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, dtype="float32", seed=0).train(
+        steps=steps, lr=1e-3, progress=False)
+    X = np.linspace(-1, 1, 1000)
+    return _ours(res, rel_l2(res.predict(u, {x: X}), np.sin(np.pi * X)), steps)
+
+
+def _beam_exact(X):
+    return -X**4 / 24 + X**3 / 6 - X**2 / 4
+
+
+def euler_beam(scale):
+    """DeepXDE's Euler_beam.py: u_xxxx = -1 on [0, 1], u(0) = u_x(0) = 0, u_xx(1) = u_xxx(1) = 0;
+    [20] * 3 tanh, 10 domain points, 10000 Adam 1e-3."""
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 4)(u), -1)],
+                          [sn.Eq(u.subs(x, 0), 0), sn.Eq(u.diff(x).subs(x, 0), 0), sn.Eq(u.diff(x, 2).subs(x, 1), 0),
+                           sn.Eq(u.diff(x, 3).subs(x, 1), 0)], domain={x: (0, 1)}, name="beam")
+    steps = int(10000 * scale)
+    res = solvers.PINN(system, hidden=[20] * 3, n_collocation=10, n_boundary=1, dtype="float32", seed=0).train(
+        steps=steps, lr=1e-3, progress=False)
+    X = np.linspace(0, 1, 1000)
+    return _ours(res, rel_l2(res.predict(u, {x: X}), _beam_exact(X)), steps)
+
+
+K2 = 4 * np.pi  # DeepXDE's Helmholtz on a square: n = 2
+
+
+def helmholtz_square(scale):
+    """DeepXDE's Helmholtz_Dirichlet_2d.py: -u_xx - u_yy - k0^2 u = k0^2 sin(k0 x) sin(k0 y) on
+    [0, 1]^2, u = 0 on the edges, k0 = 4 pi; [150] * 3 sin, 400 domain and 80 boundary points
+    (10 per wavelength), loss weights 1 / 100, 5000 Adam 1e-3; exact sin(k0 x) sin(k0 y)."""
+    x, y = sn.variables("x y")
+    u = sn.fields("u", x, y)
+    f = K2**2 * sympy.sin(K2 * x) * sympy.sin(K2 * y)
+    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u) - sn.D(y, 2)(u) - K2**2 * u, f)],
+                          [sn.Dirichlet(u, v, side, 0) for v in (x, y) for side in ("min", "max")],
+                          domain={x: (0, 1), y: (0, 1)}, name="helmholtz_square")
+    steps = int(5000 * scale)
+    res = solvers.PINN(system, hidden=[150] * 3, activation="sin", n_collocation=400, n_boundary=20,
+                       weights={"boundary": 100.0}, dtype="float32", seed=0).train(steps=steps, lr=1e-3, progress=False)
+    P = np.random.default_rng(123).random((5000, 2))
+    exact = np.sin(K2 * P[:, 0]) * np.sin(K2 * P[:, 1])
+    return _ours(res, rel_l2(res.predict(u, {x: P[:, 0], y: P[:, 1]}), exact), steps)
+
+
 def _diffusion_reaction_reference():
     x = sn.variables("x")
     u = sn.fields("u", x)
@@ -222,7 +276,8 @@ def diffusion_reaction_lbfgs(scale):
     return diffusion_reaction(scale, lbfgs=int(1000 * scale), adam=3000)
 
 
-EXAMPLES = {"wave": wave, "wave_causal": wave_causal, "disk": disk, "disk_lbfgs": disk_lbfgs, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
+EXAMPLES = {"poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
+            "wave": wave, "wave_causal": wave_causal, "disk": disk, "disk_lbfgs": disk_lbfgs, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
             "elliptic_inverse_field": elliptic_inverse_field, "diffusion_reaction": diffusion_reaction,
             "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs}
 
@@ -247,6 +302,69 @@ def _dde_train(dde, data, net, steps, lr, weights=None):
     model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
     seconds = time.perf_counter() - t0
     return model, seconds
+
+
+def dde_poisson_1d(dde, scale):
+    import torch
+
+    geom = dde.geometry.Interval(-1, 1)
+
+    def pde(X, y):
+        return -dde.grad.hessian(y, X) - np.pi**2 * torch.sin(np.pi * X)
+
+    bc = dde.icbc.DirichletBC(geom, lambda X: np.zeros_like(X), lambda _, on: on)
+    data = dde.data.PDE(geom, pde, bc, num_domain=16, num_boundary=2)
+    steps = int(10000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    X = np.linspace(-1, 1, 1000)[:, None]
+    return _result(rel_l2(model.predict(X)[:, 0], np.sin(np.pi * X[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def dde_euler_beam(dde, scale):
+    geom = dde.geometry.Interval(0, 1)
+
+    def d2(X, y):
+        return dde.grad.hessian(y, X)
+
+    def d3(X, y):
+        return dde.grad.jacobian(d2(X, y), X)
+
+    def pde(X, y):
+        return dde.grad.hessian(d2(X, y), X) + 1
+
+    def left(X, on):
+        return on and np.isclose(X[0], 0)
+
+    def right(X, on):
+        return on and np.isclose(X[0], 1)
+
+    bcs = [dde.icbc.DirichletBC(geom, lambda X: 0, left), dde.icbc.NeumannBC(geom, lambda X: 0, left),
+           dde.icbc.OperatorBC(geom, lambda X, y, _: d2(X, y), right),
+           dde.icbc.OperatorBC(geom, lambda X, y, _: d3(X, y), right)]
+    data = dde.data.PDE(geom, pde, bcs, num_domain=10, num_boundary=2)
+    steps = int(10000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [20] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    X = np.linspace(0, 1, 1000)[:, None]
+    return _result(rel_l2(model.predict(X)[:, 0], _beam_exact(X[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def dde_helmholtz_square(dde, scale):
+    import torch
+
+    geom = dde.geometry.Rectangle([0, 0], [1, 1])
+
+    def pde(X, y):
+        f = K2**2 * torch.sin(K2 * X[:, 0:1]) * torch.sin(K2 * X[:, 1:2])
+        return -dde.grad.hessian(y, X, i=0, j=0) - dde.grad.hessian(y, X, i=1, j=1) - K2**2 * y - f
+
+    bc = dde.icbc.DirichletBC(geom, lambda X: np.zeros((len(X), 1)), lambda _, on: on)
+    data = dde.data.PDE(geom, pde, bc, num_domain=400, num_boundary=80)
+    steps = int(5000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [150] * 3 + [1], "sin", "Glorot uniform"), steps, 1e-3,
+                                [1, 100])
+    P = np.random.default_rng(123).random((5000, 2))
+    exact = np.sin(K2 * P[:, 0]) * np.sin(K2 * P[:, 1])
+    return _result(rel_l2(model.predict(P)[:, 0], exact), seconds, steps, 1e3 * seconds / max(steps, 1))
 
 
 def dde_disk(dde, scale):
@@ -397,7 +515,8 @@ print("RESULT", np.linalg.norm(pred - exact) / np.linalg.norm(exact), seconds, s
     return _result(float(err), float(seconds), int(steps), 1e3 * float(seconds) / max(int(steps), 1))
 
 
-DEEPXDE = {"kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
+DEEPXDE = {"poisson_1d": dde_poisson_1d, "euler_beam": dde_euler_beam, "helmholtz_square": dde_helmholtz_square,
+           "kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
            "diffusion_reaction": dde_diffusion_reaction}
 
 
