@@ -332,9 +332,10 @@ class _Lowering:
         periodic function, spectrally accurate). Non-uniform: per node, the trapezoid
         rule's or the piecewise cubic interpolant's weights (`quadrature_weights`)."""
         axis = self.axes[a]
+        order = 2 if self.central == 2 else 4
         if not axis.uniform:  # the node's own weight, from the axis's table (`quadrature_weights`)
-            return axis.table[self.weight_row(a, f"quadrature{2 if self.central == 2 else 4}", (0,)), axis.index]
-        ends = QUADRATURE_ENDS[2 if self.central == 2 else 4]
+            return axis.table[self.weight_row(a, f"quadrature{order}", (0,)), axis.index]
+        ends = QUADRATURE_ENDS[order]
         c = 1
         if not axis.periodic and p != ("mid",) and p[1] < len(ends):
             c = ends[p[1]]

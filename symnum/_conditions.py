@@ -15,6 +15,7 @@ import sympy
 
 from ._errors import ModelError
 from ._expressions import Parameter, is_field
+from ._geometry import Geometry
 
 __all__ = [
     "AbstractCondition",
@@ -94,13 +95,13 @@ class AbstractBoundaryCondition(AbstractCondition):
         # curved boundary (PINN), not on a side of a variable
         on = args[1] if len(args) > 1 else kwargs.get("var")
         if cls in (Dirichlet, Neumann, Robin) and _is_selector(on):
-            return GeometricCondition.of(cls.__name__, *args, **kwargs)
+            rest = {k: v for k, v in kwargs.items() if k not in ("field", "var")}
+            field = args[0] if args else kwargs.get("field")
+            return GeometricCondition.of(cls.__name__, field, on, *args[2:], **rest)
         return object.__new__(cls)
 
 
 def _is_selector(on) -> bool:
-    from ._geometry import Geometry
-
     return isinstance(on, Geometry) or (isinstance(on, sympy.logic.boolalg.Boolean) and not isinstance(on, sympy.Symbol))
 
 
@@ -305,7 +306,6 @@ class GeometricCondition(AbstractCondition):
     def of(kind, field, on, *args, **kwargs):
         where = f"{kind}({field}, {on}, ...)"
         names = {"Dirichlet": ("value",), "Neumann": ("value",), "Robin": ("a", "b", "value")}[kind]
-        kwargs.pop("var", None)
         if "side" in kwargs:
             raise ModelError(f"{where}: a condition on a geometry or predicate has no side; drop side=")
         if len(args) > len(names):

@@ -70,6 +70,7 @@ class Geometry:
         return self.sdf(_points(p, self.dim, "inside")) <= self.tolerance
 
     def on_boundary(self, p) -> np.ndarray:
+        """Whether each row of p lies on the boundary (the zero set, to round-off)."""
         return np.abs(self.sdf(_points(p, self.dim, "on_boundary"))) <= 1e3 * self.tolerance
 
     def sample_interior(self, n: int, rng) -> np.ndarray:
@@ -93,7 +94,7 @@ class Geometry:
         for _ in range(1000):
             m = max(64, 2 * (n - got))
             p, q = self._boundary_candidates(m, rng)
-            keep = np.abs(self.sdf(p)) <= 1e3 * self.tolerance
+            keep = self.on_boundary(p)
             if on is not None:
                 keep &= on(p)
             p, q = p[keep], q[keep]
@@ -415,5 +416,5 @@ class _Combined(Geometry):
         pb, qb = self.b._boundary_candidates(n - na, rng)
         # where the two boundaries coincide (two boxes sharing an edge) a's points cover it:
         # b's there would double the density
-        alone = np.abs(self.a.sdf(pb)) > 1e3 * self.tolerance
+        alone = ~self.a.on_boundary(pb)
         return np.concatenate([pa, pb[alone]]), np.concatenate([qa, qb[alone]])

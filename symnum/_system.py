@@ -751,8 +751,6 @@ class AbstractSystem:
     def _region_of(self, c) -> tuple:
         """The spatial variables whose boundary a geometric condition is on: those of the
         domain's geometry of the selector's dimension, or those a predicate names."""
-        from ._geometry import Geometry
-
         curved = {v for names in self.geometry for v in names}
         rest = tuple(v for v in self.space if v not in curved)  # the variables of intervals: one box
         regions = [*self.geometry, *([rest] if rest else [])]

@@ -35,6 +35,7 @@ from symnum._errors import ModelError, SolverError
 from symnum._conditions import Neumann
 from symnum._expressions import is_field
 from symnum._system import ODESystem, PDESystem
+from symnum.codegen._jax import make_jax_function
 
 from ._generated import (boundary_equations, check_conditions, generated_conditions, generated_expressions,
                          generated_residual, require_jax)
@@ -137,6 +138,13 @@ def _check_determined(system, learned_fields) -> None:
         )
 
 
+def _foreign(e, allowed) -> list:
+    """What an expression holds beyond the `allowed` symbols: other symbols, fields and
+    their derivatives (by name, sorted)."""
+    return sorted(map(str, e.free_symbols - set(allowed))) + sorted(
+        map(str, e.atoms(sympy.core.function.AppliedUndef) | e.atoms(sympy.Derivative)))
+
+
 class _SecondOrderInTime:
     """The PINN's view of a system second order in time: the system holds u_tt = ...
     reduced to first order (a velocity field u_dot, `system.velocities`), which the
@@ -228,7 +236,8 @@ class PINN:
                 raise ModelError(f"learn=[{p}]: {p} is neither a parameter of {system.name!r} "
                                  f"({tuple(system.parameters)}) nor one of its fields ({system.fields})")
         check_conditions(system, "PINN", complete=False)
-        _check_determined(system, [p for p in learn if p in system.fields])
+        learned_fields = tuple(f for f in learn if f in system.fields)
+        _check_determined(system, learned_fields)
         if getattr(system, "velocities", None):  # u_tt as written: the network represents u alone
             system = _SecondOrderInTime(system)
         self.system, self.seed, self.dtype = system, seed, dtype
@@ -236,8 +245,9 @@ class PINN:
         self.inputs = system.full_args
         self.time = system.time
         self.learn = tuple(p for p in learn if p in system.parameters)
-        self.learned_fields = tuple(f for f in learn if f in system.fields)
+        self.learned_fields = learned_fields
         self.fixed = {p: v for p, v in system.parameters.items() if p not in self.learn}
+        self._fixed_values = list(self.fixed.values())  # what inputs= and transform= expressions may use
         self.hidden, self.act = tuple(hidden), acts[activation]
         self.n_collocation, self.n_boundary, self.n_initial = n_collocation, n_boundary, n_initial
         self.sampling, self.causal, self.balance = sampling, causal, balance
@@ -280,16 +290,12 @@ class PINN:
         """inputs=[expressions of the inputs]: what the networks of every input see, in
         place of the inputs scaled to [-1, 1] (generated, as the residual is)."""
         self._input_fn = None
-        self._fixed_values = list(self.fixed.values())  # what inputs= and transform= expressions may use
         if inputs is None:
             return
-        from symnum.codegen._jax import make_jax_function
-
         exprs = [sympy.sympify(e) for e in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
         fixed = list(self.fixed)
-        allowed = set(self.inputs) | set(fixed)
         for e in exprs:
-            bad = sorted(map(str, e.free_symbols - allowed)) + sorted(map(str, e.atoms(sympy.core.function.AppliedUndef)))
+            bad = _foreign(e, {*self.inputs, *fixed})
             if bad or not e.free_symbols & set(self.inputs):
                 raise ModelError(
                     f"inputs=[..., {e}, ...]: an input feature is an expression of the inputs {self.inputs} "
@@ -304,8 +310,6 @@ class PINN:
     def _build_transform(self, transform):
         """transform={u: expression}: the model of u is the expression, in which u stands
         for its network's output (x * (1 - x) * u vanishes at both ends of [0, 1])."""
-        from symnum.codegen._jax import make_jax_function
-
         self._transforms = {}
         fixed = list(self.fixed)
         for f, e in transform.items():
@@ -314,8 +318,7 @@ class PINN:
             e = sympy.sympify(e)
             net = sympy.Dummy(f"net_{f.func}")
             body = e.xreplace({f: net})
-            bad = sorted(map(str, body.free_symbols - set(self.inputs) - set(fixed) - {net}))
-            bad += sorted(map(str, body.atoms(sympy.core.function.AppliedUndef) | body.atoms(sympy.Derivative)))
+            bad = _foreign(body, {*self.inputs, *fixed, net})
             if bad:
                 raise ModelError(
                     f"transform[{f}] = {e}: write it in {f} (its network's output), the inputs {self.inputs} and "
@@ -490,6 +493,7 @@ class PINN:
     def _build_residual(self):
         params = list(self.fixed) + list(self.learn)
         gen = generated_residual(self.system, self.inputs, params, f"pinn_residual_{self.system.name}")
+        self._residual = gen
         self._res_leaves, self._res_keys, self.residual_fn = list(gen.leaves), list(gen.keys), gen.fn
 
     def _param_values(self, phys):
@@ -501,10 +505,15 @@ class PINN:
         return self._jitted_residuals(params, z)
 
     def _residual_values(self, params, z):
-        jets = self._jets(params["net"], z, [dirs for _, dirs in self._res_keys])
-        values = [jets[dirs][:, k] for k, dirs in self._res_keys]
-        coords = [z[:, j] for j in range(z.shape[1])]
-        return self.residual_fn(values + coords, self._param_values(params["phys"]))
+        return self._generated_values(params, self._residual, z)
+
+    def _generated_values(self, params, gen, z):
+        """A generated function of fields and their derivatives (the residual, a boundary
+        equation, an observed expression) at the rows of z: its leaves from the network's
+        jets, then the function."""
+        jets = self._jets(params["net"], z, [dirs for _, dirs in gen.keys])
+        values = [jets[dirs][:, k] for k, dirs in gen.keys]
+        return gen.fn(values + [z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))
 
     # -- conditions -----------------------------------------------------------------------------
 
@@ -735,13 +744,9 @@ class PINN:
             if terms:
                 out["boundary"] = sum(terms)
         if self._bc_equations:
-            terms = []
-            for (_, _, gen), z in zip(self._bc_equations, pts["equations"]):
-                jets = self._jets(params["net"], z, [dirs for _, dirs in gen.keys])
-                values = [jets[dirs][:, k] for k, dirs in gen.keys]
-                r = gen.fn(values + [z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))[0]
-                terms.append(jnp.mean(r**2))
-            out["boundary"] = out.get("boundary", 0.0) + sum(terms)
+            out["boundary"] = out.get("boundary", 0.0) + sum(
+                jnp.mean(self._generated_values(params, gen, z)[0] ** 2)
+                for (_, _, gen), z in zip(self._bc_equations, pts["equations"]))
         ti = self.inputs.index(self.time) if self.time is not None else None
         soft = [(k, j) for j, k in enumerate(self._initial) if ti not in self._hard[k]]
         if soft:
@@ -822,9 +827,7 @@ class PINN:
         """The observed quantity at the rows of z."""
         if isinstance(kind, int):
             return self._net(params["net"], z)[:, kind]
-        jets = self._jets(params["net"], z, [dirs for _, dirs in kind.keys])
-        values = [jets[dirs][:, k] for k, dirs in kind.keys]
-        return kind.fn(values + [z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))[0]
+        return self._generated_values(params, kind, z)[0]
 
     def train(self, steps: int = 5000, lr=1e-3, lbfgs: int = 0, data=None,
               resample_every: int | None = None, progress: bool = True, init=None, lbfgs_tol=None,
