@@ -37,7 +37,8 @@ import sympy
 from symnum._conditions import Dirichlet, Neumann
 from symnum._errors import DiscretizationError
 from symnum._expressions import is_field, solve_linear
-from symnum._system import ODESystem, PDESystem, derivative_orders, is_point_value
+from symnum._expressions import subs_parts
+from symnum._system import ODESystem, PDESystem, derivative_orders, is_point_derivative, is_point_value
 
 from ._fornberg import centered_offsets, fornberg_weights, fornberg_weights_at, one_sided_count
 
@@ -291,8 +292,13 @@ class _Lowering:
         if isinstance(g, sympy.Integral):
             w = sympy.Mul(*(self.quadrature_weight(a, p) for a, p in enumerate(pos)))
             return w * self.lower(g.function, pos, zero)
-        field = next(f for f in self.system.fields if f.func == g.func)
-        at = dict(zip(field.args, g.args))
+        if isinstance(g, sympy.Subs):  # a derivative at a point, u_x(t, 0)
+            inner, variables, point = subs_parts(g, {f.func: f for f in self.system.fields})
+            field, counts = inner.expr, dict(inner.variable_count)
+            at = dict(zip(variables, point))
+        else:
+            field, counts = next(f for f in self.system.fields if f.func == g.func), {}
+            at = dict(zip(field.args, g.args))
         weight = sympy.Integer(1)
         for a, axis in enumerate(self.axes):
             value = float(at[axis.var])
@@ -301,7 +307,7 @@ class _Lowering:
                     f"{g} evaluates {field} at {axis.var} = {value:g}, but {axis.var} is periodic: point "
                     f"values are supported along walled variables"
                 )
-            weights = self.point_weights(a, value)
+            weights = self.point_weights(a, value, int(counts.get(axis.var, 0)))
             p = pos[a]
             if p[0] == "mid":  # the interior's loop visits every node: the point's own weights
                 w = sympy.Piecewise(*((c, sympy.Eq(axis.index, i)) for i, c in weights.items()), (0, True))
@@ -312,17 +318,19 @@ class _Lowering:
             weight *= w
         return weight * self.access(self.field_index[field], pos, zero)
 
-    def point_weights(self, a, value) -> dict:
-        """{node index: weight} giving a field's value at `value` on axis a: the node's own
-        value on a node; between nodes the Lagrange interpolant through the scheme's order
-        + 1 nearest nodes (so the value is as accurate as the scheme)."""
+    def point_weights(self, a, value, d: int = 0) -> dict:
+        """{node index: weight} giving a field's value (its d-th derivative) at `value`
+        on axis a: the node's own value on a node; between nodes the Lagrange
+        interpolant through the scheme's order + 1 nearest nodes (so the value is as
+        accurate as the scheme); a derivative from the d + order nearest nodes (one-sided
+        at a wall, as accurate as the scheme)."""
         x = self.axes[a].coords
         near = int(np.argmin(np.abs(x - value)))
-        if abs(x[near] - value) <= 1e-12 * max(1.0, abs(value)):
+        if d == 0 and abs(x[near] - value) <= 1e-12 * max(1.0, abs(value)):
             return {near: sympy.Integer(1)}
-        m = min(len(x), max(2, self.central) + 1)
+        m = min(len(x), d + max(2, self.central) + (1 if d == 0 else 0))
         start = min(max(int(np.searchsorted(x, value)) - (m + 1) // 2, 0), len(x) - m)
-        w = fornberg_weights_at(x[start:start + m], 0, value)
+        w = fornberg_weights_at(x[start:start + m], d, value)
         return {start + i: sympy.Float(c) for i, c in enumerate(w)}
 
     def quadrature_weight(self, a, p):
@@ -507,7 +515,7 @@ class _Lowering:
     # -- expressions --------------------------------------------------------------
 
     def lower(self, e, pos, offs):
-        if isinstance(e, sympy.Integral) or is_point_value(e):
+        if isinstance(e, sympy.Integral) or is_point_value(e) or is_point_derivative(e):
             # an integral term or a field's value at a boundary point: a number per kernel
             # call, the same at every node (`global_template` computes it)
             if e not in self.globals:
@@ -811,6 +819,8 @@ def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
             f"grid must be a dict {{variable: points or spacing}}, got {grid!r}: e.g. "
             f"grid={{{', '.join(f'{v}: 64' for v in system.space)}}}"
         )
+    if getattr(system, "blocks", None) is not None:  # {x1: n, x2: n} -> the shared coordinate
+        grid = system.blocks.translate_grid(dict(grid))
     by_name = {str(v): v for v in system.space}
     grid = {by_name.get(v, v) if isinstance(v, str) else v: spec for v, spec in grid.items()}
     for v in grid:

@@ -20,7 +20,7 @@ import sympy
 
 from ._conditions import BoundaryEquation, Dirichlet, Initial, Neumann, Periodic
 from ._errors import ModelError
-from ._expressions import is_field, solve_linear
+from ._expressions import is_field, solve_linear, subs_parts
 
 __all__ = ["convert_conditions", "as_equation", "needed_conditions"]
 
@@ -95,9 +95,10 @@ def _parse(eq, declared, domain, time):
 
     def generic(e):
         if isinstance(e, sympy.Subs):
-            for v, p in zip(e.variables, e.point):
+            inner, variables, point = subs_parts(e, declared)
+            for v, p in zip(variables, point):
                 places.add((v, p))
-            return generic(e.expr)
+            return generic(inner)
         if is_field(e):
             decl = declared.get(e.func)
             if decl is None:
@@ -222,7 +223,8 @@ def _assign(parsed, orders, have, time) -> BoundaryEquation:
         own = max((_order_in(d, var) for d in expr.atoms(sympy.Derivative) if d.expr == f), default=0)
         return (have.get((f, var, side), 0) < most, own, -fields.index(f))
 
-    field = max(fields, key=rank)
+    # a field of time only (v(t) in u(t, 0) = v) has no wall in var to be determined at
+    field = max((f for f in fields if var in f.args), key=rank)
     return BoundaryEquation(field, var, side, expr, eq)
 
 

@@ -196,6 +196,21 @@ def is_complex_field(expr) -> bool:
     return is_field(expr) and bool(getattr(type(expr), _COMPLEX_FLAG, False))
 
 
+def subs_parts(node, declared) -> tuple:
+    """(expr, variables, point) of a Subs, u.diff(x).subs(x, 0), with its bound variables
+    renamed to the variables they stand for in the fields as declared (`declared`:
+    {field function: the field with its variables}). A Subs's own symbols say nothing:
+    Subs(u_a, a, 0) == Subs(u_b, b, 0), and sympy's cache hands back whichever was built
+    first (2 * Subs(u_b, b, 0) may come out as 2 * Subs(u_a, a, 0))."""
+    rename: dict = {}
+    for sub in sympy.preorder_traversal(node.expr):
+        if is_field(sub) and sub.func in declared:
+            for a, v in zip(sub.args, declared[sub.func].args):
+                if a in node.variables:
+                    rename.setdefault(a, v)
+    return node.expr.xreplace(rename), tuple(rename.get(v, v) for v in node.variables), tuple(node.point)
+
+
 def solve_linear(expr, q):
     """The value of `q` that makes `expr` zero when `expr` is linear in `q` (a nonzero
     coefficient free of `q`), else None."""

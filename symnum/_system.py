@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 
 import sympy
 
+from ._blocks import join_blocks
 from ._boundary_equations import as_equation, convert_conditions, needed_conditions
 from ._complex import split_complex
 from ._conditions import _compact as _compact_str
@@ -38,7 +39,7 @@ from ._conditions import (
     Robin,
 )
 from ._errors import ModelError
-from ._expressions import Parameter, is_field, solve_linear
+from ._expressions import Parameter, is_field, solve_linear, subs_parts
 from ._geometry import Box, Geometry
 from ._expressions import fields as fields_of
 
@@ -61,10 +62,16 @@ def _ordinal(i: int) -> str:
 
 def _fields_in_order(exprs: Iterable) -> list:
     seen: dict = {}
+
+    def walk(node):
+        if is_field(node) and not is_point_value(node):
+            seen.setdefault(node, None)
+        elif not isinstance(node, sympy.Subs):  # a Subs's field is written with any symbol
+            for a in node.args:
+                walk(a)
+
     for e in exprs:
-        for node in sympy.preorder_traversal(e):
-            if is_field(node) and not is_point_value(node):
-                seen.setdefault(node, None)
+        walk(sympy.sympify(e))
     return list(seen)
 
 
@@ -81,6 +88,12 @@ def _number(value) -> str:
 def is_point_value(node) -> bool:
     """A field evaluated at numbers, `u(t, 0)`: its value at a point (a boundary)."""
     return is_field(node) and any(not a.is_Symbol for a in node.args)
+
+
+def is_point_derivative(node) -> bool:
+    """A field's spatial derivative evaluated at numbers, `u.diff(x).subs(x, 0)`."""
+    return (isinstance(node, sympy.Subs) and isinstance(node.expr, sympy.Derivative)
+            and is_field(node.expr.expr) and all(p.is_number for p in node.point))
 
 
 def _derivative_orders(expr) -> dict:
@@ -142,10 +155,14 @@ class AbstractSystem:
         bcs = self._check_conditions(bcs)
         self._given = (equations, bcs)  # as written: substitute() and with_parameters() rebuild from it
         self._domain_given = domain
-        self.domain, self.geometry = self._check_domain(domain)
+        domain, self.geometry = self._check_domain(domain)
         # complex fields (I in the model) -> real and imaginary parts, psi_re and psi_im
         fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
         equations, bcs, self.complex_fields = split_complex(equations, bcs, _time_candidate(fields, time))
+        fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
+        # fields on separate 1-D domains (c1(t, x1), c2(t, x2)) -> one shared coordinate
+        equations, bcs, self.domain, self.blocks = join_blocks(
+            equations, bcs, domain, _time_candidate(fields, time))
         fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
         # sn.Eq(<fields at a boundary>, value) -> BoundaryEquation (or Initial at t = t0)
         bcs = convert_conditions(bcs, self.domain, equations, _time_candidate(fields, time))
@@ -354,7 +371,7 @@ class AbstractSystem:
                     f"field {f} depends on {f.args} but {widest} on {args}: the fields of a "
                     f"{self._kind} share their independent variables, in the same order (a field "
                     f"of fewer of them, v(t) or k(x), may stand beside them); fields on different "
-                    f"spatial variables are not supported yet"
+                    f"spatial variables are supported as 1-D blocks joined at interfaces"
                 )
         for v in args:
             if v not in self.domain:
@@ -451,10 +468,19 @@ class AbstractSystem:
             self._defer(
                 f"field {f} depends on {', '.join(map(str, f.args))} only, beside fields of "
                 f"{self.full_args}: the method of lines holds fields of every variable, or of "
-                f"time only ({self.time}); fields on different spatial variables are not supported yet"
+                f"time only ({self.time}), or 1-D blocks of separate variables joined at interfaces"
             )
         for i, e in enumerate(self.equations):
             for node in sympy.preorder_traversal(e.lhs - e.rhs):
+                if is_point_derivative(node):  # u_x at a point: its variables as a point value's
+                    inner, variables, point = subs_parts(node, {g.func: g for g in self.fields})
+                    f, at = inner.expr, dict(zip(variables, point))
+                    if self.time in at:
+                        raise ModelError(
+                            f"{_ordinal(i)} evaluates {_compact_str(node.expr)} at {self.time} = "
+                            f"{_number(at[self.time])}: point values in equations fix spatial variables only"
+                        )
+                    node = f.func(*(at.get(v, v) for v in f.args))
                 if not is_point_value(node):
                     continue
                 full = next((f for f in self.fields if f.func == node.func), None)
@@ -884,6 +910,8 @@ class AbstractSystem:
             parts = [interval(v) for v in self.space if v not in curved]
             parts += [f"({', '.join(map(str, k))}) in {g}" for k, g in self.geometry.items()]
             lines.append(f"  space:      {', '.join(parts)}")
+        if self.blocks is not None:  # fields on separate 1-D domains, on one coordinate
+            lines.append(f"  blocks:     {self.blocks}")
         lines.append(f"  fields:     {', '.join(map(str, self.fields))}")
         if self.parameters:
             lines.append(

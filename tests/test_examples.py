@@ -169,7 +169,16 @@ def check_pinn_geometry(out):
     assert errs.keys() == {"disk", "holed square"} and max(errs.values()) < 1e-2, errs  # 1.6e-3, 1.1e-3 measured
 
 
-CHECKS = {"gray_scott.py": check_gray_scott, "allen_cahn.py": check_allen_cahn, "kdv.py": check_kdv,
+def check_composite_wall(out):
+    assert "blocks:     x1 = 0.3 s; x2 = 1 - 0.7 s" in out
+    steady = re.search(r"max error ([\d.e+-]+) against the series-resistance profile; interface temperature "
+                       r"([\d.]+) \(exact ([\d.]+)\)", out)
+    assert float(steady.group(1)) < 1e-9 and steady.group(2) == steady.group(3) == "0.961538"
+    orders = {int(o): float(p) for o, p in re.findall(r"order (\d): interface temperature .* observed order ([\d.]+)", out)}
+    assert orders[2] > 1.9 and orders[4] > 3.9, orders  # 2.25 and 5.95 measured
+
+
+CHECKS = {"gray_scott.py": check_gray_scott, "composite_wall.py": check_composite_wall, "allen_cahn.py": check_allen_cahn, "kdv.py": check_kdv,
           "heat_convergence.py": check_heat_convergence, "burgers_discovery.py": check_burgers_discovery,
           "pinn_burgers.py": check_pinn_burgers, "poisson.py": check_poisson,
           "nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,

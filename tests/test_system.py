@@ -323,8 +323,8 @@ def test_ambiguous_time_asks_for_it():
 
 def test_fields_must_share_arguments():
     V = sn.fields("v", T, Y)
-    with pytest.raises(sn.ModelError, match="share their independent variables, in the same order .*fields on "
-                       "different spatial variables are not supported yet"):
+    with pytest.raises(sn.ModelError, match=r"equation 1, u_t = v, holds u\(t, x\), "
+                       r"v\(t, y\): fields on different spatial variables are 1-D blocks"):
         sn.PDESystem([sn.Eq(sn.D(T)(U), V), sn.Eq(sn.D(T)(V), U)],
                      [sn.Initial(U, 0), sn.Initial(V, 0)], domain={T: (0, 1), X: (0, 1), Y: (0, 1)})
 

@@ -102,7 +102,7 @@ def test_jacobian_and_time_derivative_equal_finite_differences(backend):
 def test_what_is_refused():
     u = sn.fields("u", t, x)
     w = sn.fields("w", t, y)
-    with pytest.raises(sn.ModelError, match=r"fields on different spatial variables are not supported yet"):
+    with pytest.raises(sn.ModelError, match=r"periodic in x: fields on separate 1-D domains"):
         sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(w), sn.D(y, 2)(w))],
                      [sn.Initial(u, 0), sn.Initial(w, 0), sn.Periodic(x), sn.Periodic(y)],
                      domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="two_domains")
@@ -156,3 +156,21 @@ def test_a_point_value_inside_the_domain(point, backend, method, order):
     y0 = np.random.default_rng(2).uniform(0.5, 1.5, prob.shape)
     J = prob.jacobian(y0, 0.3).toarray()
     np.testing.assert_allclose(J, dense_fd_jacobian(lambda s: prob.rhs(s, 0.3), y0), atol=2e-5 * np.abs(J).max())
+
+
+@pytest.mark.parametrize("order", [2, 4])
+@pytest.mark.parametrize("where", [0.0, 0.3])
+def test_an_ode_driven_by_a_derivative_at_a_point(order, where):
+    # u = e^(-pi^2 t) sin(pi x); v' = u_x(t, where), v(0) = 0: v = cos(pi where)(1 - e^(-pi^2 t))/pi
+    u, v = sn.fields("u", t, x), sn.fields("v", t)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), sn.D(x)(u).subs(x, where))],
+        [sn.Eq(u.subs(x, 0), 0), sn.Eq(u.subs(x, 1), 0), sn.Initial(u, sn.sin(sympy.pi * x)), sn.Initial(v, 0)],
+        domain={t: (0, 0.1), x: (0, 1)}, name="flux_meter")
+    exact = np.cos(PI * where) * (1 - np.exp(-PI ** 2 * 0.1)) / PI
+    ns, errs = [11, 21, 41], []
+    for n in ns:
+        sol = solve(discretize(system, {x: n}, order=order), method="tsit5", saveat=[0, 0.1],
+                    rtol=1e-11, atol=1e-13, progress=False)
+        errs.append(abs(sol[v][-1] - exact))
+    assert _slope(ns, errs) > order - 0.3 and errs[-1] < (1e-3 if order == 2 else 5e-6)

@@ -20,7 +20,7 @@ from symnum._errors import SolverError
 
 from .._problem import Problem, initial_parameters
 from . import _explicit
-from ._solve import Solution, field_index, solve, time_grid
+from ._solve import Solution, _dims, _field_values, solve, time_grid, user_grid
 from ._tableaus import METHODS
 
 __all__ = ["solve_ensemble", "EnsembleSolution"]
@@ -51,10 +51,10 @@ class EnsembleSolution:
 
     @property
     def grid(self) -> dict:
-        return self.problem.grid
+        return user_grid(self.problem)
 
     def __getitem__(self, f) -> np.ndarray:
-        return self.states[:, :, field_index(self.problem, f)]
+        return _field_values(self.problem, self.states, f, axis=2)
 
     def member(self, k: int) -> Solution:
         """Member k as a `Solution` of its own problem (parameters and initial state)."""
@@ -70,12 +70,11 @@ class EnsembleSolution:
 
         xr = require("xarray", "EnsembleSolution.to_xarray()")
         time = str(self.problem.system.time)
-        dims = ["member", time, *(str(v) for v in self.grid)]
         coords = {str(v): c for v, c in self.grid.items()}
         coords[time] = self.t
         coords["member"] = np.arange(len(self))
         coords.update({str(p): ("member", v) for p, v in self.params.items()})
-        data = {str(f.func): (dims, self[f]) for f in self.problem.fields}
+        data = {str(f.func): (["member", time, *_dims(self.problem, f)], self[f]) for f in self.problem.fields}
         return xr.Dataset(data, coords=coords, attrs={"system": self.problem.system.name})
 
 

@@ -20,13 +20,16 @@ from ._rosenbrock import ROSENBROCK, rosenbrock
 from ._stiff import LinearStats, linear_solver, pick_linear_solver
 from ._tableaus import METHODS
 
-__all__ = ["solve", "Solution", "time_grid", "field_index", "IMPLICIT"]
+__all__ = ["solve", "Solution", "time_grid", "field_index", "user_grid", "IMPLICIT"]
 
 IMPLICIT = ("bdf", "radau")
 
 
 def field_index(prob: Problem, f) -> int:
     """The index of field `f` in the problem's state, or a KeyError naming the fields."""
+    blocks = getattr(prob.system, "blocks", None)
+    if blocks is not None:  # c1(t, x1) of a block: c1 on the shared coordinate
+        f = blocks.inner(f)
     if f not in prob.fields:
         raise KeyError(f"{f} is not a field of this solution; its fields are {prob.fields}")
     return prob.fields.index(f)
@@ -41,7 +44,29 @@ def _field_values(prob, states, f, axis):
         values = take(f)
     if f in getattr(prob.system, "time_only", ()):  # held at every node: one value per time
         values = values[(Ellipsis,) + (0,) * len(prob.stencil.axes)]
+    blocks = getattr(prob.system, "blocks", None)
+    if blocks is not None:  # a block's field in its own variable's order
+        values = blocks.view(f, values, axis=-1)
     return values
+
+
+def user_grid(prob: Problem) -> dict:
+    """{variable: nodes} as the user wrote the system: each block's own variable."""
+    blocks = getattr(prob.system, "blocks", None)
+    if blocks is None:
+        return prob.grid
+    return blocks.grid(prob.grid[blocks.s])
+
+
+def _dims(prob: Problem, f) -> list:
+    """The spatial dimensions of field `f` (its block's variable, for a block)."""
+    blocks = getattr(prob.system, "blocks", None)
+    if f in getattr(prob.system, "time_only", ()) or (blocks is not None and blocks.variable(f) is None
+                                                        and f not in prob.fields):
+        return []
+    if blocks is not None and blocks.variable(f) is not None:
+        return [str(blocks.variable(f))]
+    return [str(v) for v in prob.grid]
 
 
 @dataclass(frozen=True)
@@ -82,7 +107,9 @@ class Solution:
 
     @property
     def grid(self) -> dict:
-        return self.problem.grid
+        """{variable: nodes}; for fields on separate 1-D domains (blocks), each block's
+        variable with its own nodes."""
+        return user_grid(self.problem)
 
     def __getitem__(self, f) -> np.ndarray:
         """Field `f` on the grid; a complex field (I in the model) as a complex array,
@@ -95,13 +122,10 @@ class Solution:
 
         xr = require("xarray", "Solution.to_xarray()")
         coords = {str(v): c for v, c in self.grid.items()}
-        dims = [str(v) for v in self.grid]
+        head = [] if self.t is None else [str(self.problem.system.time)]
         if self.t is not None:
             coords[str(self.problem.system.time)] = self.t
-            dims = [str(self.problem.system.time)] + dims
-        time_only = getattr(self.problem.system, "time_only", ())
-        data = {str(f.func): (dims[:len(dims) - len(self.grid)] if f in time_only else dims, self[f])
-                for f in self.problem.fields}
+        data = {str(f.func): (head + _dims(self.problem, f), self[f]) for f in self.problem.fields}
         return xr.Dataset(data, coords=coords, attrs={"system": self.problem.system.name})
 
     def plot(self, f, index: int = -1, ax=None):
@@ -111,7 +135,7 @@ class Solution:
         plt = require("matplotlib.pyplot", "Solution.plot()")
         ax = ax or plt.gca()
         values = self[f][index] if self.t is not None else self[f]
-        coords = list(self.grid.values())
+        coords = [self.grid[v] for v in self.grid if str(v) in _dims(self.problem, f)]
         if values.ndim == 1:
             ax.plot(coords[0], values)
         else:

@@ -135,6 +135,12 @@ class GP:
         jax = _jax()
         if not isinstance(system, PDESystem):
             raise ModelError(f"GP needs a PDESystem, got {type(system).__name__}")
+        if getattr(system, "blocks", None) is not None:
+            raise ModelError(
+                f"GP on {system.name!r}: its fields live on separate 1-D domains joined at interfaces "
+                f"({', '.join(map(str, system.blocks.fields))}), which solvers.discretize solves; "
+                f"for the GP, write one field per variable set"
+            )
         if kernel not in KERNELS:
             raise ModelError(f"kernel={kernel!r}: use one of {KERNELS}")
         if envelope not in ENVELOPES:

@@ -217,6 +217,12 @@ class PINN:
         jax = _jax()
         if not isinstance(system, (PDESystem, ODESystem)):
             raise ModelError(f"PINN needs a PDESystem or an ODESystem, got {type(system).__name__}")
+        if getattr(system, "blocks", None) is not None:
+            raise ModelError(
+                f"PINN on {system.name!r}: its fields live on separate 1-D domains joined at interfaces "
+                f"({', '.join(map(str, system.blocks.fields))}), which solvers.discretize solves; "
+                f"for the PINN, write one field per variable set"
+            )
         if dtype not in ("float32", "float64"):
             raise ModelError(f"dtype={dtype!r}: use \"float32\" or \"float64\"")
         if dtype == "float64":
