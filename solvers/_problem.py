@@ -314,6 +314,7 @@ class Problem:
             and y.dtype == np.float64
             and y.shape == self.shape
             and y.flags.c_contiguous
+            and y.flags.writeable  # a walled kernel writes wall values into it and restores them
         ):
             return y  # the hot path of time stepping: no checks, no copies
         y = np.asarray(y, dtype=np.float64)
@@ -325,7 +326,8 @@ class Problem:
                 f"state has shape {y.shape}, but this problem's state has shape {self.shape} "
                 f"({size} values): pass an array shaped like prob.u0, or flattened"
             )
-        return np.ascontiguousarray(y.reshape(self.shape))
+        y = np.ascontiguousarray(y.reshape(self.shape))
+        return y if y.flags.writeable else y.copy()
 
     # -- evaluation -------------------------------------------------------------------
 
