@@ -96,6 +96,28 @@ def test_boundaries_and_initial_states_per_member(heat, backend, method):
     np.testing.assert_allclose(sol[u][2], 2 * sol[u][1], rtol=1e-6)
 
 
+def test_members_with_global_terms_equal_single_solves(monkeypatch):
+    """An integral term, an interior point value and a wall derivative feed an ODE v(t);
+    the compiled members compute them from each member's state (and a parameter scales
+    one), as each single solve does; a Dirichlet wall depends on the parameter too."""
+    u, v = sn.fields("u", t, x), sn.fields("v", t)
+    k = sn.parameter("k", 0.5)
+    sys = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)),
+         sn.Eq(sn.D(t)(v), k * sympy.Integral(u, (x, 0, 1)) + u.subs(x, 0.3) + sn.D(x)(u).subs(x, 1))],
+        [sn.Dirichlet(u, x, "min", k), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sn.sin(sympy.pi * x)),
+         sn.Initial(v, -1)], domain={t: (0, 0.5), x: (0, 1)}, name="globals_ens")
+    prob = discretize(sys, {x: 17}, order=4)
+    values = [0.25, 0.5, 1.0]
+    for threads in (1, 2):
+        monkeypatch.setattr(numba, "get_num_threads", lambda: threads)
+        sol = solve_ensemble(prob, params={k: values}, saveat=3, rtol=1e-10, atol=1e-12, progress=False)
+        for i, value in enumerate(values):
+            single = solve(prob.remake({k: value}), saveat=3, rtol=1e-10, atol=1e-12, progress=False)
+            np.testing.assert_array_equal(sol.states[i], single.states)
+            assert sol[u][i, -1, 0] == value
+
+
 def test_to_xarray_has_a_member_dimension(lorenz):
     pytest.importorskip("xarray")
     sol = solve_ensemble(lorenz, params={rho: [20.0, 30.0]}, **KW)

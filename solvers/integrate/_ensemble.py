@@ -123,14 +123,10 @@ def _initial_states(prob: Problem, table, n) -> np.ndarray:
 
 
 def _scalar_table(prob: Problem, table, n) -> np.ndarray:
-    """Each member's kernel scalars (parameters, then grid spacings)."""
-    names = list(prob.stencil.params)
-    if prob.stencil.globals:
-        raise SolverError(
-            "solve_ensemble runs members from a table of scalars, but this system has integral terms "
-            "(computed from the state at every step): solve the members one by one with "
-            "solve(prob.remake(params))"
-        )
+    """Each member's kernel scalars (parameters, then grid spacings; global terms,
+    integrals and point values, are computed from each member's state by the loop
+    kernel, `Problem.loop_kernel`)."""
+    names = list(prob.stencil.base_params)
     uneven = [str(ax.var) for ax in prob.stencil.axes if not ax.uniform]
     if uneven:
         raise SolverError(
@@ -138,11 +134,22 @@ def _scalar_table(prob: Problem, table, n) -> np.ndarray:
             f"is non-uniform (a table of weights per node): solve the members one by one with "
             f"solve(prob.remake(params)), or use a uniform grid"
         )
-    scal = np.tile(np.asarray(prob._scalars(), dtype=float), (n, 1))
+    scal = np.tile(np.asarray(prob._scalar_args, dtype=float), (n, 1))
     for p, v in table.items():
         if p in names:
             scal[:, names.index(p)] = v
     return np.ascontiguousarray(scal)
+
+
+def _with_globals(prob: Problem, y, t, scal) -> tuple:
+    """A member's kernel scalars with its global terms (integrals, point values) at
+    state y inserted after the parameters, as `Problem._scalars` does for one problem."""
+    if not prob.stencil.globals:
+        return scal
+    w = np.empty((len(prob.stencil.globals), *prob.shape[1:]))
+    prob.global_kernel(y, w, t, *scal)
+    k = len(prob._param_args)
+    return (*scal[:k], *(float(v) for v in w.reshape(len(w), -1).sum(axis=1)), *scal[k:])
 
 
 def solve_ensemble(
@@ -279,7 +286,7 @@ def _compiled_members(prob, tab, table, u0, n, t0, t1, saveat, dt, rtol, atol, p
             member_scal = tuple(scal[k])
             for i, t in enumerate(saveat):
                 y = out[k, i].copy()
-                prob.fill_kernel(y, out[k, i], float(t), *member_scal)
+                prob.fill_kernel(y, out[k, i], float(t), *_with_globals(prob, y, float(t), member_scal))
     stats = {name: cnt[:, CNT[name]].copy() for name in ("steps", "rejected", "nfev")}
     if first == len(save_t):  # nothing to integrate
         stats = {name: np.zeros(n, dtype=np.int64) for name in stats}
