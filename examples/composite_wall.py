@@ -76,6 +76,7 @@ def main():
     ax.set_title("composite wall: masonry (C0) and insulation (C1)")
     fig.tight_layout()
     fig.savefig("composite_wall.png", dpi=120)
+    plt.close(fig)
     print("saved composite_wall.png")
 
 
