@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import pickle
 import time as _time
 from dataclasses import dataclass, field, replace
@@ -148,7 +149,9 @@ def _name(stencil, mode, backend, order):
         if len(_DIGESTS) > 256:
             _DIGESTS.pop(next(iter(_DIGESTS)))
     key = f"{held[1]}{mode}{backend}{order}"
-    return f"{mode}_{stencil.system.name}_{hashlib.sha256(key.encode()).hexdigest()[:8]}".replace("-", "_")
+    # the system's name as an identifier (any name is allowed: "heat 2-D" -> heat_2_D)
+    ident = re.sub(r"\W", "_", stencil.system.name, flags=re.ASCII)
+    return f"{mode}_{ident}_{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 class LazyJacobian:
@@ -196,6 +199,8 @@ class Problem:
     timings: dict = field(default_factory=dict, compare=False)
     # integral terms: the kernel of the quadrature-weighted integrands (None without)
     global_kernel: Kernel | None = field(default=None, compare=False)
+    # the same on the device (backend "cuda"); global_kernel is its host twin
+    device_global_kernel: object = field(default=None, compare=False)
 
     # -- basic facts ------------------------------------------------------------------
 
@@ -299,6 +304,17 @@ class Problem:
             return ()
         return tuple(float(v) for v in self._summed(self.global_kernel, self._state(y), t))
 
+    def _device_scalars(self, y, t):  # pragma: no cover - needs a CUDA device (the gpu tests)
+        """`_scalars` for a state on the device: the global terms' weighted templates
+        computed and summed there, only their G sums copied back."""
+        if not self.stencil.globals:
+            return self._scalar_args
+        cupy = require_device()
+        w = cupy.empty((len(self.stencil.globals), *self.shape[1:]), dtype=y.dtype)
+        self.device_global_kernel(y, w, float(t), *self._scalar_args)
+        sums = w.reshape(len(w), -1).sum(axis=1).get()
+        return self._param_args + tuple(float(v) for v in sums) + self.stencil.spacing_args
+
     def _summed(self, kernel, y, t) -> np.ndarray:
         """Per global term, the sum over the grid of `kernel`'s output (a kernel of the
         terms' weighted templates, or of their time derivatives)."""
@@ -347,7 +363,7 @@ class Problem:
             y = self.to_device(y)
             if out is None:  # pragma: no cover - on a CUDA device (the gpu tests) from here
                 out = require_device().empty_like(y)
-            self.kernel(y, out, float(t), *self._scalars())
+            self.kernel(y, out, float(t), *self._device_scalars(y, t))
             return out
         y = self._state(y)
         if out is None:
@@ -687,19 +703,24 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     fill_kernel = (
         make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
     )
-    global_kernel = None
+    global_kernel = device_global_kernel = None
     if stencil.integrands:  # the weighted integrands of the integral terms, summed by Problem.integrals
         host = "numpy" if backend == "cuda" else backend
         weighted = [(r.position, tuple(range(len(r.exprs))), list(r.exprs)) for r in stencil.integrands]
-        global_kernel = make_stencil_kernel(_programs(stencil, weighted, False), *_global_kernel_args(stencil), host,
+        programs = _programs(stencil, weighted, False)
+        global_kernel = make_stencil_kernel(programs, *_global_kernel_args(stencil), host,
                                             _name(stencil, "integrands", host, order))
+        if backend == "cuda":  # out[g, node]: term g's weighted template, summed on the device
+            name = _name(stencil, "integrands", backend, order)
+            device_global_kernel = CudaKernel(make_cuda_source(programs, *_global_kernel_args(stencil), name, dtype),
+                                              name, dtype=dtype)
     jac_name = _name(stencil, "jac", "numpy", order)
     jac = _JACOBIANS.get(jac_name)  # backend-independent: shared by every backend's problem
     if jac is None:
         jac = _JACOBIANS[jac_name] = LazyJacobian(lambda: make_stencil_jacobian(
             [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs], *common, jac_name))
     timings["codegen"] = _time.perf_counter() - t0
-    return kernel, fill_kernel, jac, global_kernel
+    return kernel, fill_kernel, jac, global_kernel, device_global_kernel
 
 
 def discretize(
@@ -755,11 +776,6 @@ def discretize(
     if grid is None and not getattr(system, "space", True):
         grid = {}
     stencil = lower_to_stencils(system, grid, order, advection)
-    if backend == "cuda" and stencil.globals:
-        raise DiscretizationError(
-            f"{system.name!r} has integral terms: the CUDA backend does not evaluate them yet; "
-            f"use backend=\"numba\""
-        )
     if backend == "cuda" and not all(a.uniform for a in stencil.axes):
         raise DiscretizationError(
             f"the grid of {', '.join(str(a.var) for a in stencil.axes if not a.uniform)} is non-uniform "
@@ -772,13 +788,14 @@ def discretize(
     # array's shape), so a new grid for the same system reuses what was generated.
     key = (_name(stencil, mode, backend, order), dtype, optimize_kernel, tuple(a.periodic for a in stencil.axes))
     if key in _GENERATED:
-        kernel, fill_kernel, jac, global_kernel = _GENERATED[key]
+        kernel, fill_kernel, jac, global_kernel, device_global_kernel = _GENERATED[key]
         timings.update(optimize=0.0, codegen=0.0)
     else:
-        kernel, fill_kernel, jac, global_kernel = _GENERATED[key] = _generate(
+        kernel, fill_kernel, jac, global_kernel, device_global_kernel = _GENERATED[key] = _generate(
             stencil, mode, backend, order, dtype, optimize_kernel, timings)
     params = dict(system.parameters)
-    prob = Problem(system, stencil, backend, kernel, fill_kernel, jac, np.zeros(0), params, timings, global_kernel)
+    prob = Problem(system, stencil, backend, kernel, fill_kernel, jac, np.zeros(0), params, timings, global_kernel,
+                   device_global_kernel)
     if backend == "numba":  # the CUDA kernel is built on first launch, on the device
         t0 = _time.perf_counter()
         prob.rhs(np.zeros(prob.shape), 0.0)  # compile now (or load Numba's cache)

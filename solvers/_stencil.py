@@ -37,8 +37,8 @@ import sympy
 from symnum._conditions import Dirichlet, Neumann
 from symnum._errors import DiscretizationError
 from symnum._expressions import is_field, solve_linear
-from symnum._expressions import subs_parts
-from symnum._system import ODESystem, PDESystem, derivative_orders, is_point_derivative, is_point_value
+from symnum._system import (ODESystem, PDESystem, derivative_orders, is_point_derivative, is_point_value,
+                            point_derivative_parts)
 
 from ._fornberg import centered_offsets, fornberg_weights, fornberg_weights_at, one_sided_count
 
@@ -293,20 +293,13 @@ class _Lowering:
             w = sympy.Mul(*(self.quadrature_weight(a, p) for a, p in enumerate(pos)))
             return w * self.lower(g.function, pos, zero)
         if isinstance(g, sympy.Subs):  # a derivative at a point, u_x(t, 0)
-            inner, variables, point = subs_parts(g, {f.func: f for f in self.system.fields})
-            field, counts = inner.expr, dict(inner.variable_count)
-            at = dict(zip(variables, point))
+            field, counts, at = point_derivative_parts(g, self.system.fields)
         else:
             field, counts = next(f for f in self.system.fields if f.func == g.func), {}
             at = dict(zip(field.args, g.args))
         weight = sympy.Integer(1)
         for a, axis in enumerate(self.axes):
             value = float(at[axis.var])
-            if axis.periodic:
-                raise DiscretizationError(
-                    f"{g} evaluates {field} at {axis.var} = {value:g}, but {axis.var} is periodic: point "
-                    f"values are supported along walled variables"
-                )
             weights = self.point_weights(a, value, int(counts.get(axis.var, 0)))
             p = pos[a]
             if p[0] == "mid":  # the interior's loop visits every node: the point's own weights
@@ -324,7 +317,22 @@ class _Lowering:
         interpolant through the scheme's order + 1 nearest nodes (so the value is as
         accurate as the scheme); a derivative from the d + order nearest nodes (one-sided
         at a wall, as accurate as the scheme)."""
-        x = self.axes[a].coords
+        axis = self.axes[a]
+        x = axis.coords
+        if axis.periodic:  # the nearest nodes around the point, indices wrapped
+            h = (axis.hi - axis.lo) / axis.n
+            value = axis.lo + (value - axis.lo) % (axis.hi - axis.lo)
+            m = d + max(2, self.central) + (1 if d == 0 else 0)
+            near = int(round((value - axis.lo) / h))
+            if d == 0 and abs(axis.lo + near * h - value) <= 1e-12 * max(1.0, abs(value)):
+                return {near % axis.n: sympy.Integer(1)}
+            # the m nodes centred on the point (odd m: around its nearest node)
+            start = int(np.floor((value - axis.lo) / h - (m - 1) / 2 + 0.5))
+            w = fornberg_weights_at([axis.lo + (start + i) * h for i in range(m)], d, value)
+            out: dict = {}
+            for i, c in enumerate(w):
+                out[(start + i) % axis.n] = out.get((start + i) % axis.n, 0) + sympy.Float(c)
+            return out
         near = int(np.argmin(np.abs(x - value)))
         if d == 0 and abs(x[near] - value) <= 1e-12 * max(1.0, abs(value)):
             return {near: sympy.Integer(1)}

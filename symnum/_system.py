@@ -96,6 +96,28 @@ def is_point_derivative(node) -> bool:
             and is_field(node.expr.expr) and all(p.is_number for p in node.point))
 
 
+def point_derivative_parts(node, fields) -> tuple:
+    """(field as declared, {variable: derivative order}, {variable: value}) of a
+    derivative at a point: `u.diff(x).subs({x: 1, y: 0.5})` is sympy's Subs(D(u(t, x,
+    0.5), x), x, 1), whose variables are fixed partly inside it, partly by the Subs."""
+    inner, variables, point = subs_parts(node, {f.func: f for f in fields})
+    written = inner.expr
+    full = next(f for f in fields if f.func == written.func)
+    at = dict(zip(variables, point))
+    at.update({v: a for v, a in zip(full.args, written.args) if v != a})
+    renamed = dict(zip(written.args, full.args))  # a Subs's bound symbols stand for the field's variables
+    counts = {renamed.get(v, v): int(k) for v, k in inner.variable_count}
+    return full, counts, at
+
+
+def _nodes_outside_point_derivatives(expr):
+    """The nodes of `expr`, a derivative at a point whole (not the field inside it)."""
+    yield expr
+    if not is_point_derivative(expr):
+        for a in expr.args:
+            yield from _nodes_outside_point_derivatives(a)
+
+
 def _derivative_orders(expr) -> dict:
     """{field: {var: highest derivative order}} over `expr`; nested derivatives add
     up, so D(x)(u * D(x)(v)) differentiates v twice in x."""
@@ -471,10 +493,9 @@ class AbstractSystem:
                 f"time only ({self.time}), or 1-D blocks of separate variables joined at interfaces"
             )
         for i, e in enumerate(self.equations):
-            for node in sympy.preorder_traversal(e.lhs - e.rhs):
+            for node in _nodes_outside_point_derivatives(e.lhs - e.rhs):
                 if is_point_derivative(node):  # u_x at a point: its variables as a point value's
-                    inner, variables, point = subs_parts(node, {g.func: g for g in self.fields})
-                    f, at = inner.expr, dict(zip(variables, point))
+                    f, _, at = point_derivative_parts(node, self.fields)
                     if self.time in at:
                         raise ModelError(
                             f"{_ordinal(i)} evaluates {_compact_str(node.expr)} at {self.time} = "

@@ -129,8 +129,7 @@ def test_integral_terms_are_refused_where_not_supported():
     with pytest.raises(sn.ModelError, match=r"does not integrate over y"):
         sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 1)))], [sn.Initial(w, 0), sn.Periodic(x), sn.Periodic(y)],
                      domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="partial")
-    with pytest.raises(sn.DiscretizationError, match=r"CUDA backend does not evaluate them"):
-        discretize(system, {x: 17}, backend="cuda")
+    assert discretize(system, {x: 17}, backend="cuda").device_global_kernel is not None  # test_cuda.py
     prob = discretize(system, {x: 17})  # an ensemble computes them per member (test_ensemble.py)
     both = solve_ensemble(prob, u0=np.stack([prob.u0, prob.u0]), saveat=[1.0], progress=False)
     np.testing.assert_array_equal(both.states[0], both.states[1])

@@ -124,11 +124,6 @@ def test_what_is_refused():
     with pytest.raises(sn.ModelError, match=r"evaluates q, which no equation determines"):
         sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), q.subs(x, 0))], walls,
                      domain={t: (0, 1), x: (0, 1)}, name="unknown_point")
-    periodic = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), u.subs(x, 0))],
-                            [sn.Periodic(x), sn.Initial(u, 0), sn.Initial(v, 0)],
-                            domain={t: (0, 1), x: (0, 1)}, name="periodic_point")
-    with pytest.raises(sn.DiscretizationError, match=r"x is periodic: point values are supported along walled"):
-        discretize(periodic, {x: 16})
     _, _, gauge = heat_with_a_gauge()
     with pytest.raises(sn.ModelError, match=r"has an integral term or a field's value at a point"):
         PINN(gauge, seed=0)
@@ -174,3 +169,20 @@ def test_an_ode_driven_by_a_derivative_at_a_point(order, where):
                     rtol=1e-11, atol=1e-13, progress=False)
         errs.append(abs(sol[v][-1] - exact))
     assert _slope(ns, errs) > order - 0.3 and errs[-1] < (1e-3 if order == 2 else 5e-6)
+
+
+@pytest.mark.parametrize("order", [2, 4])
+def test_point_values_along_a_periodic_axis(order):
+    # u = e^(-4 pi^2 t) sin(2 pi x), periodic; v' = u(t, 0.3) + u_x(t, 0.95) (indices wrap), v(0) = 0
+    u, v = sn.fields("u", t, x), sn.fields("v", t)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), u.subs(x, 0.3) + sn.D(x)(u).subs(x, 0.95))],
+        [sn.Periodic(x), sn.Initial(u, sn.sin(2 * sympy.pi * x)), sn.Initial(v, 0)],
+        domain={t: (0, 0.05), x: (0, 1)}, name="periodic_point")
+    decay = (1 - np.exp(-4 * PI ** 2 * 0.05)) / (4 * PI ** 2)
+    exact = (np.sin(0.6 * PI) + 2 * PI * np.cos(1.9 * PI)) * decay
+    ns, errs = [16, 32, 64], []
+    for n in ns:
+        sol = solve(discretize(system, {x: n}, order=order), saveat=[0, 0.05], rtol=1e-12, atol=1e-14, progress=False)
+        errs.append(abs(sol[v][-1] - exact))
+    assert _slope([n + 1 for n in ns], errs) > order - 0.3, errs

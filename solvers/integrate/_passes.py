@@ -174,13 +174,22 @@ def cuda_passes(tab, prob, host=False):
     if host:
         from symnum.codegen._cuda import host_harness
 
-        k = prob.kernel
-        rhs_host = host_harness(k.source, k.name, len(prob.stencil.axes), len(prob._scalars()), k.dtype)
+        k, nd, g = prob.kernel, len(prob.stencil.axes), len(prob.stencil.globals)
+        n_args = len(prob._scalar_args)
+        rhs_host = host_harness(k.source, k.name, nd, n_args + g, k.dtype)
         dt = np.float32 if k.dtype == "float32" else np.float64
-        scalars = prob._scalars()
+        params, spacings = prob._param_args, prob.stencil.spacing_args
+        if g:  # the global terms' device kernel, run by the harness too (Problem._device_scalars)
+            gk = prob.device_global_kernel
+            integrands = host_harness(gk.source, gk.name, nd, n_args, gk.dtype)
 
         def rhs(y, t, out=None):
-            return rhs_host(y, np.empty_like(y) if out is None else out, t, *scalars)
+            sums = ()
+            if g:
+                w = np.empty((g, *y.shape[1:]), dtype=y.dtype)
+                integrands(y, w, t, *prob._scalar_args)
+                sums = tuple(float(v) for v in w.reshape(g, -1).sum(axis=1))
+            return rhs_host(y, np.empty_like(y) if out is None else out, t, *params, *sums, *spacings)
 
         def to_device(y):
             return np.array(prob._state(y), dtype=dt)
