@@ -282,3 +282,16 @@ def test_global_terms_on_the_cuda_backend():
     want = solve(ref, saveat=np.r_[0, save], rtol=1e-9, atol=1e-11, progress=False)
     got = np.array([ref.fill_boundaries(o, tt) for o, tt in zip(out, save)])
     np.testing.assert_allclose(got, want.states[1:], rtol=0, atol=1e-6 * np.abs(want.states).max())
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _has_gpu(), reason="needs cupy and a CUDA device")
+def test_gpu_global_terms_equal_numba():
+    import cupy
+
+    system, (x, y) = _global_terms_system()
+    gpu = discretize(system, {x: 33, y: 16}, order=4, backend="cuda")
+    ref = discretize(system, {x: 33, y: 16}, order=4)
+    state = np.random.default_rng(6).uniform(0.5, 1.5, ref.shape)
+    got = cupy.asnumpy(gpu.rhs(cupy.asarray(state), 0.4))
+    np.testing.assert_allclose(got, ref.rhs(state, 0.4), rtol=1e-11, atol=1e-11 * np.abs(got).max())
