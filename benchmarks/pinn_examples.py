@@ -5,7 +5,10 @@ DeepXDE itself on the same problem where it is installed (the benchmark environm
 
     python benchmarks/pinn_examples.py [--only wave disk ...] [--scale 1.0] [--plain] [--no-deepxde]
 
-`--scale` multiplies every Adam budget (0.1 for a quick look). The problems:
+`--scale` multiplies every Adam budget (0.1 for a quick look); `--seeds N` runs
+diffusion_1d, poisson_neumann_1d(_lbfgs) and heat over seeds 0..N-1 on both sides (the
+small problems' errors spread over two orders of magnitude with the seed). The problems
+(each function's docstring gives DeepXDE's script and settings):
 
 wave: u_tt = C^2 u_xx, C = 10, x, t in [0, 1], u(0, x) = sin(pi x) + sin(2 pi x)/2,
 u_t(0, x) = 0, u = 0 at both ends; exact sin(pi x) cos(C pi t) + sin(2 pi x) cos(2 C pi t)/2.
@@ -203,6 +206,63 @@ def poisson_1d(scale):
     return _ours(res, rel_l2(res.predict(u, {x: X}), np.sin(np.pi * X)), steps)
 
 
+SEED = 0  # --seeds N runs the seed-aware problems (below) for seeds 0..N-1, both sides
+
+
+def diffusion_1d(scale):
+    """DeepXDE's diffusion_1d.py: u_t = u_xx - e^-t (sin(pi x) - pi^2 sin(pi x)) on
+    [-1, 1] x [0, 1], u = e^-t sin(pi x) on the walls and initially (its exact solution);
+    [32] * 3 tanh, 40 domain, 20 boundary (10 per wall), 10 initial points, 10000 Adam 1e-3."""
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    exact = sympy.exp(-t) * sympy.sin(sympy.pi * x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) - sympy.exp(-t) * (sympy.sin(sympy.pi * x) - sympy.pi**2 * sympy.sin(sympy.pi * x)))],
+        [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sympy.sin(sympy.pi * x))],
+        domain={t: (0, 1), x: (-1, 1)}, name="diffusion_1d")
+    steps = int(10000 * scale)
+    res = solvers.PINN(system, hidden=[32] * 3, n_collocation=40, n_boundary=10, n_initial=10, dtype="float32",
+                       seed=SEED).train(steps=steps, lr=1e-3, progress=False)
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
+    want = sympy.lambdify((t, x), exact)(T, X)
+    return _ours(res, rel_l2(res.predict(u, {t: T, x: X}), want), steps)
+
+
+def poisson_neumann_1d_lbfgs(scale):
+    """The same in float64: 2000 Adam steps, then 1000 L-BFGS iterations."""
+    return poisson_neumann_1d(scale, dtype="float64", steps=2000, lbfgs=1000)
+
+
+def poisson_neumann_1d(scale, dtype="float32", steps=10000, lbfgs=0):
+    """DeepXDE's Poisson_Neumann_1d.py: u'' = 2 on [-1, 1], u(-1) = 0, u'(1) = 4; exact
+    (x + 1)^2; [50] * 3 tanh, 16 domain points, 10000 Adam 1e-3."""
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), 2)], [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "max", 4)],
+                          domain={x: (-1, 1)}, name="poisson_neumann_1d")
+    steps = int(steps * scale)
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, dtype=dtype, seed=SEED).train(
+        steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False)
+    X = np.linspace(-1, 1, 1000)
+    return _ours(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
+
+
+def heat(scale):
+    """DeepXDE's heat.py: u_t = 0.4 u_xx on [0, 1] x [0, 1], u = 0 on the walls, u(0, x) =
+    sin(pi x); exact e^(-0.4 pi^2 t) sin(pi x); [20] * 3 tanh, 2540 domain, 80 boundary
+    (40 per wall), 160 initial points, 20000 Adam 1e-3, then L-BFGS."""
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), 0.4 * sn.D(x, 2)(u))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sympy.sin(sympy.pi * x))],
+                          domain={t: (0, 1), x: (0, 1)}, name="heat")
+    steps = int(20000 * scale)
+    res = solvers.PINN(system, hidden=[20] * 3, n_collocation=2540, n_boundary=40, n_initial=160, dtype="float32",
+                       seed=SEED).train(steps=steps, lr=1e-3, lbfgs=int(15000 * scale), progress=False)
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 256)))
+    return _ours(res, rel_l2(res.predict(u, {t: T, x: X}), np.exp(-0.4 * np.pi**2 * T) * np.sin(np.pi * X)), steps)
+
+
 def _beam_exact(X):
     return -X**4 / 24 + X**3 / 6 - X**2 / 4
 
@@ -276,7 +336,9 @@ def diffusion_reaction_lbfgs(scale):
     return diffusion_reaction(scale, lbfgs=int(1000 * scale), adam=3000)
 
 
-EXAMPLES = {"poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
+EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_1d,
+            "poisson_neumann_1d_lbfgs": poisson_neumann_1d_lbfgs, "heat": heat,
+            "poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
             "wave": wave, "wave_causal": wave_causal, "disk": disk, "disk_lbfgs": disk_lbfgs, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
             "elliptic_inverse_field": elliptic_inverse_field, "diffusion_reaction": diffusion_reaction,
             "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs}
@@ -318,6 +380,72 @@ def dde_poisson_1d(dde, scale):
     model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     X = np.linspace(-1, 1, 1000)[:, None]
     return _result(rel_l2(model.predict(X)[:, 0], np.sin(np.pi * X[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def _dde_seed(dde):
+    dde.config.set_random_seed(SEED)
+
+
+def dde_diffusion_1d(dde, scale):
+    import torch
+
+    _dde_seed(dde)
+    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 1))
+
+    def pde(X, y):
+        dy_t = dde.grad.jacobian(y, X, j=1)
+        dy_xx = dde.grad.hessian(y, X, j=0)
+        s = torch.sin(np.pi * X[:, 0:1])
+        return dy_t - dy_xx + torch.exp(-X[:, 1:]) * (s - np.pi**2 * s)
+
+    def func(X):
+        return np.sin(np.pi * X[:, 0:1]) * np.exp(-X[:, 1:])
+
+    bc = dde.icbc.DirichletBC(geomtime, func, lambda _, on: on)
+    ic = dde.icbc.IC(geomtime, func, lambda _, on: on)
+    data = dde.data.TimePDE(geomtime, pde, [bc, ic], num_domain=40, num_boundary=20, num_initial=10)
+    steps = int(10000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [32] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
+    P = np.stack([X, T], axis=1)
+    return _result(rel_l2(model.predict(P)[:, 0], func(P)[:, 0]), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def dde_poisson_neumann_1d(dde, scale):
+    _dde_seed(dde)
+    geom = dde.geometry.Interval(-1, 1)
+    bc_l = dde.icbc.DirichletBC(geom, lambda X: (X + 1) ** 2, lambda X, on: on and dde.utils.isclose(X[0], -1))
+    bc_r = dde.icbc.NeumannBC(geom, lambda X: 2 * (X + 1), lambda X, on: on and dde.utils.isclose(X[0], 1))
+    data = dde.data.PDE(geom, lambda X, y: dde.grad.hessian(y, X) - 2, [bc_l, bc_r], 16, 2)
+    steps = int(10000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    X = np.linspace(-1, 1, 1000)[:, None]
+    return _result(rel_l2(model.predict(X)[:, 0], (X[:, 0] + 1) ** 2), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def dde_heat(dde, scale):
+    import torch
+
+    _dde_seed(dde)
+    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(0, 1), dde.geometry.TimeDomain(0, 1))
+    bc = dde.icbc.DirichletBC(geomtime, lambda X: 0, lambda _, on: on)
+    ic = dde.icbc.IC(geomtime, lambda X: np.sin(np.pi * X[:, 0:1]), lambda _, on: on)
+    data = dde.data.TimePDE(geomtime, lambda X, y: dde.grad.jacobian(y, X, i=0, j=1) - 0.4 * dde.grad.hessian(y, X, i=0, j=0),
+                            [bc, ic], num_domain=2540, num_boundary=80, num_initial=160)
+    steps = int(20000 * scale)
+    del torch
+    model = dde.Model(data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"))
+    model.compile("adam", lr=1e-3)
+    t0 = time.perf_counter()
+    model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
+    dde.optimizers.config.set_LBFGS_options(maxiter=int(15000 * scale))
+    model.compile("L-BFGS")
+    model.train(display_every=100000, verbose=0)
+    seconds = time.perf_counter() - t0
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 256)))
+    P = np.stack([X, T], axis=1)
+    want = np.exp(-0.4 * np.pi**2 * T) * np.sin(np.pi * X)
+    return _result(rel_l2(model.predict(P)[:, 0], want), seconds, steps, 1e3 * seconds / max(steps, 1))
 
 
 def dde_euler_beam(dde, scale):
@@ -515,7 +643,8 @@ print("RESULT", np.linalg.norm(pred - exact) / np.linalg.norm(exact), seconds, s
     return _result(float(err), float(seconds), int(steps), 1e3 * float(seconds) / max(int(steps), 1))
 
 
-DEEPXDE = {"poisson_1d": dde_poisson_1d, "euler_beam": dde_euler_beam, "helmholtz_square": dde_helmholtz_square,
+DEEPXDE = {"diffusion_1d": dde_diffusion_1d, "poisson_neumann_1d": dde_poisson_neumann_1d, "heat": dde_heat,
+           "poisson_1d": dde_poisson_1d, "euler_beam": dde_euler_beam, "helmholtz_square": dde_helmholtz_square,
            "kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
            "diffusion_reaction": dde_diffusion_reaction}
 
@@ -526,9 +655,16 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--plain", action="store_true", help="also train a plain MLP (the Fourier features' baseline)")
     ap.add_argument("--no-deepxde", action="store_true")
+    ap.add_argument("--seeds", type=int, default=1, help="diffusion_1d, poisson_neumann_1d(_lbfgs), heat: seeds 0..N-1")
     args = ap.parse_args()
     dde = None if args.no_deepxde else _dde()
-    for name in args.only:
+    global SEED
+    runs = [(name, seed) for name in args.only
+            for seed in (range(args.seeds) if name in ("diffusion_1d", "poisson_neumann_1d", "poisson_neumann_1d_lbfgs", "heat")
+                         else [0])]
+    for name, SEED in runs:
+        if SEED:
+            print(f"seed {SEED}:", flush=True)
         for features in ((True, False) if args.plain and name == "wave" else (True,)):
             r = EXAMPLES[name](args.scale, features) if name == "wave" else EXAMPLES[name](args.scale)
             label = f"{name} ({'Fourier features' if features else 'plain MLP'})" if name == "wave" else name
