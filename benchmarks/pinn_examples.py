@@ -247,6 +247,70 @@ def poisson_neumann_1d(scale, dtype="float32", steps=10000, lbfgs=0):
     return _ours(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
 
 
+def poisson_robin_1d(scale):
+    """DeepXDE's Poisson_Robin_1d.py: u'' = 2 on [-1, 1], u(-1) = 0, du/dn = u at x = 1;
+    exact (x + 1)^2; [50] * 3 tanh, 16 domain points, 10000 Adam 1e-3."""
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), 2)], [sn.Dirichlet(u, x, "min", 0), sn.Robin(u, x, "max", -1, 1, 0)],
+                          domain={x: (-1, 1)}, name="poisson_robin_1d")
+    steps = int(10000 * scale)
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, seed=SEED).train(
+        steps=steps, lr=1e-3, progress=False)
+    X = np.linspace(-1, 1, 1000)
+    return _ours(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
+
+
+def poisson_periodic_1d(scale):
+    """DeepXDE's Poisson_periodic_1d.py: -u'' = pi^2 sin(pi x) on [-1, 1], u(-1) = 0 and
+    u periodic; exact sin(pi x); [50] * 3 tanh, 16 domain points, 10000 Adam 1e-3."""
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u), sympy.pi**2 * sympy.sin(sympy.pi * x))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Periodic(x)], domain={x: (-1, 1)}, name="poisson_periodic_1d")
+    steps = int(10000 * scale)
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, seed=SEED).train(
+        steps=steps, lr=1e-3, progress=False)
+    X = np.linspace(-1, 1, 1000)
+    return _ours(res, rel_l2(res.predict(u, {x: X}), np.sin(np.pi * X)), steps)
+
+
+def ode_system(scale):
+    """DeepXDE's ode_system.py: y1' = y2, y2' = -y1 on [0, 10], y1(0) = 0, y2(0) = 1; exact
+    (sin t, cos t); [50] * 3 tanh, 35 domain points, 20000 Adam 1e-3."""
+    t = sn.variables("t")
+    y1, y2 = sn.fields("y1 y2", t)
+    system = sn.ODESystem([sn.Eq(sn.D(t)(y1), y2), sn.Eq(sn.D(t)(y2), -y1)], [sn.Initial(y1, 0), sn.Initial(y2, 1)],
+                          domain={t: (0, 10)}, name="ode_system")
+    steps = int(20000 * scale)
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=35, seed=SEED).train(steps=steps, lr=1e-3, progress=False)
+    T = np.linspace(0, 10, 1000)
+    err = max(rel_l2(res.predict(y1, {t: T}), np.sin(T)), rel_l2(res.predict(y2, {t: T}), np.cos(T)))
+    return _ours(res, err, steps)
+
+
+def _dr_initial(x):
+    return sum(sympy.sin(k * x) / k for k in (1, 2, 3, 4, 8))
+
+
+def diffusion_reaction_forward(scale):
+    """DeepXDE's diffusion_reaction.py: u_t = u_xx + e^-t (3/2 sin 2x + 8/3 sin 3x + 15/4 sin
+    4x + 63/8 sin 8x) on [-pi, pi] x [0, 1], walls and initial value built into the output
+    (t (pi^2 - x^2) N + u0(x)); exact e^-t u0(x); [30] * 6 tanh, 320 domain points, 20000 Adam."""
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    forcing = sympy.exp(-t) * (sympy.Rational(3, 2) * sympy.sin(2 * x) + sympy.Rational(8, 3) * sympy.sin(3 * x)
+                               + sympy.Rational(15, 4) * sympy.sin(4 * x) + sympy.Rational(63, 8) * sympy.sin(8 * x))
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + forcing)], [], domain={t: (0, 1), x: (-sympy.pi, sympy.pi)},
+                          time=t, name="diffusion_reaction_forward")
+    steps = int(20000 * scale)
+    res = solvers.PINN(system, hidden=[30] * 6, n_collocation=320, seed=SEED,
+                       transform={u: t * (sympy.pi**2 - x**2) * u + _dr_initial(x)}).train(steps=steps, lr=1e-3, progress=False)
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-np.pi, np.pi, 200)))
+    want = np.exp(-T) * sympy.lambdify(x, _dr_initial(x))(X)
+    return _ours(res, rel_l2(res.predict(u, {t: T, x: X}), want), steps)
+
+
 def heat(scale):
     """DeepXDE's heat.py: u_t = 0.4 u_xx on [0, 1] x [0, 1], u = 0 on the walls, u(0, x) =
     sin(pi x); exact e^(-0.4 pi^2 t) sin(pi x); [20] * 3 tanh, 2540 domain, 80 boundary
@@ -337,7 +401,9 @@ def diffusion_reaction_lbfgs(scale):
 
 
 EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_1d,
-            "poisson_neumann_1d_lbfgs": poisson_neumann_1d_lbfgs, "heat": heat,
+            "poisson_neumann_1d_lbfgs": poisson_neumann_1d_lbfgs, "heat": heat, "poisson_robin_1d": poisson_robin_1d,
+            "poisson_periodic_1d": poisson_periodic_1d, "ode_system": ode_system,
+            "diffusion_reaction_forward": diffusion_reaction_forward,
             "poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
             "wave": wave, "wave_causal": wave_causal, "disk": disk, "disk_lbfgs": disk_lbfgs, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
             "elliptic_inverse_field": elliptic_inverse_field, "diffusion_reaction": diffusion_reaction,
@@ -421,6 +487,76 @@ def dde_poisson_neumann_1d(dde, scale):
     model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     X = np.linspace(-1, 1, 1000)[:, None]
     return _result(rel_l2(model.predict(X)[:, 0], (X[:, 0] + 1) ** 2), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def _dde_1d(dde, scale, pde, bcs, exact, steps=10000):
+    _dde_seed(dde)
+    data = dde.data.PDE(dde.geometry.Interval(-1, 1), pde, bcs, 16, 2)
+    steps = int(steps * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    X = np.linspace(-1, 1, 1000)[:, None]
+    return _result(rel_l2(model.predict(X)[:, 0], exact(X[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def dde_poisson_robin_1d(dde, scale):
+    geom = dde.geometry.Interval(-1, 1)
+    bc_l = dde.icbc.DirichletBC(geom, lambda X: (X + 1) ** 2, lambda X, on: on and dde.utils.isclose(X[0], -1))
+    bc_r = dde.icbc.RobinBC(geom, lambda X, y: y, lambda X, on: on and dde.utils.isclose(X[0], 1))
+    return _dde_1d(dde, scale, lambda X, y: dde.grad.hessian(y, X) - 2, [bc_l, bc_r], lambda X: (X + 1) ** 2)
+
+
+def dde_poisson_periodic_1d(dde, scale):
+    import torch
+
+    geom = dde.geometry.Interval(-1, 1)
+    bc1 = dde.icbc.DirichletBC(geom, lambda X: np.sin(np.pi * X), lambda X, on: on and dde.utils.isclose(X[0], -1))
+    bc2 = dde.icbc.PeriodicBC(geom, 0, lambda X, on: on and dde.utils.isclose(X[0], 1))
+    return _dde_1d(dde, scale, lambda X, y: -dde.grad.hessian(y, X) - np.pi**2 * torch.sin(np.pi * X), [bc1, bc2],
+                   lambda X: np.sin(np.pi * X))
+
+
+def dde_ode_system(dde, scale):
+    _dde_seed(dde)
+
+    def ode(X, y):
+        return [dde.grad.jacobian(y, X, i=0) - y[:, 1:], dde.grad.jacobian(y, X, i=1) + y[:, 0:1]]
+
+    geom = dde.geometry.TimeDomain(0, 10)
+    ic1 = dde.icbc.IC(geom, lambda X: 0, lambda _, on: on, component=0)
+    ic2 = dde.icbc.IC(geom, lambda X: 1, lambda _, on: on, component=1)
+    data = dde.data.PDE(geom, ode, [ic1, ic2], 35, 2)
+    steps = int(20000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [2], "tanh", "Glorot uniform"), steps, 1e-3)
+    T = np.linspace(0, 10, 1000)[:, None]
+    p = model.predict(T)
+    err = max(rel_l2(p[:, 0], np.sin(T[:, 0])), rel_l2(p[:, 1], np.cos(T[:, 0])))
+    return _result(err, seconds, steps, 1e3 * seconds / max(steps, 1))
+
+
+def dde_diffusion_reaction_forward(dde, scale):
+    import torch
+
+    _dde_seed(dde)
+
+    def pde(X, y):
+        x, t = X[:, 0:1], X[:, 1:]
+        forcing = torch.exp(-t) * (3 * torch.sin(2 * x) / 2 + 8 * torch.sin(3 * x) / 3 + 15 * torch.sin(4 * x) / 4
+                                   + 63 * torch.sin(8 * x) / 8)
+        return dde.grad.jacobian(y, X, i=0, j=1) - dde.grad.hessian(y, X, i=0, j=0) - forcing
+
+    def u0(x, sin):
+        return sin(x) + sin(2 * x) / 2 + sin(3 * x) / 3 + sin(4 * x) / 4 + sin(8 * x) / 8
+
+    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-np.pi, np.pi), dde.geometry.TimeDomain(0, 1))
+    data = dde.data.TimePDE(geomtime, pde, [], num_domain=320)
+    net = dde.nn.FNN([2] + [30] * 6 + [1], "tanh", "Glorot uniform")
+    net.apply_output_transform(lambda X, y: X[:, 1:2] * (np.pi**2 - X[:, 0:1] ** 2) * y + u0(X[:, 0:1], torch.sin))
+    steps = int(20000 * scale)
+    model, seconds = _dde_train(dde, data, net, steps, 1e-3)
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-np.pi, np.pi, 200)))
+    want = np.exp(-T) * u0(X, np.sin)
+    return _result(rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], want), seconds, steps,
+                   1e3 * seconds / max(steps, 1))
 
 
 def dde_heat(dde, scale):
@@ -644,6 +780,8 @@ print("RESULT", np.linalg.norm(pred - exact) / np.linalg.norm(exact), seconds, s
 
 
 DEEPXDE = {"diffusion_1d": dde_diffusion_1d, "poisson_neumann_1d": dde_poisson_neumann_1d, "heat": dde_heat,
+           "poisson_robin_1d": dde_poisson_robin_1d, "poisson_periodic_1d": dde_poisson_periodic_1d,
+           "ode_system": dde_ode_system, "diffusion_reaction_forward": dde_diffusion_reaction_forward,
            "poisson_1d": dde_poisson_1d, "euler_beam": dde_euler_beam, "helmholtz_square": dde_helmholtz_square,
            "kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
            "diffusion_reaction": dde_diffusion_reaction}
@@ -660,7 +798,8 @@ def main():
     dde = None if args.no_deepxde else _dde()
     global SEED
     runs = [(name, seed) for name in args.only
-            for seed in (range(args.seeds) if name in ("diffusion_1d", "poisson_neumann_1d", "poisson_neumann_1d_lbfgs", "heat")
+            for seed in (range(args.seeds) if name in ("diffusion_1d", "poisson_neumann_1d", "poisson_neumann_1d_lbfgs", "heat", "poisson_robin_1d",
+                                    "poisson_periodic_1d", "ode_system", "diffusion_reaction_forward")
                          else [0])]
     for name, SEED in runs:
         if SEED:
