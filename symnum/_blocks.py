@@ -93,11 +93,6 @@ class Blocks:
         v = self.variable(f)
         return np.flip(values, axis=axis) if v is not None and self.maps[v].flip else values
 
-    def coordinates(self, f, s_nodes) -> np.ndarray:
-        """The nodes of `f`'s variable, increasing."""
-        x = np.asarray(self.maps[self.variable(f)].x(np.asarray(s_nodes, dtype=float)))
-        return np.sort(x)
-
     def grid(self, s_nodes) -> dict:
         """{x: nodes} for every block variable."""
         s_nodes = np.asarray(s_nodes, dtype=float)

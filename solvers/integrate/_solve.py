@@ -60,13 +60,11 @@ def user_grid(prob: Problem) -> dict:
 
 def _dims(prob: Problem, f) -> list:
     """The spatial dimensions of field `f` (its block's variable, for a block)."""
-    blocks = getattr(prob.system, "blocks", None)
-    if f in getattr(prob.system, "time_only", ()) or (blocks is not None and blocks.variable(f) is None
-                                                        and f not in prob.fields):
+    if f in getattr(prob.system, "time_only", ()):
         return []
-    if blocks is not None and blocks.variable(f) is not None:
-        return [str(blocks.variable(f))]
-    return [str(v) for v in prob.grid]
+    blocks = getattr(prob.system, "blocks", None)
+    own = blocks.variable(f) if blocks is not None else None
+    return [str(own)] if own is not None else [str(v) for v in prob.grid]
 
 
 @dataclass(frozen=True)
