@@ -247,16 +247,21 @@ def poisson_neumann_1d(scale, dtype="float32", steps=10000, lbfgs=0):
     return _ours(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
 
 
-def poisson_robin_1d(scale):
+def poisson_robin_1d_lbfgs(scale):
+    """The same in float64: 2000 Adam steps, then 1000 L-BFGS iterations."""
+    return poisson_robin_1d(scale, dtype="float64", steps=2000, lbfgs=1000)
+
+
+def poisson_robin_1d(scale, dtype="float32", steps=10000, lbfgs=0):
     """DeepXDE's Poisson_Robin_1d.py: u'' = 2 on [-1, 1], u(-1) = 0, du/dn = u at x = 1;
     exact (x + 1)^2; [50] * 3 tanh, 16 domain points, 10000 Adam 1e-3."""
     x = sn.variables("x")
     u = sn.fields("u", x)
     system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), 2)], [sn.Dirichlet(u, x, "min", 0), sn.Robin(u, x, "max", -1, 1, 0)],
                           domain={x: (-1, 1)}, name="poisson_robin_1d")
-    steps = int(10000 * scale)
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, seed=SEED).train(
-        steps=steps, lr=1e-3, progress=False)
+    steps = int(steps * scale)
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, dtype=dtype, seed=SEED).train(
+        steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False)
     X = np.linspace(-1, 1, 1000)
     return _ours(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
 
@@ -275,15 +280,21 @@ def poisson_periodic_1d(scale):
     return _ours(res, rel_l2(res.predict(u, {x: X}), np.sin(np.pi * X)), steps)
 
 
-def ode_system(scale):
+def ode_system_lbfgs(scale):
+    """The same in float64: 4000 Adam steps, then 2000 L-BFGS iterations."""
+    return ode_system(scale, dtype="float64", steps=4000, lbfgs=2000)
+
+
+def ode_system(scale, dtype="float32", steps=20000, lbfgs=0):
     """DeepXDE's ode_system.py: y1' = y2, y2' = -y1 on [0, 10], y1(0) = 0, y2(0) = 1; exact
     (sin t, cos t); [50] * 3 tanh, 35 domain points, 20000 Adam 1e-3."""
     t = sn.variables("t")
     y1, y2 = sn.fields("y1 y2", t)
     system = sn.ODESystem([sn.Eq(sn.D(t)(y1), y2), sn.Eq(sn.D(t)(y2), -y1)], [sn.Initial(y1, 0), sn.Initial(y2, 1)],
                           domain={t: (0, 10)}, name="ode_system")
-    steps = int(20000 * scale)
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=35, seed=SEED).train(steps=steps, lr=1e-3, progress=False)
+    steps = int(steps * scale)
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=35, dtype=dtype, seed=SEED).train(
+        steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False)
     T = np.linspace(0, 10, 1000)
     err = max(rel_l2(res.predict(y1, {t: T}), np.sin(T)), rel_l2(res.predict(y2, {t: T}), np.cos(T)))
     return _ours(res, err, steps)
@@ -402,6 +413,7 @@ def diffusion_reaction_lbfgs(scale):
 
 EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_1d,
             "poisson_neumann_1d_lbfgs": poisson_neumann_1d_lbfgs, "heat": heat, "poisson_robin_1d": poisson_robin_1d,
+            "poisson_robin_1d_lbfgs": poisson_robin_1d_lbfgs, "ode_system_lbfgs": ode_system_lbfgs,
             "poisson_periodic_1d": poisson_periodic_1d, "ode_system": ode_system,
             "diffusion_reaction_forward": diffusion_reaction_forward,
             "poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
@@ -799,7 +811,8 @@ def main():
     global SEED
     runs = [(name, seed) for name in args.only
             for seed in (range(args.seeds) if name in ("diffusion_1d", "poisson_neumann_1d", "poisson_neumann_1d_lbfgs", "heat", "poisson_robin_1d",
-                                    "poisson_periodic_1d", "ode_system", "diffusion_reaction_forward")
+                                    "poisson_periodic_1d", "ode_system", "diffusion_reaction_forward",
+                                    "poisson_robin_1d_lbfgs", "ode_system_lbfgs")
                          else [0])]
     for name, SEED in runs:
         if SEED:
