@@ -48,6 +48,7 @@ also with L-BFGS after 3000).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import os
 import time
 
@@ -322,6 +323,32 @@ def diffusion_reaction_forward(scale):
     return _ours(res, rel_l2(res.predict(u, {t: T, x: X}), want), steps)
 
 
+BURGERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "burgers" / "raissi_burgers_reference.npz"
+
+
+def _burgers_reference():
+    d = np.load(BURGERS)
+    T, X = (a.ravel() for a in np.meshgrid(d["t"][:, 0], d["x"][:, 0]))
+    return T, X, d["usol"].ravel()
+
+
+def burgers(scale):
+    """DeepXDE's Burgers.py: u_t + u u_x = (0.01/pi) u_xx on [-1, 1] x [0, 0.99], u = 0 on
+    the walls, u(0, x) = -sin(pi x); [20] * 3 tanh, 2540 domain, 80 boundary (40 per wall),
+    160 initial points, 15000 Adam 1e-3, then L-BFGS; against Raissi's reference solution
+    (../shared/data/burgers)."""
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u) + u * sn.D(x)(u), 0.01 / sympy.pi * sn.D(x, 2)(u))],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, -sympy.sin(sympy.pi * x))],
+                          domain={t: (0, 0.99), x: (-1, 1)}, name="burgers")
+    steps = int(15000 * scale)
+    res = solvers.PINN(system, hidden=[20] * 3, n_collocation=2540, n_boundary=40, n_initial=160, dtype="float32",
+                       seed=SEED).train(steps=steps, lr=1e-3, lbfgs=int(15000 * scale), progress=False)
+    T, X, U = _burgers_reference()
+    return _ours(res, rel_l2(res.predict(u, {t: T, x: X}), U), steps)
+
+
 def heat(scale):
     """DeepXDE's heat.py: u_t = 0.4 u_xx on [0, 1] x [0, 1], u = 0 on the walls, u(0, x) =
     sin(pi x); exact e^(-0.4 pi^2 t) sin(pi x); [20] * 3 tanh, 2540 domain, 80 boundary
@@ -413,7 +440,7 @@ def diffusion_reaction_lbfgs(scale):
 
 EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_1d,
             "poisson_neumann_1d_lbfgs": poisson_neumann_1d_lbfgs, "heat": heat, "poisson_robin_1d": poisson_robin_1d,
-            "poisson_robin_1d_lbfgs": poisson_robin_1d_lbfgs, "ode_system_lbfgs": ode_system_lbfgs,
+            "poisson_robin_1d_lbfgs": poisson_robin_1d_lbfgs, "ode_system_lbfgs": ode_system_lbfgs, "burgers": burgers,
             "poisson_periodic_1d": poisson_periodic_1d, "ode_system": ode_system,
             "diffusion_reaction_forward": diffusion_reaction_forward,
             "poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
@@ -568,6 +595,31 @@ def dde_diffusion_reaction_forward(dde, scale):
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-np.pi, np.pi, 200)))
     want = np.exp(-T) * u0(X, np.sin)
     return _result(rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], want), seconds, steps,
+                   1e3 * seconds / max(steps, 1))
+
+
+def dde_burgers(dde, scale):
+    _dde_seed(dde)
+    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 0.99))
+
+    def pde(X, y):
+        return (dde.grad.jacobian(y, X, i=0, j=1) + y * dde.grad.jacobian(y, X, i=0, j=0)
+                - 0.01 / np.pi * dde.grad.hessian(y, X, i=0, j=0))
+
+    bc = dde.icbc.DirichletBC(geomtime, lambda X: 0, lambda _, on: on)
+    ic = dde.icbc.IC(geomtime, lambda X: -np.sin(np.pi * X[:, 0:1]), lambda _, on: on)
+    data = dde.data.TimePDE(geomtime, pde, [bc, ic], num_domain=2540, num_boundary=80, num_initial=160)
+    steps = int(15000 * scale)
+    model = dde.Model(data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"))
+    model.compile("adam", lr=1e-3)
+    t0 = time.perf_counter()
+    model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
+    dde.optimizers.config.set_LBFGS_options(maxiter=int(15000 * scale))
+    model.compile("L-BFGS")
+    model.train(display_every=100000, verbose=0)
+    seconds = time.perf_counter() - t0
+    T, X, U = _burgers_reference()
+    return _result(rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], U), seconds, steps,
                    1e3 * seconds / max(steps, 1))
 
 
@@ -794,6 +846,7 @@ print("RESULT", np.linalg.norm(pred - exact) / np.linalg.norm(exact), seconds, s
 DEEPXDE = {"diffusion_1d": dde_diffusion_1d, "poisson_neumann_1d": dde_poisson_neumann_1d, "heat": dde_heat,
            "poisson_robin_1d": dde_poisson_robin_1d, "poisson_periodic_1d": dde_poisson_periodic_1d,
            "ode_system": dde_ode_system, "diffusion_reaction_forward": dde_diffusion_reaction_forward,
+           "burgers": dde_burgers,
            "poisson_1d": dde_poisson_1d, "euler_beam": dde_euler_beam, "helmholtz_square": dde_helmholtz_square,
            "kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
            "diffusion_reaction": dde_diffusion_reaction}
