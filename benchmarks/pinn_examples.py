@@ -234,18 +234,25 @@ def poisson_neumann_1d_lbfgs(scale):
     return poisson_neumann_1d(scale, dtype="float64", steps=2000, lbfgs=1000)
 
 
-def poisson_neumann_1d(scale, dtype="float32", steps=10000, lbfgs=0):
-    """DeepXDE's Poisson_Neumann_1d.py: u'' = 2 on [-1, 1], u(-1) = 0, u'(1) = 4; exact
-    (x + 1)^2; [50] * 3 tanh, 16 domain points, 10000 Adam 1e-3."""
+def _poisson_1d(name, operator, conditions, exact, scale, dtype="float32", steps=10000, lbfgs=0):
+    """One of DeepXDE's 1-D Poisson scripts: sn.Eq(operator(u''), forcing) on [-1, 1] with
+    `conditions(u, x)`; [50] * 3 tanh, 16 domain points, `steps` Adam 1e-3 (then `lbfgs`)."""
     x = sn.variables("x")
     u = sn.fields("u", x)
-    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), 2)], [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "max", 4)],
-                          domain={x: (-1, 1)}, name="poisson_neumann_1d")
+    system = sn.PDESystem([operator(sn.D(x, 2)(u), x)], conditions(u, x), domain={x: (-1, 1)}, name=name)
     steps = int(steps * scale)
     res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, dtype=dtype, seed=SEED).train(
         steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False)
     X = np.linspace(-1, 1, 1000)
-    return _ours(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
+    return _ours(res, rel_l2(res.predict(u, {x: X}), exact(X)), steps)
+
+
+def poisson_neumann_1d(scale, **budget):
+    """DeepXDE's Poisson_Neumann_1d.py: u'' = 2 on [-1, 1], u(-1) = 0, u'(1) = 4; exact
+    (x + 1)^2; 10000 Adam."""
+    return _poisson_1d("poisson_neumann_1d", lambda uxx, x: sn.Eq(uxx, 2),
+                       lambda u, x: [sn.Dirichlet(u, x, "min", 0), sn.Neumann(u, x, "max", 4)],
+                       lambda X: (X + 1) ** 2, scale, **budget)
 
 
 def poisson_robin_1d_lbfgs(scale):
@@ -253,32 +260,19 @@ def poisson_robin_1d_lbfgs(scale):
     return poisson_robin_1d(scale, dtype="float64", steps=2000, lbfgs=1000)
 
 
-def poisson_robin_1d(scale, dtype="float32", steps=10000, lbfgs=0):
+def poisson_robin_1d(scale, **budget):
     """DeepXDE's Poisson_Robin_1d.py: u'' = 2 on [-1, 1], u(-1) = 0, du/dn = u at x = 1;
-    exact (x + 1)^2; [50] * 3 tanh, 16 domain points, 10000 Adam 1e-3."""
-    x = sn.variables("x")
-    u = sn.fields("u", x)
-    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), 2)], [sn.Dirichlet(u, x, "min", 0), sn.Robin(u, x, "max", -1, 1, 0)],
-                          domain={x: (-1, 1)}, name="poisson_robin_1d")
-    steps = int(steps * scale)
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, dtype=dtype, seed=SEED).train(
-        steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False)
-    X = np.linspace(-1, 1, 1000)
-    return _ours(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
+    exact (x + 1)^2; 10000 Adam."""
+    return _poisson_1d("poisson_robin_1d", lambda uxx, x: sn.Eq(uxx, 2),
+                       lambda u, x: [sn.Dirichlet(u, x, "min", 0), sn.Robin(u, x, "max", -1, 1, 0)],
+                       lambda X: (X + 1) ** 2, scale, **budget)
 
 
 def poisson_periodic_1d(scale):
     """DeepXDE's Poisson_periodic_1d.py: -u'' = pi^2 sin(pi x) on [-1, 1], u(-1) = 0 and
-    u periodic; exact sin(pi x); [50] * 3 tanh, 16 domain points, 10000 Adam 1e-3."""
-    x = sn.variables("x")
-    u = sn.fields("u", x)
-    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u), sympy.pi**2 * sympy.sin(sympy.pi * x))],
-                          [sn.Dirichlet(u, x, "min", 0), sn.Periodic(x)], domain={x: (-1, 1)}, name="poisson_periodic_1d")
-    steps = int(10000 * scale)
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, seed=SEED).train(
-        steps=steps, lr=1e-3, progress=False)
-    X = np.linspace(-1, 1, 1000)
-    return _ours(res, rel_l2(res.predict(u, {x: X}), np.sin(np.pi * X)), steps)
+    u periodic; exact sin(pi x); 10000 Adam."""
+    return _poisson_1d("poisson_periodic_1d", lambda uxx, x: sn.Eq(-uxx, sympy.pi**2 * sympy.sin(sympy.pi * x)),
+                       lambda u, x: [sn.Dirichlet(u, x, "min", 0), sn.Periodic(x)], lambda X: np.sin(np.pi * X), scale)
 
 
 def ode_system_lbfgs(scale):
