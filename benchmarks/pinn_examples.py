@@ -592,6 +592,19 @@ def dde_diffusion_reaction_forward(dde, scale):
                    1e3 * seconds / max(steps, 1))
 
 
+def _dde_adam_lbfgs(dde, data, steps, lbfgs):
+    """DeepXDE's [20] * 3 tanh (Glorot normal) network, Adam 1e-3 for `steps`, then its
+    L-BFGS for at most `lbfgs` iterations (heat.py, Burgers.py): (model, seconds)."""
+    model = dde.Model(data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"))
+    model.compile("adam", lr=1e-3)
+    t0 = time.perf_counter()
+    model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
+    dde.optimizers.config.set_LBFGS_options(maxiter=lbfgs)
+    model.compile("L-BFGS")
+    model.train(display_every=100000, verbose=0)
+    return model, time.perf_counter() - t0
+
+
 def dde_burgers(dde, scale):
     _dde_seed(dde)
     geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 0.99))
@@ -604,22 +617,13 @@ def dde_burgers(dde, scale):
     ic = dde.icbc.IC(geomtime, lambda X: -np.sin(np.pi * X[:, 0:1]), lambda _, on: on)
     data = dde.data.TimePDE(geomtime, pde, [bc, ic], num_domain=2540, num_boundary=80, num_initial=160)
     steps = int(15000 * scale)
-    model = dde.Model(data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"))
-    model.compile("adam", lr=1e-3)
-    t0 = time.perf_counter()
-    model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
-    dde.optimizers.config.set_LBFGS_options(maxiter=int(15000 * scale))
-    model.compile("L-BFGS")
-    model.train(display_every=100000, verbose=0)
-    seconds = time.perf_counter() - t0
+    model, seconds = _dde_adam_lbfgs(dde, data, steps, int(15000 * scale))
     T, X, U = _burgers_reference()
     return _result(rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], U), seconds, steps,
                    1e3 * seconds / max(steps, 1))
 
 
 def dde_heat(dde, scale):
-    import torch
-
     _dde_seed(dde)
     geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(0, 1), dde.geometry.TimeDomain(0, 1))
     bc = dde.icbc.DirichletBC(geomtime, lambda X: 0, lambda _, on: on)
@@ -627,15 +631,7 @@ def dde_heat(dde, scale):
     data = dde.data.TimePDE(geomtime, lambda X, y: dde.grad.jacobian(y, X, i=0, j=1) - 0.4 * dde.grad.hessian(y, X, i=0, j=0),
                             [bc, ic], num_domain=2540, num_boundary=80, num_initial=160)
     steps = int(20000 * scale)
-    del torch
-    model = dde.Model(data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"))
-    model.compile("adam", lr=1e-3)
-    t0 = time.perf_counter()
-    model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
-    dde.optimizers.config.set_LBFGS_options(maxiter=int(15000 * scale))
-    model.compile("L-BFGS")
-    model.train(display_every=100000, verbose=0)
-    seconds = time.perf_counter() - t0
+    model, seconds = _dde_adam_lbfgs(dde, data, steps, int(15000 * scale))
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 256)))
     P = np.stack([X, T], axis=1)
     want = np.exp(-0.4 * np.pi**2 * T) * np.sin(np.pi * X)
