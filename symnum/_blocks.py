@@ -191,7 +191,7 @@ def join_blocks(equations, conditions, domain: dict, time):
             )
     var_of = {func: _spatial(f, time)[0] for func, f in declared.items() if _spatial(f, time)}
     for i, e in enumerate(equations):
-        generic = {node for node in sympy.preorder_traversal(e.lhs - e.rhs)
+        generic = {node for node in _outside_subs(e.lhs - e.rhs)
                    if is_field(node) and node.func in var_of and all(a.is_Symbol for a in node.args)}
         if len({var_of[f.func] for f in generic}) > 1:
             raise ModelError(
@@ -200,7 +200,7 @@ def join_blocks(equations, conditions, domain: dict, time):
                 f"block's field only at a point (c2.subs(x2, 1)); join blocks by interface conditions"
             )
     interfaces = _interfaces(conditions, var_of, domain, declared)
-    flips = _orientations(variables, interfaces, domain)
+    flips = _orientations(variables, interfaces)
     s = _shared_symbol(equations, conditions, domain)
     maps = {v: _Map(float(domain[v][0]), float(domain[v][1]), flips[v]) for v in variables}
     conditions = list(conditions) + _implied_derivative_continuity(equations, conditions, interfaces, var_of)
@@ -222,6 +222,14 @@ def _shared_symbol(equations, conditions, domain) -> sympy.Symbol:
     while name in taken:
         name += "_"
     return sympy.Symbol(name, real=True)
+
+
+def _outside_subs(expr):
+    """The nodes of `expr`, a value at a point (Subs) whole: its field is not generic."""
+    yield expr
+    if not isinstance(expr, sympy.Subs):
+        for a in expr.args:
+            yield from _outside_subs(a)
 
 
 def _subsequence(part: tuple, whole: tuple) -> bool:
@@ -278,7 +286,7 @@ def _interfaces(conditions, var_of, domain, declared) -> list:
     return out
 
 
-def _orientations(variables, interfaces, domain) -> dict:
+def _orientations(variables, interfaces) -> dict:
     """{x: flip}: joined ends map onto the same end of s (a block joined to nothing
     keeps its orientation)."""
     flips: dict = {}

@@ -172,3 +172,17 @@ def test_steady_blocks_on_nonuniform_nodes_mapped_onto_each_other():
     np.testing.assert_allclose(sol[w2], -g[y2] ** 2 / 8 + 0.175 * g[y2] + 0.15, atol=1e-12)
     with pytest.raises(sn.DiscretizationError, match=r"non-uniform, nodes\s+that map onto each other"):
         solvers.discretize(system, {y1: nodes, y2: 1 + nodes})
+
+
+def test_a_block_reads_another_blocks_flux_at_a_point():
+    # c2 feeds c1 through its flux at the far end: c1_t = c1_xx - c2_x(t, 2); walls closed
+    c1, c2 = sn.fields("c1", t, x1), sn.fields("c2", t, x2)
+    system = sn.PDESystem([sn.Eq(D(t)(c1), D(x1, 2)(c1) - D(x2)(c2).subs(x2, 2)), sn.Eq(D(t)(c2), D(x2, 2)(c2))],
+                          [sn.Initial(c1, 0), sn.Initial(c2, x2), sn.Neumann(c1, x1, "min", 0),
+                           sn.Neumann(c1, x1, "max", 0), sn.Dirichlet(c2, x2, "min", 1), sn.Dirichlet(c2, x2, "max", 2)],
+                          domain={t: (0, 0.5), x1: (0, 1), x2: (1, 2)})
+    sol = solvers.solve(solvers.discretize(system, {x1: 11, x2: 11}), saveat=[0, 0.5], rtol=1e-10, atol=1e-12,
+                        progress=False)
+    # c2 = x2 is steady (slope 1): c1 loses 1 per unit time everywhere
+    np.testing.assert_allclose(sol[c2][-1], sol.grid[x2], atol=1e-10)
+    np.testing.assert_allclose(sol[c1][-1], -0.5, atol=1e-10)
