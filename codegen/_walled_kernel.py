@@ -9,7 +9,10 @@ kernel holds:
    overwritten by its condition (Dirichlet value, or the Neumann/Robin
    formula), face by face, last axis first, so that a corner takes the
    condition of its first axis and a formula reads nodes already filled, as
-   the region templates substitute them;
+   the region templates substitute them. Time-dependent kernels write them
+   into the state itself and put its values back before returning (a fresh
+   state-sized copy faulted a page per row); steady ones copy the shell, as
+   their residual at an eliminated node is U - V;
 2. the interior region's optimized template over the interior box (the hot
    loop, unchanged);
 3. ONE generic template for every node near a wall: each derivative is a
