@@ -280,9 +280,7 @@ class Problem:
     def _scalars(self, y=None, t=0.0):
         """The kernels' arguments after (U, out, t): parameters, then the integral terms'
         values at state `y` (systems with integral terms), then spacings or tables."""
-        if not self.stencil.globals:
-            return self._scalar_args
-        return self._param_args + self.integrals(y, t) + self.stencil.spacing_args
+        return self._with_globals(None if y is None else self._state(y), t)
 
     @functools.cached_property
     def loop_kernel(self):
@@ -304,23 +302,26 @@ class Problem:
             return ()
         return tuple(float(v) for v in self._summed(self.global_kernel, self._state(y), t))
 
-    def _device_scalars(self, y, t):  # pragma: no cover - needs a CUDA device (the gpu tests)
-        """`_scalars` for a state on the device: the global terms' weighted templates
-        computed and summed there, only their G sums copied back."""
+    def _with_globals(self, y, t, scalars=None, kernel=None) -> tuple:
+        """The kernels' scalars (`scalars`: parameters then spacings, default this
+        problem's) with the global terms at state `y` inserted after the parameters,
+        summed from `kernel` (default the host's `global_kernel`; the device's on the
+        "cuda" backend, only the G sums copied back; an ensemble member's own scalars)."""
+        scalars = self._scalar_args if scalars is None else scalars
         if not self.stencil.globals:
-            return self._scalar_args
-        cupy = require_device()
-        w = cupy.empty((len(self.stencil.globals), *self.shape[1:]), dtype=y.dtype)
-        self.device_global_kernel(y, w, float(t), *self._scalar_args)
-        sums = w.reshape(len(w), -1).sum(axis=1).get()
-        return self._param_args + tuple(float(v) for v in sums) + self.stencil.spacing_args
+            return scalars
+        sums = self._summed(kernel or self.global_kernel, y, t, scalars)
+        k = len(self._param_args)
+        return (*scalars[:k], *(float(v) for v in sums), *scalars[k:])
 
-    def _summed(self, kernel, y, t) -> np.ndarray:
+    def _summed(self, kernel, y, t, scalars=None):
         """Per global term, the sum over the grid of `kernel`'s output (a kernel of the
-        terms' weighted templates, or of their time derivatives)."""
-        w = np.empty((len(self.stencil.globals), *self.shape[1:]))
-        kernel(y, w, float(t), *self._scalar_args)
-        return w.reshape(len(w), -1).sum(axis=1)
+        terms' weighted templates, or of their time derivatives), on the host."""
+        xp = np if isinstance(y, np.ndarray) else require_device()  # a CuPy state: on its device
+        w = xp.empty((len(self.stencil.globals), *self.shape[1:]), dtype=y.dtype)
+        kernel(y, w, float(t), *(self._scalar_args if scalars is None else scalars))
+        sums = w.reshape(len(w), -1).sum(axis=1)
+        return sums if xp is np else sums.get()
 
     def _state(self, y) -> np.ndarray:
         if hasattr(y, "get") and not isinstance(y, np.ndarray):  # pragma: no cover - needs a CUDA device
@@ -363,7 +364,7 @@ class Problem:
             y = self.to_device(y)
             if out is None:  # pragma: no cover - on a CUDA device (the gpu tests) from here
                 out = require_device().empty_like(y)
-            self.kernel(y, out, float(t), *self._device_scalars(y, t))
+            self.kernel(y, out, float(t), *self._with_globals(y, t, kernel=self.device_global_kernel))
             return out
         y = self._state(y)
         if out is None:

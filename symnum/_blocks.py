@@ -32,7 +32,7 @@ import sympy
 
 from ._conditions import AbstractBoundaryCondition, GeometricCondition, Initial, Periodic, _compact
 from ._errors import ModelError
-from ._expressions import is_field, subs_parts
+from ._expressions import is_field, nodes_outside, subs_parts
 
 __all__ = ["Blocks", "join_blocks"]
 
@@ -191,7 +191,8 @@ def join_blocks(equations, conditions, domain: dict, time):
             )
     var_of = {func: _spatial(f, time)[0] for func, f in declared.items() if _spatial(f, time)}
     for i, e in enumerate(equations):
-        generic = {node for node in _outside_subs(e.lhs - e.rhs)
+        # a value at a point (Subs) whole: its field is not generic
+        generic = {node for node in nodes_outside(e.lhs - e.rhs, lambda n: isinstance(n, sympy.Subs))
                    if is_field(node) and node.func in var_of and all(a.is_Symbol for a in node.args)}
         if len({var_of[f.func] for f in generic}) > 1:
             raise ModelError(
@@ -222,14 +223,6 @@ def _shared_symbol(equations, conditions, domain) -> sympy.Symbol:
     while name in taken:
         name += "_"
     return sympy.Symbol(name, real=True)
-
-
-def _outside_subs(expr):
-    """The nodes of `expr`, a value at a point (Subs) whole: its field is not generic."""
-    yield expr
-    if not isinstance(expr, sympy.Subs):
-        for a in expr.args:
-            yield from _outside_subs(a)
 
 
 def _subsequence(part: tuple, whole: tuple) -> bool:

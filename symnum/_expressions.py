@@ -196,6 +196,15 @@ def is_complex_field(expr) -> bool:
     return is_field(expr) and bool(getattr(type(expr), _COMPLEX_FLAG, False))
 
 
+def nodes_outside(expr, whole):
+    """The nodes of `expr` in preorder, not descending into a node for which
+    `whole(node)` holds (yielded itself): a value at a point keeps its field whole."""
+    yield expr
+    if not whole(expr):
+        for a in expr.args:
+            yield from nodes_outside(a, whole)
+
+
 def subs_parts(node, declared) -> tuple:
     """(expr, variables, point) of a Subs, u.diff(x).subs(x, 0), with its bound variables
     renamed to the variables they stand for in the fields as declared (`declared`:

@@ -39,7 +39,7 @@ from ._conditions import (
     Robin,
 )
 from ._errors import ModelError
-from ._expressions import Parameter, is_field, solve_linear, subs_parts
+from ._expressions import Parameter, is_field, nodes_outside, solve_linear, subs_parts
 from ._geometry import Box, Geometry
 from ._expressions import fields as fields_of
 
@@ -62,16 +62,10 @@ def _ordinal(i: int) -> str:
 
 def _fields_in_order(exprs: Iterable) -> list:
     seen: dict = {}
-
-    def walk(node):
-        if is_field(node) and not is_point_value(node):
-            seen.setdefault(node, None)
-        elif not isinstance(node, sympy.Subs):  # a Subs's field is written with any symbol
-            for a in node.args:
-                walk(a)
-
-    for e in exprs:
-        walk(sympy.sympify(e))
+    for e in exprs:  # a Subs's field is written with any symbol: not a field of the system
+        for node in nodes_outside(sympy.sympify(e), lambda n: isinstance(n, sympy.Subs)):
+            if is_field(node) and not is_point_value(node):
+                seen.setdefault(node, None)
     return list(seen)
 
 
@@ -108,14 +102,6 @@ def point_derivative_parts(node, fields) -> tuple:
     renamed = dict(zip(written.args, full.args))  # a Subs's bound symbols stand for the field's variables
     counts = {renamed.get(v, v): int(k) for v, k in inner.variable_count}
     return full, counts, at
-
-
-def _nodes_outside_point_derivatives(expr):
-    """The nodes of `expr`, a derivative at a point whole (not the field inside it)."""
-    yield expr
-    if not is_point_derivative(expr):
-        for a in expr.args:
-            yield from _nodes_outside_point_derivatives(a)
 
 
 def _derivative_orders(expr) -> dict:
@@ -493,7 +479,7 @@ class AbstractSystem:
                 f"time only ({self.time}), or 1-D blocks of separate variables joined at interfaces"
             )
         for i, e in enumerate(self.equations):
-            for node in _nodes_outside_point_derivatives(e.lhs - e.rhs):
+            for node in nodes_outside(e.lhs - e.rhs, is_point_derivative):
                 if is_point_derivative(node):  # u_x at a point: its variables as a point value's
                     f, _, at = point_derivative_parts(node, self.fields)
                     if self.time in at:

@@ -141,17 +141,6 @@ def _scalar_table(prob: Problem, table, n) -> np.ndarray:
     return np.ascontiguousarray(scal)
 
 
-def _with_globals(prob: Problem, y, t, scal) -> tuple:
-    """A member's kernel scalars with its global terms (integrals, point values) at
-    state y inserted after the parameters, as `Problem._scalars` does for one problem."""
-    if not prob.stencil.globals:
-        return scal
-    w = np.empty((len(prob.stencil.globals), *prob.shape[1:]))
-    prob.global_kernel(y, w, t, *scal)
-    k = len(prob._param_args)
-    return (*scal[:k], *(float(v) for v in w.reshape(len(w), -1).sum(axis=1)), *scal[k:])
-
-
 def solve_ensemble(
     prob: Problem,
     params: dict | None = None,
@@ -286,7 +275,7 @@ def _compiled_members(prob, tab, table, u0, n, t0, t1, saveat, dt, rtol, atol, p
             member_scal = tuple(scal[k])
             for i, t in enumerate(saveat):
                 y = out[k, i].copy()
-                prob.fill_kernel(y, out[k, i], float(t), *_with_globals(prob, y, float(t), member_scal))
+                prob.fill_kernel(y, out[k, i], float(t), *prob._with_globals(y, float(t), member_scal))
     stats = {name: cnt[:, CNT[name]].copy() for name in ("steps", "rejected", "nfev")}
     if first == len(save_t):  # nothing to integrate
         stats = {name: np.zeros(n, dtype=np.int64) for name in stats}

@@ -178,18 +178,13 @@ def cuda_passes(tab, prob, host=False):
         n_args = len(prob._scalar_args)
         rhs_host = host_harness(k.source, k.name, nd, n_args + g, k.dtype)
         dt = np.float32 if k.dtype == "float32" else np.float64
-        params, spacings = prob._param_args, prob.stencil.spacing_args
-        if g:  # the global terms' device kernel, run by the harness too (Problem._device_scalars)
+        integrands = None
+        if g:  # the global terms' device kernel, run by the harness too (as Problem.rhs on the device)
             gk = prob.device_global_kernel
             integrands = host_harness(gk.source, gk.name, nd, n_args, gk.dtype)
 
         def rhs(y, t, out=None):
-            sums = ()
-            if g:
-                w = np.empty((g, *y.shape[1:]), dtype=y.dtype)
-                integrands(y, w, t, *prob._scalar_args)
-                sums = tuple(float(v) for v in w.reshape(g, -1).sum(axis=1))
-            return rhs_host(y, np.empty_like(y) if out is None else out, t, *params, *sums, *spacings)
+            return rhs_host(y, np.empty_like(y) if out is None else out, t, *prob._with_globals(y, t, kernel=integrands))
 
         def to_device(y):
             return np.array(prob._state(y), dtype=dt)
