@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._compile import load_source
+from ._row_stages import ROWSUM, emit_row_step, ring_shapes, row_plan
+from ._stencil_kernel import ROW, SERIAL
 
 __all__ = ["Control", "Stepper", "initial_state", "make_stepper", "n_stage_buffers", "recorded_stages", "STATUS", "CTL", "CNT"]
 
@@ -102,12 +104,17 @@ def _combo(terms, first=None):
 
 
 def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_scalars: int,
-                 parallel: bool, name: str, record: bool = False):
+                 parallel: bool, name: str, record: bool = False, row_reach: int | None = None):
     """Generate and load the compiled loop of tableau `tab` around the kernel
     `kernel_name` of the loaded module `kernel_module` (`kernel(U, out, t, *scalars)`).
     With `record`, the loop also writes every accepted step (t, h, y and the
     `recorded_stages`) into `rec_t, rec_h, rec_y, rec_k` (dense output), and
-    returns "record full" before a step that would not fit."""
+    returns "record full" before a step that would not fit.
+
+    With `row_reach` (the stencil's reach R along axis 0; the kernel module then
+    holds `{kernel}_row`, see `_stencil_kernel.row_twin`), steps that save
+    nothing between their ends chain their stages row by row in `tile` chunks
+    (`_row_stages`) when the loop is called with `tile` > 0."""
     s = tab.stages
     fsal = tab.fsal
     saving = tab.saving
@@ -130,11 +137,17 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w("")
     w("# the RHS kernel, loaded (and compiled) before this module")
     w(f"rhs = getattr(sys.modules[{kernel_module!r}], {kernel_name!r})")
+    rows = row_reach is not None and not record
+    if rows:
+        plan = row_plan(tab, row_reach)
+        row_name = kernel_name.removesuffix(SERIAL) + ROW
+        w(f"rhs_row = getattr(sys.modules[{kernel_module!r}], {row_name!r})")
+        L.extend(ROWSUM.split("\n"))
     w("")
     w("")
     w(f"@numba.njit(cache=True, parallel={parallel}, nogil=True)")
     args = ["y", "ynew", "ytmp", *ks, "dprev", "out", "save_t", "ctl", "cnt", "rtol", "atol",
-            "max_chunk", "max_steps", "h_min", *(["rec_t", "rec_h", "rec_y", "rec_k"] if record else []), *scal]
+            "max_chunk", "max_steps", "h_min", "tile", *(["rec_t", "rec_h", "rec_y", "rec_k"] if record else []), *scal]
     w(f"def {name}({', '.join(args)}):")
     w("    N = y.size")
     state = [(var, "ctl", i) for var, i in CTL.items()] + [(var, "cnt", i) for var, i in CNT.items()]
@@ -149,6 +162,14 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w(f"    {a}_ = {a}.reshape(N)")
     call_tail = (", " + ", ".join(scal)) if scal else ""
     _start(w, call_tail)
+    if rows:  # the ring buffers of the row-chained steps, one set per chunk
+        w("    F = y.shape[0]")
+        w("    n0 = y.shape[1]")
+        w("    M = N // (F * n0)")
+        for ring, depth in ring_shapes(plan, tab):
+            w(f"    {ring} = numpy.empty((tile, F, {depth}) + y.shape[2:])")
+        w("    part = numpy.empty((tile, 4))")
+        w("    SB = numpy.empty((tile, 3, N // n0))  # per chunk: a row of each norm's terms")
     w("    n_save = save_t.size")
     w("    t_end = save_t[n_save - 1]")
     w(f"    status = {_CODE['done']}")
@@ -174,50 +195,34 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w(f"        if t + hs * {1.0 + control.sliver!r} >= target:")
     w("            hs = target - t")
     w("            last = True")
-    w("        if not have_k0:")
-    w(f"            rhs(y, k0, t, {', '.join(scal)})" if scal else "            rhs(y, k0, t)")
-    w("            nfev += 1")
-    w("            have_k0 = 1")
-    # stages 1..s-1; an FSAL tableau's last stage state is y_new itself
+    # the coefficients h*a_ij and h*b_i of this step, for either kind of pass
     for i in range(1, s):
-        coefs = [(f"ha{i}_{j}", f"k{j}_") for j in range(i) if tab.a[i][j] != 0.0]
         for j in range(i):
             if tab.a[i][j] != 0.0:
                 w(f"        ha{i}_{j} = hs * {tab.a[i][j]!r}")
-        target_buf = "ynew" if (fsal and i == s - 1) else "ytmp"
-        w(f"        for j in {loop}(N):")
-        w(f"            {target_buf}_[j] = {_combo(coefs, 'y_[j]')}")
-        w(f"        rhs({target_buf}, k{i}, t + {tab.c[i]!r} * hs{call_tail})")
-        w("        nfev += 1")
-    # the update, the error norm and a finiteness sum in one pass
-    b_terms = [(f"hb{i}", f"k{i}_") for i in range(s) if tab.b[i] != 0.0]
     for i in range(s):
-        if tab.b[i] != 0.0 and not (fsal and adaptive):
+        if tab.b[i] != 0.0:
             w(f"        hb{i} = hs * {tab.b[i]!r}")
-    sums = ["fin"] + (["acc"] + ["acc3"] * bool(tab.b_error3) if adaptive else ["rough", "dsize", "ysize"])
-    for name_ in sums:
-        w(f"        {name_} = 0.0")
+    C = control.check_every
+    if not adaptive:
+        w(f"        phase = steps % {C}")
+    # fixed steps: every `check_every` steps two successive increments are
+    # compared (the first stored in dprev): rough and grown means unstable
+    fixed_extra = {C - 2: ["dprev_[j] = yn - y_[j]"],
+                   C - 1: ["d = yn - y_[j] - dprev_[j]", "rough += d * d", "dsize += dprev_[j] * dprev_[j]",
+                           "ysize += yn * yn"]}
+    pad = "        "
+    if rows:  # a step that saves nothing in between: the stages chained row by row
+        w("        if tile > 0 and not (si < n_save and save_t[si] < (target if last else t + hs)):")
+        w("            nfev += " + str(s - 1) + " + (1 - have_k0)")
+        for v in ("y", "ynew", "k0", "dprev") + ((kend,) if fsal else ()):
+            w(f"            {v}3 = {v}.reshape(F, n0, M)")
+        emit_row_step(w, tab, plan, loop, call_tail, kend if fsal else None, fixed_extra)
+        w("        else:")
+        pad = "            "
+    _full_passes(w, tab, pad, loop, call_tail, fixed_extra)
     if adaptive:
-        e_terms = [(f"{tab.b_error[i]!r}", f"k{i}_") for i in range(s) if tab.b_error[i] != 0.0]
-        e3_terms = ([(f"{tab.b_error3[i]!r}", f"k{i}_") for i in range(s) if tab.b_error3[i] != 0.0]
-                    if tab.b_error3 else None)
-        w(f"        for j in {loop}(N):")
-        if fsal:
-            w("            yn = ynew_[j]")
-        else:
-            w(f"            yn = {_combo(b_terms, 'y_[j]')}")
-            w("            ynew_[j] = yn")
-        w("            sc = atol + rtol * max(abs(y_[j]), abs(yn))")
-        if e3_terms:  # DOP853: the estimates are combined as Hairer does, on f-weights
-            w(f"            e = ({_combo(e_terms)}) / sc")
-            w(f"            e3 = ({_combo(e3_terms)}) / sc")
-            w("            acc += e * e")
-            w("            acc3 += e3 * e3")
-        else:
-            w(f"            e = hs * ({_combo(e_terms)}) / sc")
-            w("            acc += e * e")
-        w("            fin += yn")
-        if e3_terms:
+        if tab.b_error3:
             w("        den = acc + 0.01 * acc3")
             w("        err = abs(hs) * acc / math.sqrt(den * N) if den > 0.0 else 0.0")
         else:
@@ -239,26 +244,6 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w("        err_prev = max(err, 1e-4)")
         w("        last_rejected = 0")
     else:
-        # fixed steps: every `check_every` steps two successive increments are
-        # compared (the first stored in dprev): rough and grown means unstable
-        C = control.check_every
-
-        def update_pass(pad, extra=()):
-            w(f"{pad}for j in {loop}(N):")
-            w(f"{pad}    yn = {_combo(b_terms, 'y_[j]')}")
-            w(f"{pad}    ynew_[j] = yn")
-            for line in extra:
-                w(f"{pad}    {line}")
-            w(f"{pad}    fin += yn")
-
-        w(f"        phase = steps % {C}")
-        w(f"        if phase == {C - 2}:")
-        update_pass("            ", ["dprev_[j] = yn - y_[j]"])
-        w(f"        elif phase == {C - 1}:")
-        update_pass("            ", ["d = yn - y_[j] - dprev_[j]", "rough += d * d",
-                                    "dsize += dprev_[j] * dprev_[j]", "ysize += yn * yn"])
-        w("        else:")
-        update_pass("            ")
         w("        if not math.isfinite(fin):")
         w(f"            status = {_CODE['non-finite']}")
         w("            break")
@@ -364,6 +349,64 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     return Stepper(source, getattr(module, name), get("_members"), get("_members_serial"))
 
 
+def _full_passes(w, tab, pad, loop, call_tail, fixed_extra):
+    """One step over full arrays: k0 where unknown, each stage state in one pass,
+    then the update, the error norm (or the divergence sums of fixed steps) and
+    a finiteness sum in one pass."""
+    s, fsal = tab.stages, tab.fsal
+    w(f"{pad}if not have_k0:")
+    w(f"{pad}    rhs(y, k0, t{call_tail})")
+    w(f"{pad}    nfev += 1")
+    w(f"{pad}    have_k0 = 1")
+    # stages 1..s-1; an FSAL tableau's last stage state is y_new itself
+    for i in range(1, s):
+        coefs = [(f"ha{i}_{j}", f"k{j}_") for j in range(i) if tab.a[i][j] != 0.0]
+        target_buf = "ynew" if (fsal and i == s - 1) else "ytmp"
+        w(f"{pad}for j in {loop}(N):")
+        w(f"{pad}    {target_buf}_[j] = {_combo(coefs, 'y_[j]')}")
+        w(f"{pad}rhs({target_buf}, k{i}, t + {tab.c[i]!r} * hs{call_tail})")
+        w(f"{pad}nfev += 1")
+    b_terms = [(f"hb{i}", f"k{i}_") for i in range(s) if tab.b[i] != 0.0]
+    sums = ["fin"] + (["acc"] + ["acc3"] * bool(tab.b_error3) if tab.adaptive else ["rough", "dsize", "ysize"])
+    for name_ in sums:
+        w(f"{pad}{name_} = 0.0")
+    if tab.adaptive:
+        e_terms = [(f"{tab.b_error[i]!r}", f"k{i}_") for i in range(s) if tab.b_error[i] != 0.0]
+        e3_terms = ([(f"{tab.b_error3[i]!r}", f"k{i}_") for i in range(s) if tab.b_error3[i] != 0.0]
+                    if tab.b_error3 else None)
+        w(f"{pad}for j in {loop}(N):")
+        if fsal:
+            w(f"{pad}    yn = ynew_[j]")
+        else:
+            w(f"{pad}    yn = {_combo(b_terms, 'y_[j]')}")
+            w(f"{pad}    ynew_[j] = yn")
+        w(f"{pad}    sc = atol + rtol * max(abs(y_[j]), abs(yn))")
+        if e3_terms:  # DOP853: the estimates are combined as Hairer does, on f-weights
+            w(f"{pad}    e = ({_combo(e_terms)}) / sc")
+            w(f"{pad}    e3 = ({_combo(e3_terms)}) / sc")
+            w(f"{pad}    acc += e * e")
+            w(f"{pad}    acc3 += e3 * e3")
+        else:
+            w(f"{pad}    e = hs * ({_combo(e_terms)}) / sc")
+            w(f"{pad}    acc += e * e")
+        w(f"{pad}    fin += yn")
+        return
+
+    def update_pass(pad, extra=()):
+        w(f"{pad}for j in {loop}(N):")
+        w(f"{pad}    yn = {_combo(b_terms, 'y_[j]')}")
+        w(f"{pad}    ynew_[j] = yn")
+        for line in extra:
+            w(f"{pad}    {line}")
+        w(f"{pad}    fin += yn")
+
+    for n, (phase, extra) in enumerate(fixed_extra.items()):
+        w(f"{pad}{'elif' if n else 'if'} phase == {phase}:")
+        update_pass(pad + "    ", extra)
+    w(f"{pad}else:")
+    update_pass(pad + "    ")
+
+
 def _start(w, call_tail):
     """On the first call: the reference size of y for the divergence check and,
     when h is NaN, Hairer's first step from f(y0) (which becomes k0)."""
@@ -409,5 +452,5 @@ def _members(w, name, args, ks, scal):
         w(f"def {name}_members{suffix}({', '.join(head)}, STAT, rtol, atol, max_steps, h_min, SCAL):")
         w(f"    for m in {'numba.prange' if parallel else 'range'}(Y.shape[0]):")
         call = [f"{upper[a]}[m]" if a in upper else a for a in args[: len(args) - len(scal)]]
-        call = ["max_steps + 1" if a == "max_chunk" else a for a in call]
+        call = [{"max_chunk": "max_steps + 1", "tile": "0"}.get(a, a) for a in call]
         w(f"        STAT[m] = {name}({', '.join(call)}{tail})")

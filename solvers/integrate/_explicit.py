@@ -176,20 +176,24 @@ def _fail(prob, tab, status, t, h, y, ynew, dprev, max_steps, target):
 
 
 @functools.lru_cache(maxsize=None)
-def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool, record=False):
+def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool, record=False,
+             reach0=None):
     """The generated loop (`Stepper`) of `tab` around the Numba kernel `kernel_fn`
-    (with `record`: the loop that also records every step for dense output)."""
+    (with `record`: the loop that also records every step for dense output). Where
+    the kernel has a row twin (periodic along axis 0, reach `reach0` there), the
+    loop can also chain the stages row by row (`tile` > 0)."""
     import sys
 
-    from symnum.codegen._stencil_kernel import SERIAL
+    from symnum.codegen._stencil_kernel import ROW, SERIAL
 
     name = kernel_name = kernel_fn.__name__
     module = kernel_fn.py_func.__module__
     if not parallel and hasattr(sys.modules[module], name + SERIAL):
         # a serial loop calls the kernel's serial twin: a parallel call costs ~2 us per stage
         kernel_name = name + SERIAL
+    rows = reach0 if hasattr(sys.modules[module], name + ROW) else None
     return make_stepper(tab, control, module, kernel_name, n_scalars, parallel,
-                        f"step_{tab.name}{'_rec' * record}_{name}", record)
+                        f"step_{tab.name}{'_rec' * record}{'_rows' * (rows is not None)}_{name}", record, rows)
 
 
 def stepper_source(prob, tab: ExplicitRK) -> str:
@@ -208,8 +212,25 @@ def _parallel(prob) -> bool:
     return bool(prob.stencil.axes) and int(np.prod(prob.shape)) >= PARALLEL_MIN and numba.get_num_threads() > 1
 
 
+TILE_MIN = 1 << 16  # state values from which steps chain their stages row by row
+
+
 def _stepper_for(prob, tab, record=False):
-    return _stepper(prob.loop_kernel, tab, CONTROL, len(prob._scalar_args), _parallel(prob), record)
+    axes = prob.stencil.axes
+    reach0 = prob.stencil.reach[0] if len(axes) >= 2 else None
+    return _stepper(prob.loop_kernel, tab, CONTROL, len(prob._scalar_args), _parallel(prob), record, reach0)
+
+
+def _tiles(prob, gen) -> int:
+    """How many row chunks a step's chained stages run in (0: full-array passes).
+    Row chaining pays off once the stage arrays leave the cache: on large states
+    (measured on Gray-Scott: 3.7x fewer RHS-equivalents per RK4 step at 512^2).
+    A threaded loop gives each thread its own chunk."""
+    import numba
+
+    if "rhs_row" not in gen.source or int(np.prod(prob.shape)) < TILE_MIN:
+        return 0
+    return numba.get_num_threads() if _parallel(prob) else 1
 
 
 def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, record=False):
@@ -229,12 +250,13 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     stages = recorded_stages(tab)
     rec = _grow(None, 256, prob.shape, len(stages)) if record else ()
     h_min = min_step(t0, t1)
+    tile = 0 if record else _tiles(prob, gen)
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
     chunk, t_shown = FIRST_CHUNK, t0
     while len(save_t):
         start = _time.perf_counter()
         status = STATUS[int(loop(y, ynew, ytmp, *ks, dprev, out, save_t, ctl, cnt, rtol, atol,
-                                 chunk, max_steps, h_min, *rec, *scalars))]
+                                 chunk, max_steps, h_min, tile, *rec, *scalars))]
         if status == "record full":
             rec = _grow(rec, 2 * len(rec[0]), prob.shape, len(stages))
             continue
