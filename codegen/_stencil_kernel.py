@@ -251,26 +251,28 @@ ROW = "_row"
 
 
 def row_twin_eligible(regions, axes) -> bool:
-    """A row twin exists for kernels periodic along axis 0 of a grid of >= 2 axes
-    (so every region spans all of axis 0) without table-valued spacings."""
-    return (len(axes) >= 2 and axes[0].periodic and all(r.position[0] == ("mid",) for r in regions)
-            and all(getattr(a, "uniform", True) for a in axes))
+    """A row twin exists for kernels of grids of >= 2 axes, all periodic and
+    uniform (one region: the interior)."""
+    return len(axes) >= 2 and all(a.periodic and getattr(a, "uniform", True) for a in axes)
 
 
 def row_twin(prepared, state, axes, reach, printer, before, name) -> list[str]:
-    """`{name}_row(U, out, t, i_0, orow, qm{R}..q0..qp{R}, *params, *spacings)`: the
-    kernel's outputs of grid row i_0 (axis 0), written to `out[:, orow]`, the
-    neighbour rows read from `U[:, q..]`. The compiled loops chain Runge-Kutta
-    stages row by row through small ring buffers with it (temporal blocking:
-    the stages of a step stay in cache instead of streaming full arrays)."""
-    R = reach[0]
+    """`{name}_row(U, out, t, i_0, orow, qm{R}..q0..qp{R}, j_lo, j_hi, shift, n_1,
+    *params, *spacings)`: the kernel's outputs of grid row i_0 (axis 0) over the
+    columns (axis 1) j_lo <= j < j_hi of a strip, written to `out[:, orow, j]`, the
+    neighbour rows read from `U[:, q.., j + offset]`. Column j of U and out is grid
+    column (j + shift) mod n_1: both are ring buffers holding a strip of columns
+    with a halo, so no index wraps. The compiled loops chain Runge-Kutta stages
+    row by row through such buffers (temporal blocking: the stages of a step
+    stay in cache instead of streaming full arrays)."""
+    R = max(reach[:2])  # the loops' one reach for rows and columns
     qs = [row_arg(off) for off in range(-R, R + 1)]
     nd = len(axes)
-    args = ["U", "out", "t", "i_0", "orow", *qs, *before[0]]
-    lines = ["", "", "# one row of the kernel, for the compiled loops' row-by-row stages",
+    args = ["U", "out", "t", "i_0", "orow", *qs, "j_lo", "j_hi", "shift", "n_1", *before[0]]
+    lines = ["", "", "# one row of the kernel on a strip of columns, for the compiled loops' row-chained stages",
              "@numba.njit(fastmath=True, cache=True, error_model=\"numpy\")",
              f"def {name}{ROW}({', '.join(args)}):"]
-    lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(1, nd)]
+    lines += [f"    n_{a} = U.shape[{a + 1}]" for a in range(2, nd)]
     lines += before[1]
     # a loop of one trip around the row's loops: without it LLVM does not
     # vectorize them (measured: Gray-Scott's row 1.6x slower than a row of the kernel)
@@ -311,9 +313,10 @@ def _emit_numba(prepared, state, axes, reach, printer, lines, row=False):
     the innermost axis is split into edge segments (with modulo) and an
     interior segment (plain offsets, vectorizable).
 
-    With `row`, the loops of one row (axis 0 fixed): the rows of U holding
-    axis-0 offsets -R..R are the arguments `qm{R}..q0..qp{R}`, the output row
-    is `orow` (see `row_twin`)."""
+    With `row`, the loops of one row (axis 0 fixed) on a strip of axis 1: the
+    rows of U holding axis-0 offsets -R..R are the arguments `qm{R}..q0..qp{R}`,
+    the output row is `orow`, axis 1 runs over the strip's ring columns `j`
+    without wrapping, `i_1` is the grid column (see `row_twin`)."""
     nd = len(axes)
     periodic = [a.periodic for a in axes]
     inner = nd - 1
@@ -325,6 +328,8 @@ def _emit_numba(prepared, state, axes, reach, printer, lines, row=False):
         def code(a, off):
             if row and a == 0:
                 return row_arg(off)
+            if row and a == 1:
+                return _offset_code("j", off)
             if a < inner and periodic[a] and off:
                 return wrapped(a, off)
             c = _offset_code(f"i_{a}", off)
@@ -339,7 +344,7 @@ def _emit_numba(prepared, state, axes, reach, printer, lines, row=False):
         for n, (acc, load) in enumerate(sorted(loads.items(), key=lambda kv: str(kv[1]))):
             sub[acc] = sympy.Symbol(f"a{n}")
             lines.append(f"{pad}a{n} = {load}")
-        node = "".join(", orow" if row and a == 0 else f", i_{a}" for a in range(nd))
+        node = "".join(", orow" if row and a == 0 else (", j" if row and a == 1 else f", i_{a}") for a in range(nd))
         lines.extend(f"{pad}{s} = {printer.doprint(e.xreplace(sub))}" for s, e in item.inside)
         lines.extend(
             f"{pad}out[{k}{node}] = {printer.doprint(o.xreplace(sub))}"
@@ -347,6 +352,19 @@ def _emit_numba(prepared, state, axes, reach, printer, lines, row=False):
         )
 
     def emit(a, group, pad):
+        if row and a == 1:  # the strip's columns: no wrapping; i_1 the grid column, for coordinates
+            # from column 1, not j_lo: LLVM (Numba 0.68) vectorizes this loop only when
+            # it starts at a literal 0 or 1 (measured: 3.7x). The columns before j_lo
+            # are halo no stage reads; their values are finite (rings start zeroed).
+            lines.append(f"{pad}for j in range(1, j_hi):")
+            lines.append(f"{pad}    i_1 = j + shift")
+            lines.append(f"{pad}    i_1 = i_1 + n_1 if i_1 < 0 else (i_1 - n_1 if i_1 >= n_1 else i_1)")
+            if nd == 2:
+                for item in group:
+                    body(item, pad + "    ", False)
+            else:
+                emit(2, group, pad + "    ")
+            return
         keys = []
         for item in group:
             if item.position[a] not in keys:

@@ -61,13 +61,17 @@ class Control:
 class Stepper:
     """The generated module's functions (Numba dispatchers, compiled on first call):
     `step(y, ynew, ytmp, k0.., dprev, out, save_t, ctl, cnt, rtol, atol, max_chunk,
-    max_steps, h_min, *scalars) -> status code`, started by `initial_state`;
-    `members`/`members_serial`: an ensemble, `step` for each member's slices."""
+    max_steps, h_min, tile, strip, *scalars) -> status code`, started by `initial_state`;
+    `members`/`members_serial`: an ensemble, `step` for each member's slices.
+    `plan`: the schedule of the row-chained steps (`_row_stages.RowPlan`), or None
+    where the loop has none; `tab` the tableau."""
 
     source: str
     step: object
     members: object
     members_serial: object
+    plan: object = None
+    tab: object = None
 
 
 def initial_state(t0, t1, dt, first_save=0):
@@ -114,7 +118,8 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     With `row_reach` (the stencil's reach R along axis 0; the kernel module then
     holds `{kernel}_row`, see `_stencil_kernel.row_twin`), steps that save
     nothing between their ends chain their stages row by row in `tile` chunks
-    (`_row_stages`) when the loop is called with `tile` > 0."""
+    of rows and strips of `strip` columns (`_row_stages`) when the loop is
+    called with `tile` > 0."""
     s = tab.stages
     fsal = tab.fsal
     saving = tab.saving
@@ -147,7 +152,7 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     w("")
     w(f"@numba.njit(cache=True, parallel={parallel}, nogil=True)")
     args = ["y", "ynew", "ytmp", *ks, "dprev", "out", "save_t", "ctl", "cnt", "rtol", "atol",
-            "max_chunk", "max_steps", "h_min", "tile", *(["rec_t", "rec_h", "rec_y", "rec_k"] if record else []), *scal]
+            "max_chunk", "max_steps", "h_min", "tile", "strip", *(["rec_t", "rec_h", "rec_y", "rec_k"] if record else []), *scal]
     w(f"def {name}({', '.join(args)}):")
     w("    N = y.size")
     state = [(var, "ctl", i) for var, i in CTL.items()] + [(var, "cnt", i) for var, i in CNT.items()]
@@ -166,10 +171,14 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w("    F = y.shape[0]")
         w("    n0 = y.shape[1]")
         w("    M = N // (F * n0)")
+        w("    n1 = y.shape[2]")
+        w("    M1 = M // n1  # nodes per column")
+        w("    Wmax = min(max(strip, 1), n1)")
+        w(f"    X = {plan.y_ext}  # the strips' halo of columns")
         for ring, depth in ring_shapes(plan, tab):
-            w(f"    {ring} = numpy.empty((tile, F, {depth}) + y.shape[2:])")
+            w(f"    {ring} = numpy.zeros((tile, F, {depth}, Wmax + 2 * X) + y.shape[3:])")
         w("    part = numpy.empty((tile, 4))")
-        w("    SB = numpy.empty((tile, 3, N // n0))  # per chunk: a row of each norm's terms")
+        w("    SB = numpy.empty((tile, 3, F * Wmax * M1))  # per chunk: a row of each norm's terms")
     w("    n_save = save_t.size")
     w("    t_end = save_t[n_save - 1]")
     w(f"    status = {_CODE['done']}")
@@ -214,11 +223,13 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     pad = "        "
     if rows:  # a step that saves nothing in between: the stages chained row by row
         w("        if tile > 0 and not (si < n_save and save_t[si] < (target if last else t + hs)):")
-        w("            nfev += " + str(s - 1) + " + (1 - have_k0)")
-        for v in ("y", "ynew", "k0", "dprev") + ((kend,) if fsal else ()):
+        w(f"            nfev += {sum(plan.needed)}")
+        w("            rowstep = True")
+        for v in ("y", "ynew", "dprev"):
             w(f"            {v}3 = {v}.reshape(F, n0, M)")
-        emit_row_step(w, tab, plan, loop, call_tail, kend if fsal else None, fixed_extra)
+        emit_row_step(w, tab, plan, loop, call_tail, fixed_extra)
         w("        else:")
+        w("            rowstep = False")
         pad = "            "
     _full_passes(w, tab, pad, loop, call_tail, fixed_extra)
     if adaptive:
@@ -327,6 +338,10 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
             w("        have_k0 = 0")
             w("        if kx_ok:")
             pad = "            "
+        elif rows:  # a row-chained step keeps no f(y_new)
+            w("        have_k0 = 0")
+            w("        if not rowstep:")
+            pad = "            "
         w(f"{pad}k0, {kend} = {kend}, k0")
         w(f"{pad}k0_, {kend}_ = {kend}_, k0_")
         w(f"{pad}swap_k = 1 - swap_k")
@@ -346,7 +361,8 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     source = "\n".join(L) + "\n"
     module = load_source(source, name)
     get = lambda suffix: None if record else getattr(module, f"{name}{suffix}")  # noqa: E731
-    return Stepper(source, getattr(module, name), get("_members"), get("_members_serial"))
+    return Stepper(source, getattr(module, name), get("_members"), get("_members_serial"),
+                   plan if rows else None, tab)
 
 
 def _full_passes(w, tab, pad, loop, call_tail, fixed_extra):
@@ -452,5 +468,5 @@ def _members(w, name, args, ks, scal):
         w(f"def {name}_members{suffix}({', '.join(head)}, STAT, rtol, atol, max_steps, h_min, SCAL):")
         w(f"    for m in {'numba.prange' if parallel else 'range'}(Y.shape[0]):")
         call = [f"{upper[a]}[m]" if a in upper else a for a in args[: len(args) - len(scal)]]
-        call = [{"max_chunk": "max_steps + 1", "tile": "0"}.get(a, a) for a in call]
+        call = [{"max_chunk": "max_steps + 1", "tile": "0", "strip": "0"}.get(a, a) for a in call]
         w(f"        STAT[m] = {name}({', '.join(call)}{tail})")

@@ -177,11 +177,11 @@ def _fail(prob, tab, status, t, h, y, ynew, dprev, max_steps, target):
 
 @functools.lru_cache(maxsize=None)
 def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, parallel: bool, record=False,
-             reach0=None):
+             reach=None):
     """The generated loop (`Stepper`) of `tab` around the Numba kernel `kernel_fn`
     (with `record`: the loop that also records every step for dense output). Where
-    the kernel has a row twin (periodic along axis 0, reach `reach0` there), the
-    loop can also chain the stages row by row (`tile` > 0)."""
+    the kernel has a row twin (a periodic grid) and `reach` is given (the stencil's
+    along axes 0 and 1), the loop can also chain the stages row by row (`tile` > 0)."""
     import sys
 
     from symnum.codegen._stencil_kernel import ROW, SERIAL
@@ -191,7 +191,7 @@ def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, paral
     if not parallel and hasattr(sys.modules[module], name + SERIAL):
         # a serial loop calls the kernel's serial twin: a parallel call costs ~2 us per stage
         kernel_name = name + SERIAL
-    rows = reach0 if hasattr(sys.modules[module], name + ROW) else None
+    rows = reach if hasattr(sys.modules[module], name + ROW) else None
     return make_stepper(tab, control, module, kernel_name, n_scalars, parallel,
                         f"step_{tab.name}{'_rec' * record}{'_rows' * (rows is not None)}_{name}", record, rows)
 
@@ -216,21 +216,34 @@ TILE_MIN = 1 << 16  # state values from which steps chain their stages row by ro
 
 
 def _stepper_for(prob, tab, record=False):
-    axes = prob.stencil.axes
-    reach0 = prob.stencil.reach[0] if len(axes) >= 2 else None
-    return _stepper(prob.loop_kernel, tab, CONTROL, len(prob._scalar_args), _parallel(prob), record, reach0)
+    # the row-chained steps only where they will run: their code adds ~1-2 s to a
+    # cold compile, which small problems should not pay
+    rows = len(prob.stencil.axes) >= 2 and int(np.prod(prob.shape)) >= TILE_MIN
+    reach = max(prob.stencil.reach[:2]) if rows else None
+    return _stepper(prob.loop_kernel, tab, CONTROL, len(prob._scalar_args), _parallel(prob), record, reach)
 
 
-def _tiles(prob, gen) -> int:
-    """How many row chunks a step's chained stages run in (0: full-array passes).
-    Row chaining pays off once the stage arrays leave the cache: on large states
-    (measured on Gray-Scott: 3.7x fewer RHS-equivalents per RK4 step at 512^2).
-    A threaded loop gives each thread its own chunk."""
+ROW_CHUNKS = None  # chunks of rows (None: one per thread); tests set more, to cross chunk ends
+ROW_STRIP = 512  # columns per strip (measured best on Gray-Scott 2048^2, RK4 and Tsit5: 256 to 2048 within 10%)
+ROW_CACHE = 1 << 20  # ... fewer where the ring buffers of a strip would exceed these bytes (half an L2)
+
+
+def _tiles(prob, gen) -> tuple[int, int]:
+    """(row chunks, strip width) of the steps' row-chained stages; (0, 0): full-array
+    passes. Row chaining pays off once the stage arrays leave the cache (large
+    states); the strips keep the ring buffers (`_row_stages.ring_shapes`) in L2.
+    A threaded loop gives each thread its own chunk of rows."""
     import numba
 
-    if "rhs_row" not in gen.source or int(np.prod(prob.shape)) < TILE_MIN:
-        return 0
-    return numba.get_num_threads() if _parallel(prob) else 1
+    if gen.plan is None:
+        return 0, 0
+    from symnum.codegen._row_stages import ring_shapes
+
+    rows = sum(depth for _, depth in ring_shapes(gen.plan, gen.tab))
+    per_column = rows * prob.shape[0] * int(np.prod(prob.shape[3:])) * 8
+    strip = max(min(ROW_STRIP, ROW_CACHE // per_column - 2 * gen.plan.y_ext), 4 * gen.plan.y_ext, 16)
+    chunks = ROW_CHUNKS or (numba.get_num_threads() if _parallel(prob) else 1)
+    return chunks, int(strip)
 
 
 def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_steps, record=False):
@@ -250,13 +263,13 @@ def _compiled_loop(prob, tab, t0, t1, save_t, dt, rtol, atol, progress, max_step
     stages = recorded_stages(tab)
     rec = _grow(None, 256, prob.shape, len(stages)) if record else ()
     h_min = min_step(t0, t1)
-    tile = 0 if record else _tiles(prob, gen)
+    tile, strip = (0, 0) if record else _tiles(prob, gen)
     bar = _progress(t1 - t0, progress, f"{tab.name} {prob.system.name}")
     chunk, t_shown = FIRST_CHUNK, t0
     while len(save_t):
         start = _time.perf_counter()
         status = STATUS[int(loop(y, ynew, ytmp, *ks, dprev, out, save_t, ctl, cnt, rtol, atol,
-                                 chunk, max_steps, h_min, tile, *rec, *scalars))]
+                                 chunk, max_steps, h_min, tile, strip, *rec, *scalars))]
         if status == "record full":
             rec = _grow(rec, 2 * len(rec[0]), prob.shape, len(stages))
             continue
