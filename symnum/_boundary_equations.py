@@ -219,9 +219,12 @@ def _assign(parsed, orders, have, time) -> BoundaryEquation:
         return BoundaryEquation(field, var, side, expr, eq, dynamic=True)
 
     def rank(f):
-        most = needed_conditions(orders.get(f, {}).get(var, 0))[1]
+        fewest, most = needed_conditions(orders.get(f, {}).get(var, 0))
         own = max((_order_in(d, var) for d in expr.atoms(sympy.Derivative) if d.expr == f), default=0)
-        return (have.get((f, var, side), 0) < most, own, -fields.index(f))
+        n = have.get((f, var, side), 0)
+        # a field that still needs a condition here first (u in u(t, x, 1) = H(t, x, 1)
+        # when only u is differentiated across y), then one that may take one
+        return (n < fewest, n < most, own, -fields.index(f))
 
     # a field of time only (v(t) in u(t, 0) = v) has no wall in var to be determined at
     field = max((f for f in fields if var in f.args), key=rank)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 import sympy
 
 from ._blocks import join_blocks
+from ._surfaces import lift_surfaces
 from ._boundary_equations import as_equation, convert_conditions, needed_conditions
 from ._complex import split_complex
 from ._conditions import _compact as _compact_str
@@ -171,6 +172,9 @@ class AbstractSystem:
         # fields on separate 1-D domains (c1(t, x1), c2(t, x2)) -> one shared coordinate
         equations, bcs, self.domain, self.blocks = join_blocks(
             equations, bcs, domain, _time_candidate(fields, time))
+        fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
+        # a field on a boundary, h(t, x) reading u.subs(y, 1) -> h(t, x, y) evolving on that wall
+        equations, bcs, self.surfaces = lift_surfaces(equations, bcs, self.domain, _time_candidate(fields, time))
         fields = tuple(_fields_in_order(e.lhs - e.rhs for e in equations))
         # sn.Eq(<fields at a boundary>, value) -> BoundaryEquation (or Initial at t = t0)
         bcs = convert_conditions(bcs, self.domain, equations, _time_candidate(fields, time))
@@ -454,11 +458,20 @@ class AbstractSystem:
         return tuple(f for f in self.fields if f.args != full and f.args == (self.time,))
 
     @property
-    def partial(self) -> tuple:
-        """The fields of fewer variables that are not of time only (k(x) beside
-        u(t, x)): a PINN gives each its own network; the method of lines refuses them."""
+    def held(self) -> tuple:
+        """The fields of time and some of the spatial variables beside fields of all
+        of them: of time only, v(t), or living on a boundary, h(t, x) beside
+        u(t, x, y) (its equation reads u's values at a y, `u.subs(y, 1)`). On the
+        grid they are held constant along the variables they lack."""
         full = self.full_args
-        return tuple(f for f in self.fields if f.args != full and f.args != (self.time,))
+        return tuple(f for f in self.fields if f.args != full and self.time in f.args)
+
+    @property
+    def partial(self) -> tuple:
+        """The fields of fewer variables that are not held (k(x) beside u(t, x)):
+        a PINN gives each its own network; the method of lines refuses them."""
+        full = self.full_args
+        return tuple(f for f in self.fields if f.args != full and f not in self.held)
 
     def check_complete(self, purpose: str = "discretize") -> None:
         """Raise a ModelError for the first thing `purpose` needs and the system lacks
@@ -919,6 +932,8 @@ class AbstractSystem:
             lines.append(f"  space:      {', '.join(parts)}")
         if self.blocks is not None:  # fields on separate 1-D domains, on one coordinate
             lines.append(f"  blocks:     {self.blocks}")
+        if self.surfaces is not None:  # fields on a boundary, evolving on its wall row
+            lines.append(f"  on walls:   {self.surfaces}")
         lines.append(f"  fields:     {', '.join(map(str, self.fields))}")
         if self.parameters:
             lines.append(

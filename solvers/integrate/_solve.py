@@ -30,6 +30,9 @@ def field_index(prob: Problem, f) -> int:
     blocks = getattr(prob.system, "blocks", None)
     if blocks is not None:  # c1(t, x1) of a block: c1 on the shared coordinate
         f = blocks.inner(f)
+    surfaces = getattr(prob.system, "surfaces", None)
+    if surfaces is not None:  # h(t, x) on the wall y = 1: h(t, x, y) on the grid
+        f = surfaces.inner(f)
     if f not in prob.fields:
         raise KeyError(f"{f} is not a field of this solution; its fields are {prob.fields}")
     return prob.fields.index(f)
@@ -42,12 +45,23 @@ def _field_values(prob, states, f, axis):
         values = take(parts[0]) + 1j * take(parts[1])
     else:
         values = take(f)
-    if f in getattr(prob.system, "time_only", ()):  # held at every node: one value per time
-        values = values[(Ellipsis,) + (0,) * len(prob.stencil.axes)]
+    axes = prob.stencil.axes
+    if f in getattr(prob.system, "held", ()):  # constant along the variables it lacks: one slice
+        values = values[(Ellipsis,) + tuple(slice(None) if a.var in f.args else 0 for a in axes)]
+    wall = _wall(prob, f)
+    if wall is not None:  # a field on a boundary: its wall row
+        values = values[(Ellipsis,) + tuple((0 if wall[1] == "min" else -1) if a.var == wall[0] else slice(None)
+                                            for a in axes)]
     blocks = getattr(prob.system, "blocks", None)
     if blocks is not None:  # a block's field in its own variable's order
         values = blocks.view(f, values, axis=-1)
     return values
+
+
+def _wall(prob, f):
+    """(variable, side) of the wall a boundary field lives on, or None."""
+    surfaces = getattr(prob.system, "surfaces", None)
+    return None if surfaces is None else surfaces.wall(f)
 
 
 def user_grid(prob: Problem) -> dict:
@@ -60,8 +74,11 @@ def user_grid(prob: Problem) -> dict:
 
 def _dims(prob: Problem, f) -> list:
     """The spatial dimensions of field `f` (its block's variable, for a block)."""
-    if f in getattr(prob.system, "time_only", ()):
-        return []
+    if f in getattr(prob.system, "held", ()):
+        return [str(a.var) for a in prob.stencil.axes if a.var in f.args]
+    wall = _wall(prob, f)
+    if wall is not None:
+        return [str(a.var) for a in prob.stencil.axes if a.var != wall[0]]
     blocks = getattr(prob.system, "blocks", None)
     own = blocks.variable(f) if blocks is not None else None
     return [str(own)] if own is not None else [str(v) for v in prob.grid]

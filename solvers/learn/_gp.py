@@ -141,6 +141,11 @@ class GP:
                 f"({', '.join(map(str, system.blocks.fields))}), which solvers.discretize solves; "
                 f"for the GP, write one field per variable set"
             )
+        if getattr(system, "surfaces", None) is not None:
+            raise ModelError(
+                f"GP on {system.name!r}: {system.surfaces} (fields on a boundary, reading the others "
+                f"there), which solvers.discretize solves; the GP does not train fields on boundaries yet"
+            )
         if kernel not in KERNELS:
             raise ModelError(f"kernel={kernel!r}: use one of {KERNELS}")
         if envelope not in ENVELOPES:

@@ -223,6 +223,11 @@ class PINN:
                 f"({', '.join(map(str, system.blocks.fields))}), which solvers.discretize solves; "
                 f"for the PINN, write one field per variable set"
             )
+        if getattr(system, "surfaces", None) is not None:
+            raise ModelError(
+                f"PINN on {system.name!r}: {system.surfaces} (fields on a boundary, reading the others "
+                f"there), which solvers.discretize solves; the PINN does not train fields on boundaries yet"
+            )
         if dtype not in ("float32", "float64"):
             raise ModelError(f"dtype={dtype!r}: use \"float32\" or \"float64\"")
         if dtype == "float64":
