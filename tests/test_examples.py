@@ -178,7 +178,20 @@ def check_composite_wall(out):
     assert orders[2] > 1.9 and orders[4] > 3.9, orders  # 2.25 and 5.95 measured
 
 
-CHECKS = {"gray_scott.py": check_gray_scott, "composite_wall.py": check_composite_wall, "allen_cahn.py": check_allen_cahn, "kdv.py": check_kdv,
+def check_surface_layer(out):
+    assert "on walls:   h(t, x) on y = max" in out
+    drift = float(re.search(r"total amount drifts by ([\d.e+-]+)", out).group(1))
+    assert drift < 1e-3
+    level = float(re.search(r"the total over 2 = ([\d.]+)", out).group(1))
+    bulk, layer = re.search(r"t =  3.0: bulk in \[([\d.]+), ([\d.]+)\], layer in \[([\d.]+), ([\d.]+)\]",
+                            out).groups()[::2]
+    assert float(bulk) == pytest.approx(level, abs=2e-4) and float(layer) == pytest.approx(level, abs=2e-4)
+    orders = [float(v) for v in re.findall(r"order ([\d.]+)", out)]
+    assert len(orders) == 2 and min(orders) > 1.6
+
+
+CHECKS = {"gray_scott.py": check_gray_scott, "composite_wall.py": check_composite_wall,
+          "surface_layer.py": check_surface_layer, "allen_cahn.py": check_allen_cahn, "kdv.py": check_kdv,
           "heat_convergence.py": check_heat_convergence, "burgers_discovery.py": check_burgers_discovery,
           "pinn_burgers.py": check_pinn_burgers, "poisson.py": check_poisson,
           "nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
