@@ -112,3 +112,28 @@ def test_learners_refuse_boundary_fields():
     system, _ = surface_layer(True, "max", "surface_pinn")
     with pytest.raises(sn.ModelError, match="fields on a boundary"):
         PINN(system)
+
+
+@pytest.mark.slow
+def test_a_surface_of_a_3d_slab():
+    z = sn.variables("z")
+    w = sn.fields("w", t, x, y, z)
+    s = sn.fields("s", t, x, y)
+    b, k2 = 1.0, 8 * np.pi**2
+    a = k2 - b**2
+    c = (k2 * D - a) * np.tanh(b) / b
+    X = sympy.cos(2 * pi * x) * sympy.cos(2 * pi * y)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(w), sn.laplacian(w, x, y, z)),
+         sn.Eq(sn.D(t)(s), D * sn.laplacian(s, x, y) + c * w.diff(z).subs(z, 1))],
+        [sn.Periodic(x), sn.Periodic(y), sn.Dirichlet(w, z, "min", 0), sn.Eq(w.subs(z, 1), s),
+         sn.Initial(w, X * sympy.sinh(b * z)), sn.Initial(s, X * np.sinh(b))],
+        domain={t: (0, 0.01), x: (0, 1), y: (0, 1), z: (0, 1)}, name="surface3d")
+    errors = []
+    for n in (8, 16):
+        sol = solve(discretize(system, {x: n, y: n, z: n}), rtol=1e-10, atol=1e-12, saveat=[0.01], progress=False)
+        gx, gy = sol.grid[x], sol.grid[y]
+        exact = np.exp(-a * 0.01) * np.outer(np.cos(2 * np.pi * gx), np.cos(2 * np.pi * gy)) * np.sinh(b)
+        assert sol[s].shape == (1, n, n)
+        errors.append(np.abs(sol[s][-1] - exact).max())
+    assert _slopes(errors)[0] > 1.8
