@@ -175,6 +175,9 @@ class LazyJacobian:
         return self.generated()(*args)
 
 
+PARALLEL_MIN = 1 << 16  # state values from which kernels and stage passes run in threads
+
+
 @dataclass(frozen=True)
 class Problem:
     """A discretized system, ready to solve.
@@ -369,8 +372,22 @@ class Problem:
         y = self._state(y)
         if out is None:
             out = np.empty_like(y)
-        self.kernel(y, out, float(t), *self._scalars(y, t))
+        self._host_kernel(y, out, float(t), *self._scalars(y, t))
         return out
+
+    @functools.cached_property
+    def _host_kernel(self):
+        """The kernel function `rhs` calls: on the numba backend, for states below
+        PARALLEL_MIN values, the kernel's serial twin (a parallel region costs ~2 us
+        per call there, and compiling it ~0.4 s more at discretize)."""
+        fn = self.kernel.fn
+        if self.backend != "numba" or not self.stencil.axes or int(np.prod(self.shape)) >= PARALLEL_MIN:
+            return fn
+        import sys
+
+        from symnum.codegen._stencil_kernel import SERIAL
+
+        return getattr(sys.modules[fn.py_func.__module__], fn.__name__ + SERIAL, fn)
 
     def residual(self, y) -> np.ndarray:
         """Steady problems: the discrete residual F(y) (zero at the solution)."""

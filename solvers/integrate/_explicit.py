@@ -26,6 +26,8 @@ from symnum.codegen._stepper import (
     recorded_stages,
 )
 
+from symnum.solvers._problem import PARALLEL_MIN
+
 from ._dense import RKDense
 from ._passes import ArrayPasses, cuda_passes
 from ._tableaus import ExplicitRK
@@ -201,7 +203,6 @@ def stepper_source(prob, tab: ExplicitRK) -> str:
     return _stepper_for(prob, tab).source
 
 
-PARALLEL_MIN = 1 << 16  # state values from which the stage passes run in threads
 
 
 def _parallel(prob) -> bool:
