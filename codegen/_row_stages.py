@@ -63,20 +63,21 @@ def row_plan(tab, R: int) -> RowPlan:
     needed = [False] * s
     for i in reversed(range(s)):
         needed[i] = i in final or any(needed[c] and i in deps[c] for c in range(i + 1, s))
-        needed[i] = needed[i] or any(fsal and c == s - 1 and i in deps[c] for c in range(i + 1, s))
-    formed = [needed[i] or (fsal and i == s - 1) for i in range(s)]
+    # a state is formed where its k is needed; an FSAL tableau's last state is y_new,
+    # which the update forms anyway when nothing reads f(y_new) (fixed steps)
+    formed = list(needed)
     lag, lag_state = [0] * s, [0] * s
     for i in range(1, s):
         lag_state[i] = max((lag[j] for j in deps[i]), default=0)
         lag[i] = lag_state[i] + R
-    lag_end = max([lag[i] for i in final] + ([lag_state[s - 1]] if fsal else []))
+    lag_end = max([lag[i] for i in final] + ([lag_state[s - 1]] if fsal and formed[s - 1] else []))
     ext, state_ext = [0] * s, [0] * s
     for i in reversed(range(s)):
         state_ext[i] = ext_i = 0
         need = [0] if i in final else []
         need += [state_ext[c] for c in range(i + 1, s) if formed[c] and i in deps[c]]
         ext[i] = ext_i = max(need, default=0)
-        state_ext[i] = ext_i + R if needed[i] else 0  # an FSAL y_new only on the chunk's rows
+        state_ext[i] = ext_i + R if needed[i] else 0
     y_ext = max([ext[0] + R] + [state_ext[i] for i in range(1, s) if formed[i]])
     depth = []
     for i in range(s):
@@ -207,7 +208,8 @@ def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra:
     w(f"{Q}    oy = r % {plan.y_depth}")
     for i in sorted(plan.final):
         w(f"{Q}    o{i} = r % {plan.depth[i]}")
-    if fsal:
+    last = fsal and plan.formed[s - 1]  # y_new is the last stage state, formed above
+    if last:
         w(f"{Q}    on = r % {plan.state_depth}")
     w(f"{Q}    v0 = X * M1  # the strip's own nodes: ring nodes v0.. are grid nodes c0 * M1..")
     w(f"{Q}    nv = W * M1")
@@ -220,7 +222,8 @@ def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra:
 
     b_terms = [(f"hb{i}", k(i)) for i in range(s) if tab.b[i] != 0.0]
     # an FSAL tableau's y_new is its last stage state, formed above with the same sums
-    yn = "ynv[v]" if fsal else _sum("y0v[v]", b_terms)
+    # where f(y_new) is needed; else formed here (the same sums: its a-row is b)
+    yn = "ynv[v]" if last else _sum("y0v[v]", b_terms)
     body = [f"yn = {yn}", "yov[v] = yn"]
     slot = {v: n for n, v in enumerate(sums[1:])}
     if adaptive:
@@ -250,7 +253,7 @@ def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra:
         # views, so that the loop runs from 0 (see the formations above)
         views = {"y0v": "Y03[f, oy, v0:v0 + nv]", "yov": "ynew3[f, r, c0 * M1:c0 * M1 + nv]"}
         views.update({f"k{i}v": f"{ring(i)}[f, o{i}, v0:v0 + nv]" for i in sorted(plan.final)})
-        if fsal:
+        if last:
             views["ynv"] = f"YR{s - 1}3[f, on, v0:v0 + nv]"
         if any("dpv" in ln for ln in lines):
             views["dpv"] = "dprev3[f, r, c0 * M1:c0 * M1 + nv]"
