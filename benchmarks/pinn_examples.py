@@ -418,6 +418,59 @@ def helmholtz_square(scale):
     return _ours(res, rel_l2(res.predict(u, {x: P[:, 0], y: P[:, 1]}), exact), steps)
 
 
+L_SHAPE = [(0, 0), (1, 0), (1, -1), (-1, -1), (-1, 1), (0, 1)]
+
+
+def _lshape_reference():
+    """-lap u = 1 on DeepXDE's L-shape, u = 0 on its boundary: the 5-point scheme on a
+    grid of spacing 1/400 (scipy's sparse LU), interpolated bilinearly (the re-entrant
+    corner's r^(2/3) singularity limits it to ~1e-4)."""
+    import scipy.interpolate
+    import scipy.sparse
+    import scipy.sparse.linalg
+
+    n = 801
+    g = np.linspace(-1, 1, n)
+    h = g[1] - g[0]
+    X, Y = np.meshgrid(g, g, indexing="ij")
+    inside = (np.abs(X) < 1 - 1e-12) & (np.abs(Y) < 1 - 1e-12) & ~((X > -1e-12) & (Y > -1e-12))
+    index = -np.ones((n, n), dtype=np.int64)
+    index[inside] = np.arange(inside.sum())
+    rows, cols, vals = [], [], []
+    for i, j in zip(*np.nonzero(inside)):
+        k = index[i, j]
+        rows.append(k), cols.append(k), vals.append(4.0 / h**2)
+        for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            m = index[i + di, j + dj]
+            if m >= 0:
+                rows.append(k), cols.append(m), vals.append(-1.0 / h**2)
+    A = scipy.sparse.csr_matrix((vals, (rows, cols)), shape=(inside.sum(),) * 2)
+    U = np.zeros((n, n))
+    U[inside] = scipy.sparse.linalg.spsolve(A.tocsc(), np.ones(inside.sum()))
+    return scipy.interpolate.RegularGridInterpolator((g, g), U)
+
+
+def _lshape_points():
+    return sn.Polygon(L_SHAPE).sample_interior(5000, np.random.default_rng(123))
+
+
+def poisson_lshape(scale):
+    """DeepXDE's Poisson_Lshape.py: -u_xx - u_yy = 1 on the L-shape [-1, 1]^2 minus
+    [0, 1]^2, u = 0 on the boundary; 4 x 50 tanh, 1200 + 120 points, 50000 Adam steps
+    (DeepXDE then runs L-BFGS; here Adam alone, both sides). No exact solution: a fine
+    finite-difference reference."""
+    x, y = sn.variables("x y")
+    u = sn.fields("u", x, y)
+    shape = sn.Polygon(L_SHAPE)
+    system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u) - sn.D(y, 2)(u), 1)], [sn.Dirichlet(u, shape, 0)],
+                          domain={(x, y): shape}, name="poisson_lshape")
+    steps = int(50000 * scale)
+    res = solvers.PINN(system, hidden=[50] * 4, n_collocation=1200, n_boundary=120, dtype="float32", seed=SEED).train(
+        steps=steps, lr=1e-3, progress=False)
+    P = _lshape_points()
+    return _ours(res, rel_l2(res.predict(u, {x: P[:, 0], y: P[:, 1]}), _lshape_reference()(P)), steps)
+
+
 def _diffusion_reaction_reference():
     x = sn.variables("x")
     u = sn.fields("u", x)
@@ -460,7 +513,7 @@ EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_
             "poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
             "wave": wave, "wave_causal": wave_causal, "disk": disk, "disk_lbfgs": disk_lbfgs, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
             "elliptic_inverse_field": elliptic_inverse_field, "diffusion_reaction": diffusion_reaction,
-            "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs}
+            "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs, "poisson_lshape": poisson_lshape}
 
 
 # -- DeepXDE on the same problems (its PyTorch backend) ------------------------------------
@@ -776,6 +829,21 @@ def dde_helmholtz_hole(dde, scale):
     return _result(rel_l2(model.predict(P)[:, 0], _hole_exact(P)), seconds, steps, 1e3 * seconds / max(steps, 1))
 
 
+def dde_poisson_lshape(dde, scale):
+    geom = dde.geometry.Polygon([list(v) for v in L_SHAPE])
+
+    def pde(X, u):
+        return -dde.grad.hessian(u, X, i=0, j=0) - dde.grad.hessian(u, X, i=1, j=1) - 1
+
+    bc = dde.icbc.DirichletBC(geom, lambda X: np.zeros((len(X), 1)), lambda _, on: on)
+    data = dde.data.PDE(geom, pde, bc, num_domain=1200, num_boundary=120)
+    steps = int(50000 * scale)
+    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [50] * 4 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    P = _lshape_points()
+    return _result(rel_l2(model.predict(P)[:, 0], _lshape_reference()(P)), seconds, steps,
+                   1e3 * seconds / max(steps, 1))
+
+
 def dde_elliptic_inverse_field(dde, scale):
     geom = dde.geometry.Interval(-1, 1)
 
@@ -891,7 +959,7 @@ DEEPXDE = {"diffusion_1d": dde_diffusion_1d, "poisson_neumann_1d": dde_poisson_n
            "burgers": dde_burgers, "klein_gordon": dde_klein_gordon,
            "poisson_1d": dde_poisson_1d, "euler_beam": dde_euler_beam, "helmholtz_square": dde_helmholtz_square,
            "kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
-           "diffusion_reaction": dde_diffusion_reaction}
+           "diffusion_reaction": dde_diffusion_reaction, "poisson_lshape": dde_poisson_lshape}
 
 
 def main():
