@@ -837,6 +837,9 @@ def dde_poisson_lshape(dde, scale):
 
     bc = dde.icbc.DirichletBC(geom, lambda X: np.zeros((len(X), 1)), lambda _, on: on)
     data = dde.data.PDE(geom, pde, bc, num_domain=1200, num_boundary=120)
+    for name in ("train_x", "train_x_all", "train_x_bc", "test_x"):  # its Polygon samples float64
+        if getattr(data, name, None) is not None:
+            setattr(data, name, getattr(data, name).astype(np.float32))
     steps = int(50000 * scale)
     model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [50] * 4 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     P = _lshape_points()
