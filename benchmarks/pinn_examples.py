@@ -454,7 +454,13 @@ def _lshape_points():
     return sn.Polygon(L_SHAPE).sample_interior(5000, np.random.default_rng(123))
 
 
-def poisson_lshape(scale):
+def poisson_lshape_lbfgs(scale):
+    """The same in float64: 10000 Adam steps, then 5000 L-BFGS iterations (DeepXDE's
+    script ends with L-BFGS too)."""
+    return poisson_lshape(scale, adam=10000, lbfgs=5000, dtype="float64")
+
+
+def poisson_lshape(scale, adam=50000, lbfgs=0, dtype="float32"):
     """DeepXDE's Poisson_Lshape.py: -u_xx - u_yy = 1 on the L-shape [-1, 1]^2 minus
     [0, 1]^2, u = 0 on the boundary; 4 x 50 tanh, 1200 + 120 points, 50000 Adam steps
     (DeepXDE then runs L-BFGS; here Adam alone, both sides). No exact solution: a fine
@@ -464,9 +470,9 @@ def poisson_lshape(scale):
     shape = sn.Polygon(L_SHAPE)
     system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u) - sn.D(y, 2)(u), 1)], [sn.Dirichlet(u, shape, 0)],
                           domain={(x, y): shape}, name="poisson_lshape")
-    steps = int(50000 * scale)
-    res = solvers.PINN(system, hidden=[50] * 4, n_collocation=1200, n_boundary=120, dtype="float32", seed=SEED).train(
-        steps=steps, lr=1e-3, progress=False)
+    steps = int(adam * scale)
+    res = solvers.PINN(system, hidden=[50] * 4, n_collocation=1200, n_boundary=120, dtype=dtype, seed=SEED).train(
+        steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False)
     P = _lshape_points()
     return _ours(res, rel_l2(res.predict(u, {x: P[:, 0], y: P[:, 1]}), _lshape_reference()(P)), steps)
 
@@ -513,7 +519,8 @@ EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_
             "poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
             "wave": wave, "wave_causal": wave_causal, "disk": disk, "disk_lbfgs": disk_lbfgs, "helmholtz_hole": helmholtz_hole, "kovasznay": kovasznay,
             "elliptic_inverse_field": elliptic_inverse_field, "diffusion_reaction": diffusion_reaction,
-            "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs, "poisson_lshape": poisson_lshape}
+            "diffusion_reaction_lbfgs": diffusion_reaction_lbfgs, "poisson_lshape": poisson_lshape,
+            "poisson_lshape_lbfgs": poisson_lshape_lbfgs}
 
 
 # -- DeepXDE on the same problems (its PyTorch backend) ------------------------------------
