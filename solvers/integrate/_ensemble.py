@@ -227,7 +227,7 @@ def _compiled_members(prob, tab, table, u0, n, t0, t1, saveat, dt, rtol, atol, p
 
     from symnum.codegen._stepper import CNT, CTL, STATUS, initial_state, n_stage_buffers
 
-    gen = _explicit._stepper_for(prob, tab)
+    gen = _explicit._stepper_for(prob, tab, rows=False)
     threads = numba.get_num_threads()
     run = gen.members if threads > 1 else gen.members_serial
     Y = np.array(_initial_states(prob, table, n) if u0 is None else u0, dtype=float, order="C")

@@ -193,7 +193,7 @@ def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, paral
     if not parallel and hasattr(sys.modules[module], name + SERIAL):
         # a serial loop calls the kernel's serial twin: a parallel call costs ~2 us per stage
         kernel_name = name + SERIAL
-    rows = reach if hasattr(sys.modules[module], name + ROW) else None
+    rows = reach if hasattr(sys.modules[module], name + ROW) and not record else None
     return make_stepper(tab, control, module, kernel_name, n_scalars, parallel,
                         f"step_{tab.name}{'_rec' * record}{'_rows' * (rows is not None)}_{name}", record, rows)
 
@@ -216,10 +216,10 @@ def _parallel(prob) -> bool:
 TILE_MIN = 1 << 16  # state values from which steps chain their stages row by row
 
 
-def _stepper_for(prob, tab, record=False):
-    # the row-chained steps only where they will run: their code adds ~1-2 s to a
-    # cold compile, which small problems should not pay
-    rows = len(prob.stencil.axes) >= 2 and int(np.prod(prob.shape)) >= TILE_MIN
+def _stepper_for(prob, tab, record=False, rows=True):
+    # the row-chained steps only where they will run (not in ensembles, whose members
+    # step full arrays): their code adds ~1-2 s to a cold compile
+    rows = rows and len(prob.stencil.axes) >= 2 and int(np.prod(prob.shape)) >= TILE_MIN
     reach = max(prob.stencil.reach[:2]) if rows else None
     return _stepper(prob.loop_kernel, tab, CONTROL, len(prob._scalar_args), _parallel(prob), record, reach)
 
