@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RowPlan", "row_plan", "emit_row_step", "ring_shapes", "ROWSUM"]
+__all__ = ["RowPlan", "row_plan", "emit_row_step", "ring_shapes", "combination", "ROWSUM"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ class RowPlan:
     chunk [lo, hi), and on the columns of a strip widened likewise."""
 
     R: int
-    needed: tuple  # k_i is computed (some update, estimate or later stage reads it)
-    formed: tuple  # stage i's state is formed (k_i needed, or it is an FSAL tableau's y_new)
+    needed: tuple  # k_i, and so stage i's state, is computed (an update, estimate or later stage reads it)
     lag: tuple  # k_i at row m - lag[i] in wave m
     lag_state: tuple  # stage i's state at row m - lag_state[i]
     lag_end: int  # update and error norm
@@ -63,37 +62,34 @@ def row_plan(tab, R: int) -> RowPlan:
     needed = [False] * s
     for i in reversed(range(s)):
         needed[i] = i in final or any(needed[c] and i in deps[c] for c in range(i + 1, s))
-    # a state is formed where its k is needed; an FSAL tableau's last state is y_new,
-    # which the update forms anyway when nothing reads f(y_new) (fixed steps)
-    formed = list(needed)
+    # a stage state is formed where its k is needed; an FSAL tableau's last state is
+    # y_new, which the update forms itself when nothing reads f(y_new) (fixed steps)
     lag, lag_state = [0] * s, [0] * s
     for i in range(1, s):
         lag_state[i] = max((lag[j] for j in deps[i]), default=0)
         lag[i] = lag_state[i] + R
-    lag_end = max([lag[i] for i in final] + ([lag_state[s - 1]] if fsal and formed[s - 1] else []))
+    lag_end = max([lag[i] for i in final] + ([lag_state[s - 1]] if fsal and needed[s - 1] else []))
     ext, state_ext = [0] * s, [0] * s
     for i in reversed(range(s)):
-        state_ext[i] = ext_i = 0
-        need = [0] if i in final else []
-        need += [state_ext[c] for c in range(i + 1, s) if formed[c] and i in deps[c]]
-        ext[i] = ext_i = max(need, default=0)
-        state_ext[i] = ext_i + R if needed[i] else 0
-    y_ext = max([ext[0] + R] + [state_ext[i] for i in range(1, s) if formed[i]])
+        need = ([0] if i in final else []) + [state_ext[c] for c in range(i + 1, s) if needed[c] and i in deps[c]]
+        ext[i] = max(need, default=0)
+        state_ext[i] = ext[i] + R if needed[i] else 0
+    y_ext = max([ext[0] + R] + [state_ext[i] for i in range(1, s) if needed[i]])
     depth = []
     for i in range(s):
-        last = [lag_state[c] for c in range(i + 1, s) if formed[c] and i in deps[c]]
+        last = [lag_state[c] for c in range(i + 1, s) if needed[c] and i in deps[c]]
         depth.append(max(last + ([lag_end] if i in final else []), default=lag[i]) - lag[i] + 1)
-    y_depth = max([R, lag_end] + [lag_state[i] for i in range(1, s) if formed[i]]) + R + 1
+    y_depth = max([R, lag_end] + [lag_state[i] for i in range(1, s) if needed[i]]) + R + 1
     ops = [(-R, y_ext), (0, ext[0]), (lag_end, 0)]
-    ops += [(lag_state[i], state_ext[i]) for i in range(1, s) if formed[i]]
-    ops += [(lag[i], ext[i]) for i in range(1, s) if needed[i]]
-    return RowPlan(R, tuple(needed), tuple(formed), tuple(lag), tuple(lag_state), lag_end, tuple(ext),
+    ops += [op for i in range(1, s) if needed[i] for op in ((lag_state[i], state_ext[i]), (lag[i], ext[i]))]
+    return RowPlan(R, tuple(needed), tuple(lag), tuple(lag_state), lag_end, tuple(ext),
                    tuple(state_ext), y_ext, tuple(depth), y_depth, frozenset(final),
                    min(lg - e for lg, e in ops), max(lg + e for lg, e in ops) + 1)
 
 
-def _sum(first, terms):
-    """`first + c0*v0 + c1*v1 ...`, left to right (as `_stepper._combo`)."""
+def combination(first, terms):
+    """`first + c0*v0 + c1*v1 ...` summed left to right, as code (`first` may be None):
+    the full-array passes and the row-chained ones sum stages in the same order."""
     out = first
     for coef, v in terms:
         term = f"{coef} * {v}"
@@ -112,12 +108,12 @@ def rowsum(b, n):
 """
 
 
-def ring_shapes(plan: RowPlan, tab):
+def ring_shapes(plan: RowPlan):
     """(name, rows) of the ring buffers a chunk needs: Y0 for y's rows, KR{i}
     for k_i, YR{i} for stage states."""
-    s = tab.stages
-    return ([("Y0", plan.y_depth)] + [(f"KR{i}", plan.depth[i]) for i in range(s) if plan.needed[i]]
-            + [(f"YR{i}", plan.state_depth) for i in range(1, s) if plan.formed[i]])
+    needed = range(len(plan.needed))
+    return ([("Y0", plan.y_depth)] + [(f"KR{i}", plan.depth[i]) for i in needed if plan.needed[i]]
+            + [(f"YR{i}", plan.state_depth) for i in needed if i and plan.needed[i]])
 
 
 def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra: dict):
@@ -141,7 +137,7 @@ def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra:
     w(f"{B}for c in {loop}(tile):")
     w(f"{B}    lo = (c * n0) // tile")
     w(f"{B}    hi = ((c + 1) * n0) // tile")
-    for name, _ in ring_shapes(plan, tab):
+    for name, _ in ring_shapes(plan):
         w(f"{B}    {name}c = {name}[c]")
         w(f"{B}    {name}3 = {name}c.reshape(F, {name}c.shape[1], -1)")
     w(f"{B}    SBc = SB[c]")
@@ -177,8 +173,8 @@ def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra:
         return f"KR{j}3"
 
     for i in range(1, s):
-        if plan.formed[i]:
-            se = plan.state_ext[i]
+        if plan.needed[i]:  # stage i's state, then k_i
+            se, e = plan.state_ext[i], plan.ext[i]
             w(f"{Q}r = m - {plan.lag_state[i]}")
             w(f"{Q}if r >= lo - {se} and r < hi + {se}:")
             w(f"{Q}    sl = r % {plan.state_depth}")
@@ -192,9 +188,7 @@ def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra:
             # start at a literal 0 (measured: 2x); the halo nodes before are unread
             w(f"{Q}    for f in range(F):")
             w(f"{Q}        for v in range((X + W + {se}) * M1):")
-            w(f"{Q}            YR{i}3[f, sl, v] = {_sum('Y03[f, oy, v]', terms)}")
-        if plan.needed[i]:
-            e = plan.ext[i]
+            w(f"{Q}            YR{i}3[f, sl, v] = {combination('Y03[f, oy, v]', terms)}")
             w(f"{Q}r = m - {plan.lag[i]}")
             w(f"{Q}if r >= lo - {e} and r < hi + {e}:")
             w(f"{Q}    " + kernel_call(f"YR{i}c", f"KR{i}c", f"t + {tab.c[i]!r} * hs", f"r % {plan.depth[i]}",
@@ -208,7 +202,7 @@ def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra:
     w(f"{Q}    oy = r % {plan.y_depth}")
     for i in sorted(plan.final):
         w(f"{Q}    o{i} = r % {plan.depth[i]}")
-    last = fsal and plan.formed[s - 1]  # y_new is the last stage state, formed above
+    last = fsal and plan.needed[s - 1]  # y_new is the last stage state, formed above
     if last:
         w(f"{Q}    on = r % {plan.state_depth}")
     w(f"{Q}    v0 = X * M1  # the strip's own nodes: ring nodes v0.. are grid nodes c0 * M1..")
@@ -223,16 +217,16 @@ def emit_row_step(w, tab, plan: RowPlan, loop: str, call_tail: str, fixed_extra:
     b_terms = [(f"hb{i}", k(i)) for i in range(s) if tab.b[i] != 0.0]
     # an FSAL tableau's y_new is its last stage state, formed above with the same sums
     # where f(y_new) is needed; else formed here (the same sums: its a-row is b)
-    yn = "ynv[v]" if last else _sum("y0v[v]", b_terms)
+    yn = "ynv[v]" if last else combination("y0v[v]", b_terms)
     body = [f"yn = {yn}", "yov[v] = yn"]
     slot = {v: n for n, v in enumerate(sums[1:])}
     if adaptive:
         body.append("sc = atol + rtol * max(abs(y0v[v]), abs(yn))")
         if tab.b_error3:
-            body += [f"e = ({_sum(None, weighted(tab.b_error))}) / sc",
-                     f"e3 = ({_sum(None, weighted(tab.b_error3))}) / sc", "acc += e * e", "acc3 += e3 * e3"]
+            body += [f"e = ({combination(None, weighted(tab.b_error))}) / sc",
+                     f"e3 = ({combination(None, weighted(tab.b_error3))}) / sc", "acc += e * e", "acc3 += e3 * e3"]
         else:
-            body += [f"e = hs * ({_sum(None, weighted(tab.b_error))}) / sc", "acc += e * e"]
+            body += [f"e = hs * ({combination(None, weighted(tab.b_error))}) / sc", "acc += e * e"]
         variants = [(None, body, ["acc", "acc3"][:len(sums) - 1])]
     else:
         variants = []

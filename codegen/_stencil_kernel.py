@@ -189,7 +189,7 @@ def make_stencil_kernel(
     source = with_imports("\n".join(lines) + "\n")
     if backend == "numba" and nd > 0:
         source = with_serial_twin(source, name)
-    if backend == "numba" and row_twin_eligible(regions, axes):
+    if backend == "numba" and row_twin_eligible(axes):
         source += "\n".join(row_twin(prepared, state, axes, reach, printer, (args[3:], before_lines), name)) + "\n"
     module = load_source(source, name)
     return Kernel(source, backend, getattr(module, name))
@@ -216,6 +216,12 @@ def with_serial_twin(source: str, name: str) -> str:
     return source + "\n\n# the same kernel without threads, for the compiled loops of small problems\n" + twin
 
 
+def twin(fn, suffix: str):
+    """The generated twin `{name}{suffix}` of the Numba kernel `fn` (SERIAL: without
+    threads, `with_serial_twin`; ROW: one row of a strip, `row_twin`), or None."""
+    return getattr(sys.modules[fn.py_func.__module__], fn.__name__ + suffix, None)
+
+
 def make_global_wrapper(kernel_fn, integrand_fn, n_params: int, n_globals: int, nd: int, name: str):
     """A Numba function `name(U, out, t, *params, *spacings)` that computes the integral
     terms (the weighted integrands of `integrand_fn` summed over the grid) and calls the
@@ -226,10 +232,9 @@ def make_global_wrapper(kernel_fn, integrand_fn, n_params: int, n_globals: int, 
     g = [f"g_{k}" for k in range(n_globals)]
     lines = ["import sys", "import numba", "import numpy", ""]
     for role, fn in (("kernel", kernel_fn), ("integrand", integrand_fn)):
-        module, fname = fn.py_func.__module__, fn.__name__
-        lines.append(f"{role} = getattr(sys.modules[{module!r}], {fname!r})")
-        twin = fname + SERIAL if hasattr(sys.modules[module], fname + SERIAL) else fname
-        lines.append(f"{role}{SERIAL} = getattr(sys.modules[{module!r}], {twin!r})")
+        module = fn.py_func.__module__
+        lines.append(f"{role} = getattr(sys.modules[{module!r}], {fn.__name__!r})")
+        lines.append(f"{role}{SERIAL} = getattr(sys.modules[{module!r}], {(twin(fn, SERIAL) or fn).__name__!r})")
     for suffix in ("", SERIAL):
         lines += ["", "", "@numba.njit(cache=True, error_model=\"numpy\")",
                   f"def {name}{suffix}({', '.join(['U', 'out', 't'] + p + h)}):",
@@ -250,7 +255,7 @@ def row_arg(off: int) -> str:
 ROW = "_row"
 
 
-def row_twin_eligible(regions, axes) -> bool:
+def row_twin_eligible(axes) -> bool:
     """A row twin exists for kernels of grids of >= 2 axes, all periodic and
     uniform (one region: the interior)."""
     return len(axes) >= 2 and all(a.periodic and getattr(a, "uniform", True) for a in axes)

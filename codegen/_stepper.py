@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._compile import load_source
-from ._row_stages import ROWSUM, emit_row_step, ring_shapes, row_plan
+from ._row_stages import ROWSUM, combination, emit_row_step, ring_shapes, row_plan
 from ._stencil_kernel import ROW, SERIAL
 
 __all__ = ["Control", "Stepper", "initial_state", "make_stepper", "n_stage_buffers", "recorded_stages", "STATUS", "CTL", "CNT"]
@@ -64,14 +64,13 @@ class Stepper:
     max_steps, h_min, tile, strip, *scalars) -> status code`, started by `initial_state`;
     `members`/`members_serial`: an ensemble, `step` for each member's slices.
     `plan`: the schedule of the row-chained steps (`_row_stages.RowPlan`), or None
-    where the loop has none; `tab` the tableau."""
+    where the loop has none."""
 
     source: str
     step: object
     members: object
     members_serial: object
     plan: object = None
-    tab: object = None
 
 
 def initial_state(t0, t1, dt, first_save=0):
@@ -100,11 +99,7 @@ def n_stage_buffers(tab) -> int:
 
 def _combo(terms, first=None):
     """`first + c0*v0[j] + c1*v1[j] ...`, summed left to right."""
-    out = first
-    for coef, name in terms:
-        term = f"{coef} * {name}[j]"
-        out = term if out is None else f"({out} + {term})"
-    return out
+    return combination(first, [(coef, f"{name}[j]") for coef, name in terms])
 
 
 def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_scalars: int,
@@ -175,7 +170,7 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
         w("    M1 = M // n1  # nodes per column")
         w("    Wmax = min(max(strip, 1), n1)")
         w(f"    X = {plan.y_ext}  # the strips' halo of columns")
-        for ring, depth in ring_shapes(plan, tab):
+        for ring, depth in ring_shapes(plan):
             w(f"    {ring} = numpy.zeros((tile, F, {depth}, Wmax + 2 * X) + y.shape[3:])")
         w("    part = numpy.empty((tile, 4))")
         w("    SB = numpy.empty((tile, 3, F * Wmax * M1))  # per chunk: a row of each norm's terms")
@@ -362,7 +357,7 @@ def make_stepper(tab, control: Control, kernel_module: str, kernel_name: str, n_
     module = load_source(source, name)
     get = lambda suffix: None if record else getattr(module, f"{name}{suffix}")  # noqa: E731
     return Stepper(source, getattr(module, name), get("_members"), get("_members_serial"),
-                   plan if rows else None, tab)
+                   plan if rows else None)
 
 
 def _full_passes(w, tab, pad, loop, call_tail, fixed_extra):

@@ -383,11 +383,9 @@ class Problem:
         fn = self.kernel.fn
         if self.backend != "numba" or not self.stencil.axes or int(np.prod(self.shape)) >= PARALLEL_MIN:
             return fn
-        import sys
+        from symnum.codegen._stencil_kernel import SERIAL, twin
 
-        from symnum.codegen._stencil_kernel import SERIAL
-
-        return getattr(sys.modules[fn.py_func.__module__], fn.__name__ + SERIAL, fn)
+        return twin(fn, SERIAL) or fn
 
     def residual(self, y) -> np.ndarray:
         """Steady problems: the discrete residual F(y) (zero at the solution)."""

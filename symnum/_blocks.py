@@ -32,7 +32,7 @@ import sympy
 
 from ._conditions import AbstractBoundaryCondition, GeometricCondition, Initial, Periodic, _compact
 from ._errors import ModelError
-from ._expressions import is_field, nodes_outside, subs_parts
+from ._expressions import declared_fields, is_field, nodes_outside, subs_parts
 
 __all__ = ["Blocks", "join_blocks"]
 
@@ -162,11 +162,7 @@ def _spatial(f, time) -> tuple:
 def join_blocks(equations, conditions, domain: dict, time):
     """(equations, conditions, domain, Blocks) with every block's field moved onto the
     shared coordinate; unchanged, with None, when all fields share their variables."""
-    declared: dict = {}
-    for e in equations:
-        for node in sympy.preorder_traversal(e.lhs - e.rhs):
-            if is_field(node) and all(a.is_Symbol for a in node.args):
-                declared.setdefault(node.func, node)
+    declared = declared_fields(equations)
     widest = max((f.args for f in declared.values()), key=len, default=())
     if all(_subsequence(f.args, widest) for f in declared.values()):
         return equations, conditions, domain, None

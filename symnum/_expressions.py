@@ -196,6 +196,17 @@ def is_complex_field(expr) -> bool:
     return is_field(expr) and bool(getattr(type(expr), _COMPLEX_FLAG, False))
 
 
+def declared_fields(equations) -> dict:
+    """{field function: the field with its variables} over `equations`, each field as
+    it first appears with plain variables (not at a point)."""
+    declared: dict = {}
+    for e in equations:
+        for node in sympy.preorder_traversal(e.lhs - e.rhs):
+            if is_field(node) and all(a.is_Symbol for a in node.args):
+                declared.setdefault(node.func, node)
+    return declared
+
+
 def nodes_outside(expr, whole):
     """The nodes of `expr` in preorder, not descending into a node for which
     `whole(node)` holds (yielded itself): a value at a point keeps its field whole."""
@@ -203,6 +214,31 @@ def nodes_outside(expr, whole):
     if not whole(expr):
         for a in expr.args:
             yield from nodes_outside(a, whole)
+
+
+def is_point_value(node) -> bool:
+    """A field evaluated at numbers, `u(t, 0)`: its value at a point (a boundary)."""
+    return is_field(node) and any(not a.is_Symbol for a in node.args)
+
+
+def is_point_derivative(node) -> bool:
+    """A field's spatial derivative evaluated at numbers, `u.diff(x).subs(x, 0)`."""
+    return (isinstance(node, sympy.Subs) and isinstance(node.expr, sympy.Derivative)
+            and is_field(node.expr.expr) and all(p.is_number for p in node.point))
+
+
+def point_derivative_parts(node, fields) -> tuple:
+    """(field as declared, {variable: derivative order}, {variable: value}) of a
+    derivative at a point: `u.diff(x).subs({x: 1, y: 0.5})` is sympy's Subs(D(u(t, x,
+    0.5), x), x, 1), whose variables are fixed partly inside it, partly by the Subs."""
+    inner, variables, point = subs_parts(node, {f.func: f for f in fields})
+    written = inner.expr
+    full = next(f for f in fields if f.func == written.func)
+    at = dict(zip(variables, point))
+    at.update({v: a for v, a in zip(full.args, written.args) if v != a})
+    renamed = dict(zip(written.args, full.args))  # a Subs's bound symbols stand for the field's variables
+    counts = {renamed.get(v, v): int(k) for v, k in inner.variable_count}
+    return full, counts, at
 
 
 def subs_parts(node, declared) -> tuple:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 import sympy
 
 from ._errors import ModelError
-from ._expressions import is_field, nodes_outside, solve_linear, subs_parts
+from ._expressions import (declared_fields, is_field, is_point_derivative, is_point_value, nodes_outside,
+                           point_derivative_parts, solve_linear)
 
 __all__ = ["Surfaces", "lift_surfaces"]
 
@@ -44,23 +45,20 @@ class Surfaces:
         return ", ".join(f"{f} on {var} = {side}" for f, (_, var, side) in self.fields.items())
 
 
-def _wall_reads(expr, f, declared, full_args, missing) -> set:
+def _wall_reads(expr, declared, full_args, missing) -> set:
     """{(var, value)}: where `expr` reads fields of all of `full_args` at a value of a
     variable in `missing`, keeping the others (u.subs(y, 1), u.diff(y).subs(y, 1))."""
     found = set()
-    for node in nodes_outside(expr, lambda n: isinstance(n, sympy.Subs)):
-        fixed, inner = {}, ()
-        if isinstance(node, sympy.Subs):
-            body, variables, point = subs_parts(node, declared)
-            fixed, inner = dict(zip(variables, point)), [n for n in sympy.preorder_traversal(body) if is_field(n)]
-        elif is_field(node) and node.func != f.func:
-            inner = [node]
-        for g in inner:
-            if len(g.args) != len(full_args):
-                continue
-            at = {**fixed, **{v: a for v, a in zip(full_args, g.args) if a != v}}
-            if at and set(at) <= set(missing):
-                found.update((v, float(a)) for v, a in at.items() if a.is_number)
+    for node in nodes_outside(expr, is_point_derivative):
+        if is_point_derivative(node):
+            g, _, at = point_derivative_parts(node, list(declared.values()))
+        elif is_point_value(node) and node.func in declared:
+            g = declared[node.func]
+            at = {v: a for v, a in zip(g.args, node.args) if v != a}
+        else:
+            continue
+        if g.args == full_args and at and set(at) <= set(missing):
+            found.update((v, float(a)) for v, a in at.items() if a.is_number)
     return found
 
 
@@ -69,11 +67,7 @@ def lift_surfaces(equations, conditions, domain: dict, time):
     spatial variables whose equation reads the others on a wall, lifted onto the grid."""
     from ._conditions import AbstractBoundaryCondition, Initial
 
-    declared: dict = {}
-    for e in equations:
-        for node in sympy.preorder_traversal(e.lhs - e.rhs):
-            if is_field(node) and all(a.is_Symbol for a in node.args):
-                declared.setdefault(node.func, node)
+    declared = declared_fields(equations)
     if time is None or not declared:
         return equations, conditions, None
     full_args = max((f.args for f in declared.values()), key=len)
@@ -87,7 +81,7 @@ def lift_surfaces(equations, conditions, domain: dict, time):
         if len(mine) != 1:
             continue
         e = equations[mine[0]]
-        reads = _wall_reads(e.lhs - e.rhs, f, declared, full_args, missing)
+        reads = _wall_reads(e.lhs - e.rhs, declared, full_args, missing)
         if not reads:
             continue  # held constant along the variables it lacks
         var, value = next(iter(reads))
@@ -106,8 +100,8 @@ def lift_surfaces(equations, conditions, domain: dict, time):
             raise ModelError(f"the equation of {f} must be linear in D({time})({f}): write it as D({time})({f}) = ...")
         grid = f.func(*full_args)
         side = "min" if abs(value - lo) <= tol else "max"
-        at = (f, grid, var, value)
-        wall = sympy.Eq(sympy.Derivative(grid, time).subs(var, value), _on_wall(rate, *at).subs(var, value))
+        rate = _on_wall(rate, f, grid, var, value).subs(var, value)  # read on the wall
+        wall = sympy.Eq(sympy.Derivative(grid, time).subs(var, value), rate)
         equations[mine[0]] = sympy.Eq(sympy.Derivative(grid, time), 0)  # the other rows idle
         lifted[f] = (grid, var, side, value, wall)
         own.add(mine[0])

@@ -40,7 +40,8 @@ from ._conditions import (
     Robin,
 )
 from ._errors import ModelError
-from ._expressions import Parameter, is_field, nodes_outside, solve_linear, subs_parts
+from ._expressions import (Parameter, is_field, is_point_derivative, is_point_value, nodes_outside,
+                           point_derivative_parts, solve_linear)
 from ._geometry import Box, Geometry
 from ._expressions import fields as fields_of
 
@@ -78,31 +79,6 @@ def _subsequence(part: tuple, whole: tuple) -> bool:
 
 def _number(value) -> str:
     return f"{float(value):g}" if value.is_number else str(value)
-
-
-def is_point_value(node) -> bool:
-    """A field evaluated at numbers, `u(t, 0)`: its value at a point (a boundary)."""
-    return is_field(node) and any(not a.is_Symbol for a in node.args)
-
-
-def is_point_derivative(node) -> bool:
-    """A field's spatial derivative evaluated at numbers, `u.diff(x).subs(x, 0)`."""
-    return (isinstance(node, sympy.Subs) and isinstance(node.expr, sympy.Derivative)
-            and is_field(node.expr.expr) and all(p.is_number for p in node.point))
-
-
-def point_derivative_parts(node, fields) -> tuple:
-    """(field as declared, {variable: derivative order}, {variable: value}) of a
-    derivative at a point: `u.diff(x).subs({x: 1, y: 0.5})` is sympy's Subs(D(u(t, x,
-    0.5), x), x, 1), whose variables are fixed partly inside it, partly by the Subs."""
-    inner, variables, point = subs_parts(node, {f.func: f for f in fields})
-    written = inner.expr
-    full = next(f for f in fields if f.func == written.func)
-    at = dict(zip(variables, point))
-    at.update({v: a for v, a in zip(full.args, written.args) if v != a})
-    renamed = dict(zip(written.args, full.args))  # a Subs's bound symbols stand for the field's variables
-    counts = {renamed.get(v, v): int(k) for v, k in inner.variable_count}
-    return full, counts, at
 
 
 def _derivative_orders(expr) -> dict:
@@ -460,9 +436,9 @@ class AbstractSystem:
     @property
     def held(self) -> tuple:
         """The fields of time and some of the spatial variables beside fields of all
-        of them: of time only, v(t), or living on a boundary, h(t, x) beside
-        u(t, x, y) (its equation reads u's values at a y, `u.subs(y, 1)`). On the
-        grid they are held constant along the variables they lack."""
+        of them: of time only, v(t), or h(t, x) beside u(t, x, y) whose equation
+        reads no wall values (one that does is lifted onto its wall, `_surfaces`).
+        On the grid they are held constant along the variables they lack."""
         full = self.full_args
         return tuple(f for f in self.fields if f.args != full and self.time in f.args)
 

@@ -154,7 +154,7 @@ def test_the_schedule_reads_only_rows_already_made(method, fixed, R):
             write("K0", m, m, p.depth[0])
         for i in range(1, s):
             r = m - p.lag_state[i]
-            if p.formed[i] and lo - p.state_ext[i] <= r < hi + p.state_ext[i]:
+            if p.needed[i] and lo - p.state_ext[i] <= r < hi + p.state_ext[i]:
                 read("Y0", r, m)
                 for j in range(i):
                     if tab.a[i][j] != 0.0:
@@ -170,5 +170,5 @@ def test_the_schedule_reads_only_rows_already_made(method, fixed, R):
             read("Y0", r, m)
             for i in p.final:
                 read(f"K{i}", r, m)
-            if tab.fsal and p.formed[s - 1]:  # y_new, formed as the last stage state
+            if tab.fsal and p.needed[s - 1]:  # y_new, formed as the last stage state
                 read(f"Y{s - 1}", r, m)

@@ -184,25 +184,20 @@ def _stepper(kernel_fn, tab: ExplicitRK, control: Control, n_scalars: int, paral
     (with `record`: the loop that also records every step for dense output). Where
     the kernel has a row twin (a periodic grid) and `reach` is given (the stencil's
     along axes 0 and 1), the loop can also chain the stages row by row (`tile` > 0)."""
-    import sys
-
-    from symnum.codegen._stencil_kernel import ROW, SERIAL
+    from symnum.codegen._stencil_kernel import ROW, SERIAL, twin
 
     name = kernel_name = kernel_fn.__name__
-    module = kernel_fn.py_func.__module__
-    if not parallel and hasattr(sys.modules[module], name + SERIAL):
+    if not parallel and twin(kernel_fn, SERIAL) is not None:
         # a serial loop calls the kernel's serial twin: a parallel call costs ~2 us per stage
         kernel_name = name + SERIAL
-    rows = reach if hasattr(sys.modules[module], name + ROW) and not record else None
-    return make_stepper(tab, control, module, kernel_name, n_scalars, parallel,
+    rows = reach if twin(kernel_fn, ROW) is not None and not record else None
+    return make_stepper(tab, control, kernel_fn.py_func.__module__, kernel_name, n_scalars, parallel,
                         f"step_{tab.name}{'_rec' * record}{'_rows' * (rows is not None)}_{name}", record, rows)
 
 
 def stepper_source(prob, tab: ExplicitRK) -> str:
     """The generated source of `tab`'s compiled loop for `prob`."""
     return _stepper_for(prob, tab).source
-
-
 
 
 def _parallel(prob) -> bool:
@@ -240,7 +235,7 @@ def _tiles(prob, gen) -> tuple[int, int]:
         return 0, 0
     from symnum.codegen._row_stages import ring_shapes
 
-    rows = sum(depth for _, depth in ring_shapes(gen.plan, gen.tab))
+    rows = sum(depth for _, depth in ring_shapes(gen.plan))
     per_column = rows * prob.shape[0] * int(np.prod(prob.shape[3:])) * 8
     strip = max(min(ROW_STRIP, ROW_CACHE // per_column - 2 * gen.plan.y_ext), 4 * gen.plan.y_ext, 16)
     chunks = ROW_CHUNKS or (numba.get_num_threads() if _parallel(prob) else 1)
