@@ -36,9 +36,8 @@ import sympy
 
 from symnum._conditions import Dirichlet, Neumann
 from symnum._errors import DiscretizationError
-from symnum._expressions import is_field, solve_linear
-from symnum._system import (ODESystem, PDESystem, derivative_orders, is_point_derivative, is_point_value,
-                            point_derivative_parts)
+from symnum._expressions import is_field, is_point_derivative, is_point_value, point_derivative_parts, solve_linear
+from symnum._system import ODESystem, PDESystem, derivative_orders
 
 from ._fornberg import centered_offsets, fornberg_weights, fornberg_weights_at, one_sided_count
 
