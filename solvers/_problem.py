@@ -40,13 +40,14 @@ def _node_access(k, nd):
     return STATE[(k, *sympy.symbols(f"i_0:{nd}", integer=True))]
 
 
-def _region_outputs(stencil: StencilSystem, mode: str):
-    """Per region: (field indices, expressions) the kernel of `mode` assigns.
-    rhs: right-hand sides, 0 at eliminated boundary nodes; residual (steady):
-    residuals, `u - formula` at eliminated nodes; fill: the boundary formulas."""
+def _region_outputs(stencil: StencilSystem, mode: str, regions=None):
+    """Per region (of `regions`, default all): (field indices, expressions) the
+    kernel of `mode` assigns. rhs: right-hand sides, 0 at eliminated boundary
+    nodes; residual (steady): residuals, `u - formula` at eliminated nodes; fill:
+    the boundary formulas."""
     nd = len(stencil.axes)
     out = []
-    for r in stencil.regions:
+    for r in stencil.regions if regions is None else regions:
         ks, es = [], []
         for k, (e, elim) in enumerate(zip(r.exprs, r.eliminated)):
             if mode == "fill":
@@ -144,7 +145,9 @@ def _name(stencil, mode, backend, order):
     if held is None or held[0] is not stencil:
         system = stencil.system
         # the global terms' templates too: an interior point value's weights name its nodes
-        held = _DIGESTS[id(stencil)] = (stencil, _digest((system.equations, system.conditions, stencil.regions,
+        # the interior and edge templates: every window and wall formula (the other
+        # regions combine them, and are lowered only where a backend needs them)
+        held = _DIGESTS[id(stencil)] = (stencil, _digest((system.equations, system.conditions, stencil.edges,
                                                           stencil.integrands)))
         if len(_DIGESTS) > 256:
             _DIGESTS.pop(next(iter(_DIGESTS)))
@@ -228,7 +231,7 @@ class Problem:
         """The fields with algebraic equations 0 = g (a DAE), in state order: those of
         the system's algebraic equations, and those whose wall nodes hold a nonlinear
         boundary equation."""
-        walls = {k for r in self.stencil.regions for k in range(len(self.fields)) if r.is_algebraic(k)}
+        walls = {k for r in self.stencil.edges for k in range(len(self.fields)) if r.is_algebraic(k)}
         return tuple(f for k, f in enumerate(self.fields) if f in self.system.algebraic or k in walls)
 
     @functools.cached_property
@@ -687,20 +690,24 @@ def _stored_programs(key, make):
 def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     """Optimize the region templates and generate the RHS, fill and Jacobian kernels."""
     t0 = _time.perf_counter()
-    outputs = _region_outputs(stencil, mode)
     # the walled Numba kernel needs only the interior's program (the CSE of every
-    # other region was 5 s of a 3-D order-4 discretize)
+    # other region was 5 s of a 3-D order-4 discretize), and makes its own fill
     walled = backend == "numba" and any(not a.periodic for a in stencil.axes) and stencil.advection != "weno"
-    wanted = [o for o in outputs if all(p == ("mid",) for p in o[0])] if walled else outputs
+
+    def outputs():
+        return _region_outputs(stencil, mode)
+
     # the programs depend on the backend only through the cost model: the GPU's for CUDA
     gpu = backend == "cuda"
     key = (_name(stencil, mode, "", order), optimize_kernel, walled) + (("gpu",) if gpu else ())
     if key not in _PROGRAMS:
         from symnum.rewriting import CPU, GPU
 
+        model = GPU if gpu else CPU
         _PROGRAMS[key] = _stored_programs(key, lambda: (
-            _programs(stencil, wanted, optimize_kernel, GPU if gpu else CPU),
-            _programs(stencil, _region_outputs(stencil, "fill"), False)))
+            (_programs(stencil, _region_outputs(stencil, mode, [stencil.interior]), optimize_kernel, model), ())
+            if walled else
+            (_programs(stencil, outputs(), optimize_kernel, model), _programs(stencil, _region_outputs(stencil, "fill"), False))))
     codes, fill = _PROGRAMS[key]
     timings["optimize"] = _time.perf_counter() - t0
     t0 = _time.perf_counter()
@@ -712,13 +719,14 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
         # walls: one hot loop and one generic template near the walls (compile time
         # independent of the number of regions); the other backends keep the regions
         (interior,) = codes  # only the interior's program was made
-        kernel = make_walled_kernel(stencil.lowering(), stencil.targets, stencil.steady, interior, STATE,
-                                    stencil.reach, stencil.wall_depth, _name(stencil, mode, backend, order))
+        kernel, fill_kernel = make_walled_kernel(stencil.lowering(), stencil.targets, stencil.steady, interior, STATE,
+                                                 stencil.reach, stencil.wall_depth, _name(stencil, mode, backend, order))
     else:
         kernel = make_stencil_kernel(codes, *common, backend, _name(stencil, mode, backend, order))
-    fill_kernel = (
-        make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
-    )
+    if not walled:
+        fill_kernel = (
+            make_stencil_kernel(fill, *common, "numpy", _name(stencil, "fill", "numpy", order)) if fill else None
+        )
     global_kernel = device_global_kernel = None
     if stencil.integrands:  # the weighted integrands of the integral terms, summed by Problem.integrals
         host = "numpy" if backend == "cuda" else backend
@@ -734,7 +742,7 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     jac = _JACOBIANS.get(jac_name)  # backend-independent: shared by every backend's problem
     if jac is None:
         jac = _JACOBIANS[jac_name] = LazyJacobian(lambda: make_stencil_jacobian(
-            [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs], *common, jac_name))
+            [(pos, [(k, e) for k, e in zip(ks, es)]) for pos, ks, es in outputs()], *common, jac_name))
     timings["codegen"] = _time.perf_counter() - t0
     return kernel, fill_kernel, jac, global_kernel, device_global_kernel
 

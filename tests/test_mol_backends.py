@@ -65,7 +65,9 @@ def test_numba_equals_numpy_and_jacobian_equals_fd(dim, order):
     rng = np.random.default_rng(0)
     for tt in (0.0, 0.7):
         y0 = rng.uniform(0.5, 1.5, fast.shape)
+        kept = y0.copy()
         a, b = fast.rhs(y0, tt), ref.rhs(y0, tt)
+        np.testing.assert_array_equal(y0, kept)  # the walled kernel puts the state's wall nodes back
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
         J = fast.jacobian(y0, tt).toarray()
         Jfd = dense_fd_jacobian(lambda s: fast.rhs(s, tt), y0)  # fast equals ref, just checked
@@ -173,6 +175,63 @@ def test_walled_numba_kernel_is_one_template_whatever_the_order():
     assert sizes[6] < 1.5 * sizes[2], sizes
 
 
+def test_near_wall_chains_of_the_axes_compile_once_and_equal_numpy():
+    """The near-wall functions take their axis's direction as arguments: the flux
+    chains of x, y (and z) print the same and are one function, compiled once
+    (not once per literal direction or field number), and give the region
+    templates' numbers; an x-dependent coefficient keeps its own chain."""
+    import re
+
+    for dim, grid in ((2, {x: 11, y: 12}), (3, {x: 9, y: 10, z: 9})):
+        xs = (x, y, z)[:dim]
+        u, v = sn.fields("u v", t, *xs)
+        system = sn.PDESystem(
+            [sn.Eq(sn.D(t)(u), sn.div((1 + u**2) * sn.grad(u, *xs), *xs) + v),
+             sn.Eq(sn.D(t)(v), sn.laplacian(v, *xs) - u)],
+            [sn.Dirichlet(f, w, s, sympy.sin(t) * xs[0] + (1 if s == "max" else 0)) for f in (u, v) for w in xs
+             for s in ("min", "max")] + [sn.Initial(u, xs[0]), sn.Initial(v, 0)],
+            domain={t: (0, 1), **{w: (0, 1) for w in xs}}, name=f"chains{dim}")
+        fast, ref = (discretize(system, grid, order=4, backend=b) for b in ("numba", "numpy"))
+        src = fast.kernel.source
+        assert len(re.findall(r"^def f\d+\(", src, re.M)) == 1, src  # one flux function for every axis
+        assert len(re.findall(r"^def d\d+\(V, k,", src, re.M)) == 2  # first and second derivatives, any field
+        y0 = np.random.default_rng(dim).uniform(0.5, 1.5, fast.shape)
+        kept = y0.copy()
+        for tt in (0.0, 0.4):
+            np.testing.assert_allclose(fast.rhs(y0, tt), ref.rhs(y0, tt), rtol=1e-11, atol=1e-11 * np.abs(ref.rhs(y0, tt)).max())
+        np.testing.assert_array_equal(y0, kept)
+        module = sys.modules[fast.kernel.fn.py_func.__module__]
+        for name in re.findall(r"^def ([cdef]\d+)\(", src, re.M):  # (none when loaded from Numba's cache)
+            assert len(getattr(module, name).signatures) <= 1, name
+    u = sn.fields("u", t, x, y)
+    aniso = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x)((1 + x) * sn.D(x)(u)) + sn.D(y)((1 + x) * sn.D(y)(u)))],
+                         [sn.Dirichlet(u, w, s, 0) for w in (x, y) for s in ("min", "max")] + [sn.Initial(u, x * y)],
+                         domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="aniso")
+    fast, ref = (discretize(aniso, {x: 11, y: 12}, order=2, backend=b) for b in ("numba", "numpy"))
+    assert len(re.findall(r"^def f\d+\(", fast.kernel.source, re.M)) == 2  # the x face's coefficient differs
+    y0 = np.random.default_rng(5).uniform(0.5, 1.5, fast.shape)
+    np.testing.assert_allclose(fast.rhs(y0, 0.0), ref.rhs(y0, 0.0), rtol=1e-11, atol=1e-11 * np.abs(ref.rhs(y0, 0.0)).max())
+
+
+@pytest.mark.parametrize("dim", list(SYSTEMS))
+def test_walled_kernels_lower_only_the_edge_regions_and_fill_as_the_regions_do(dim):
+    """The walled Numba path lowers the interior and the regions near one wall only
+    (every region on first use: 1331 of them in 3-D at order 4); its fill (walls()
+    with an empty out) writes the wall values the region templates give."""
+    sys_, grid = SYSTEMS[dim]()
+    fast = discretize(sys_, grid, order=4, backend="numba")
+    assert "regions" not in vars(fast.stencil)  # not lowered
+    ref = discretize(sys_, grid, order=4, backend="numpy")
+    assert len(ref.stencil.regions) == math.prod(1 if a.periodic else 2 * H + 3
+                                                 for a, H in zip(ref.stencil.axes, ref.stencil.reach))
+    edges = {r.position: r for r in ref.stencil.edges}
+    assert all(edges[r.position] == r for r in ref.stencil.regions if r.position in edges)
+    y0 = np.random.default_rng(3).uniform(0.5, 1.5, fast.shape)
+    for tt in (0.0, 0.6):
+        np.testing.assert_allclose(fast.fill_boundaries(y0, tt), ref.fill_boundaries(y0, tt), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(fast.u0, ref.u0, rtol=1e-13, atol=1e-13)
+
+
 def test_walled_upwind_and_steady_kernels_equal_numpy():
     u = sn.fields("u", t, x)
     nu = sn.parameter("nu", 0.01)
@@ -189,6 +248,7 @@ def test_walled_upwind_and_steady_kernels_equal_numpy():
     fast, ref = (discretize(steady, {x: 13}, order=4, backend=b) for b in ("numba", "numpy"))
     y0 = np.random.default_rng(9).uniform(0, 1, fast.shape)
     np.testing.assert_allclose(fast.residual(y0), ref.residual(y0), rtol=1e-11, atol=1e-9)
+    np.testing.assert_allclose(fast.fill_boundaries(y0), ref.fill_boundaries(y0), rtol=1e-13, atol=1e-13)
 
 
 def special_functions_system():
