@@ -687,6 +687,23 @@ def _stored_programs(key, make):
     return programs
 
 
+def _with_parameters(codes, stencil):
+    """`codes` (programs stored by a digest that names parameters only) with the
+    stencil's own parameters: a program made for another value of a parameter holds
+    an unequal Parameter, which the kernel printers would not know (and print bare)."""
+    own = {p.name: p for p in stencil.params if isinstance(p, Parameter)}
+    swap = {}
+    for code in codes:
+        for e in (*(e for _, e in code.program.temps), *code.program.outputs):
+            swap.update({p: own[p.name] for p in e.atoms(Parameter) if p.name in own and own[p.name] is not p})
+    if not swap:
+        return codes
+    return [replace(c, program=replace(c.program, temps=tuple((s, e.xreplace(swap)) for s, e in c.program.temps),
+                                       outputs=tuple(e.xreplace(swap) for e in c.program.outputs),
+                                       invariant=frozenset(swap.get(s, s) for s in c.program.invariant)))
+            for c in codes]
+
+
 def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     """Optimize the region templates and generate the RHS, fill and Jacobian kernels."""
     t0 = _time.perf_counter()
@@ -708,7 +725,7 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
             (_programs(stencil, _region_outputs(stencil, mode, [stencil.interior]), optimize_kernel, model), ())
             if walled else
             (_programs(stencil, outputs(), optimize_kernel, model), _programs(stencil, _region_outputs(stencil, "fill"), False))))
-    codes, fill = _PROGRAMS[key]
+    codes, fill = (_with_parameters(programs, stencil) for programs in _PROGRAMS[key])
     timings["optimize"] = _time.perf_counter() - t0
     t0 = _time.perf_counter()
     common = _kernel_args(stencil)

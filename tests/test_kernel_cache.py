@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+
 SCRIPT = r"""
 import logging, sys, time
 logging.basicConfig(level=logging.DEBUG, stream=sys.stdout, format="%(name)s %(message)s")
@@ -76,6 +78,34 @@ def test_kernel_names_ignore_parameter_values_not_templates():
     c = discretize(system(k * sn.D(x, 2)(u) + u), {x: 16}, backend="numpy")
     assert a.kernel is b.kernel and b.params[k] == 3.0
     assert c.kernel is not a.kernel
+
+
+def test_stored_programs_made_for_another_parameter_value_print_this_ones_name():
+    """Optimized programs are stored by the same digest (parameters by name): loaded
+    in a process whose parameter has another value (an unequal Parameter), they get
+    this system's parameters, or the kernel would print the bare name (a NameError
+    when run; seen when test workers shared a fresh cache)."""
+    import sympy
+
+    import symnum as sn
+    from symnum.solvers import _problem, discretize
+
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+
+    def system(c):
+        return sn.PDESystem([sn.Eq(sn.D(t)(u), -sn.parameter("c", c) * sn.D(x)(u))],
+                            [sn.Periodic(x), sn.Initial(u, sympy.sin(2 * sympy.pi * x))],
+                            domain={t: (0, 1), x: (0, 1)}, name="revalued")
+
+    first = discretize(system(1.0), {x: 16}, advection="upwind", backend="numpy")
+    for key in [k for k in _problem._GENERATED if k[0].startswith("rhs_revalued")]:
+        del _problem._GENERATED[key]  # as in a new process: the programs remain (on disk, in _PROGRAMS)
+    second = discretize(system(-1.0), {x: 16}, advection="upwind", backend="numpy")
+    assert second.kernel is not first.kernel
+    s = np.random.default_rng(0).normal(size=second.shape)
+    h = 1 / 16
+    np.testing.assert_allclose(second.rhs(s, 0.0)[0], (-3 * s[0] + 4 * np.roll(s[0], -1) - np.roll(s[0], -2)) / (2 * h))
 
 
 def test_optimized_programs_are_made_stored_and_loaded(tmp_path, monkeypatch):
