@@ -380,10 +380,15 @@ class Problem:
 
     @functools.cached_property
     def _host_kernel(self):
-        """The kernel function `rhs` calls: on the numba backend, for states below
-        PARALLEL_MIN values, the kernel's serial twin (a parallel region costs ~2 us
-        per call there, and compiling it ~0.4 s more at discretize)."""
-        fn = self.kernel.fn
+        """The kernel function `rhs` calls (`sized`)."""
+        return self.sized(self.kernel)
+
+    def sized(self, kernel):
+        """The function to call of a generated host kernel: on the numba backend, for
+        states below PARALLEL_MIN values, its serial twin (a parallel region costs ~2 us
+        per call there even on one thread, ~2 ms for a time-derivative kernel of many
+        regions on two; and compiling it ~0.4 s more at discretize)."""
+        fn = kernel.fn
         if self.backend != "numba" or not self.stencil.axes or int(np.prod(self.shape)) >= PARALLEL_MIN:
             return fn
         from symnum.codegen._stencil_kernel import SERIAL, twin
@@ -453,12 +458,12 @@ class Problem:
         out = np.zeros_like(y)
         scalars = self._scalars(y, t)
         if kernel is not None:
-            kernel(y, out, float(t), *scalars)
+            self.sized(kernel)(y, out, float(t), *scalars)
         if dg is not None:  # global terms with explicit time dependence (a wall value g(t))
             a = np.empty_like(y)
             for rate, da in zip(self._summed(dg, y, t), self._global_derivatives[0]):
                 if rate:
-                    da(y, a, float(t), *scalars)
+                    self.sized(da)(y, a, float(t), *scalars)
                     out += rate * a
         return out
 
@@ -561,7 +566,7 @@ class Split:
         prob = self.problem
         y = prob._state(y)
         out = np.empty_like(y)
-        self.kernel(y, out, float(t), *prob._scalars(y, t))
+        prob.sized(self.kernel)(y, out, float(t), *prob._scalars(y, t))
         return out
 
 
