@@ -125,6 +125,16 @@ class Region:
 
 
 @dataclass(frozen=True)
+class _Lowered:
+    """Regions already lowered, as a `lower_regions` callable."""
+
+    regions: tuple
+
+    def __call__(self):
+        return self.regions
+
+
+@dataclass(frozen=True)
 class StencilSystem:
     """The discretized system: one template per region and field. `edges` holds the
     interior and the regions near one wall only (every one-sided window and wall
@@ -158,6 +168,10 @@ class StencilSystem:
     @functools.cached_property
     def regions(self) -> tuple[Region, ...]:
         return tuple(self.lower_regions())
+
+    def __getstate__(self):
+        # pickled with every region lowered (the lowering closure does not pickle)
+        return {**self.__dict__, "lower_regions": _Lowered(self.regions)}
 
     @property
     def base_params(self) -> tuple:
@@ -1027,8 +1041,7 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     if low.globals or not all(axis.uniform for axis in axes):
         # the global terms' templates, and a non-uniform axis's weight table, are made
         # as every region is lowered: lowered now
-        regions = lower_regions()
-        lower_regions = regions.copy
+        lower_regions = _Lowered(tuple(lower_regions()))
     integrands = []
     if low.globals:
         terms = list(low.globals)

@@ -241,6 +241,10 @@ def test_walled_kernels_lower_only_the_edge_regions_and_fill_as_the_regions_do(d
     sys_, grid = SYSTEMS[dim]()
     fast = discretize(sys_, grid, order=4, backend="numba")
     assert "regions" not in vars(fast.stencil)  # not lowered
+    import pickle
+
+    again = pickle.loads(pickle.dumps(fast.stencil))  # pickled with every region lowered
+    assert again == fast.stencil and again.regions == fast.stencil.regions
     ref = discretize(sys_, grid, order=4, backend="numpy")
     assert len(ref.stencil.regions) == math.prod(1 if a.periodic else 2 * H + 3
                                                  for a, H in zip(ref.stencil.axes, ref.stencil.reach))
