@@ -33,6 +33,7 @@ import sympy
 from ._conditions import AbstractBoundaryCondition, GeometricCondition, Initial, Periodic, _compact
 from ._errors import ModelError
 from ._expressions import declared_fields, is_field, nodes_outside, subs_parts
+from ._grids import grid_points
 
 __all__ = ["Blocks", "join_blocks"]
 
@@ -129,25 +130,9 @@ class Blocks:
 
 
 def _s_nodes(v, spec, m: _Map) -> np.ndarray:
-    from symnum._errors import DiscretizationError
-
-    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
-        return np.linspace(0.0, 1.0, int(spec))
-    if isinstance(spec, float) and spec > 0:
-        cells = m.length / spec
-        if abs(cells - round(cells)) > 1e-9 * max(1.0, cells):
-            raise DiscretizationError(
-                f"spacing {spec} does not divide the interval {(m.lo, m.hi)} of {v} "
-                f"({cells:.6g} cells): give a spacing that does, or a number of points"
-            )
-        return np.linspace(0.0, 1.0, int(round(cells)) + 1)
-    if isinstance(spec, (list, tuple, np.ndarray)):
-        x = np.asarray(spec, dtype=float)
-        return np.sort(m.s(x))
-    raise DiscretizationError(
-        f"grid[{v}] = {spec!r}: give a number of points (int), a spacing (float > 0) or "
-        f"the nodes (an increasing sequence from {m.lo} to {m.hi})"
-    )
+    """Block variable v's grid (points, spacing or nodes, as for any variable) as nodes in s."""
+    n, nodes = grid_points(v, spec, m.lo, m.hi, False)
+    return np.linspace(0.0, 1.0, n) if nodes is None else np.sort(m.s(np.asarray(nodes)))
 
 
 def _num(x):
