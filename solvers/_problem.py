@@ -722,6 +722,8 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
     # the programs depend on the backend only through the cost model: the GPU's for CUDA
     gpu = backend == "cuda"
     key = (_name(stencil, mode, "", order), optimize_kernel, walled) + (("gpu",) if gpu else ())
+    if not walled:  # stored programs of every region: keyed by all of them (the name digests the edges)
+        key += (_digest(stencil.regions),)
     if key not in _PROGRAMS:
         from symnum.rewriting import CPU, GPU
 
