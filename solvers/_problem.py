@@ -75,11 +75,37 @@ def _programs(stencil, outputs, do_optimize, model=None):
             continue
         interior = all(p == ("mid",) for p in position)
         if interior and do_optimize:
-            prog = optimize(es, invariant=stencil.invariant, model=model or CPU)
+            prog = _checked(optimize(es, invariant=stencil.invariant, model=model or CPU), es, stencil)
         else:
             prog = cse(es, invariant=stencil.invariant)
         codes.append(RegionCode(position, ks, prog))
     return codes
+
+
+def _checked(prog, exprs, stencil):
+    """`prog` if it computes `exprs` (at a random point: every state access and scalar a
+    number in [0.5, 1.5]), else their plain CSE, with a warning: a wrong optimized
+    program would be a silently wrong kernel, and it is stored on disk for later runs."""
+    import warnings
+
+    from symnum.rewriting import cse
+
+    rng = np.random.default_rng(0)
+    free = sorted(set().union(*(e.free_symbols | e.atoms(sympy.Indexed) for e in exprs)), key=str)
+    point = {s: sympy.Float(v) for s, v in zip(free, rng.uniform(0.5, 1.5, len(free)))}
+    try:
+        with np.errstate(all="ignore"):
+            want = [complex(sympy.sympify(e).xreplace(point).evalf()) for e in exprs]
+            got = [complex(e.xreplace(point).evalf()) for e in prog.to_sympy()]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return prog  # not a number at this point (a branch, a pole): nothing to compare
+    if all(abs(g - w) <= 1e-9 * max(1.0, abs(w)) or not np.isfinite(w) for g, w in zip(got, want)):
+        return prog
+    warnings.warn(
+        f"the e-graph's program for {stencil.system.name!r} does not compute its templates "
+        f"({got} vs {want} at a random point): a rewriter bug, please report it; using plain "
+        f"CSE instead", RuntimeWarning, stacklevel=3)
+    return cse(exprs, invariant=stencil.invariant)
 
 
 def _kernel_args(stencil) -> tuple:
@@ -677,7 +703,8 @@ def _rewriter_version() -> str:
 def _stored_programs(key, make):
     """The optimized programs of `key` from the disk cache beside the kernels, or made
     and stored: optimizing (the e-graph) is most of a warm discretize otherwise."""
-    digest = hashlib.sha256(f"{key}{_rewriter_version()}{sympy.__version__}".encode()).hexdigest()[:24]
+    # (v2: programs checked against their templates when made)
+    digest = hashlib.sha256(f"v2{key}{_rewriter_version()}{sympy.__version__}".encode()).hexdigest()[:24]
     path = cache_dir().parent / "programs" / f"{key[0]}_{digest}.pkl"
     try:
         return pickle.loads(path.read_bytes())

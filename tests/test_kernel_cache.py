@@ -132,3 +132,32 @@ def test_optimized_programs_are_made_stored_and_loaded(tmp_path, monkeypatch):
     assert sorted((tmp_path / "programs").glob("*.pkl")) == sorted(stored)  # read, not written again
     y = np.random.default_rng(0).uniform(-1, 1, made.shape)
     np.testing.assert_array_equal(loaded.rhs(y, 0.3), made.rhs(y, 0.3))
+
+
+def test_a_wrong_optimized_program_is_replaced_by_plain_cse():
+    """The interior's optimized program is checked against its templates at a random
+    point before it is used (and stored on disk for later runs): a rewriter bug gives a
+    warning and plain CSE, never a silently wrong kernel."""
+    import pytest
+    import sympy
+
+    import symnum as sn
+    from symnum.rewriting import Program, optimize
+    from symnum.solvers._problem import _checked
+    from symnum.solvers._stencil import lower_to_stencils
+
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x)((1 + u**2) * sn.D(x)(u)) - u**3)],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 1), sn.Initial(u, x)],
+                          domain={t: (0, 1), x: (0, 1)}, name="checked")
+    st = lower_to_stencils(system, {x: 17}, order=4)
+    exprs = list(st.interior.exprs)
+    good = optimize(exprs, invariant=st.invariant)
+    assert _checked(good, exprs, st) is good
+    (sym, value), *rest = good.temps
+    bad = Program(((sym, value * 2), *rest), good.outputs, good.invariant)  # one constant wrong
+    with pytest.warns(RuntimeWarning, match="rewriter bug"):
+        fixed = _checked(bad, exprs, st)
+    point = {s: 0.7 + 0.01 * k for k, s in enumerate(sorted(exprs[0].free_symbols | exprs[0].atoms(sympy.Indexed), key=str))}
+    assert abs(float(fixed.to_sympy()[0].xreplace(point)) - float(exprs[0].xreplace(point))) < 1e-9
