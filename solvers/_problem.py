@@ -707,8 +707,9 @@ def _rewriter_version() -> str:
 def _stored_programs(key, make):
     """The optimized programs of `key` from the disk cache beside the kernels, or made
     and stored: optimizing (the e-graph) is most of a warm discretize otherwise."""
-    # (v2: programs checked against their templates when made)
-    digest = hashlib.sha256(f"v2{key}{_rewriter_version()}{sympy.__version__}".encode()).hexdigest()[:24]
+    # (v3: programs checked against their templates when made, and extracted through a
+    # Vec built at extraction time: programs stored before either are not reused)
+    digest = hashlib.sha256(f"v3{key}{_rewriter_version()}{sympy.__version__}".encode()).hexdigest()[:24]
     path = cache_dir().parent / "programs" / f"{key[0]}_{digest}.pkl"
     try:
         return pickle.loads(path.read_bytes())
