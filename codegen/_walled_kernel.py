@@ -126,6 +126,13 @@ class _Generic:
         name, along = fn
         return sympy.Symbol(f"{name}(V, {', '.join(index)}, {self.size_args}, {self.scalar_args}{self.directions(along)})")
 
+    def along_names(self, a):
+        """(index, size, spacing) of axis a as the current function names them: the
+        ones along its direction arguments in a function generic in a's direction."""
+        if a == self.along:
+            return "i_e", "n_e", "h_e"
+        return f"i_{a}", f"n_{a}", f"h_{a}"
+
     @contextmanager
     def printing_along(self, a):
         """Print the functions of a chain along axis a generic in its direction (a
@@ -264,7 +271,7 @@ class _Generic:
         a = table.axis
         with self.printing_along(a):
             generic = self.along is not None
-            at, size = ("i_e", "n_e") if generic else (f"i_{a}", f"n_{a}")
+            at, size, h = self.along_names(a)
             if generic:
                 index = self.stepped("o")
             else:
@@ -283,20 +290,13 @@ class _Generic:
                 kw = "elif" if table.lo else "if"
                 lines += [f"    {kw} {size} - 1 - {at} < {table.hi}:",
                           f"        c = {1 + table.lo} + {size} - 1 - {at}"]
-            if generic:
+            if table.uniform:  # (a generic function steps by the offset o along its direction)
                 lines += [
                     "    s = 0.0",
                     f"    for j in range({table.name}_w.shape[1]):",
-                    f"        o = {table.name}_o[c, j]",
+                    *([f"        o = {table.name}_o[c, j]"] if generic else []),
                     f"        s += {table.name}_w[c, j] * {term}",
-                    f"    return s / h_e**{table.d}",
-                ]
-            elif table.uniform:
-                lines += [
-                    "    s = 0.0",
-                    f"    for j in range({table.name}_w.shape[1]):",
-                    f"        s += {table.name}_w[c, j] * {term}",
-                    f"    return s / h_{a}**{table.d}",
+                    f"    return s / {h}**{table.d}",
                 ]
             else:  # the weights at this node, from the axis's table
                 lines += [
@@ -330,13 +330,12 @@ class _Generic:
             for j, wj in zip(scheme.faces, scheme.outer):
                 grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
                 total += wj * self.call(face, self.shifted(a, j)) * grad
-            h = "h_e" if self.along is not None else f"h_{a}"
+            at_, size, h = self.along_names(a)
             compact = self.printer.doprint(total / sympy.Symbol(h, positive=True) ** 2)
             lines = []
             if not self.low.axes[a].periodic:
                 nested = self.printer.doprint(self.lower(e, flux_form=False))
                 R = scheme.reach
-                at_, size = ("i_e", "n_e") if self.along is not None else (f"i_{a}", f"n_{a}")
                 lines += [f"    if {at_} < {R} or {at_} > {size} - {R + 1}:", f"        return {nested}"]
             lines += [f"    return {compact}"]
             self.cache[key] = self.define("f", self.signature, "\n".join(lines) + "\n"), self.along

@@ -418,12 +418,16 @@ class Problem:
         states below PARALLEL_MIN values, its serial twin (a parallel region costs ~2 us
         per call there even on one thread, ~2 ms for a time-derivative kernel of many
         regions on two; and compiling it ~0.4 s more at discretize)."""
-        fn = kernel.fn
-        if self.backend != "numba" or not self.stencil.axes or int(np.prod(self.shape)) >= PARALLEL_MIN:
-            return fn
+        if not self._serial:
+            return kernel.fn
         from symnum.codegen._stencil_kernel import SERIAL, twin
 
-        return twin(fn, SERIAL) or fn
+        return twin(kernel.fn, SERIAL) or kernel.fn
+
+    @functools.cached_property
+    def _serial(self) -> bool:
+        """Whether host kernels run their serial twins (`sized`): decided once per problem."""
+        return self.backend == "numba" and bool(self.stencil.axes) and int(np.prod(self.shape)) < PARALLEL_MIN
 
     def residual(self, y) -> np.ndarray:
         """Steady problems: the discrete residual F(y) (zero at the solution)."""
@@ -760,10 +764,14 @@ def _generate(stencil, mode, backend, order, dtype, optimize_kernel, timings):
         from symnum.rewriting import CPU, GPU
 
         model = GPU if gpu else CPU
-        _PROGRAMS[key] = _stored_programs(key, lambda: (
-            (_programs(stencil, _region_outputs(stencil, mode, [stencil.interior]), optimize_kernel, model), ())
-            if walled else
-            (_programs(stencil, outputs(), optimize_kernel, model), _programs(stencil, _region_outputs(stencil, "fill"), False))))
+
+        def make():  # (the kernel's region programs, the fill kernel's)
+            if walled:
+                return _programs(stencil, _region_outputs(stencil, mode, [stencil.interior]), optimize_kernel, model), ()
+            return (_programs(stencil, outputs(), optimize_kernel, model),
+                    _programs(stencil, _region_outputs(stencil, "fill"), False))
+
+        _PROGRAMS[key] = _stored_programs(key, make)
     codes, fill = (_with_parameters(programs, stencil) for programs in _PROGRAMS[key])
     timings["optimize"] = _time.perf_counter() - t0
     t0 = _time.perf_counter()
