@@ -733,6 +733,8 @@ def _with_parameters(codes, stencil):
     stencil's own parameters: a program made for another value of a parameter holds
     an unequal Parameter, which the kernel printers would not know (and print bare)."""
     own = {p.name: p for p in stencil.params if isinstance(p, Parameter)}
+    if not own:  # (walking every region's program costs time on 3-D region backends)
+        return codes
     swap = {}
     for code in codes:
         for e in (*(e for _, e in code.program.temps), *code.program.outputs):
