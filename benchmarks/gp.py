@@ -73,7 +73,8 @@ if __name__ == "__main__":
     ap.add_argument("problems", nargs="*", default=list(PROBLEMS))
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--longest-envelope", type=float, default=None, help="GP(longest_envelope=...)")
+    ap.add_argument("--initial-envelope", type=float, default=None, help="GP(initial_envelope=...)")
     args = ap.parse_args()
     for name in args.problems:
-        options = {} if args.longest_envelope is None else {"longest_envelope": args.longest_envelope}
+        options = {k: v for k, v in (("longest_envelope", args.longest_envelope), ("initial_envelope", args.initial_envelope)) if v is not None}
         run(name, args.steps, **options)

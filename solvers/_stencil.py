@@ -108,6 +108,17 @@ class Axis:
         the kernels get the table where a uniform axis passes its spacing."""
         return sympy.IndexedBase(self.spacing)
 
+    @property
+    def shift(self) -> int:
+        """The table column of node 0: n along a periodic non-uniform axis, whose table
+        holds three periods of columns (`weight_table`), so that a neighbour across the
+        seam reads its column, i + off + n, without a modulo; 0 otherwise."""
+        return self.n if self.periodic and self.nodes is not None else 0
+
+    def column(self, node):
+        """The table column of the node with index `node` (an index expression)."""
+        return node + self.shift
+
 
 @dataclass(frozen=True)
 class Region:
@@ -308,7 +319,7 @@ class _Lowering:
     def coordinate(self, a, off):
         axis = self.axes[a]
         if not axis.uniform:
-            return axis.table[0, axis.index + off]
+            return axis.table[0, axis.column(axis.index + off)]
         return sympy.Float(axis.lo) + (axis.index + off) * axis.spacing
 
     def global_template(self, g, pos):
@@ -348,18 +359,19 @@ class _Lowering:
         axis = self.axes[a]
         x = axis.coords
         if axis.periodic:  # the nearest nodes around the point, indices wrapped
-            h = (axis.hi - axis.lo) / axis.n
-            value = axis.lo + (value - axis.lo) % (axis.hi - axis.lo)
+            period, n = axis.hi - axis.lo, axis.n
+            value = axis.lo + (value - axis.lo) % period
+            wide = np.concatenate([x - period, x, x + period])  # node j - n .. 2n - 1
             m = d + max(2, self.central) + (1 if d == 0 else 0)
-            near = int(round((value - axis.lo) / h))
-            if d == 0 and abs(axis.lo + near * h - value) <= 1e-12 * max(1.0, abs(value)):
-                return {near % axis.n: sympy.Integer(1)}
+            near = int(np.argmin(np.abs(wide - value)))
+            if d == 0 and abs(wide[near] - value) <= 1e-12 * max(1.0, abs(value)):
+                return {near % n: sympy.Integer(1)}
             # the m nodes centred on the point (odd m: around its nearest node)
-            start = int(np.floor((value - axis.lo) / h - (m - 1) / 2 + 0.5))
-            w = fornberg_weights_at([axis.lo + (start + i) * h for i in range(m)], d, value)
+            start = int(np.searchsorted(wide, value)) - (m + 1) // 2 if m % 2 == 0 else near - (m - 1) // 2
+            w = fornberg_weights_at(wide[start:start + m], d, value)
             out: dict = {}
             for i, c in enumerate(w):
-                out[(start + i) % axis.n] = out.get((start + i) % axis.n, 0) + sympy.Float(c)
+                out[(start + i) % n] = out.get((start + i) % n, 0) + sympy.Float(c)
             return out
         near = int(np.argmin(np.abs(x - value)))
         if d == 0 and abs(x[near] - value) <= 1e-12 * max(1.0, abs(value)):
@@ -378,7 +390,7 @@ class _Lowering:
         axis = self.axes[a]
         order = 2 if self.central == 2 else 4
         if not axis.uniform:  # the node's own weight, from the axis's table (`quadrature_weights`)
-            return axis.table[self.weight_row(a, f"quadrature{order}", (0,)), axis.index]
+            return axis.table[self.weight_row(a, f"quadrature{order}", (0,)), axis.column(axis.index)]
         ends = QUADRATURE_ENDS[order]
         c = 1
         if not axis.periodic and p != ("mid",) and p[1] < len(ends):
@@ -389,8 +401,9 @@ class _Lowering:
         """A non-uniform axis's weights of the d-th derivative on `window` (offsets)
         at the node with index `node` (an index expression; -1 is the last node):
         entries of the axis's table, whose values `weight_table` computes per node."""
-        row, table = self.weight_row(a, d, window), self.axes[a].table
-        return [table[row + k, node] for k in range(len(window))]
+        axis = self.axes[a]
+        row, column = self.weight_row(a, d, window), axis.column(node)
+        return [axis.table[row + k, column] for k in range(len(window))]
 
     def weight_row(self, a, d, window) -> int:
         """The table row of the first weight of (d, window) on non-uniform axis a."""
@@ -1037,6 +1050,22 @@ def weight_table(axis: Axis, rows: dict) -> np.ndarray:
     x = np.array(axis.nodes)
     n = len(x)
     table = np.full((1 + sum(len(w) for _, w in rows), n), np.nan)
+    if axis.periodic:
+        # three periods of nodes (the coordinates continued by the period), each node's
+        # weights on its neighbours across the seam; every period's columns the same
+        period = axis.hi - axis.lo
+        wide = np.concatenate([x - period, x, x + period])
+        table[0] = x
+        for (d, window), row in rows.items():
+            if isinstance(d, str):  # the trapezoid rule on the circle (every order)
+                table[row] = (wide[n + 1:2 * n + 1] - wide[n - 1:2 * n - 1]) / 2
+                continue
+            w = np.array(window)
+            for i in range(n):
+                table[row:row + len(w), i] = fornberg_weights_at(wide[n + i + w], d, x[i])
+        out = np.tile(table, 3)
+        out[0] = wide
+        return out
     table[0] = x
     for (d, window), row in rows.items():
         if isinstance(d, str):  # "quadrature2" / "quadrature4": every node's quadrature weight

@@ -64,6 +64,7 @@ def convert_conditions(conditions, domain, equations, time) -> tuple:
     from ._system import derivative_orders  # _system imports this module
 
     orders = derivative_orders(e.lhs - e.rhs for e in equations)
+    inflow = _inflow_sides(equations, orders, time)
     parsed = []
     for c in conditions:
         if isinstance(c, sympy.Equality):
@@ -79,7 +80,7 @@ def convert_conditions(conditions, domain, equations, time) -> tuple:
     out = []
     for c in parsed:
         if isinstance(c, tuple):
-            c = _assign(c, orders, have, time)
+            c = _assign(c, orders, have, time, inflow)
             key = (c.field, c.var, c.side)
             have[key] = have.get(key, 0) + 1
         if isinstance(c, Periodic) and c in out and c not in conditions:
@@ -188,7 +189,27 @@ def _periodic(eq, located):
     return Periodic(located[0][0]) if len(differ) == 1 else None
 
 
-def _assign(parsed, orders, have, time) -> BoundaryEquation:
+def _inflow_sides(equations, orders, time) -> dict:
+    """{(field, var): "min" or "max"}: the inflow end of a field first order in var
+    whose equation is u_t + a u_var + ... = 0 with a a nonzero number (the end a
+    condition belongs to; at the other, u leaves the domain)."""
+    out = {}
+    if time is None:
+        return out
+    for e in equations:
+        r = sympy.expand(e.lhs - e.rhs)
+        for f, per in orders.items():
+            dt = r.coeff(sympy.Derivative(f, time))
+            if not (dt.is_number and dt != 0):
+                continue
+            for var, order in per.items():
+                a = r.coeff(sympy.Derivative(f, var)) / dt if order == 1 else None
+                if a is not None and a.is_number and a.is_real and a != 0:
+                    out[(f, var)] = "min" if a > 0 else "max"
+    return out
+
+
+def _assign(parsed, orders, have, time, inflow=None) -> BoundaryEquation:
     var, side, expr, eq = parsed
     fields = []
     for node in sympy.preorder_traversal(expr):
@@ -222,9 +243,12 @@ def _assign(parsed, orders, have, time) -> BoundaryEquation:
         fewest, most = needed_conditions(orders.get(f, {}).get(var, 0))
         own = max((_order_in(d, var) for d in expr.atoms(sympy.Derivative) if d.expr == f), default=0)
         n = have.get((f, var, side), 0)
+        # upwind: an interface u1 = u2 between advected fields sets the one flowing in
+        ends = (inflow or {}).get((f, var))
+        upwind = 0 if ends is None else (1 if ends == side else -1)
         # a field that still needs a condition here first (u in u(t, x, 1) = H(t, x, 1)
         # when only u is differentiated across y), then one that may take one
-        return (n < fewest, n < most, own, -fields.index(f))
+        return (n < fewest, n < most, upwind, own, -fields.index(f))
 
     # a field of time only (v(t) in u(t, 0) = v) has no wall in var to be determined at
     field = max((f for f in fields if var in f.args), key=rank)

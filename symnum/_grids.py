@@ -17,7 +17,10 @@ def grid_points(v, spec, lo, hi, periodic) -> tuple:
     are uniform: the uniform grid's kernels, and its walled Numba kernel, serve them)."""
     if isinstance(spec, (list, tuple, np.ndarray)):
         nodes = _grid_nodes(v, spec, lo, hi, periodic)
-        return len(nodes), (None if _is_uniform(nodes) else nodes)
+        uniform = _is_uniform(nodes)
+        if periodic:  # the last node is the first one again (as MOL.jl's grids give it)
+            nodes = nodes[:-1]
+        return len(nodes), (None if uniform else nodes)
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
         return int(spec), None
     if isinstance(spec, float) and spec > 0:
@@ -39,12 +42,8 @@ def grid_points(v, spec, lo, hi, periodic) -> tuple:
 
 def _grid_nodes(v, spec, lo, hi, periodic) -> tuple:
     """The nodes of a non-uniform grid, checked: strictly increasing, finite, from the
-    domain's lower end to its upper end."""
-    if periodic:
-        raise DiscretizationError(
-            f"grid[{v}] is a sequence of nodes, but {v} is periodic: non-uniform grids are "
-            f"supported along non-periodic variables; give a number of points for {v}"
-        )
+    domain's lower end to its upper end (along a periodic variable too: the upper end
+    is the lower one again, and `grid_points` drops it)."""
     try:
         x = np.asarray(spec, dtype=float)
     except (TypeError, ValueError):

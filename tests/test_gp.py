@@ -148,6 +148,26 @@ def test_gp_solves_a_high_frequency_poisson_problem():
     assert np.linalg.norm(again.predict(u, {x: X}) - np.sin(15 * X)) / np.linalg.norm(np.sin(15 * X)) < 1e-3
 
 
+def test_gp_solves_a_well_resolved_low_frequency_problem():
+    """u = sin(20 x) on [0, 1] with 60 nodes (19 per period): the default start (envelopes
+    one domain length long) reaches < 3e-3; a start 2 pi times shorter (the old default)
+    stalled at 66% (the components too broad in frequency to find the solution's)."""
+    x = sn.variables("x")
+    u = sn.fields("u", x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(x, 2)(u), -400 * sympy.sin(20 * x))], domain={x: (0, 1)},
+        bcs=[sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", sympy.sin(20))], name="gp_poisson_lf",
+    )
+    X = np.linspace(0, 1, 301)
+    errors = {}
+    for envelope in (1.0, 1 / (2 * np.pi)):
+        res = GP(system, grid={x: 60}, initial_envelope=envelope).fit(steps=500)
+        errors[envelope] = np.linalg.norm(res.predict(u, {x: X}) - np.sin(20 * X)) / np.linalg.norm(np.sin(20 * X))
+    assert errors[1.0] < 3e-3 and errors[1 / (2 * np.pi)] > 0.1, errors
+    with pytest.raises(ModelError, match="initial_envelope"):
+        GP(system, grid={x: 60}, initial_envelope=-1)
+
+
 def test_predict_tensor_and_scattered_paths_agree():
     system, t, x, u = advection_2d()
     gp = GP(system, grid={t: 10, x: 12}, components=3)
@@ -159,9 +179,15 @@ def test_predict_tensor_and_scattered_paths_agree():
     scattered = gp._posterior_mean(res.params, 0, [T, X])        # 300^2 distinct pairs: chunked path
     direct = np.array([gp._posterior_mean(res.params, 0, [T[i:i + 1], X[i:i + 1]])[0] for i in range(0, 300, 37)])
     np.testing.assert_allclose(scattered[::37], direct, rtol=1e-10, atol=1e-12)
-    # at the nodes the posterior mean reproduces U (up to the jitter's effect)
+    # at the nodes the posterior mean is (K_t (x) K_x) alpha, alpha = U solved with the
+    # jittered factors (K_t + jI) (x) (K_x + jI): U up to the jitter's effect, exactly
     Tn, Xn = gp._coords
-    np.testing.assert_allclose(res.predict(u, {t: Tn, x: Xn}), res.values(u), atol=1e-4)
+    K = [np.asarray(gp._axis_matrices(kp, ax)[1][0]) - gp.jitter * np.eye(n)
+         for ax, (kp, n) in enumerate(zip(params["kernel"][0], gp.shape))]
+    alpha = np.asarray(gp._alpha_fn(params, 0))
+    np.testing.assert_allclose(res.predict(u, {t: Tn, x: Xn}), K[0] @ alpha @ K[1].T, atol=1e-9)
+    np.testing.assert_allclose((K[0] + gp.jitter * np.eye(10)) @ alpha @ (K[1] + gp.jitter * np.eye(12)).T,
+                               res.values(u), atol=1e-9)
 
 
 def test_plain_kernel_keeps_frequency_zero():
