@@ -207,6 +207,7 @@ def poisson_1d(scale):
     return _ours(res, rel_l2(res.predict(u, {x: X}), np.sin(np.pi * X)), steps)
 
 
+BUDGET = None  # --seconds: the wall time each side's Adam phase may take (beltrami)
 SEED = 0  # --seeds N runs the seed-aware problems (below) for seeds 0..N-1, both sides
 
 
@@ -334,6 +335,68 @@ def klein_gordon(scale):
                                         lbfgs=int(15000 * scale), progress=False)
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 10, 256), np.linspace(-1, 1, 256)))
     return _ours(res, rel_l2(res.predict(u, {t: T, x: X}), X * np.cos(T)), steps)
+
+
+BELTRAMI_FIELDS = ("u", "v", "w")
+
+
+def _beltrami_exact(X, Y, Z, T, a=1.0, d=1.0):
+    """Ethier & Steinman's Beltrami flow (DeepXDE's u_func, v_func, w_func)."""
+    e = np.exp(-(d**2) * T)
+    u = -a * (np.exp(a * X) * np.sin(a * Y + d * Z) + np.exp(a * Z) * np.cos(a * X + d * Y)) * e
+    v = -a * (np.exp(a * Y) * np.sin(a * Z + d * X) + np.exp(a * X) * np.cos(a * Y + d * Z)) * e
+    w = -a * (np.exp(a * Z) * np.sin(a * X + d * Y) + np.exp(a * Y) * np.cos(a * Z + d * X)) * e
+    return u, v, w
+
+
+def _beltrami_points():
+    """DeepXDE's test: the 10^3 grid of [-1, 1]^3 at t = 0 and t = 1."""
+    g = np.linspace(-1, 1, 10)
+    X, Y, Z = (a.ravel() for a in np.meshgrid(g, g, g))
+    T = np.concatenate([np.zeros(X.size), np.ones(X.size)])
+    return np.tile(X, 2), np.tile(Y, 2), np.tile(Z, 2), T
+
+
+def _stop_after(seconds):
+    """A PINN.train callback that ends the Adam phase once `seconds` have passed (None: never)."""
+    start = time.perf_counter()
+    return None if seconds is None else (lambda step, loss, params: time.perf_counter() - start > seconds)
+
+
+def beltrami(scale):
+    """DeepXDE's Beltrami_flow.py: incompressible Navier-Stokes, Re = 1, on [-1, 1]^3 x [0, 1],
+    u, v, w given on every face and at t = 0, no pressure condition; exact Beltrami flow;
+    [50] * 4 tanh, 50000 domain, 5000 boundary (833 per face), 5000 initial points, loss
+    weights 100 on the conditions, 30000 Adam 1e-3 (then L-BFGS; not here). Error: the
+    velocity's relative L2 on DeepXDE's test points. `--seconds` caps the wall time (the
+    full budget takes hours here, on both sides)."""
+    t, x, y, z = sn.variables("t x y z")
+    u, v, w, p = sn.fields("u v w p", t, x, y, z)
+    vel, X = (u, v, w), (x, y, z)
+    exact = _beltrami_sympy(x, y, z, t)
+    eqs = [sn.Eq(sn.D(t)(q) + sum(c * sn.D(xi)(q) for c, xi in zip(vel, X)) + sn.D(xi_p)(p)
+                 - sum(sn.D(xi, 2)(q) for xi in X), 0) for q, xi_p in zip(vel, X)]
+    eqs.append(sn.Eq(sum(sn.D(xi)(q) for q, xi in zip(vel, X)), 0))
+    bcs = [sn.Dirichlet(q, xi, side, e.subs(xi, -1 if side == "min" else 1))
+           for q, e in zip(vel, exact) for xi in X for side in ("min", "max")]
+    bcs += [sn.Initial(q, e.subs(t, 0)) for q, e in zip(vel, exact)]
+    system = sn.PDESystem(eqs, bcs, domain={t: (0, 1), x: (-1, 1), y: (-1, 1), z: (-1, 1)}, name="beltrami")
+    steps = int(30000 * scale)
+    res = solvers.PINN(system, hidden=[50] * 4, n_collocation=50000, n_boundary=833, n_initial=5000, dtype="float32",
+                       seed=SEED, weights={"boundary": 100, "initial": 100}).train(
+        steps=steps, lr=1e-3, progress=False, callback=_stop_after(BUDGET))
+    Xs, Ys, Zs, Ts = _beltrami_points()
+    want = np.concatenate(_beltrami_exact(Xs, Ys, Zs, Ts))
+    got = np.concatenate([res.predict(q, {t: Ts, x: Xs, y: Ys, z: Zs}) for q in vel])
+    done = len(res.loss_history) * 100 if BUDGET is not None else steps
+    return _ours(res, rel_l2(got, want), min(done, steps))
+
+
+def _beltrami_sympy(x, y, z, t, a=1, d=1):
+    e = sympy.exp(-(d**2) * t)
+    return [-a * (sympy.exp(a * x) * sympy.sin(a * y + d * z) + sympy.exp(a * z) * sympy.cos(a * x + d * y)) * e,
+            -a * (sympy.exp(a * y) * sympy.sin(a * z + d * x) + sympy.exp(a * x) * sympy.cos(a * y + d * z)) * e,
+            -a * (sympy.exp(a * z) * sympy.sin(a * x + d * y) + sympy.exp(a * y) * sympy.cos(a * z + d * x)) * e]
 
 
 BURGERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "burgers" / "raissi_burgers_reference.npz"
@@ -513,7 +576,7 @@ def diffusion_reaction_lbfgs(scale):
 EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_1d,
             "poisson_neumann_1d_lbfgs": poisson_neumann_1d_lbfgs, "heat": heat, "poisson_robin_1d": poisson_robin_1d,
             "poisson_robin_1d_lbfgs": poisson_robin_1d_lbfgs, "ode_system_lbfgs": ode_system_lbfgs, "burgers": burgers,
-            "klein_gordon": klein_gordon,
+            "klein_gordon": klein_gordon, "beltrami": beltrami,
             "poisson_periodic_1d": poisson_periodic_1d, "ode_system": ode_system,
             "diffusion_reaction_forward": diffusion_reaction_forward,
             "poisson_1d": poisson_1d, "euler_beam": euler_beam, "helmholtz_square": helmholtz_square,
@@ -715,6 +778,52 @@ def dde_klein_gordon(dde, scale):
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 10, 256), np.linspace(-1, 1, 256)))
     return _result(rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], X * np.cos(T)), seconds, steps,
                    1e3 * seconds / max(steps, 1))
+
+
+def dde_beltrami(dde, scale):
+    import torch
+
+    _dde_seed(dde)
+
+    def pde(X, q):
+        vel = [q[:, i:i + 1] for i in range(3)]
+        out = []
+        for i in range(3):
+            conv = sum(vel[j] * dde.grad.jacobian(q, X, i=i, j=j) for j in range(3))
+            lap = sum(dde.grad.hessian(q, X, component=i, i=j, j=j) for j in range(3))
+            out.append(dde.grad.jacobian(q, X, i=i, j=3) + conv + dde.grad.jacobian(q, X, i=3, j=i) - lap)
+        out.append(sum(dde.grad.jacobian(q, X, i=j, j=j) for j in range(3)))
+        return out
+
+    def exact(i):
+        return lambda X: _beltrami_exact(X[:, 0:1], X[:, 1:2], X[:, 2:3], X[:, 3:4])[i]
+
+    geom = dde.geometry.GeometryXTime(dde.geometry.Cuboid([-1, -1, -1], [1, 1, 1]), dde.geometry.TimeDomain(0, 1))
+    conds = [dde.icbc.DirichletBC(geom, exact(i), lambda _, on: on, component=i) for i in range(3)]
+    conds += [dde.icbc.IC(geom, exact(i), lambda _, on: on, component=i) for i in range(3)]
+    data = dde.data.TimePDE(geom, pde, conds, num_domain=50000, num_boundary=5000, num_initial=5000)
+    model = dde.Model(data, dde.nn.FNN([4] + [50] * 4 + [4], "tanh", "Glorot normal"))
+    model.compile("adam", lr=1e-3, loss_weights=[1, 1, 1, 1] + [100] * 6)
+    steps = int(30000 * scale)
+
+    class Budget(dde.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.start, self.steps = time.perf_counter(), 0
+
+        def on_batch_end(self):
+            self.steps += 1
+            if BUDGET is not None and time.perf_counter() - self.start > BUDGET:
+                self.model.stop_training = True
+
+    budget = Budget()
+    t0 = time.perf_counter()
+    model.train(iterations=steps, display_every=max(steps, 1), verbose=0, callbacks=[budget])
+    seconds = time.perf_counter() - t0
+    Xs, Ys, Zs, Ts = _beltrami_points()
+    got = model.predict(np.stack([Xs, Ys, Zs, Ts], axis=1))[:, :3].T.ravel()
+    want = np.concatenate(_beltrami_exact(Xs, Ys, Zs, Ts))
+    return _result(rel_l2(got, want), seconds, budget.steps, 1e3 * seconds / max(budget.steps, 1))
 
 
 def dde_burgers(dde, scale):
@@ -966,7 +1075,7 @@ print("RESULT", np.linalg.norm(pred - exact) / np.linalg.norm(exact), seconds, s
 DEEPXDE = {"diffusion_1d": dde_diffusion_1d, "poisson_neumann_1d": dde_poisson_neumann_1d, "heat": dde_heat,
            "poisson_robin_1d": dde_poisson_robin_1d, "poisson_periodic_1d": dde_poisson_periodic_1d,
            "ode_system": dde_ode_system, "diffusion_reaction_forward": dde_diffusion_reaction_forward,
-           "burgers": dde_burgers, "klein_gordon": dde_klein_gordon,
+           "burgers": dde_burgers, "klein_gordon": dde_klein_gordon, "beltrami": dde_beltrami,
            "poisson_1d": dde_poisson_1d, "euler_beam": dde_euler_beam, "helmholtz_square": dde_helmholtz_square,
            "kovasznay": dde_kovasznay, "disk": dde_disk, "helmholtz_hole": dde_helmholtz_hole, "elliptic_inverse_field": dde_elliptic_inverse_field,
            "diffusion_reaction": dde_diffusion_reaction, "poisson_lshape": dde_poisson_lshape}
@@ -978,10 +1087,13 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--plain", action="store_true", help="also train a plain MLP (the Fourier features' baseline)")
     ap.add_argument("--no-deepxde", action="store_true")
+    ap.add_argument("--seconds", type=float, default=None, help="cap each side's Adam phase at this wall time "
+                    "(beltrami: the same budget for both)")
     ap.add_argument("--seeds", type=int, default=1, help="diffusion_1d, poisson_neumann_1d(_lbfgs), heat: seeds 0..N-1")
     args = ap.parse_args()
     dde = None if args.no_deepxde else _dde()
-    global SEED
+    global SEED, BUDGET
+    BUDGET = args.seconds
     runs = [(name, seed) for name in args.only
             for seed in (range(args.seeds) if name in ("diffusion_1d", "poisson_neumann_1d", "poisson_neumann_1d_lbfgs", "heat", "poisson_robin_1d",
                                     "poisson_periodic_1d", "ode_system", "diffusion_reaction_forward",
