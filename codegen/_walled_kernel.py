@@ -195,7 +195,7 @@ class _Generic:
     def coordinate(self, a):
         axis = self.low.axes[a]
         if not axis.uniform:
-            return sympy.Symbol(f"h_{a}[0, i_{a}{' + n_' + str(a) if axis.shift else ''}]")
+            return sympy.Symbol(f"h_{a}[0, i_{a}{' + n_' + str(a) if axis.shift != 0 else ''}]")
         return sympy.Float(axis.lo) + sympy.Symbol(f"i_{a}", integer=True) * sympy.Symbol(f"h_{a}", positive=True)
 
     def derivative(self, e, bias=0):
@@ -304,7 +304,7 @@ class _Generic:
                     "        return math.nan",
                     "    s = 0.0",
                     f"    for j in range({table.name}_n[c]):",
-                    f"        s += h_{a}[{table.name}_r[c] + j, i_{a}{' + n_' + str(a) if self.low.axes[a].shift else ''}] * {term}",
+                    f"        s += h_{a}[{table.name}_r[c] + j, i_{a}{' + n_' + str(a) if self.low.axes[a].shift != 0 else ''}] * {term}",
                     "    return s",
                 ]
             return self.define("d", signature, "\n".join(lines) + "\n", inline=field), self.along

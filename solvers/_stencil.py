@@ -85,6 +85,7 @@ class Axis:
     hi: float
     periodic: bool
     nodes: tuple | None = None  # a non-uniform grid's coordinates; None: uniform
+    size: sympy.Symbol | None = None  # the kernels' node count n_a (templates read it for wrapped table columns)
 
     @property
     def uniform(self) -> bool:
@@ -109,11 +110,12 @@ class Axis:
         return sympy.IndexedBase(self.spacing)
 
     @property
-    def shift(self) -> int:
+    def shift(self):
         """The table column of node 0: n along a periodic non-uniform axis, whose table
         holds three periods of columns (`weight_table`), so that a neighbour across the
-        seam reads its column, i + off + n, without a modulo; 0 otherwise."""
-        return self.n if self.periodic and self.nodes is not None else 0
+        seam reads its column, i + off + n, without a modulo; 0 otherwise. The kernels'
+        n_a, not the number, so one compiled kernel serves every grid of the system."""
+        return self.size if self.periodic and self.nodes is not None else 0
 
     def column(self, node):
         """The table column of the node with index `node` (an index expression)."""
@@ -900,6 +902,7 @@ def _make_axes(system: PDESystem, grid) -> tuple[Axis, ...]:
                 hi=hi,
                 periodic=periodic,
                 nodes=nodes,
+                size=sympy.Symbol(f"n_{a}", integer=True, positive=True),
             )
         )
     return tuple(axes)

@@ -251,6 +251,10 @@ def test_2d_periodic_stretched_numba_equals_numpy_and_jacobian_equals_fd():
         a, b = fast.rhs(y0, 0.7), ref.rhs(y0, 0.7)
         assert np.isfinite(b).all()
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
+        # the wrapped table columns are read at n_a, not a number: one kernel for every grid
+        for prob in (fast, ref):
+            again = discretize(sys, {x: periodic_stretched(20), y: 9}, order=order, backend=prob.backend)
+            assert again.kernel is prob.kernel
         if order == 2:
             J = fast.jacobian(y0, 0.7).toarray()
             Jfd = dense_fd_jacobian(lambda s: fast.rhs(s, 0.7), y0)
