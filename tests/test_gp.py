@@ -254,6 +254,27 @@ def test_field_solve_by_whitened_cg_equals_the_dense_newton():
     assert float(jnp.max(jnp.abs(g))) < 1e-6 * max(1.0, float(jnp.max(jnp.abs(grad_U(p["U"], p)))))
 
 
+def test_preconditioned_cg_solves_robin_and_nonlinear_problems():
+    """The CG preconditioner's rows for Robin conditions and a nonlinear residual (its
+    coefficients at the current U): the same solve as the dense Newton, with and
+    without the preconditioner."""
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    system = sn.PDESystem(
+        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) / 10 - u * sn.D(x)(u) + u**3 / 4)], domain={t: (0, 1), x: (0, 1)},
+        bcs=[sn.Initial(u, sympy.sin(sympy.pi * x)), sn.Robin(u, x, "min", 2, 1, t), sn.Robin(u, x, "max", 1, 3, 0)],
+        name="gp_robin")
+    gp = GP(system, grid={t: 8, x: 10}, components=3, jitter=1e-5)
+    p = gp.init_params()
+    dense = gp.solve_fields(p, iterations=4)
+    U = np.asarray(dense["U"])
+    for precondition in (True, False):
+        gp.precondition = precondition
+        gp.__dict__.pop("_newton_fn", None)
+        cg = gp.solve_fields(p, iterations=4, dense_limit=0, cg_iterations=400)
+        np.testing.assert_allclose(np.asarray(cg["U"]), U, atol=1e-6 * np.abs(U).max())
+
+
 def test_data_peaks_start_the_mixture_at_the_solutions_frequencies():
     """The forcing's and the conditions' spectra give the starting frequencies,
     no per-problem scale: u'' = f with u = sin(6x)cos(100x) has power at
