@@ -388,7 +388,8 @@ class _Lowering:
         trapezoid rule at order 2, Gregory's fourth-order end corrections (3/8, 7/6,
         23/24, then 1) above; times the spacing. Periodic: the spacing (trapezoid on a
         periodic function, spectrally accurate). Non-uniform: per node, the trapezoid
-        rule's or the piecewise cubic interpolant's weights (`quadrature_weights`)."""
+        rule's or the piecewise cubic interpolant's weights (`quadrature_weights`);
+        periodic and non-uniform: the trapezoid rule on the circle (order 2)."""
         axis = self.axes[a]
         order = 2 if self.central == 2 else 4
         if not axis.uniform:  # the node's own weight, from the axis's table (`quadrature_weights`)

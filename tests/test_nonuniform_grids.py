@@ -259,3 +259,22 @@ def test_2d_periodic_stretched_numba_equals_numpy_and_jacobian_equals_fd():
             J = fast.jacobian(y0, 0.7).toarray()
             Jfd = dense_fd_jacobian(lambda s: fast.rhs(s, 0.7), y0)
             np.testing.assert_allclose(J, Jfd, atol=2e-5 * max(1.0, np.abs(J).max()))
+
+
+def test_periodic_table_columns_and_quadrature():
+    """The periodic table: three periods of columns (coordinates continued by the period,
+    the same weights in each), and the trapezoid rule on the circle, second order for a
+    smooth periodic integrand on the graded nodes."""
+    from symnum.solvers._stencil import Axis, weight_table
+
+    errs = []
+    for n in (24, 48, 96):
+        nodes = periodic_stretched(n)[:-1]
+        axis = Axis(x, sympy.Symbol("i_0"), sympy.Symbol("h_x"), n, 0.0, 1.0, True, tuple(nodes), sympy.Symbol("n_0"))
+        table = weight_table(axis, {(1, (-1, 0, 1)): 1, ("quadrature2", (0,)): 4})
+        assert table.shape == (5, 3 * n)
+        np.testing.assert_allclose(table[0], np.concatenate([nodes - 1, nodes, nodes + 1]))
+        np.testing.assert_array_equal(table[1:, :n], table[1:, n:2 * n])
+        f = np.exp(np.sin(2 * np.pi * nodes))
+        errs.append(abs(table[4, :n] @ f - 1.2660658777520082))   # the integral of e^sin(2 pi x) over a period: I_0(1)
+    assert _slope([n + 1 for n in (24, 48, 96)], errs) > 1.8, errs
