@@ -90,7 +90,7 @@ def run(name, steps, chunk=250, **options):
     ref = sympy.lambdify(inputs, exact, "numpy")(*test)
     res, done, t0 = None, 0, time.perf_counter()
     while done < steps:
-        res = gp.fit(steps=chunk, params=None if res is None else res.params, solve=len(inputs) > 1 or "auto")
+        res = gp.fit(steps=chunk, params=None if res is None else res.params)
         done += chunk
         err = np.linalg.norm(res.predict(u, dict(zip(inputs, test))) - ref) / np.linalg.norm(ref)
         print(f"  {name}: {done} steps, {time.perf_counter() - t0:.1f} s, error {err:.2e}, "

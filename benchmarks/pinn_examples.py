@@ -337,16 +337,17 @@ def klein_gordon(scale):
     return _ours(res, rel_l2(res.predict(u, {t: T, x: X}), X * np.cos(T)), steps)
 
 
-BELTRAMI_FIELDS = ("u", "v", "w")
+def _beltrami_sympy(x, y, z, t, a=1, d=1):
+    """Ethier & Steinman's Beltrami flow (DeepXDE's u_func, v_func, w_func), as sympy."""
+    e = sympy.exp(-(d**2) * t)
+    return [-a * (sympy.exp(a * x) * sympy.sin(a * y + d * z) + sympy.exp(a * z) * sympy.cos(a * x + d * y)) * e,
+            -a * (sympy.exp(a * y) * sympy.sin(a * z + d * x) + sympy.exp(a * x) * sympy.cos(a * y + d * z)) * e,
+            -a * (sympy.exp(a * z) * sympy.sin(a * x + d * y) + sympy.exp(a * y) * sympy.cos(a * z + d * x)) * e]
 
 
-def _beltrami_exact(X, Y, Z, T, a=1.0, d=1.0):
-    """Ethier & Steinman's Beltrami flow (DeepXDE's u_func, v_func, w_func)."""
-    e = np.exp(-(d**2) * T)
-    u = -a * (np.exp(a * X) * np.sin(a * Y + d * Z) + np.exp(a * Z) * np.cos(a * X + d * Y)) * e
-    v = -a * (np.exp(a * Y) * np.sin(a * Z + d * X) + np.exp(a * X) * np.cos(a * Y + d * Z)) * e
-    w = -a * (np.exp(a * Z) * np.sin(a * X + d * Y) + np.exp(a * Y) * np.cos(a * Z + d * X)) * e
-    return u, v, w
+_BELTRAMI_XYZT = sympy.symbols("x y z t")
+# the same flow evaluated on arrays: (X, Y, Z, T) -> [u, v, w]
+_beltrami_exact = sympy.lambdify(_BELTRAMI_XYZT, _beltrami_sympy(*_BELTRAMI_XYZT), "numpy")
 
 
 def _beltrami_points():
@@ -391,13 +392,6 @@ def beltrami(scale):
     done = min(steps, len(res.loss_history) * 100 if BUDGET is not None else steps)
     seconds = res.timings["total_s"]
     return _result(rel_l2(got, want), seconds, done, 1e3 * seconds / max(done, 1))
-
-
-def _beltrami_sympy(x, y, z, t, a=1, d=1):
-    e = sympy.exp(-(d**2) * t)
-    return [-a * (sympy.exp(a * x) * sympy.sin(a * y + d * z) + sympy.exp(a * z) * sympy.cos(a * x + d * y)) * e,
-            -a * (sympy.exp(a * y) * sympy.sin(a * z + d * x) + sympy.exp(a * x) * sympy.cos(a * y + d * z)) * e,
-            -a * (sympy.exp(a * z) * sympy.sin(a * x + d * y) + sympy.exp(a * y) * sympy.cos(a * z + d * x)) * e]
 
 
 BURGERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "burgers" / "raissi_burgers_reference.npz"

@@ -662,7 +662,6 @@ class GP:
         r -> Q D^-1 Q^T r."""
         jax = _jax()
         jnp = jax.numpy
-        from functools import reduce
 
         params = dict(p, U=U)
         _, derivs = self._field_terms(params)
@@ -682,15 +681,14 @@ class GP:
         nd = len(self.shape)
 
         def kron(vectors):
-            return reduce(jnp.multiply.outer, vectors)
+            return functools.reduce(jnp.multiply.outer, vectors)
 
         per_field = []
         for k, per in enumerate(axes):
             terms = [t for t, (kk, _) in enumerate(keys) if kk == k]
             G, Q = [], []
             for ax, (root, inverse, mats) in enumerate(per):
-                inv_t = [m_ @ inverse for m_ in mats]
-                inv_t[0] = root  # K R^-1 = R
+                inv_t = [root] + [m_ @ inverse for m_ in mats[1:]]  # K^(m,0) R^-1; K R^-1 = R
                 top = max([keys[t][1].count(ax) for t in terms] + [0])
                 Q.append(jnp.linalg.eigh(inv_t[top].T @ inv_t[top])[1])
                 G.append([g @ Q[-1] for g in inv_t])   # G_m Q: its columns' Gram diagonals below
