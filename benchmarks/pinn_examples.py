@@ -798,8 +798,6 @@ def _dde_budget(dde):
 
 
 def dde_beltrami(dde, scale):
-    import torch
-
     _dde_seed(dde)
 
     def pde(X, q):
