@@ -61,7 +61,10 @@ def _check_side(side, where: str):
         )
 
 
-def _value(value, where: str) -> sympy.Expr:
+def _value(value, where: str, fields: bool = False) -> sympy.Expr:
+    """A condition's value (or Robin coefficient) as sympy; `fields`: it may hold fields
+    and their derivatives (a condition on a geometry's boundary, which only the PINN
+    takes: it evaluates them from its network)."""
     try:
         v = sympy.sympify(value, strict=not isinstance(value, str))
     except (sympy.SympifyError, TypeError):
@@ -71,10 +74,13 @@ def _value(value, where: str) -> sympy.Expr:
     if not isinstance(v, sympy.Expr):
         raise ModelError(f"{where}: value {value!r} is not a scalar expression")
     bad = [f for f in sympy.preorder_traversal(v) if is_field(f)]
-    if bad:
+    if bad and not fields:
         raise ModelError(
             f"{where}: value {v} contains the field {bad[0]}; boundary and initial "
-            f"values may depend on independent variables and parameters only"
+            f"values may depend on independent variables and parameters only. A condition "
+            f"that couples fields at a side is an equation there: write it as one, e.g. "
+            f"sn.Eq(sn.D(x)(u).subs(x, 1), -k * v.subs(x, 1)); on a geometry's boundary "
+            f"(sn.Neumann(u, disk, -k * v)) the value may hold fields"
         )
     return v
 
@@ -285,7 +291,9 @@ class GeometricCondition(AbstractCondition):
     a polygon's edge, the whole domain) or a predicate in the spatial variables (`x > 0`,
     `sympy.And(y > 0, x < 1)`, `sn.Eq(x, 1)` to round-off). Written
     `sn.Dirichlet(u, hole, 0)`, `sn.Neumann(u, disk, g)`, `sn.Robin(u, x > 0, a, b, g)`;
-    the normal derivative is along the outward normal of the curved boundary. For the
+    the normal derivative is along the outward normal of the curved boundary. The value
+    and coefficients may hold fields and their derivatives (`sn.Neumann(u0, square,
+    -k * u1)`, an absorbing boundary written per real and imaginary part). For the
     PINN; finite differences take the sides of each variable.
 
     >>> import symnum as sn
@@ -321,9 +329,14 @@ class GeometricCondition(AbstractCondition):
         where = f"{self.kind}({self.field}, {self.on}, ...)"
         _check_field(self.field, where)
         for attr in ("value", "a", "b"):
-            object.__setattr__(self, attr, _value(getattr(self, attr), where))
+            object.__setattr__(self, attr, _value(getattr(self, attr), where, fields=True))
         if self.a == 0 and self.b == 0:
             raise ModelError(f"{where}: a = b = 0 leaves no condition: give nonzero coefficients")
+
+    @property
+    def holds_fields(self) -> bool:
+        """Its value or coefficients hold fields (an absorbing du/dn = i k u written per part)."""
+        return any(is_field(f) for e in (self.value, self.a, self.b) for f in sympy.preorder_traversal(e))
 
     def __str__(self) -> str:
         f = self.field.func

@@ -659,6 +659,12 @@ class AbstractSystem:
         for c in self.conditions:
             if isinstance(c, GeometricCondition):
                 self._check_own_field(c.field, c)
+                for f in (f for e in (c.value, c.a, c.b) for f in e.atoms(sympy.core.function.AppliedUndef)):
+                    if is_field(f) and f not in self.fields:
+                        raise ModelError(
+                            f"{c}: its value holds {f}, which is not a field of this {self._kind} (those are "
+                            f"{self.fields}): use one of those, or add an equation for it"
+                        )
                 geometric.append((c, self._region_of(c)))
                 self._defer(
                     f"the condition {c} is on a part of the boundary chosen by a geometry or predicate: "

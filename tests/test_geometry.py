@@ -180,6 +180,51 @@ def test_curved_neumann_and_predicates_in_the_pinn_loss():
     assert np.all(np.linalg.norm(inner, axis=1) > 0.3) and np.all(np.abs(inner) <= 1)
 
 
+def test_conditions_on_a_geometry_may_couple_fields():
+    # the absorbing boundary of a scattering problem, per real and imaginary part: du0/dn =
+    # -k u1, du1/dn = k u0 (DeepXDE's RobinBC with a function of the outputs), and a Robin
+    # whose coefficient is a field: each term as the network's values and gradient give it
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    from symnum.solvers import PINN
+
+    u0, u1 = sn.fields("u0 u1", x, y)
+    k = 2.0
+    system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u) + sn.D(y, 2)(u) + k**2 * u, 0) for u in (u0, u1)],
+                          [sn.Neumann(u0, SQUARE, -k * u1), sn.Robin(u1, SQUARE, u0**2, 1, k * u0),
+                           sn.Neumann(u0, HOLE, x), sn.Neumann(u1, HOLE, 0)],
+                          domain={(x, y): SQUARE - HOLE}, name="scattering")
+    assert system.geometric[0][0].holds_fields and not system.geometric[2][0].holds_fields
+    pinn = PINN(system, hidden=[6, 6], seed=1, dtype="float64", n_boundary=48)
+    params = pinn.init_params()
+    pts = pinn._points(np.random.default_rng(0))
+
+    def out(xz, yz):
+        return pinn._net(params["net"], jax.numpy.stack([xz, yz])[None, :])[0]
+
+    def parts(i):
+        z, n = np.asarray(pts["boundary"][i]), np.asarray(pts["normals"][i])
+        J = np.asarray(jax.vmap(jax.jacobian(out, (0, 1)))(z[:, 0], z[:, 1]))  # (2 wrt, points, fields)
+        V = np.asarray(jax.vmap(out)(z[:, 0], z[:, 1]))
+        return z, V, n[:, 0][:, None] * J[0] + n[:, 1][:, None] * J[1]
+
+    z, V, dn = parts(0)
+    want = np.mean((dn[:, 0] + k * V[:, 1]) ** 2)
+    z, V, dn = parts(1)
+    want += np.mean((V[:, 0] ** 2 * V[:, 1] + dn[:, 1] - k * V[:, 0]) ** 2)
+    z, V, dn = parts(2)
+    want += np.mean((dn[:, 0] - z[:, 0]) ** 2)
+    z, V, dn = parts(3)
+    want += np.mean(dn[:, 1] ** 2)
+    np.testing.assert_allclose(float(pinn.losses(params, pts)["boundary"]), want, rtol=1e-10)
+    # on a variable's side a coupling is an equation: the message says how to write it
+    with pytest.raises(sn.ModelError, match=r"contains the field u1\(x, y\).*write it as one, e.g. sn.Eq"):
+        sn.Neumann(u0, x, "max", -k * u1)
+    w = sn.fields("w", x, y)
+    with pytest.raises(sn.ModelError, match=r"its value holds w\(x, y\), which is not a field of this PDESystem"):
+        sn.PDESystem(system.equations, [sn.Neumann(u0, SQUARE, w)], domain={(x, y): SQUARE}, name="s")
+
+
 def test_poisson_on_a_disk_trains():
     pytest.importorskip("jax")
     pytest.importorskip("optax")

@@ -249,6 +249,8 @@ def test_training_controls_schedule_resampling_and_callback():
                          callback=lambda step, loss, params: seen.append((step, loss)) or step >= 200)
     assert [s for s, _ in seen] == [0, 100, 200] and len(stopped.loss_history) == 3
     assert [v for _, v in seen] == stopped.loss_history
+    assert stopped.timings["adam_steps"] == 201 and stopped.timings["lbfgs_iterations"] == 0
+    assert plain.timings["adam_steps"] == 201
     with pytest.raises(sn.ModelError, match=r"resample_every=0"):
         pinn.train(steps=5, resample_every=0, progress=False)
 

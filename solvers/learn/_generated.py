@@ -46,6 +46,8 @@ class GeneratedConditions:
     counts: tuple        # values each boundary condition takes (1, or 3 for Robin: g, a, b)
     initial: tuple       # field index of each initial condition, after the boundary values
     exprs: tuple         # the sympy expressions fn evaluates, in order
+    coupled: tuple = ()  # per boundary condition: None, or (a condition on a geometry whose values hold
+                         # fields) the generated [g] / [g, a, b] of fields, derivatives and coordinates
 
 
 def _leaf_key(node, fields, inputs):
@@ -148,10 +150,17 @@ def generated_conditions(system, inputs, params, name) -> GeneratedConditions:
             continue
         kinds.append((type(bc).__name__, fields.index(f), inputs.index(v), side))
         exprs.append([bc.value] + ([bc.a, bc.b] if isinstance(bc, Robin) else []))
+    coupled = [None] * len(kinds)
     # conditions on parts of a curved boundary: no axis, the side is the condition's index
     for i, (gc, _) in enumerate(getattr(system, "geometric", ())):
         kinds.append((gc.kind, fields.index(gc.field), None, i))
-        exprs.append([gc.value] + ([gc.a, gc.b] if gc.kind == "Robin" else []))
+        values = [gc.value] + ([gc.a, gc.b] if gc.kind == "Robin" else [])
+        if gc.holds_fields:  # evaluated from the network's jets; zeros hold its place in fn
+            coupled.append(generated_expressions(values, fields, inputs, params, f"{name}_coupled_{i}"))
+            values = [sympy.Integer(0)] * len(values)
+        else:
+            coupled.append(None)
+        exprs.append(values)
     flat = [e for vals in exprs for e in vals]
     initial = [(fields.index(f), e) for f, e in system.initial.items()]
     flat += [e for _, e in initial]
@@ -159,5 +168,5 @@ def generated_conditions(system, inputs, params, name) -> GeneratedConditions:
     return GeneratedConditions(
         fn, tuple(kinds), tuple(len(v) for v in exprs),
         tuple(k for k, _ in initial) if system.time is not None else (),
-        tuple(sympy.sympify(e) for e in flat),
+        tuple(sympy.sympify(e) for e in flat), tuple(coupled),
     )

@@ -533,6 +533,7 @@ class PINN:
         gen = generated_conditions(self.system, self.inputs, params, f"pinn_conditions_{self.system.name}")
         self._cond_fn, self._cond_exprs = gen.fn, list(gen.exprs)
         self._bc_kinds, self._bc_counts, self._initial = list(gen.kinds), list(gen.counts), list(gen.initial)
+        self._bc_coupled = list(gen.coupled)  # None, or the generated values of a condition that holds fields
         # per-condition weights, relative to "boundary" (the conditions in _bc_kinds' order)
         conds = [c for key, c in self.system.boundary.items() if not isinstance(c, tuple)]
         conds += [c for c, _ in self.system.geometric]
@@ -737,7 +738,9 @@ class PINN:
                 start += count
                 if kind == "Dirichlet" and ax is not None and side in self._hard[k].get(ax, {}):
                     continue  # holds exactly
-                vals = self._condition_values(params, z)[start - count : start]
+                coupled = self._bc_coupled[i]
+                vals = (self._condition_values(params, z)[start - count : start] if coupled is None
+                        else self._generated_values(params, coupled, z))
                 g = vals[0]
                 if kind == "Dirichlet":
                     err = self._net(params["net"], z)[:, k] - g
@@ -861,7 +864,8 @@ class PINN:
         The loss is recorded every 100 steps (`loss_history`), with the `learn=`
         parameters' values beside it (`parameter_history`); `callback(step, loss,
         params)` is called at each record of the Adam phase, and returning True stops
-        the training there."""
+        the training there. The result's `timings`: compile_s, ms_per_adam_step, total_s,
+        adam_steps (fewer than `steps` when the callback stopped), lbfgs_iterations."""
         jax = _jax()
         import optax
 
@@ -905,6 +909,7 @@ class PINN:
             raise ModelError(f"resample_every={resample_every!r}: give a positive number of steps, or None")
         learned = []
         stopped = False
+        done = 0  # Adam steps taken (a callback may stop early)
         for it in range(steps):
             if every and it and it % every == 0:
                 if rad:
@@ -914,6 +919,7 @@ class PINN:
             if self.balance and it % 100 == 0:
                 w = self._balanced(params, pts, obs, w)
             params, state, loss, terms = step(params, state, pts, w)
+            done = it + 1
             if it == 0:
                 loss.block_until_ready()
                 compile_s = _time.perf_counter() - t0
@@ -936,7 +942,7 @@ class PINN:
             if bar is not None:
                 bar.update(1)
         adam_s = _time.perf_counter() - t_steps
-        ms_per_step = 1e3 * adam_s / max(steps - 1, 1)
+        ms_per_step = 1e3 * adam_s / max(done - 1, 1)  # the first step compiled
         lbfgs = 0 if stopped else lbfgs
         if lbfgs:
             params, lbfgs_done = self._lbfgs(total, params, pts, w, lbfgs, every, rng, history, learned, bar,
@@ -944,7 +950,7 @@ class PINN:
         if bar is not None:
             bar.close()
         timings = {"compile_s": compile_s, "ms_per_adam_step": ms_per_step, "total_s": _time.perf_counter() - t0,
-                   "lbfgs_iterations": lbfgs_done if lbfgs else 0}
+                   "adam_steps": done, "lbfgs_iterations": lbfgs_done if lbfgs else 0}
         return PINNResult(self, params, history, timings, learned)
 
     def _learned_values(self, params) -> dict:
