@@ -293,46 +293,62 @@ class AbstractSystem:
                 )
 
     def _check_integrals(self) -> None:
-        """An integral term integrates over the whole domain of every spatial variable
-        (a number per time, `Integral(f, (x, lo, hi))`): what the discretization
-        evaluates by quadrature. A running integral (upper limit x) is a field."""
+        """Integral terms: over the whole domain of every spatial variable (a number per
+        time, `Integral(f, (x, lo, hi))`), which the method of lines evaluates by
+        quadrature; or along one variable between limits in the variables (a running or
+        Volterra integral, `Integral(exp(t) * y, (t, 0, t))`), which the PINN evaluates by
+        Gauss quadrature of its network and discretize refuses (deferred, with the hint)."""
+        variables = [*([self.time] if self.time is not None else []), *self.space]
         for i, e in enumerate(self.equations):
             for integral in (e.lhs - e.rhs).atoms(sympy.Integral):
                 where = f"the {_ordinal(i)} ({integral})"
                 limits = integral.limits
-                hint = ("write a running integral w(x) = Integral(f, (x, lo, x)) as a field with "
-                        "sn.Eq(sn.D(x)(w), f) and sn.Dirichlet(w, x, \"min\", 0)")
-                for lim in limits:
-                    if len(lim) != 3 or lim[0] not in self.space:
-                        raise ModelError(
-                            f"{where} integrates over {lim[0]}{'' if len(lim) == 3 else ' without limits'}: "
-                            f"integrate over a spatial variable ({', '.join(map(str, self.space))}) with "
-                            f"its domain's limits, e.g. Integral(f, ({self.space[0]}, "
-                            f"{self.domain[self.space[0]][0]}, {self.domain[self.space[0]][1]}))"
-                        )
-                    v, a, b = lim
-                    lo, hi = self.domain[v]
-                    if not (a.is_number and b.is_number and abs(float(a) - lo) <= 1e-12 * max(1, abs(lo))
-                            and abs(float(b) - hi) <= 1e-12 * max(1, abs(hi))):
-                        raise ModelError(
-                            f"{where} integrates {v} from {a} to {b}, but its domain is ({lo:g}, {hi:g}): "
-                            f"integral terms run over the whole domain; {hint}"
-                        )
-                missing = [v for v in self.space if v not in [lim[0] for lim in limits]]
-                if missing:
-                    raise ModelError(
-                        f"{where} does not integrate over {', '.join(map(str, missing))}: an integral "
-                        f"term is a number per time, over every spatial variable (a nested Integral "
-                        f"over all of {', '.join(map(str, self.space))})"
-                    )
                 if integral.function.atoms(sympy.Integral):
                     raise ModelError(f"{where} nests an integral in its integrand: write it as one Integral")
+                for lim in limits:
+                    if len(lim) != 3 or lim[0] not in variables:
+                        v0 = (self.space or variables)[0]
+                        lo, hi = self.domain[v0]
+                        raise ModelError(
+                            f"{where} integrates over {lim[0]}{'' if len(lim) == 3 else ' without limits'}: "
+                            f"integrate over a variable of the system ({', '.join(map(str, variables))}) "
+                            f"between limits, e.g. Integral(f, ({v0}, {lo:g}, {hi:g}))"
+                        )
+                if not self._whole_domain(integral):
+                    if len(limits) > 1:
+                        raise ModelError(
+                            f"{where} integrates over {', '.join(str(lim[0]) for lim in limits)} between limits "
+                            f"other than the domain's: an integral over several variables runs over the whole "
+                            f"domain of every spatial variable; a partial one runs along one variable"
+                        )
+                    v, a, b = limits[0]
+                    start = (f"sn.Initial(w, 0)" if v == self.time else f"sn.Dirichlet(w, {v}, \"min\", 0)")
+                    self._defer(
+                        f"{where} integrates {v} from {a} to {b}, which is not the whole domain of every spatial "
+                        f"variable: the method of lines takes integral terms over the whole domain; write a "
+                        f"running integral w = Integral(f, ({v}, {a}, {v})) as a field with "
+                        f"sn.Eq(sn.D({v})(w), f) and {start} (the PINN trains it as written, by Gauss "
+                        f"quadrature of its network)"
+                    )
+                    continue
                 fields = {f: sympy.Dummy() for f in integral.function.atoms(sympy.core.function.AppliedUndef)}
                 if self.time is not None and integral.function.xreplace(fields).has(self.time):
-                    raise ModelError(
-                        f"{where} has the time {self.time} in its integrand: take the time factor out "
-                        f"of the integral"
+                    self._defer(
+                        f"{where} has the time {self.time} in its integrand: the method of lines takes the "
+                        f"time factor out of the integral (the PINN trains it as written)"
                     )
+
+    def _whole_domain(self, integral) -> bool:
+        """Integral over every spatial variable, each over its whole domain."""
+        limits = integral.limits
+        if not self.space or sorted(map(str, (lim[0] for lim in limits))) != sorted(map(str, self.space)):
+            return False
+        for v, a, b in limits:
+            lo, hi = self.domain[v]
+            if not (a.is_number and b.is_number and abs(float(a) - lo) <= 1e-12 * max(1, abs(lo))
+                    and abs(float(b) - hi) <= 1e-12 * max(1, abs(hi))):
+                return False
+        return True
 
     def _check_fields(self) -> None:
         self._check_supported()

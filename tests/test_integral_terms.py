@@ -108,33 +108,107 @@ def test_steady_problem_and_two_dimensional_integral():
 
 def test_integral_terms_are_refused_where_not_supported():
     u, system = integro_differential()
-    with pytest.raises(sn.ModelError, match=r"integrates x from 0 to x.*running integral"):
-        sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.Integral(u, (x, 0, x)))], system.conditions,
-                     domain={t: (0, 1), x: (0, PI)}, name="running")
+    # a running integral builds (the PINN trains it); discretize names what it lacks and the way out
+    running = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.Integral(u, (x, 0, x)))], system.conditions,
+                           domain={t: (0, 1), x: (0, PI)}, name="running")
+    with pytest.raises(sn.ModelError, match=r"integrates x from 0 to x.*write a running integral w = "
+                                            r"Integral\(f, \(x, 0, x\)\).*sn.Dirichlet\(w, x, \"min\", 0\)"):
+        discretize(running, {x: 17})
+    timed = sn.PDESystem([sn.Eq(sn.D(t)(u), sympy.Integral(t * u, (x, 0, sympy.pi)))], system.conditions,
+                         domain={t: (0, 1), x: (0, PI)}, name="timed")
     with pytest.raises(sn.ModelError, match=r"time t in its integrand"):
-        sn.PDESystem([sn.Eq(sn.D(t)(u), sympy.Integral(t * u, (x, 0, sympy.pi)))], system.conditions,
-                     domain={t: (0, 1), x: (0, PI)}, name="timed")
+        discretize(timed, {x: 17})
     with pytest.raises(sn.ModelError, match=r"not in boundary conditions"):
         sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u))],
                      [sn.Dirichlet(u, x, "min", sympy.Integral(sn.sin(x), (x, 0, 1))), sn.Dirichlet(u, x, "max", 0),
                       sn.Initial(u, 0)], domain={t: (0, 1), x: (0, PI)}, name="in_bc")
-    with pytest.raises(sn.ModelError, match=r"integrates over t without limits: integrate over a spatial variable"):
+    with pytest.raises(sn.ModelError, match=r"integrates over t without limits: integrate over a variable of the "
+                                            r"system \(t, x\) between limits"):
         sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.Integral(u, t))], system.conditions,
                      domain={t: (0, 1), x: (0, PI)}, name="over_t")
+    s = sn.variables("s")
+    with pytest.raises(sn.ModelError, match=r"integrates over s: integrate over a variable of the system"):
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sympy.Integral(u, (s, 0, 1)))], system.conditions,
+                     domain={t: (0, 1), x: (0, PI)}, name="over_s")
+    with pytest.raises(sn.ModelError, match=r"uses the symbol s, which is not declared"):
+        sn.PDESystem([sn.Eq(sn.D(t)(u), sympy.Integral(u, (x, 0, s)))], system.conditions,
+                     domain={t: (0, 1), x: (0, PI)}, name="limit_s")
     with pytest.raises(sn.ModelError, match=r"nests an integral in its integrand"):
         inner = sympy.Integral(u, (x, 0, sympy.pi))
         sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + sympy.Integral(u * inner, (x, 0, sympy.pi)))],
                      system.conditions, domain={t: (0, 1), x: (0, PI)}, name="nested")
     w = sn.fields("w", t, x, y)
-    with pytest.raises(sn.ModelError, match=r"does not integrate over y"):
-        sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 1)))], [sn.Initial(w, 0), sn.Periodic(x), sn.Periodic(y)],
-                     domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="partial")
+    walls = [sn.Initial(w, 0), sn.Periodic(x), sn.Periodic(y)]
+    with pytest.raises(sn.ModelError, match=r"integrates x from 0 to 1, which is not the whole domain"):
+        discretize(sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 1)))], walls,
+                                domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="partial"), {x: 8, y: 8})
+    with pytest.raises(sn.ModelError, match=r"between limits other than the domain's: an integral over several"):
+        sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 0.5), (y, 0, 1)))], walls,
+                     domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="half")
     assert discretize(system, {x: 17}, backend="cuda").device_global_kernel is not None  # test_cuda.py
     prob = discretize(system, {x: 17})  # an ensemble computes them per member (test_ensemble.py)
     both = solve_ensemble(prob, u0=np.stack([prob.u0, prob.u0]), saveat=[1.0], progress=False)
     np.testing.assert_array_equal(both.states[0], both.states[1])
-    with pytest.raises(sn.ModelError, match=r"integral term.*method of lines"):
-        PINN(system, seed=0)
+    with pytest.raises(sn.ModelError, match=r"the GP and operator residuals are pointwise; train a PINN"):
+        sn.solvers.GP(system, grid={t: 8, x: 8})
+
+
+def _cumulative(f, X):
+    """int_0^X f by composite Simpson on a fine grid (the independent reference)."""
+    S = np.linspace(0, X.max(), 4001)
+    F = f(S)
+    h = S[1] - S[0]
+    cum = np.concatenate([[0.0], np.cumsum((F[:-1] + F[1:]) / 2 * h)])  # trapezoid, then Richardson
+    S2, F2 = S[::2], F[::2]
+    cum2 = np.concatenate([[0.0], np.cumsum((F2[:-1] + F2[1:]) / 2 * (2 * h))])
+    return np.interp(X, S2, (4 * cum[::2] - cum2) / 3)
+
+
+def test_pinn_integral_terms_by_quadrature_of_the_network():
+    # the PINN's residual with a running integral (limits in the point's coordinates) and
+    # a whole-domain one (numbers), against the network integrated independently
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    u, system = integro_differential()
+    running = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + t * sympy.Integral(sympy.exp(x) * u, (x, 0.5, x)))],
+                           system.conditions, domain={t: (0, 1), x: (0, PI)}, name="running")
+    for sys_, lower, upper, weight in ((running, 0.5, None, np.exp), (system, 0.0, PI, None)):
+        pinn = PINN(sys_, hidden=[8, 8], dtype="float64", seed=3)
+        params = pinn.init_params()
+        z = np.array([[0.3, 1.7], [0.8, 0.2], [0.5, 2.9]])
+        got = np.asarray(pinn.residuals(params, jax.numpy.asarray(z))[0])
+
+        def net(T, X):
+            return np.asarray(pinn._net(params["net"], jax.numpy.stack([T, X], axis=1)))[:, 0]
+
+        for row, (tz, xz) in enumerate(z):
+            du = jax.grad(lambda a, b: pinn._net(params["net"], jax.numpy.stack([a, b])[None, :])[0, 0], (0, 1))
+            ut = float(du(tz, xz)[0])
+            uxx = float(jax.grad(lambda b: du(tz, b)[1])(xz))
+            f = (lambda S: weight(S) * net(np.full_like(S, tz), S)) if weight else (lambda S: net(np.full_like(S, tz), S))
+            if upper is None:  # int_0.5^x = int_0^x - int_0^0.5
+                I = _cumulative(f, np.array([xz, lower]))
+                want = ut - uxx - tz * (I[0] - I[1])
+            else:
+                I = _cumulative(f, np.array([upper]))[0]
+                want = ut - uxx - I * np.sin(xz)
+            np.testing.assert_allclose(got[row], want, rtol=1e-7, atol=1e-9)
+
+
+def test_pinn_trains_a_volterra_equation():
+    # DeepXDE's Volterra_IDE: y' + y = int_0^t e^(s - t) y(s) ds, y(0) = 1, exact e^-t cosh t
+    pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    y = sn.fields("y", t)
+    system = sn.ODESystem([sn.Eq(sn.D(t)(y) + y, sympy.exp(-t) * sympy.Integral(sympy.exp(t) * y, (t, 0, t)))],
+                          [sn.Initial(y, 1)], domain={t: (0, 5)}, name="volterra")
+    res = PINN(system, hidden=[16, 16], n_collocation=32, dtype="float64", seed=0).train(
+        steps=500, lbfgs=1000, progress=False)
+    T = np.linspace(0, 5, 200)
+    exact = np.exp(-T) * np.cosh(T)
+    assert np.linalg.norm(res.predict(y, {t: T}) - exact) / np.linalg.norm(exact) < 1e-3
+    with pytest.raises(sn.ModelError, match=r"quadrature=0: give the number of Gauss-Legendre nodes"):
+        PINN(system, quadrature=0)
 
 
 def test_quadrature_weights_on_nonuniform_nodes():

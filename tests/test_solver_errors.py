@@ -146,3 +146,13 @@ def test_krylov_on_a_singular_matrix_names_the_fix():
     with pytest.raises(sn.SolverError, match=r"incomplete LU preconditioner of linear_solver=\"gmres\" failed.*"
                                              r"singular.*linear_solver=\"direct\""):
         linear_solver(A, shift, 1.0, "gmres", 1e-9, LinearStats())
+
+
+def test_a_system_passed_to_solve_says_to_discretize_it():
+    tt = sn.variables("t")
+    y = sn.fields("y", tt)
+    system = sn.ODESystem([sn.Eq(sn.D(tt)(y), -y)], [sn.Initial(y, 1)], domain={tt: (0, 1)}, name="decay")
+    for f in (solve, sn.solvers.solve_ensemble):
+        with pytest.raises(sn.ModelError, match=r"takes a discretized problem, got ODESystem: write prob = "
+                                                r"solvers.discretize\(system, grid\)"):
+            f(system)

@@ -124,9 +124,12 @@ def test_what_is_refused():
     with pytest.raises(sn.ModelError, match=r"evaluates q, which no equation determines"):
         sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), q.subs(x, 0))], walls,
                      domain={t: (0, 1), x: (0, 1)}, name="unknown_point")
-    _, _, gauge = heat_with_a_gauge()
-    with pytest.raises(sn.ModelError, match=r"has an integral term or a field's value at a point"):
-        PINN(gauge, seed=0)
+    pointed = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u)), sn.Eq(sn.D(t)(v), u.subs(x, 0.5))], walls,
+                           domain={t: (0, 1), x: (0, 1)}, name="pointed")
+    with pytest.raises(sn.ModelError, match=r"has a field's value at a point"):
+        PINN(pointed, seed=0)
+    _, _, gauge = heat_with_a_gauge()  # its integral term: quadrature of the network (test_integral_terms.py)
+    assert PINN(gauge, hidden=[4], seed=0)._residual.integrals
     with pytest.raises(sn.ModelError, match=r"GP learns fields of the same variables.*v\(t\)"):
         solvers.GP(gauge, grid={t: 8, x: 8})
 

@@ -20,7 +20,7 @@ from symnum._errors import SolverError
 
 from .._problem import Problem, initial_parameters
 from . import _explicit
-from ._solve import Solution, _dims, _field_values, solve, time_grid, user_grid
+from ._solve import Solution, _check_problem, _dims, _field_values, solve, time_grid, user_grid
 from ._tableaus import METHODS
 
 __all__ = ["solve_ensemble", "EnsembleSolution"]
@@ -175,6 +175,7 @@ def solve_ensemble(
     >>> np.allclose(sol[u][:, -1], np.exp(-np.array([0.5, 1.0, 2.0])), rtol=1e-8)
     True
     """
+    _check_problem(prob, "solve_ensemble")
     start = _time.perf_counter()
     if prob.steady:
         raise SolverError(

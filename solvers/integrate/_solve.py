@@ -10,7 +10,7 @@ import numpy as np
 import scipy.integrate
 import scipy.sparse.linalg
 
-from symnum._errors import SolverError
+from symnum._errors import ModelError, SolverError
 
 from .._problem import Problem
 from ._dense import ScipyDense
@@ -309,6 +309,15 @@ def time_grid(prob: Problem, method, tspan, saveat):
     return t0, t1, saveat
 
 
+def _check_problem(prob, who: str) -> None:
+    """A system passed where its discretization belongs: say how to get one."""
+    if not isinstance(prob, Problem):
+        raise ModelError(
+            f"{who} takes a discretized problem, got {type(prob).__name__}: write "
+            f"prob = solvers.discretize(system, grid) and pass prob"
+        )
+
+
 def solve(
     prob: Problem,
     method: str | None = None,
@@ -370,6 +379,7 @@ def solve(
     >>> bool(abs(sol[u][-1] - np.exp(-1)) < 1e-10)
     True
     """
+    _check_problem(prob, "solve")
     start = _time.perf_counter()
     if prob.steady:
         given = {name: value for name, value in (("method", None if method == "newton" else method),

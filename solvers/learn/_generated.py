@@ -20,7 +20,7 @@ from symnum._expressions import is_field
 from symnum._extras import require
 from symnum.codegen._jax import JaxFunction, make_jax_function
 
-__all__ = ["GeneratedResidual", "GeneratedConditions", "generated_residual", "generated_expressions",
+__all__ = ["GeneratedResidual", "GeneratedConditions", "RunningIntegral", "generated_residual", "generated_expressions",
            "generated_conditions", "boundary_equations", "require_jax"]
 
 
@@ -32,10 +32,23 @@ def require_jax(purpose: str):
 
 
 @dataclass(frozen=True)
+class RunningIntegral:
+    """Integral(f, (x_j, a, b)) of fields along input j (a Volterra term, int_0^t e^s y ds),
+    limits a, b in the point's coordinates: the trainer evaluates `integrand` (a generated
+    expression of fields and coordinates) at quadrature nodes and sums."""
+
+    axis: int
+    integrand: "GeneratedResidual"
+    limits: JaxFunction  # limits(coordinates, parameter values) -> [a, b]
+    expr: sympy.Integral
+
+
+@dataclass(frozen=True)
 class GeneratedResidual:
-    fn: JaxFunction      # fn(leaf values + coordinates, parameter values) -> [residual per equation]
+    fn: JaxFunction      # fn(leaf values + coordinates [+ integral values], parameter values) -> [residual per equation]
     leaves: tuple        # sympy leaves in the order fn takes them
     keys: tuple          # (field index, derivative directions) of each leaf
+    integrals: tuple = ()  # RunningIntegral terms, their values passed after the coordinates
 
 
 @dataclass(frozen=True)
@@ -59,25 +72,55 @@ def _leaf_key(node, fields, inputs):
     return fields.index(node.expr), tuple(sorted(dirs))
 
 
-def generated_residual(system, inputs, params, name) -> GeneratedResidual:
+def generated_residual(system, inputs, params, name, integrals: bool = False) -> GeneratedResidual:
+    """The residual of every equation; with `integrals` (the PINN) an integral along one
+    input (limits in the coordinates, as PDESystem accepts them) becomes a RunningIntegral
+    the trainer evaluates by quadrature, else it is refused (grid trainers: pointwise)."""
+    terms = {}
+    residuals = []
+    for r in system.residuals:
+        found = sorted(r.atoms(sympy.Integral), key=sympy.default_sort_key)
+        if found and not integrals:
+            raise ModelError(
+                f"the residual {r} has the integral term {found[0]}: the GP and operator residuals are "
+                f"pointwise; train a PINN (quadrature of the network) or solve by the method of lines "
+                f"(integrals over the whole domain)"
+            )
+        for i in found:
+            terms.setdefault(i, sympy.Symbol(f"_integral_{len(terms)}"))
+        residuals.append(r.xreplace(terms))
     # a derivative of an expression (flux form, D(x)(u**2 / 2)) expanded by the chain rule
     residuals = [r.doit() if any(not is_field(d.expr) for d in r.atoms(sympy.Derivative)) else r
-                 for r in system.residuals]
+                 for r in residuals]
     for r in residuals:
-        if r.atoms(sympy.Integral) or any(is_field(f) and any(not a.is_Symbol for a in f.args)
-                                          for f in r.atoms(sympy.core.function.AppliedUndef)):
+        if any(is_field(f) and any(not a.is_Symbol for a in f.args)
+               for f in r.atoms(sympy.core.function.AppliedUndef)):
             raise ModelError(
-                f"the residual {r} has an integral term or a field's value at a point: the PINN, GP "
-                f"and operator residuals are pointwise; solve such terms by the method of lines "
-                f"(discretize)"
+                f"the residual {r} has a field's value at a point: the PINN, GP and operator residuals "
+                f"are pointwise; solve such terms by the method of lines (discretize)"
             )
-    return generated_expressions(residuals, system.fields, inputs, params, name)
+    running = tuple(_running_integral(i, system, inputs, params, f"{name}_integral_{k}")
+                    for k, i in enumerate(terms))
+    gen = generated_expressions(residuals, system.fields, inputs, params, name, extra=list(terms.values()))
+    return GeneratedResidual(gen.fn, gen.leaves, gen.keys, running)
 
 
-def generated_expressions(exprs, fields, inputs, params, name) -> GeneratedResidual:
-    """fn(leaf values + coordinates, parameter values) -> [each expression], the leaves
-    being the fields and derivatives of fields the expressions hold (a residual, an
-    observed quantity such as D(x)(u) or k * D(x)(u))."""
+def _running_integral(integral, system, inputs, params, name) -> RunningIntegral:
+    (v, a, b), = integral.limits  # PDESystem checked: one variable, two limits
+    f = integral.function
+    if f.atoms(sympy.Integral):
+        raise ModelError(f"{integral} nests an integral in its integrand: write it as one Integral")
+    j = list(inputs).index(v)
+    integrand = generated_expressions([f], system.fields, inputs, params, name)
+    limits = make_jax_function([sympy.sympify(a), sympy.sympify(b)], list(inputs), list(params), name=f"{name}_limits",
+                               do_optimize=False)
+    return RunningIntegral(j, integrand, limits, integral)
+
+
+def generated_expressions(exprs, fields, inputs, params, name, extra=()) -> GeneratedResidual:
+    """fn(leaf values + coordinates [+ extra symbols' values], parameter values) -> [each
+    expression], the leaves being the fields and derivatives of fields the expressions
+    hold (a residual, an observed quantity such as D(x)(u) or k * D(x)(u))."""
     fields = list(fields)
     leaves = {}
     for r in exprs:
@@ -95,7 +138,7 @@ def generated_expressions(exprs, fields, inputs, params, name) -> GeneratedResid
     # seed; a fixed order keeps the generated code, and so the floating-point
     # sums of a gradient, the same in every run.
     ordered = sorted(leaves, key=lambda k: leaves[k])
-    fn = make_jax_function(list(exprs), ordered + list(inputs), list(params), name=name)
+    fn = make_jax_function(list(exprs), ordered + list(inputs) + list(extra), list(params), name=name)
     return GeneratedResidual(fn, tuple(ordered), tuple(leaves[k] for k in ordered))
 
 

@@ -185,7 +185,9 @@ class PINN:
     network's input is t alone). `learn=` names parameters and unknown fields to find
     from data; `networks="shared" | "separate"`, `features=` (Fourier features),
     `inputs=[expressions of the inputs]` and `transform={u: expression in u}` shape
-    the model; `hard=` builds Dirichlet and initial values in.
+    the model; `hard=` builds Dirichlet and initial values in. Integral terms along one
+    variable (`sn.Integral(sn.exp(t) * y, (t, 0, t))`, a Volterra equation; limits in the
+    variables) are evaluated by `quadrature` Gauss-Legendre nodes of the network per point.
 
     >>> pinn = PINN(system, hidden=[20, 20, 20], seed=0)      # doctest: +SKIP
     >>> res = pinn.train(steps=5000, lbfgs=500)                # doctest: +SKIP
@@ -213,6 +215,7 @@ class PINN:
         networks: str = "shared",
         inputs=None,
         transform: dict | None = None,
+        quadrature: int = 20,
     ):
         jax = _jax()
         if not isinstance(system, (PDESystem, ODESystem)):
@@ -261,6 +264,10 @@ class PINN:
         self._fixed_values = list(self.fixed.values())  # what inputs= and transform= expressions may use
         self.hidden, self.act = tuple(hidden), acts[activation]
         self.n_collocation, self.n_boundary, self.n_initial = n_collocation, n_boundary, n_initial
+        if not isinstance(quadrature, int) or quadrature < 1:
+            raise ModelError(f"quadrature={quadrature!r}: give the number of Gauss-Legendre nodes per integral term, "
+                             f"e.g. 20")
+        self.quadrature = quadrature  # nodes per integral term (Volterra, Fredholm) at each point
         self.sampling, self.causal, self.balance = sampling, causal, balance
         # a condition object as a key weighs that condition alone (in place of "boundary")
         given = dict(weights or {})
@@ -503,7 +510,8 @@ class PINN:
 
     def _build_residual(self):
         params = list(self.fixed) + list(self.learn)
-        gen = generated_residual(self.system, self.inputs, params, f"pinn_residual_{self.system.name}")
+        gen = generated_residual(self.system, self.inputs, params, f"pinn_residual_{self.system.name}",
+                                 integrals=True)
         self._residual = gen
         self._res_leaves, self._res_keys, self.residual_fn = list(gen.leaves), list(gen.keys), gen.fn
 
@@ -521,10 +529,25 @@ class PINN:
     def _generated_values(self, params, gen, z):
         """A generated function of fields and their derivatives (the residual, a boundary
         equation, an observed expression) at the rows of z: its leaves from the network's
-        jets, then the function."""
+        jets, its integral terms by quadrature, then the function."""
         jets = self._jets(params["net"], z, [dirs for _, dirs in gen.keys])
         values = [jets[dirs][:, k] for k, dirs in gen.keys]
-        return gen.fn(values + [z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))
+        integrals = [self._integral_values(params, i, z) for i in getattr(gen, "integrals", ())]
+        return gen.fn(values + [z[:, j] for j in range(z.shape[1])] + integrals, self._param_values(params["phys"]))
+
+    def _integral_values(self, params, integral, z):
+        """Integral(f, (x_j, a, b)) at the rows of z by Gauss-Legendre quadrature of the
+        network (`quadrature` nodes between the row's limits, the other coordinates the
+        row's): what DeepXDE's IDE data does for Volterra terms."""
+        jnp = _jax().numpy
+        a, b = integral.limits([z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))
+        a, b = (jnp.broadcast_to(jnp.asarray(v, z.dtype), z.shape[:1]) for v in (a, b))
+        nodes, weights = (jnp.asarray(q, z.dtype) for q in np.polynomial.legendre.leggauss(self.quadrature))
+        half = (b - a) / 2
+        at = a[:, None] + half[:, None] * (nodes[None, :] + 1)  # (rows, nodes)
+        zq = jnp.repeat(z, self.quadrature, axis=0).at[:, integral.axis].set(at.reshape(-1))
+        f = self._generated_values(params, integral.integrand, zq)[0].reshape(z.shape[0], self.quadrature)
+        return half * (f @ weights)
 
     # -- conditions -----------------------------------------------------------------------------
 
