@@ -177,7 +177,7 @@ class _Generic:
         if e in low.globals:  # an integral term or point value: a kernel argument after the parameters
             return low.globals[e].xreplace(self.names)
         flux = low.flux_form(e) if flux_form else None
-        if flux is not None and low.axes[flux[0]].uniform:  # non-uniform: nested derivatives
+        if flux is not None:
             return self.call(self.flux_function(e, *flux), self.here())
         term = low.upwind_term(e)
         if term is not None:
@@ -258,6 +258,18 @@ class _Generic:
         and would give NaN if it were)."""
         return self.low.rows[a].get((d, tuple(window)), -1)
 
+    def table_entry(self, a, row, offset=0):
+        """h_a[row, column of the node `offset` nodes along non-uniform axis a]."""
+        shift = f" + n_{a}" if self.low.axes[a].shift != 0 else ""
+        off = f" + {offset}" if offset > 0 else f" - {-offset}" if offset < 0 else ""
+        return sympy.Symbol(f"h_{a}[{row}, i_{a}{off}{shift}]")
+
+    def node_weights(self, a, d, window) -> list:
+        """The weights (d, window) at the node on non-uniform axis a, as table entries
+        (the rows `_Lowering` registered lowering the regions)."""
+        row = self.low.rows[a][(d, tuple(window))]
+        return [self.table_entry(a, row + m) for m in range(len(window))]
+
     def derivative_function(self, table, inner):
         """(name, axis it takes the direction of) of the function of a derivative
         of `inner` (a field: any, by its number k) by `table`'s weights."""
@@ -327,11 +339,19 @@ class _Generic:
 
             face = self.face_function(coef, a)
             total = 0
-            for j, wj in zip(scheme.faces, scheme.outer):
-                grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
-                total += wj * self.call(face, self.shifted(a, j)) * grad
             at_, size, h = self.along_names(a)
-            compact = self.printer.doprint(total / sympy.Symbol(h, positive=True) ** 2)
+            if self.low.axes[a].uniform:
+                for j, wj in zip(scheme.faces, scheme.outer):
+                    grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
+                    total += wj * self.call(face, self.shifted(a, j)) * grad
+                total = total / sympy.Symbol(h, positive=True) ** 2
+            else:  # the node's weights from the axis's table (`_Lowering.compact_flux`)
+                outer = self.node_weights(a, "outer", scheme.faces)
+                for j, wj in zip(scheme.faces, outer):
+                    gw = self.node_weights(a, f"face1:{j}", scheme.points)
+                    grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, gw))
+                    total += wj * self.call(face, self.shifted(a, j)) * grad
+            compact = self.printer.doprint(total)
             lines = []
             if not self.low.axes[a].periodic:
                 nested = self.printer.doprint(self.lower(e, flux_form=False))
@@ -352,16 +372,22 @@ class _Generic:
         if key in self.cache:
             return self.cache[key]
         scheme = FLUX_SCHEMES[self.low.central]
+        axis = self.low.axes[a]
         with self.printing_along(a):
+            # the face between this node and the next: on a non-uniform axis the table's
+            # weights of the face at offset 0 (`_Lowering.face_value`)
+            weights = scheme.interpolate if axis.uniform else self.node_weights(a, "face0:0", scheme.points)
             if coef.atoms(sympy.Derivative):
                 fn = self.expression_function(coef)
-                body = sum(wm * self.call(fn, self.shifted(a, m)) for m, wm in zip(scheme.points, scheme.interpolate))
+                body = sum(wm * self.call(fn, self.shifted(a, m)) for m, wm in zip(scheme.points, weights))
             else:
-                values = {f: sum(wm * self.read(k, self.shifted(a, m)) for m, wm in zip(scheme.points, scheme.interpolate))
+                values = {f: sum(wm * self.read(k, self.shifted(a, m)) for m, wm in zip(scheme.points, weights))
                           for f, k in self.low.field_index.items()}
-                axis = self.low.axes[a]
-                values[axis.var] = sympy.Float(axis.lo) + (sympy.Symbol(f"i_{a}", integer=True) + sympy.Rational(1, 2)) * \
-                    sympy.Symbol(f"h_{a}", positive=True)
+                if axis.uniform:
+                    values[axis.var] = sympy.Float(axis.lo) + (sympy.Symbol(f"i_{a}", integer=True) + sympy.Rational(1, 2)) * \
+                        sympy.Symbol(f"h_{a}", positive=True)
+                else:
+                    values[axis.var] = sum(wm * self.table_entry(a, 0, m) for m, wm in zip(scheme.points, weights))
                 marks = {q: sympy.Dummy() for q in values if coef.has(q)}
                 body = self.lower(coef.xreplace(marks)).xreplace({marks[q]: values[q] for q in marks})
             self.cache[key] = self.define("c", self.signature, f"    return {self.printer.doprint(body)}\n"), self.along

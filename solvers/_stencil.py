@@ -576,7 +576,7 @@ class _Lowering:
         if is_field(e):
             return self.access(self.field_index[e], pos, offs)
         flux = self.flux_form(e)
-        if flux is not None and self.axes[flux[0]].uniform:  # non-uniform: nested derivatives
+        if flux is not None:
             a, coef, inner = flux
             near = None if self.axes[a].periodic else self._from_end(a, pos[a], offs[a])
             # nodes whose faces would reach past the wall keep the one-sided nesting
@@ -643,7 +643,11 @@ class _Lowering:
         differences, a of the fields interpolated to the face), differenced across the
         node's faces. Order 2: [F_{i+1/2} - F_{i-1/2}] / h, F_{i+1/2} = a_{i+1/2} (w_{i+1}
         - w_i) / h, reach 1 where nesting two first-derivative stencils reaches 2 (and
-        decouples odd and even nodes); order 4: four faces, reach 3 (nested: 4)."""
+        decouples odd and even nodes); order 4: four faces, reach 3 (nested: 4). On a
+        non-uniform axis the faces sit midway between nodes, each face's derivative and
+        interpolation the Fornberg weights there and the difference across faces the
+        derivative at the node from the face points (order 2: [F_{i+1/2} - F_{i-1/2}] /
+        (x_{i+1/2} - x_{i-1/2}), which telescopes: conservative)."""
         if self.central not in FLUX_SCHEMES or not _is_first_derivative(e):
             return None
         v = e.variable_count[0][0]
@@ -662,11 +666,20 @@ class _Lowering:
         def at(expr, s):
             return self.lower(expr, pos, _shift(offs, a, s))
 
+        axis = self.axes[a]
         total = 0
+        if not axis.uniform:  # the same faces at the midpoints between nodes, weights from the table
+            node = axis.index + offs[a]
+            outer = self.node_weights(a, "outer", scheme.faces, node)
+            for j, wj in zip(scheme.faces, outer):
+                gw = self.node_weights(a, f"face1:{j}", scheme.points, node)
+                grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, gw))
+                total += wj * self.face_value(a, coef, pos, offs, j) * grad
+            return total
         for j, wj in zip(scheme.faces, scheme.outer):  # the face between nodes j and j + 1
             grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
             total += wj * self.face_value(a, coef, pos, offs, j) * grad
-        return total / self.axes[a].spacing**2
+        return total / axis.spacing**2
 
     def face_value(self, a, coef, pos, offs, j):
         """The flux coefficient at the face between nodes j and j + 1 (offsets from the
@@ -676,10 +689,13 @@ class _Lowering:
         between two nodes, near a pole, where the mean of the node values does not); a
         coefficient with derivatives: its node values interpolated."""
         scheme = FLUX_SCHEMES[self.central]
+        axis = self.axes[a]
+        weights = (scheme.interpolate if axis.uniform else
+                   self.node_weights(a, f"face0:{j}", scheme.points, axis.index + offs[a]))
 
         def interpolated(q):
             total = 0
-            for m, wm in zip(scheme.points, scheme.interpolate):
+            for m, wm in zip(scheme.points, weights):
                 total += wm * self.lower(q, pos, _shift(offs, a, j + m))
             return total
 
@@ -1061,21 +1077,45 @@ def weight_table(axis: Axis, rows: dict) -> np.ndarray:
         wide = np.concatenate([x - period, x, x + period])
         table[0] = x
         for (d, window), row in rows.items():
-            if isinstance(d, str):  # the trapezoid rule on the circle (every order)
+            if isinstance(d, str) and d.startswith("quadrature"):  # the trapezoid rule on the circle (every order)
                 table[row] = (wide[n + 1:2 * n + 1] - wide[n - 1:2 * n - 1]) / 2
                 continue
             w = np.array(window)
             for i in range(n):
-                table[row:row + len(w), i] = fornberg_weights_at(wide[n + i + w], d, x[i])
+                table[row:row + len(w), i] = _node_weights(wide, n + i, d, w)
         out = np.tile(table, 3)
         out[0] = wide
         return out
     table[0] = x
     for (d, window), row in rows.items():
-        if isinstance(d, str):  # "quadrature2" / "quadrature4": every node's quadrature weight
+        if isinstance(d, str) and d.startswith("quadrature"):  # "quadrature2" / "quadrature4": every node's weight
             table[row] = quadrature_weights(x, int(d[-1]))
             continue
         w = np.array(window)
-        for i in range(max(0, -w.min()), min(n, n - w.max())):
-            table[row:row + len(w), i] = fornberg_weights_at(x[i + w], d, x[i])
+        lo, hi = _reach_of(d, w)
+        for i in range(max(0, -lo), min(n, n - hi)):
+            table[row:row + len(w), i] = _node_weights(x, i, d, w)
     return table
+
+
+def _reach_of(d, w) -> tuple:
+    """The lowest and highest node offsets the weights (d, w) at a node read."""
+    if d == "outer":  # faces j: nodes j .. j + 1
+        return int(w.min()), int(w.max()) + 1
+    if isinstance(d, str):  # "face<k>:<j>": nodes j + w
+        j = int(d.split(":")[1])
+        return j + int(w.min()), j + int(w.max())
+    return int(w.min()), int(w.max())
+
+
+def _node_weights(x, i, d, w) -> np.ndarray:
+    """The weights (d, w) at node i of increasing coordinates x: Fornberg weights of the
+    d-th derivative on x[i + w]; for the compact flux ("face<k>:<j>": the k-th derivative
+    at the face midway between nodes i + j and i + j + 1 from x[i + j + w]; "outer": the
+    derivative at x[i] from the face points j in w)."""
+    if d == "outer":
+        return fornberg_weights_at((x[i + w] + x[i + w + 1]) / 2, 1, x[i])
+    if isinstance(d, str):
+        k, j = (int(p) for p in d[len("face"):].split(":"))
+        return fornberg_weights_at(x[i + j + w], k, (x[i + j] + x[i + j + 1]) / 2)
+    return fornberg_weights_at(x[i + w], d, x[i])
