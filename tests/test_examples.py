@@ -169,6 +169,14 @@ def check_pinn_geometry(out):
     assert errs.keys() == {"disk", "holed square"} and max(errs.values()) < 1e-2, errs  # 1.6e-3, 1.1e-3 measured
 
 
+def check_pinn_integral(out):
+    assert "discretize: the equation 1 (Integral(y(t)*exp(t), (t, 0, t))) integrates t from 0 to t" in out
+    assert "sn.Eq(sn.D(t)(w), f) and sn.Initial(w, 0)" in out
+    err = float(re.search(r"L-BFGS steps in [\d.]+ s: relative L2 error ([\d.e+-]+) against", out).group(1))
+    assert err < 1e-3, err  # 3.3e-5 measured
+    assert float(re.search(r"method of lines \(w' = y - w\): max error ([\d.e+-]+)", out).group(1)) < 1e-8
+
+
 def check_composite_wall(out):
     assert "blocks:     x1 = 0.3 s; x2 = 1 - 0.7 s" in out
     steady = re.search(r"max error ([\d.e+-]+) against the series-resistance profile; interface temperature "
@@ -196,7 +204,8 @@ CHECKS = {"gray_scott.py": check_gray_scott, "composite_wall.py": check_composit
           "pinn_burgers.py": check_pinn_burgers, "poisson.py": check_poisson,
           "nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
           "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator,
-          "pinn_inverse_field.py": check_pinn_inverse_field, "pinn_geometry.py": check_pinn_geometry}
+          "pinn_inverse_field.py": check_pinn_inverse_field, "pinn_geometry.py": check_pinn_geometry,
+          "pinn_integral.py": check_pinn_integral}
 SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py", "poisson.py", "pinn_inverse_field.py",
         "pinn_geometry.py"}  # a minute or two: benchmarks/slow_tests.sh
 # the arguments the suite runs an example with (smaller than its default); none: its default
