@@ -75,6 +75,7 @@ from ._expressions import (
     parameters as parameters,
     variables as variables,
 )
+from ._fractional import FractionalDerivative as FractionalDerivative
 from ._geometry import (
     Ball as Ball,
     Box as Box,
@@ -93,7 +94,7 @@ __version__ = "0.1.0"
 __all__ = [
     # modeling
     "variables", "parameter", "parameters", "Parameter", "fields", "is_field", "Eq", "D", "grad", "div",
-    "laplacian", "PDESystem", "ODESystem",
+    "laplacian", "PDESystem", "ODESystem", "FractionalDerivative",
     # conditions
     "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "BoundaryEquation", "GeometricCondition",
     # geometry (PINN domains beyond rectangles)

@@ -40,6 +40,7 @@ from ._conditions import (
     Robin,
 )
 from ._errors import ModelError
+from ._fractional import FractionalDerivative
 from ._expressions import (Parameter, is_field, is_point_derivative, is_point_value, nodes_outside,
                            point_derivative_parts, solve_linear)
 from ._geometry import Box, Geometry
@@ -163,6 +164,7 @@ class AbstractSystem:
         self.space = tuple(v for v in self.full_args if v != self.time)
         self._check_time_only()
         self._check_integrals()
+        self._check_fractional()
         self.undetermined = ()  # fields no equation determines (time-dependent systems)
         self.rhs, self.residuals, self.algebraic = self._split_equations()
         if self.rhs:
@@ -337,6 +339,25 @@ class AbstractSystem:
                         f"{where} has the time {self.time} in its integrand: the method of lines takes the "
                         f"time factor out of the integral (the PINN trains it as written)"
                     )
+
+    def _check_fractional(self) -> None:
+        """Fractional derivatives: their end inside the variable's domain (the PINN
+        integrates the field from there); the method of lines has none (deferred)."""
+        for i, e in enumerate(self.equations):
+            for term in (e.lhs - e.rhs).atoms(FractionalDerivative):
+                v = term.variable
+                if v not in self.domain:
+                    continue  # the field's own checks name it
+                lo, hi = self.domain[v]
+                if not lo - 1e-12 <= term.end <= hi + 1e-12:
+                    raise ModelError(
+                        f"the {_ordinal(i)} ({term}) integrates {v} from {term.end:g}, outside its domain "
+                        f"({lo:g}, {hi:g}): start the fractional derivative inside it, e.g. at {lo:g}"
+                    )
+                self._defer(
+                    f"the {_ordinal(i)} has the fractional derivative {term}: the method of lines has no "
+                    f"fractional derivatives; the PINN trains it (Gauss-Jacobi quadrature of its network)"
+                )
 
     def _whole_domain(self, integral) -> bool:
         """Integral over every spatial variable, each over its whole domain."""

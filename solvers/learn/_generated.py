@@ -17,10 +17,11 @@ import sympy
 from symnum._conditions import Robin
 from symnum._errors import ModelError
 from symnum._expressions import is_field
+from symnum._fractional import FractionalDerivative
 from symnum._extras import require
 from symnum.codegen._jax import JaxFunction, make_jax_function
 
-__all__ = ["GeneratedResidual", "GeneratedConditions", "RunningIntegral", "generated_residual", "generated_expressions",
+__all__ = ["GeneratedResidual", "GeneratedConditions", "RunningIntegral", "FractionalTerm", "generated_residual", "generated_expressions",
            "generated_conditions", "boundary_equations", "require_jax"]
 
 
@@ -44,11 +45,24 @@ class RunningIntegral:
 
 
 @dataclass(frozen=True)
+class FractionalTerm:
+    """A Riemann-Liouville derivative of field `field` along input `axis` (see
+    symnum.FractionalDerivative): the trainer evaluates it by Gauss-Jacobi quadrature."""
+
+    axis: int
+    field: int
+    left: bool
+    end: float
+    order: float
+    expr: sympy.Expr
+
+
+@dataclass(frozen=True)
 class GeneratedResidual:
     fn: JaxFunction      # fn(leaf values + coordinates [+ integral values], parameter values) -> [residual per equation]
     leaves: tuple        # sympy leaves in the order fn takes them
     keys: tuple          # (field index, derivative directions) of each leaf
-    integrals: tuple = ()  # RunningIntegral terms, their values passed after the coordinates
+    integrals: tuple = ()  # RunningIntegral and FractionalTerm terms, their values passed after the coordinates
 
 
 @dataclass(frozen=True)
@@ -79,12 +93,12 @@ def generated_residual(system, inputs, params, name, integrals: bool = False) ->
     terms = {}
     residuals = []
     for r in system.residuals:
-        found = sorted(r.atoms(sympy.Integral), key=sympy.default_sort_key)
+        found = sorted(r.atoms(sympy.Integral, FractionalDerivative), key=sympy.default_sort_key)
         if found and not integrals:
             raise ModelError(
-                f"the residual {r} has the integral term {found[0]}: the GP and operator residuals are "
-                f"pointwise; train a PINN (quadrature of the network) or solve by the method of lines "
-                f"(integrals over the whole domain)"
+                f"the residual {r} has the nonlocal term {found[0]}: the GP and operator residuals are "
+                f"pointwise; train a PINN (quadrature of the network), or for integrals over the whole "
+                f"domain solve by the method of lines"
             )
         for i in found:
             terms.setdefault(i, sympy.Symbol(f"_integral_{len(terms)}"))
@@ -99,10 +113,16 @@ def generated_residual(system, inputs, params, name, integrals: bool = False) ->
                 f"the residual {r} has a field's value at a point: the PINN, GP and operator residuals "
                 f"are pointwise; solve such terms by the method of lines (discretize)"
             )
-    running = tuple(_running_integral(i, system, inputs, params, f"{name}_integral_{k}")
+    running = tuple(_fractional_term(i, system, inputs) if isinstance(i, FractionalDerivative)
+                    else _running_integral(i, system, inputs, params, f"{name}_integral_{k}")
                     for k, i in enumerate(terms))
     gen = generated_expressions(residuals, system.fields, inputs, params, name, extra=list(terms.values()))
     return GeneratedResidual(gen.fn, gen.leaves, gen.keys, running)
+
+
+def _fractional_term(term, system, inputs) -> FractionalTerm:
+    return FractionalTerm(list(inputs).index(term.variable), list(system.fields).index(term.field), term.left,
+                          term.end, term.order, term)
 
 
 def _running_integral(integral, system, inputs, params, name) -> RunningIntegral:

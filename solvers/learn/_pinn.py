@@ -37,8 +37,8 @@ from symnum._expressions import is_field
 from symnum._system import ODESystem, PDESystem
 from symnum.codegen._jax import make_jax_function
 
-from ._generated import (boundary_equations, check_conditions, generated_conditions, generated_expressions,
-                         generated_residual, require_jax)
+from ._generated import (FractionalTerm, boundary_equations, check_conditions, generated_conditions,
+                         generated_expressions, generated_residual, require_jax)
 
 __all__ = ["PINN", "PINNResult"]
 
@@ -540,6 +540,8 @@ class PINN:
         network (`quadrature` nodes between the row's limits, the other coordinates the
         row's): what DeepXDE's IDE data does for Volterra terms."""
         jnp = _jax().numpy
+        if isinstance(integral, FractionalTerm):
+            return self._fractional_values(params, integral, z)
         a, b = integral.limits([z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))
         a, b = (jnp.broadcast_to(jnp.asarray(v, z.dtype), z.shape[:1]) for v in (a, b))
         nodes, weights = (jnp.asarray(q, z.dtype) for q in np.polynomial.legendre.leggauss(self.quadrature))
@@ -548,6 +550,38 @@ class PINN:
         zq = jnp.repeat(z, self.quadrature, axis=0).at[:, integral.axis].set(at.reshape(-1))
         f = self._generated_values(params, integral.integrand, zq)[0].reshape(z.shape[0], self.quadrature)
         return half * (f @ weights)
+
+    def _fractional_values(self, params, term, z):
+        """A Riemann-Liouville derivative of order alpha (m - 1 < alpha < m, m = 1 or 2) at
+        the rows of z: with L the distance to the end a (or b) and beta = m - alpha,
+        I(x) = int (x - s)^(beta - 1) u(s) ds = L^beta int_0^1 (1 - tau)^(beta - 1) u(a + L tau)
+        dtau by Gauss-Jacobi quadrature (the weight is the kernel's power), and
+        D^alpha u = I^(m)(x) / Gamma(beta), its x-derivatives by the product rule with
+        the network's derivatives at the nodes (right-sided: s = b - L tau, odd ones
+        change sign)."""
+        import scipy.special
+
+        jnp = _jax().numpy
+        j, m = term.axis, (1 if term.order < 1 else 2)
+        beta = m - term.order
+        xi, wq = scipy.special.roots_jacobi(self.quadrature, beta - 1, 0.0)
+        tau = (1 + xi) / 2  # on [0, 1]: weight (1 - tau)^(beta - 1), the map's factors folded in
+        w = wq / 2**beta
+        xj = z[:, j]
+        L = (xj - term.end) if term.left else (term.end - xj)
+        sign = 1.0 if term.left else -1.0
+        at = (term.end + sign * L[:, None] * jnp.asarray(tau, z.dtype)[None, :]).reshape(-1)
+        zq = jnp.repeat(z, self.quadrature, axis=0).at[:, j].set(at)
+        wanted = [(), (j,)] + ([(j, j)] if m == 2 else [])
+        jets = self._jets(params["net"], zq, wanted)
+        k, n = term.field, self.quadrature
+        # S_p = sum_q w_q tau_q^p (d/dx)^p u at the nodes
+        S = [jets[d][:, k].reshape(-1, n) @ jnp.asarray(w * tau**p, z.dtype) for p, d in enumerate(wanted)]
+        gamma = math.gamma(beta)
+        if m == 1:
+            return (beta * L ** (beta - 1) * S[0] + sign * L**beta * S[1]) / gamma
+        return (beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * sign * beta * L ** (beta - 1) * S[1]
+                + L**beta * S[2]) / gamma
 
     # -- conditions -----------------------------------------------------------------------------
 

@@ -1,0 +1,71 @@
+"""Fractional derivatives (Riemann-Liouville, sn.FractionalDerivative): the PINN's Gauss-
+Jacobi quadrature of its network equals the closed form on monomials (left- and
+right-sided, orders in (0, 1) and (1, 2)); DeepXDE's fractional Poisson problem trains;
+what takes no fractional derivative says so."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+
+import symnum as sn
+from symnum import solvers
+
+x, t = sn.variables("x t")
+u = sn.fields("u", x)
+
+
+def _rhs(alpha):
+    """(D_{0+}^alpha + D_{1-}^alpha) of x^3 (1 - x)^3 = x^3 - 3 x^4 + 3 x^5 - x^6 (and its mirror)."""
+    return sum(c * math.gamma(p + 1) / math.gamma(p + 1 - alpha) * (x ** (p - alpha) + (1 - x) ** (p - alpha))
+               for c, p in ((1, 3), (-3, 4), (3, 5), (-1, 6)))
+
+
+@pytest.mark.parametrize("alpha", [1.5, 0.6, 1.8])
+@pytest.mark.parametrize("left", [True, False])
+def test_quadrature_of_the_network_equals_the_closed_form(alpha, left):
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    limits = (x, 0.25, x) if left else (x, x, 1)
+    system = sn.PDESystem([sn.Eq(sn.FractionalDerivative(u, limits, alpha), 0)], [], domain={x: (0, 1)}, name="frac")
+    # the model is the monomial (x - a)^4 (or (b - x)^4) whatever the network says
+    dist = (x - 0.25) if left else (1 - x)
+    pinn = solvers.PINN(system, hidden=[4], dtype="float64", seed=0, transform={u: dist**4 + 0 * u})
+    X = np.array([0.3, 0.5, 0.9])
+    got = np.asarray(pinn.residuals(pinn.init_params(), jax.numpy.asarray(X[:, None]))[0])
+    D = (X - 0.25) if left else (1 - X)
+    np.testing.assert_allclose(got, math.gamma(5) / math.gamma(5 - alpha) * D ** (4 - alpha), rtol=1e-10)
+
+
+def test_fractional_poisson_trains():
+    # DeepXDE's fractional_Poisson_1d: (D_{0+}^1.5 + D_{1-}^1.5) u = f on [0, 1], u = x^3 (1 - x)^3
+    pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    system = sn.PDESystem([sn.Eq(sn.FractionalDerivative(u, (x, 0, x), 1.5) + sn.FractionalDerivative(u, (x, x, 1), 1.5),
+                                 _rhs(1.5))], [], domain={x: (0, 1)}, name="fractional_poisson")
+    res = solvers.PINN(system, hidden=[16, 16], n_collocation=64, transform={u: x * (1 - x) * u}, dtype="float64",
+                       seed=0).train(steps=400, lbfgs=300, progress=False)
+    X = np.linspace(0, 1, 201)
+    exact = X**3 * (1 - X) ** 3
+    assert np.linalg.norm(res.predict(u, {x: X}) - exact) / np.linalg.norm(exact) < 1e-2
+
+
+def test_what_takes_no_fractional_derivative_says_so():
+    system = sn.PDESystem([sn.Eq(sn.FractionalDerivative(u, (x, 0, x), 1.5), 1)],
+                          [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], domain={x: (0, 1)}, name="f")
+    with pytest.raises(sn.ModelError, match=r"the method of lines has no fractional derivatives; the PINN trains it"):
+        solvers.discretize(system, {x: 11})
+    with pytest.raises(sn.ModelError, match=r"integrates x from -1, outside its domain \(0, 1\)"):
+        sn.PDESystem([sn.Eq(sn.FractionalDerivative(u, (x, -1, x), 1.5), 1)], [], domain={x: (0, 1)}, name="f")
+    with pytest.raises(sn.ModelError, match=r"one limit is the variable x and the other a number"):
+        sn.FractionalDerivative(u, (x, 0, 1), 1.5)
+    with pytest.raises(sn.ModelError, match=r"the order must be a number in \(0, 2\) other than 1.*got 2"):
+        sn.FractionalDerivative(u, (x, 0, x), 2)
+    with pytest.raises(sn.ModelError, match=r"differentiate a field"):
+        sn.FractionalDerivative(x**2, (x, 0, x), 1.5)
+    with pytest.raises(sn.ModelError, match=r"t is not a variable of u\(x\)"):
+        sn.FractionalDerivative(u, (t, 0, t), 1.5)
+    from symnum.solvers.learn._generated import generated_residual
+    with pytest.raises(sn.ModelError, match=r"has the nonlocal term FractionalDerivative.*pointwise; train a PINN"):
+        generated_residual(system, [x], [], "f")
