@@ -5,6 +5,8 @@ DeepXDE itself on the same problem where it is installed (the benchmark environm
 
     python benchmarks/pinn_examples.py [--only wave disk ...] [--scale 1.0] [--plain] [--no-deepxde]
 
+Where DeepXDE's script samples boundary or initial points, its residual holds there too
+(its data adds them to the PDE points): symnum's side passes `residual_at_boundary=True`.
 `--scale` multiplies every Adam budget (0.1 for a quick look); `--seeds N` runs
 diffusion_1d, poisson_neumann_1d(_lbfgs) and heat over seeds 0..N-1 on both sides (the
 small problems' errors spread over two orders of magnitude with the seed). The problems
@@ -203,7 +205,7 @@ def poisson_1d(scale):
     system = sn.PDESystem([sn.Eq(-sn.D(x, 2)(u), sympy.pi**2 * sympy.sin(sympy.pi * x))],
                           [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], domain={x: (-1, 1)}, name="p1d")
     steps, stop = _adam(int(10000 * scale))
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, dtype="float32", seed=0).train(
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, residual_at_boundary=True, dtype="float32", seed=0).train(
         steps=steps, lr=1e-3, progress=False, callback=stop)
     X = np.linspace(-1, 1, 1000)
     return _ours_timed(res, rel_l2(res.predict(u, {x: X}), np.sin(np.pi * X)), steps)
@@ -225,7 +227,7 @@ def diffusion_1d(scale):
         [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sympy.sin(sympy.pi * x))],
         domain={t: (0, 1), x: (-1, 1)}, name="diffusion_1d")
     steps, stop = _adam(int(10000 * scale))
-    res = solvers.PINN(system, hidden=[32] * 3, n_collocation=40, n_boundary=10, n_initial=10, dtype="float32",
+    res = solvers.PINN(system, hidden=[32] * 3, n_collocation=40, n_boundary=10, n_initial=10, residual_at_boundary=True, dtype="float32",
                        seed=SEED).train(steps=steps, lr=1e-3, progress=False, callback=stop)
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
     want = sympy.lambdify((t, x), exact)(T, X)
@@ -244,7 +246,7 @@ def _poisson_1d(name, operator, conditions, exact, scale, dtype="float32", steps
     u = sn.fields("u", x)
     system = sn.PDESystem([operator(sn.D(x, 2)(u), x)], conditions(u, x), domain={x: (-1, 1)}, name=name)
     steps, stop = _adam(int(steps * scale))
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, dtype=dtype, seed=SEED).train(
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, residual_at_boundary=True, dtype=dtype, seed=SEED).train(
         steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False, callback=stop)
     X = np.linspace(-1, 1, 1000)
     return _ours_timed(res, rel_l2(res.predict(u, {x: X}), exact(X)), steps)
@@ -291,7 +293,8 @@ def ode_system(scale, dtype="float32", steps=20000, lbfgs=0):
     system = sn.ODESystem([sn.Eq(sn.D(t)(y1), y2), sn.Eq(sn.D(t)(y2), -y1)], [sn.Initial(y1, 0), sn.Initial(y2, 1)],
                           domain={t: (0, 10)}, name="ode_system")
     steps, stop = _adam(int(steps * scale))
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=35, dtype=dtype, seed=SEED).train(
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=35, n_initial=1, residual_at_boundary=True, dtype=dtype,
+                       seed=SEED).train(
         steps=steps, lr=1e-3, lbfgs=int(lbfgs * scale), progress=False, callback=stop)
     T = np.linspace(0, 10, 1000)
     err = max(rel_l2(res.predict(y1, {t: T}), np.sin(T)), rel_l2(res.predict(y2, {t: T}), np.cos(T)))
@@ -591,8 +594,8 @@ def ode_2nd(scale):
     system = sn.ODESystem([sn.Eq(sn.D(t, 2)(y) - 10 * sn.D(t)(y) + 9 * y, 5 * t)],
                           [sn.Initial(y, -1), sn.Initial(sn.D(t)(y), 2)], domain={t: (0, 0.25)}, name="ode_2nd")
     steps, stop = _adam(int(10000 * scale))
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, weights={"residual": 0.01}, dtype="float32",
-                       seed=SEED).train(steps=steps, lr=1e-3, progress=False, callback=stop)
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, weights={"residual": 0.01}, n_initial=1, n_boundary=1,
+                       residual_at_boundary=True, dtype="float32", seed=SEED).train(steps=steps, lr=1e-3, progress=False, callback=stop)
     T = np.linspace(0, 0.25, 500)
     return _ours_timed(res, rel_l2(res.predict(y, {t: T}), _ode_2nd_exact(T)), steps)
 
@@ -661,8 +664,8 @@ def poisson_pointset(scale):
     system = sn.PDESystem([sn.Eq(sn.D(x, 2)(u), 2)], [sn.Dirichlet(u, x, "min", 0)], domain={x: (-1, 1)},
                           name="poisson_pointset")
     steps, stop = _adam(int(20000 * scale))
-    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, dtype="float32", seed=SEED).train(
-        steps=steps, lr=1e-3, data={sn.D(x)(u): ({x: np.array([1.0])}, np.array([4.0]))}, collocate_data=False,
+    res = solvers.PINN(system, hidden=[50] * 3, n_collocation=16, n_boundary=1, residual_at_boundary=True, dtype="float32", seed=SEED).train(
+        steps=steps, lr=1e-3, data={sn.D(x)(u): ({x: np.array([1.0])}, np.array([4.0]))},
         progress=False, callback=stop)
     X = np.linspace(-1, 1, 1000)
     return _ours_timed(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
@@ -697,7 +700,7 @@ def diffusion_1d_resample(scale):
     initial points ("pseudo" random), the domain points redrawn every 100 steps, 2000 Adam 1e-3."""
     t, x, u, system = _diffusion_1d_system()
     steps, stop = _adam(int(2000 * scale))
-    res = solvers.PINN(system, hidden=[32] * 3, n_collocation=40, n_boundary=10, n_initial=10, sampling="uniform",
+    res = solvers.PINN(system, hidden=[32] * 3, n_collocation=40, n_boundary=10, n_initial=10, sampling="uniform", residual_at_boundary=True,
                        dtype="float32", seed=SEED).train(steps=steps, lr=1e-3, resample_every=100, progress=False, callback=stop)
     return _ours_timed(res, _diffusion_1d_error(res, t, x, u), steps)
 

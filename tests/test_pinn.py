@@ -616,3 +616,17 @@ def test_second_order_in_time_trains():
     T, X = np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 21), indexing="ij")
     exact = np.sin(np.pi * X) * np.cos(np.pi * T)
     assert np.linalg.norm(res.predict(u, {t: T, x: X}) - exact) / np.linalg.norm(exact) < 5e-2
+
+
+def test_residual_at_boundary_adds_the_conditions_points():
+    system, _ = heat()
+    plain = PINN(system, hidden=[8], n_collocation=64, n_boundary=10, n_initial=12, seed=0)
+    edged = PINN(system, hidden=[8], n_collocation=64, n_boundary=10, n_initial=12, seed=0, residual_at_boundary=True)
+    a, b = plain._points(np.random.default_rng(0)), edged._points(np.random.default_rng(0))
+    assert a["residual"].shape[0] == 64
+    # the interior points, then every condition's: two walls of 10, 12 initial
+    assert b["residual"].shape[0] == 64 + 2 * 10 + 12
+    np.testing.assert_array_equal(np.asarray(b["residual"][:64]), np.asarray(a["residual"]))
+    np.testing.assert_array_equal(np.asarray(b["residual"][64:74]), np.asarray(b["boundary"][0]))
+    res = edged.train(steps=201, resample_every=100, progress=False)
+    assert np.isfinite(res.loss_history[-1])

@@ -188,6 +188,9 @@ class PINN:
     the model; `hard=` builds Dirichlet and initial values in. Integral terms along one
     variable (`sn.Integral(sn.exp(t) * y, (t, 0, t))`, a Volterra equation; limits in the
     variables) are evaluated by `quadrature` Gauss-Legendre nodes of the network per point.
+    `residual_at_boundary=True` enforces the equations at the conditions' points too
+    (DeepXDE's data does: on DeepXDE's 1-D Poisson with a Neumann end it lowered the error
+    3-4x on two of three seeds).
 
     >>> pinn = PINN(system, hidden=[20, 20, 20], seed=0)      # doctest: +SKIP
     >>> res = pinn.train(steps=5000, lbfgs=500)                # doctest: +SKIP
@@ -216,6 +219,7 @@ class PINN:
         inputs=None,
         transform: dict | None = None,
         quadrature: int = 20,
+        residual_at_boundary: bool = False,
     ):
         jax = _jax()
         if not isinstance(system, (PDESystem, ODESystem)):
@@ -268,6 +272,7 @@ class PINN:
             raise ModelError(f"quadrature={quadrature!r}: give the number of Gauss-Legendre nodes per integral term, "
                              f"e.g. 20")
         self.quadrature = quadrature  # nodes per integral term (Volterra, Fredholm) at each point
+        self.residual_at_boundary = bool(residual_at_boundary)
         self.sampling, self.causal, self.balance = sampling, causal, balance
         # a condition object as a key weighs that condition alone (in place of "boundary")
         given = dict(weights or {})
@@ -755,7 +760,17 @@ class PINN:
         pts["equations"] = [jnp.asarray(self._sample(self.n_boundary, rng, {ax: self.bounds[ax, 0 if side == "min" else 1]}),
                                         dt) for ax, side, _ in self._bc_equations]
         pts["periodic"] = [jnp.asarray(self._sample(self.n_boundary, rng), dt) for _ in self._periodic_loss]
+        pts["residual"] = self._with_edges(pts["residual"], pts)
         return pts
+
+    def _with_edges(self, z, pts):
+        """With `residual_at_boundary`, the residual's points and the conditions' ones
+        (boundary, boundary equations, initial): the PDE enforced up to the boundary, as
+        DeepXDE's data does."""
+        if not self.residual_at_boundary:
+            return z
+        edges = [*pts["boundary"], *pts["equations"], *([pts["initial"]] if "initial" in pts else [])]
+        return _jax().numpy.concatenate([z, *edges]) if edges else z
 
     # -- losses -----------------------------------------------------------------------------------
 
@@ -970,7 +985,7 @@ class PINN:
         for it in range(steps):
             if every and it and it % every == 0:
                 if rad:
-                    pts["residual"] = self._rad_points(params, rng)
+                    pts["residual"] = self._with_edges(self._rad_points(params, rng), pts)
                 else:
                     pts = self._renewed(pts, rng)
             if self.balance and it % 100 == 0:
