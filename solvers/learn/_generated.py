@@ -21,8 +21,8 @@ from symnum._fractional import FractionalDerivative
 from symnum._extras import require
 from symnum.codegen._jax import JaxFunction, make_jax_function
 
-__all__ = ["GeneratedResidual", "GeneratedConditions", "RunningIntegral", "FractionalTerm", "generated_residual", "generated_expressions",
-           "generated_conditions", "boundary_equations", "require_jax"]
+__all__ = ["GeneratedResidual", "GeneratedConditions", "RunningIntegral", "FractionalTerm", "generated_residual",
+           "generated_expressions", "generated_conditions", "boundary_equations", "require_jax"]
 
 
 def require_jax(purpose: str):
@@ -86,22 +86,24 @@ def _leaf_key(node, fields, inputs):
     return fields.index(node.expr), tuple(sorted(dirs))
 
 
-def generated_residual(system, inputs, params, name, integrals: bool = False) -> GeneratedResidual:
-    """The residual of every equation; with `integrals` (the PINN) an integral along one
-    input (limits in the coordinates, as PDESystem accepts them) becomes a RunningIntegral
-    the trainer evaluates by quadrature, else it is refused (grid trainers: pointwise)."""
+def generated_residual(system, inputs, params, name, nonlocal_terms: bool = False) -> GeneratedResidual:
+    """The residual of every equation. With `nonlocal_terms` (the PINN) an integral along
+    one input (limits in the coordinates, as PDESystem accepts them) becomes a
+    RunningIntegral and a fractional derivative a FractionalTerm, which the trainer
+    evaluates by quadrature and passes in; else they are refused (grid trainers are
+    pointwise)."""
     terms = {}
     residuals = []
     for r in system.residuals:
         found = sorted(r.atoms(sympy.Integral, FractionalDerivative), key=sympy.default_sort_key)
-        if found and not integrals:
+        if found and not nonlocal_terms:
             raise ModelError(
                 f"the residual {r} has the nonlocal term {found[0]}: the GP and operator residuals are "
                 f"pointwise; train a PINN (quadrature of the network), or for integrals over the whole "
                 f"domain solve by the method of lines"
             )
         for i in found:
-            terms.setdefault(i, sympy.Symbol(f"_integral_{len(terms)}"))
+            terms.setdefault(i, sympy.Symbol(f"_nonlocal_{len(terms)}"))
         residuals.append(r.xreplace(terms))
     # a derivative of an expression (flux form, D(x)(u**2 / 2)) expanded by the chain rule
     residuals = [r.doit() if any(not is_field(d.expr) for d in r.atoms(sympy.Derivative)) else r

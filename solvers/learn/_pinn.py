@@ -516,7 +516,7 @@ class PINN:
     def _build_residual(self):
         params = list(self.fixed) + list(self.learn)
         gen = generated_residual(self.system, self.inputs, params, f"pinn_residual_{self.system.name}",
-                                 integrals=True)
+                                 nonlocal_terms=True)
         self._residual = gen
         self._res_leaves, self._res_keys, self.residual_fn = list(gen.leaves), list(gen.keys), gen.fn
 
@@ -537,10 +537,11 @@ class PINN:
         jets, its integral terms by quadrature, then the function."""
         jets = self._jets(params["net"], z, [dirs for _, dirs in gen.keys])
         values = [jets[dirs][:, k] for k, dirs in gen.keys]
-        integrals = [self._integral_values(params, i, z) for i in getattr(gen, "integrals", ())]
-        return gen.fn(values + [z[:, j] for j in range(z.shape[1])] + integrals, self._param_values(params["phys"]))
+        nonlocal_values = [self._nonlocal_values(params, term, z) for term in getattr(gen, "integrals", ())]
+        return gen.fn(values + [z[:, j] for j in range(z.shape[1])] + nonlocal_values,
+                      self._param_values(params["phys"]))
 
-    def _integral_values(self, params, integral, z):
+    def _nonlocal_values(self, params, integral, z):
         """Integral(f, (x_j, a, b)) at the rows of z by Gauss-Legendre quadrature of the
         network (`quadrature` nodes between the row's limits, the other coordinates the
         row's): what DeepXDE's IDE data does for Volterra terms."""
