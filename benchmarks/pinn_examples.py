@@ -1375,17 +1375,8 @@ def dde_kovasznay(dde, scale):
 
 
 def dde_wave(scale):
-    """DeepXDE's wave_1d.py on its TensorFlow-1 backend (the only one with STMsFFN), in a
-    subprocess (the backend is chosen at import)."""
-    import subprocess
-    import sys
-
-    code = f"""
-import os, time
-os.environ["DDE_BACKEND"] = "tensorflow.compat.v1"
-import numpy as np, deepxde as dde
-from deepxde.backend import tf
-tf.config.threading.set_intra_op_parallelism_threads(1); tf.config.threading.set_inter_op_parallelism_threads(1)
+    """DeepXDE's wave_1d.py on its TensorFlow-1 backend (the only one with STMsFFN)."""
+    return _dde_tf1(f"""
 C, A = 10.0, 2.0
 def pde(X, y):
     return dde.grad.hessian(y, X, i=1, j=1) - C**2 * dde.grad.hessian(y, X, i=0, j=0)
@@ -1402,21 +1393,13 @@ net.apply_feature_transform(lambda X: (X - 0.5) * 2 * np.sqrt(3))
 model = dde.Model(data, net)
 model.compile("adam", lr=1e-3, decay=("inverse time", 2000, 0.9))
 steps = {int(10000 * scale)}
-t0 = time.perf_counter()
-model.train(iterations=steps, callbacks=[dde.callbacks.PDEPointResampler(period=1)], display_every=max(steps, 1), verbose=0)
-seconds = time.perf_counter() - t0
-T, X = np.meshgrid(np.linspace(0, 1, 101), np.linspace(0, 1, 101), indexing="ij")
-P = np.stack([X.ravel(), T.ravel()], axis=1)
-pred, exact = model.predict(P)[:, 0], func(P)[:, 0]
-print("RESULT", np.linalg.norm(pred - exact) / np.linalg.norm(exact), seconds, steps)
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")]
-    if not line:
-        print(out.stderr[-2000:])
-        return None
-    err, seconds, steps = line[0].split()[1:]
-    return _result(float(err), float(seconds), int(steps), 1e3 * float(seconds) / max(int(steps), 1))
+callbacks = [dde.callbacks.PDEPointResampler(period=1)]
+def error(model):
+    T, X = np.meshgrid(np.linspace(0, 1, 101), np.linspace(0, 1, 101), indexing="ij")
+    P = np.stack([X.ravel(), T.ravel()], axis=1)
+    pred, exact = model.predict(P)[:, 0], func(P)[:, 0]
+    return float(np.linalg.norm(pred - exact) / np.linalg.norm(exact))
+""")
 
 
 def _dde_fit(dde, data, net, steps, lr, weights=None, decay=None, callbacks=None):
@@ -1729,9 +1712,10 @@ def dde_volterra_ide(dde, scale):
 
 
 def _dde_tf1(body):
-    """DeepXDE code run on its TensorFlow-1 backend in a subprocess (its fractional data,
-    FPDE and TimeFPDE, has no PyTorch version): the body builds `model` and `steps` and
-    defines `error(model)`; (error, seconds, steps) back. A time budget (BUDGET) caps it."""
+    """DeepXDE code run on its TensorFlow-1 backend in a subprocess (the backend is chosen
+    at import; its fractional data and STMsFFN have no PyTorch version): the body builds
+    `model` and `steps`, may give `callbacks`, and defines `error(model)`; (error,
+    seconds, steps) back. A time budget (BUDGET) caps it."""
     import subprocess
     import sys
 
@@ -1757,7 +1741,7 @@ def frac_rhs(x, alpha):
 {body}
 budget = Budget()
 t0 = time.perf_counter()
-model.train(iterations=steps, display_every=max(steps, 1), verbose=0, callbacks=[budget])
+model.train(iterations=steps, display_every=max(steps, 1), verbose=0, callbacks=[*globals().get("callbacks", []), budget])
 seconds = time.perf_counter() - t0
 print("RESULT", error(model), seconds, budget.steps)
 """

@@ -15,15 +15,29 @@ from symnum.solvers._stencil import lower_to_stencils
 PI = sympy.pi
 
 
-@pytest.mark.parametrize("order, reach", [(2, 1), (4, 3)])
-def test_steady_nonlinear_flux_converges_at_its_order_with_compact_reach(order, reach):
+def _steady_flux():
+    """(x, v, system): D(x)((1 + v^2) v_x) = f on [0, 1], v = sin(pi x) + x."""
     x = sn.variables("x")
     v = sn.fields("v", x)
     exact = sympy.sin(PI * x) + x
     source = sympy.diff((1 + exact**2) * sympy.diff(exact, x), x)
-    system = sn.PDESystem([sn.Eq(sn.D(x)((1 + v**2) * sn.D(x)(v)), source)],
-                          [sn.Dirichlet(v, x, "min", 0), sn.Neumann(v, x, "max", 1 - PI)],
-                          domain={x: (0, 1)}, name="flux_steady")
+    return x, v, sn.PDESystem([sn.Eq(sn.D(x)((1 + v**2) * sn.D(x)(v)), source)],
+                              [sn.Dirichlet(v, x, "min", 0), sn.Neumann(v, x, "max", 1 - PI)],
+                              domain={x: (0, 1)}, name="flux_steady")
+
+
+def _periodic_flux():
+    """(x, u, system): u_t = D(x)((1 + u^2) u_x) around the circle [0, 1)."""
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    return x, u, sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x)((1 + u**2) * sn.D(x)(u)))],
+                              [sn.Periodic(x), sn.Initial(u, sympy.sin(2 * PI * x))], domain={t: (0, 1), x: (0, 1)},
+                              name="flux_periodic")
+
+
+@pytest.mark.parametrize("order, reach", [(2, 1), (4, 3)])
+def test_steady_nonlinear_flux_converges_at_its_order_with_compact_reach(order, reach):
+    x, v, system = _steady_flux()
     assert lower_to_stencils(system, {x: 11}, order=order).reach == (reach,)  # nested: 2 order
     y = np.random.default_rng(0).uniform(0.5, 1.5, (1, 21))
     ref = discretize(system, {x: 21}, order=order, backend="numpy").residual(y)
@@ -39,11 +53,7 @@ def test_steady_nonlinear_flux_converges_at_its_order_with_compact_reach(order, 
 
 
 def test_the_scheme_is_the_compact_conservative_one():
-    t, x = sn.variables("t x")
-    u = sn.fields("u", t, x)
-    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x)((1 + u**2) * sn.D(x)(u)))],
-                          [sn.Periodic(x), sn.Initial(u, sympy.sin(2 * PI * x))], domain={t: (0, 1), x: (0, 1)},
-                          name="flux_periodic")
+    x, u, system = _periodic_flux()
     prob = discretize(system, {x: 16}, backend="numpy")
     s = np.random.default_rng(0).normal(size=16)
     h = 1 / 16
@@ -94,11 +104,7 @@ def _graded(n, periodic=False):
 def test_non_uniform_axes_take_the_conservative_scheme():
     # faces midway between nodes: F_{i+1/2} = a((u_i + u_{i+1}) / 2) (u_{i+1} - u_i) / (x_{i+1} - x_i),
     # differenced over x_{i+1/2} - x_{i-1/2}; the fluxes telescope (mass kept to round-off)
-    t, x = sn.variables("t x")
-    u = sn.fields("u", t, x)
-    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x)((1 + u**2) * sn.D(x)(u)))],
-                          [sn.Periodic(x), sn.Initial(u, sympy.sin(2 * PI * x))], domain={t: (0, 1), x: (0, 1)},
-                          name="flux_nu")
+    x, u, system = _periodic_flux()
     X = np.concatenate([_graded(16, periodic=True), [1.0]])  # the upper end is node 0 again
     h = np.diff(X)  # h[i] = x_{i+1} - x_i (periodic)
     s = np.random.default_rng(1).normal(size=16)
@@ -116,13 +122,7 @@ def test_non_uniform_axes_take_the_conservative_scheme():
 
 @pytest.mark.parametrize("order", [2, 4])
 def test_non_uniform_flux_form_converges_at_its_order(order):
-    x = sn.variables("x")
-    v = sn.fields("v", x)
-    exact = sympy.sin(PI * x) + x
-    source = sympy.diff((1 + exact**2) * sympy.diff(exact, x), x)
-    system = sn.PDESystem([sn.Eq(sn.D(x)((1 + v**2) * sn.D(x)(v)), source)],
-                          [sn.Dirichlet(v, x, "min", 0), sn.Neumann(v, x, "max", 1 - PI)],
-                          domain={x: (0, 1)}, name="flux_steady_nu")
+    x, v, system = _steady_flux()
     assert lower_to_stencils(system, {x: _graded(21)}, order=order).reach == (order - 1,)
     y = np.random.default_rng(0).uniform(0.5, 1.5, (1, 21))
     ref = discretize(system, {x: _graded(21)}, order=order, backend="numpy").residual(y)
