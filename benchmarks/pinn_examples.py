@@ -905,6 +905,41 @@ def fractional_diffusion_1d(scale):
     return _ours_timed(res, rel_l2(res.predict(u, {t: T, x: X}), np.exp(-T) * X**3 * (1 - X) ** 3), steps)
 
 
+def _fractional_ball(d, scale, steps, n_points, directions):
+    """DeepXDE's fractional_Poisson_2d/3d.py: (-Delta)^(alpha/2) u = f on the unit disk / ball,
+    alpha = 1.8, u = 0 outside, exact (1 - |x|^2)^(1 + alpha/2) (f by Dyda's formula), the
+    boundary value built in (u = (1 - |x|^2) N); [20] * 4 tanh, Adam 1e-3. DeepXDE: rays in 8
+    (2-D) or 8 x 8 (3-D) directions of 100 Gruenwald-Letnikov points each; symnum: `directions`
+    angles (3-D: times half as many polar nodes), 8 Gauss-Jacobi nodes per ray."""
+    import math
+
+    vs = sn.variables("x y z"[: 2 * d - 1])
+    u = sn.fields("u", *vs)
+    a = 1.8
+    r2 = sum(v**2 for v in vs)
+    f = 2**a * math.gamma(2 + a / 2) * math.gamma((d + a) / 2) / math.gamma(d / 2) * (1 - (1 + a / d) * r2)
+    ball = sn.Disk((0, 0), 1) if d == 2 else sn.Ball((0, 0, 0), 1)
+    system = sn.PDESystem([sn.Eq(sn.FractionalLaplacian(u, tuple(vs), a), f)], [], domain={tuple(vs): ball},
+                          name=f"fractional_poisson_{d}d")
+    steps, stop = _adam(int(steps * scale))
+    res = solvers.PINN(system, hidden=[20] * 4, n_collocation=n_points, transform={u: (1 - r2) * u}, quadrature=8,
+                       directions=directions, dtype="float32", seed=SEED).train(
+        steps=steps, lr=1e-3, progress=False, callback=stop)
+    P = ball.sample_interior(10000, np.random.default_rng(123))
+    want = np.abs(1 - (P**2).sum(axis=1)) ** (1 + a / 2)
+    return _ours_timed(res, rel_l2(res.predict(u, {v: P[:, i] for i, v in enumerate(vs)}), want), steps)
+
+
+def fractional_poisson_2d(scale):
+    """DeepXDE's fractional_Poisson_2d.py (see _fractional_ball): 100 domain points, 20000 steps."""
+    return _fractional_ball(2, scale, 20000, 100, 16)
+
+
+def fractional_poisson_3d(scale):
+    """DeepXDE's fractional_Poisson_3d.py (see _fractional_ball): 256 domain points, 10000 steps."""
+    return _fractional_ball(3, scale, 10000, 256, 8)
+
+
 EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_1d,
             "poisson_neumann_1d_lbfgs": poisson_neumann_1d_lbfgs, "heat": heat, "poisson_robin_1d": poisson_robin_1d,
             "poisson_robin_1d_lbfgs": poisson_robin_1d_lbfgs, "ode_system_lbfgs": ode_system_lbfgs, "burgers": burgers,
@@ -921,7 +956,8 @@ EXAMPLES = {"diffusion_1d": diffusion_1d, "poisson_neumann_1d": poisson_neumann_
             "diffusion_1d_resample": diffusion_1d_resample, "elasticity_plate": elasticity_plate,
             "black_scholes_call": black_scholes_call, "helmholtz_sound_hard": helmholtz_sound_hard, "ide": ide,
             "volterra_ide": volterra_ide, "fractional_poisson_1d": fractional_poisson_1d,
-            "fractional_diffusion_1d": fractional_diffusion_1d}
+            "fractional_diffusion_1d": fractional_diffusion_1d, "fractional_poisson_2d": fractional_poisson_2d,
+            "fractional_poisson_3d": fractional_poisson_3d}
 
 
 # -- DeepXDE on the same problems (its PyTorch backend) ------------------------------------
@@ -1808,6 +1844,44 @@ def error(model):
 """)
 
 
+def _dde_fractional_ball(d, scale, steps, n_points, resolution):
+    return _dde_tf1(f"""
+alpha, d = 1.8, {d}
+def fpde(x, y, int_mat):
+    if isinstance(int_mat, (list, tuple)) and len(int_mat) == 3:
+        lhs = tf.sparse_tensor_dense_matmul(tf.SparseTensor(*int_mat), y)
+    else:
+        lhs = tf.matmul(int_mat, y)
+    lhs = lhs[:, 0] * gamma((1 - alpha) / 2) * gamma((d + alpha) / 2) / (2 * np.pi ** ((d + 1) / 2))
+    x = x[: tf.size(lhs)]
+    rhs = (2 ** alpha * gamma(2 + alpha / 2) * gamma((d + alpha) / 2) / gamma(d / 2)
+           * (1 - (1 + alpha / d) * tf.reduce_sum(x ** 2, axis=1)))
+    return lhs - rhs
+def func(x):
+    return (np.abs(1 - np.linalg.norm(x, axis=1, keepdims=True) ** 2)) ** (1 + alpha / 2)
+geom = dde.geometry.Disk([0, 0], 1) if d == 2 else dde.geometry.Sphere([0, 0, 0], 1)
+bc = dde.icbc.DirichletBC(geom, func, lambda _, on: on)
+data = dde.data.FPDE(geom, fpde, alpha, bc, {resolution}, num_domain={n_points}, num_boundary=1)
+net = dde.nn.FNN([d] + [20] * 4 + [1], "tanh", "Glorot normal")
+net.apply_output_transform(lambda x, y: (1 - tf.reduce_sum(x ** 2, axis=1, keepdims=True)) * y)
+model = dde.Model(data, net)
+model.compile("adam", lr=1e-3)
+steps = {int(steps * scale)}
+def error(model):
+    P = np.random.default_rng(123).normal(size=(10000, d))  # uniform in the ball, as symnum's sampler
+    P = P / np.linalg.norm(P, axis=1, keepdims=True) * np.random.default_rng(124).random((10000, 1)) ** (1 / d)
+    return float(np.linalg.norm(model.predict(P) - func(P)) / np.linalg.norm(func(P)))
+""")
+
+
+def dde_fractional_poisson_2d(dde, scale):
+    return _dde_fractional_ball(2, scale, 20000, 100, [8, 100])
+
+
+def dde_fractional_poisson_3d(dde, scale):
+    return _dde_fractional_ball(3, scale, 10000, 256, [8, 8, 100])
+
+
 DEEPXDE = {"diffusion_1d": dde_diffusion_1d, "poisson_neumann_1d": dde_poisson_neumann_1d, "heat": dde_heat,
            "poisson_robin_1d": dde_poisson_robin_1d, "poisson_periodic_1d": dde_poisson_periodic_1d,
            "ode_system": dde_ode_system, "diffusion_reaction_forward": dde_diffusion_reaction_forward,
@@ -1820,7 +1894,8 @@ DEEPXDE = {"diffusion_1d": dde_diffusion_1d, "poisson_neumann_1d": dde_poisson_n
            "diffusion_1d_resample": dde_diffusion_1d_resample, "elasticity_plate": dde_elasticity_plate,
            "black_scholes_call": dde_black_scholes_call, "helmholtz_sound_hard": dde_helmholtz_sound_hard,
            "ide": dde_ide, "volterra_ide": dde_volterra_ide, "fractional_poisson_1d": dde_fractional_poisson_1d,
-           "fractional_diffusion_1d": dde_fractional_diffusion_1d}
+           "fractional_diffusion_1d": dde_fractional_diffusion_1d, "fractional_poisson_2d": dde_fractional_poisson_2d,
+           "fractional_poisson_3d": dde_fractional_poisson_3d}
 
 
 # the small problems, whose errors spread over orders of magnitude with the seed: --seeds N runs them for 0..N-1

@@ -75,7 +75,7 @@ from ._expressions import (
     parameters as parameters,
     variables as variables,
 )
-from ._fractional import FractionalDerivative as FractionalDerivative
+from ._fractional import FractionalDerivative as FractionalDerivative, FractionalLaplacian as FractionalLaplacian
 from ._geometry import (
     Ball as Ball,
     Box as Box,
@@ -94,7 +94,7 @@ __version__ = "0.1.0"
 __all__ = [
     # modeling
     "variables", "parameter", "parameters", "Parameter", "fields", "is_field", "Eq", "D", "grad", "div",
-    "laplacian", "PDESystem", "ODESystem", "FractionalDerivative",
+    "laplacian", "PDESystem", "ODESystem", "FractionalDerivative", "FractionalLaplacian",
     # conditions
     "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "BoundaryEquation", "GeometricCondition",
     # geometry (PINN domains beyond rectangles)

@@ -23,7 +23,7 @@ import sympy
 from ._errors import ModelError
 from ._expressions import is_field
 
-__all__ = ["FractionalDerivative"]
+__all__ = ["FractionalDerivative", "FractionalLaplacian"]
 
 
 class FractionalDerivative(sympy.Function):
@@ -80,3 +80,59 @@ class FractionalDerivative(sympy.Function):
 
     def _eval_derivative(self, s):
         raise ModelError(f"{self}: a derivative of a fractional derivative is not supported; write the total order")
+
+
+class FractionalLaplacian(sympy.Function):
+    """The fractional Laplacian (-Delta)^(alpha/2) of a field in its spatial variables
+    `variables` (a tuple: (x,), (x, y), (x, y, z)), 0 < alpha < 2 (not 1), the field
+    zero outside the domain: as DeepXDE's fractional Poisson examples write it, an
+    integral over directions theta of Riemann-Liouville derivatives along the rays from
+    the boundary, C_d int_{S^(d-1)} D_theta^alpha u dtheta with C_d =
+    Gamma((1 - alpha)/2) Gamma((d + alpha)/2) / (2 pi^((d + 1)/2)). Its domain must be a
+    Disk/Ball or a Rectangle/Box (the rays' lengths are known there).
+
+    >>> import symnum as sn
+    >>> x, y = sn.variables("x y")
+    >>> u = sn.fields("u", x, y)
+    >>> sn.FractionalLaplacian(u, (x, y), 1.8)
+    FractionalLaplacian(u(x, y), (x, y), 1.8)
+    """
+
+    nargs = 3
+
+    def __new__(cls, expr, variables, alpha, **kwargs):
+        where = f"FractionalLaplacian({expr}, {variables}, {alpha})"
+        expr = sympy.sympify(expr)
+        if not is_field(expr):
+            raise ModelError(f"{where}: take it of a field (u(x, y)); got {expr}")
+        variables = tuple(sympy.sympify(v) for v in (variables if isinstance(variables, (tuple, list, sympy.Tuple))
+                                                    else (variables,)))
+        bad = [v for v in variables if not (isinstance(v, sympy.Symbol) and v in expr.args)]
+        if bad or not variables or len(set(variables)) != len(variables):
+            raise ModelError(f"{where}: give the field's spatial variables, each once (got {variables})")
+        alpha = sympy.sympify(alpha)
+        if not (alpha.is_number and 0 < float(alpha) < 2 and float(alpha) != 1):
+            raise ModelError(f"{where}: the order must be a number in (0, 2) other than 1; got {alpha}")
+        return super().__new__(cls, expr, sympy.Tuple(*variables), alpha, **kwargs)
+
+    @property
+    def field(self):
+        return self.args[0]
+
+    @property
+    def variables(self) -> tuple:
+        return tuple(self.args[1])
+
+    @property
+    def order(self) -> float:
+        return float(self.args[2])
+
+    def constant(self) -> float:
+        """C_d of the directional form."""
+        import math
+
+        d, a = len(self.variables), self.order
+        return math.gamma((1 - a) / 2) * math.gamma((d + a) / 2) / (2 * math.pi ** ((d + 1) / 2))
+
+    def _eval_derivative(self, s):
+        raise ModelError(f"{self}: a derivative of a fractional Laplacian is not supported")

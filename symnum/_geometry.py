@@ -73,6 +73,14 @@ class Geometry:
         """Whether each row of p lies on the boundary (the zero set, to round-off)."""
         return np.abs(self.sdf(_points(p, self.dim, "on_boundary"))) <= 1e3 * self.tolerance
 
+    def exit_distance(self, p, d, xp=np):
+        """How far each row of p travels along the unit direction d (rows) to leave the
+        region (a fractional Laplacian's rays; `xp` the array module, numpy or jax.numpy)."""
+        raise ModelError(
+            f"{self!r}: the distance to its boundary along a ray is known for a Ball/Disk and a Box/"
+            f"Rectangle/Interval only (a fractional Laplacian on this domain is not supported)"
+        )
+
     def sample_interior(self, n: int, rng) -> np.ndarray:
         """n points, uniform over the region (rejection in the bounding box)."""
         lo, hi = (np.asarray(b, dtype=float) for b in self.bbox)
@@ -179,6 +187,12 @@ class Box(Geometry):
     def sample_interior(self, n, rng):
         return self.lo + rng.random((n, self.dim)) * (self.hi - self.lo)
 
+    def exit_distance(self, p, d, xp=np):
+        # per axis, the face the ray meets (d = 0: never)
+        safe = xp.where(d == 0, 1.0, d)
+        to = xp.where(d > 0, (self.hi - p) / safe, (self.lo - p) / safe)
+        return xp.min(xp.where(d == 0, xp.inf, to), axis=1)
+
     def _faces(self):
         size = self.hi - self.lo
         return [(a, s, float(np.prod(np.delete(size, a))) if self.dim > 1 else 1.0)
@@ -256,6 +270,12 @@ class Ball(Geometry):
     def _directions(self, n, rng):
         g = rng.standard_normal((n, self.dim))
         return g / np.linalg.norm(g, axis=1, keepdims=True)
+
+    def exit_distance(self, p, d, xp=np):
+        # |q + s d| = R with q = p - center: s = -q.d + sqrt((q.d)^2 - |q|^2 + R^2)
+        q = p - self.center
+        b = xp.sum(q * d, axis=1)
+        return -b + xp.sqrt(xp.maximum(b**2 - xp.sum(q * q, axis=1) + self.radius**2, 0.0))
 
     def sample_interior(self, n, rng):
         r = self.radius * rng.random(n) ** (1.0 / self.dim)

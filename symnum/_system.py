@@ -40,7 +40,7 @@ from ._conditions import (
     Robin,
 )
 from ._errors import ModelError
-from ._fractional import FractionalDerivative
+from ._fractional import FractionalDerivative, FractionalLaplacian
 from ._expressions import (Parameter, is_field, is_point_derivative, is_point_value, nodes_outside,
                            point_derivative_parts, solve_linear)
 from ._geometry import Box, Geometry
@@ -324,7 +324,7 @@ class AbstractSystem:
                             f"domain of every spatial variable; a partial one runs along one variable"
                         )
                     v, a, b = limits[0]
-                    start = (f"sn.Initial(w, 0)" if v == self.time else f"sn.Dirichlet(w, {v}, \"min\", 0)")
+                    start = ("sn.Initial(w, 0)" if v == self.time else f"sn.Dirichlet(w, {v}, \"min\", 0)")
                     self._defer(
                         f"{where} integrates {v} from {a} to {b}, which is not the whole domain of every spatial "
                         f"variable: the method of lines takes integral terms over the whole domain; write a "
@@ -357,6 +357,23 @@ class AbstractSystem:
                 self._defer(
                     f"the {_ordinal(i)} has the fractional derivative {term}: the method of lines has no "
                     f"fractional derivatives; the PINN trains it (Gauss-Jacobi quadrature of its network)"
+                )
+            for term in (e.lhs - e.rhs).atoms(FractionalLaplacian):
+                names = tuple(term.variables)
+                if names not in self.geometry and not all(v in self.space for v in names):
+                    raise ModelError(
+                        f"the {_ordinal(i)} ({term}) takes the fractional Laplacian in {names}, which are not "
+                        f"spatial variables of the system ({', '.join(map(str, self.space))})"
+                    )
+                rest = [v for v in self.space if v not in names]
+                if rest:
+                    raise ModelError(
+                        f"the {_ordinal(i)} ({term}) leaves out {', '.join(map(str, rest))}: take the fractional "
+                        f"Laplacian in every spatial variable ({', '.join(map(str, self.space))})"
+                    )
+                self._defer(
+                    f"the {_ordinal(i)} has the fractional Laplacian {term}: the method of lines has no "
+                    f"fractional derivatives; the PINN trains it (rays by Gauss-Jacobi quadrature of its network)"
                 )
 
     def _whole_domain(self, integral) -> bool:

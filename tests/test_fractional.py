@@ -69,3 +69,45 @@ def test_what_takes_no_fractional_derivative_says_so():
     from symnum.solvers.learn._generated import generated_residual
     with pytest.raises(sn.ModelError, match=r"has the nonlocal term FractionalDerivative.*pointwise; train a PINN"):
         generated_residual(system, [x], [], "f")
+
+
+def _dyda(d, alpha, r2):
+    """(-Delta)^(alpha/2) (1 - |x|^2)_+^(1 + alpha/2) on the unit ball of R^d (Dyda 2012)."""
+    return (2**alpha * math.gamma(2 + alpha / 2) * math.gamma((d + alpha) / 2) / math.gamma(d / 2)
+            * (1 - (1 + alpha / d) * r2))
+
+
+@pytest.mark.parametrize("d, alpha", [(1, 1.5), (2, 1.8), (3, 0.7)])
+def test_fractional_laplacian_of_the_ball_profile_is_dydas_formula(d, alpha):
+    # the residual of the exact solution, the model forced to it: quadrature error only
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    vs = sn.variables("x y z"[: 2 * d - 1])
+    vs = (vs,) if d == 1 else tuple(vs)
+    w = sn.fields("w", *vs)
+    r2 = sum(v**2 for v in vs)
+    ball = sn.Ball((0,) * d, 1) if d == 3 else sn.Disk((0, 0), 1) if d == 2 else None
+    domain = {vs: ball} if ball is not None else {vs[0]: (-1, 1)}
+    system = sn.PDESystem([sn.Eq(sn.FractionalLaplacian(w, vs, alpha), _dyda(d, alpha, r2))], [], domain=domain,
+                          name="dyda")
+    pinn = solvers.PINN(system, hidden=[4], dtype="float64", seed=0, transform={w: (1 - r2) ** (1 + alpha / 2) + 0 * w})
+    z = np.array([[0.0, 0.1, -0.2], [0.3, 0.2, 0.1], [0.6, -0.5, 0.3]])[:, :d]
+    got = np.asarray(pinn.residuals(pinn.init_params(), jax.numpy.asarray(z))[0])
+    scale = abs(_dyda(d, alpha, 0.0))
+    assert np.abs(got).max() < 1e-6 * scale, got
+    with pytest.raises(sn.ModelError, match=r"directions=1: give the number of ray directions"):
+        solvers.PINN(system, directions=1)
+
+
+def test_fractional_laplacian_refusals():
+    x2, y2 = sn.variables("x y")
+    w = sn.fields("w", x2, y2)
+    with pytest.raises(sn.ModelError, match=r"leaves out y: take the fractional Laplacian in every spatial variable"):
+        sn.PDESystem([sn.Eq(sn.FractionalLaplacian(w, (x2,), 1.5), 1)], [], domain={x2: (0, 1), y2: (0, 1)}, name="f")
+    with pytest.raises(sn.ModelError, match=r"the order must be a number in \(0, 2\) other than 1"):
+        sn.FractionalLaplacian(w, (x2, y2), 1)
+    system = sn.PDESystem([sn.Eq(sn.FractionalLaplacian(w, (x2, y2), 1.5), 1)], [],
+                          domain={(x2, y2): sn.Polygon([(0, 0), (1, 0), (0, 1)])}, name="f")
+    with pytest.raises(sn.ModelError, match=r"the distance to its boundary along a ray is known for a Ball/Disk and "
+                                            r"a Box/Rectangle/Interval only"):
+        solvers.PINN(system)

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import sympy
 
 from symnum._conditions import Robin
 from symnum._errors import ModelError
 from symnum._expressions import is_field
-from symnum._fractional import FractionalDerivative
+from symnum._fractional import FractionalDerivative, FractionalLaplacian
 from symnum._extras import require
 from symnum.codegen._jax import JaxFunction, make_jax_function
 
-__all__ = ["GeneratedResidual", "GeneratedConditions", "RunningIntegral", "FractionalTerm", "generated_residual",
+__all__ = ["GeneratedResidual", "GeneratedConditions", "RunningIntegral", "FractionalTerm", "FractionalLaplacianTerm",
+           "generated_residual",
            "generated_expressions", "generated_conditions", "boundary_equations", "require_jax"]
 
 
@@ -54,6 +56,20 @@ class FractionalTerm:
     left: bool
     end: float
     order: float
+    expr: sympy.Expr
+
+
+@dataclass(frozen=True)
+class FractionalLaplacianTerm:
+    """(-Delta)^(alpha/2) of field `field` in inputs `axes` on the domain `geometry` (see
+    symnum.FractionalLaplacian): rays by Gauss-Jacobi quadrature, directions by a rule
+    on the sphere."""
+
+    axes: tuple
+    field: int
+    order: float
+    constant: float
+    geometry: object
     expr: sympy.Expr
 
 
@@ -95,7 +111,7 @@ def generated_residual(system, inputs, params, name, nonlocal_terms: bool = Fals
     terms = {}
     residuals = []
     for r in system.residuals:
-        found = sorted(r.atoms(sympy.Integral, FractionalDerivative), key=sympy.default_sort_key)
+        found = sorted(r.atoms(sympy.Integral, FractionalDerivative, FractionalLaplacian), key=sympy.default_sort_key)
         if found and not nonlocal_terms:
             raise ModelError(
                 f"the residual {r} has the nonlocal term {found[0]}: the GP and operator residuals are "
@@ -116,6 +132,7 @@ def generated_residual(system, inputs, params, name, nonlocal_terms: bool = Fals
                 f"are pointwise; solve such terms by the method of lines (discretize)"
             )
     running = tuple(_fractional_term(i, system, inputs) if isinstance(i, FractionalDerivative)
+                    else _fractional_laplacian_term(i, system, inputs) if isinstance(i, FractionalLaplacian)
                     else _running_integral(i, system, inputs, params, f"{name}_integral_{k}")
                     for k, i in enumerate(terms))
     gen = generated_expressions(residuals, system.fields, inputs, params, name, extra=list(terms.values()))
@@ -125,6 +142,17 @@ def generated_residual(system, inputs, params, name, nonlocal_terms: bool = Fals
 def _fractional_term(term, system, inputs) -> FractionalTerm:
     return FractionalTerm(list(inputs).index(term.variable), list(system.fields).index(term.field), term.left,
                           term.end, term.order, term)
+
+
+def _fractional_laplacian_term(term, system, inputs) -> FractionalLaplacianTerm:
+    from symnum._geometry import Box
+
+    names = tuple(term.variables)
+    geometry = getattr(system, "geometry", {}).get(names) or Box([system.domain[v][0] for v in names],
+                                                                 [system.domain[v][1] for v in names])
+    geometry.exit_distance(np.zeros((1, len(names))), np.ones((1, len(names))))  # a clear error if unknown
+    return FractionalLaplacianTerm(tuple(list(inputs).index(v) for v in names), list(system.fields).index(term.field),
+                                   term.order, term.constant(), geometry, term)
 
 
 def _running_integral(integral, system, inputs, params, name) -> RunningIntegral:

@@ -37,7 +37,7 @@ from symnum._expressions import is_field
 from symnum._system import ODESystem, PDESystem
 from symnum.codegen._jax import make_jax_function
 
-from ._generated import (FractionalTerm, boundary_equations, check_conditions, generated_conditions,
+from ._generated import (FractionalLaplacianTerm, FractionalTerm, boundary_equations, check_conditions, generated_conditions,
                          generated_expressions, generated_residual, require_jax)
 
 __all__ = ["PINN", "PINNResult"]
@@ -220,6 +220,7 @@ class PINN:
         transform: dict | None = None,
         quadrature: int = 20,
         residual_at_boundary: bool = False,
+        directions: int = 16,
     ):
         jax = _jax()
         if not isinstance(system, (PDESystem, ODESystem)):
@@ -273,6 +274,10 @@ class PINN:
                              f"e.g. 20")
         self.quadrature = quadrature  # nodes per integral term (Volterra, Fredholm) at each point
         self.residual_at_boundary = bool(residual_at_boundary)
+        if not isinstance(directions, int) or directions < 2:
+            raise ModelError(f"directions={directions!r}: give the number of ray directions of a fractional "
+                             f"Laplacian (on the circle; on the sphere that many azimuths), e.g. 16")
+        self.directions = directions
         self.sampling, self.causal, self.balance = sampling, causal, balance
         # a condition object as a key weighs that condition alone (in place of "boundary")
         given = dict(weights or {})
@@ -507,6 +512,22 @@ class PINN:
             out.setdefault(dirs[1:], lower)
         return out
 
+    def _along(self, layers, z, V, order):
+        """[u, D_V u, D_V^2 u][: order + 1] of every network output at every row of z,
+        D_V the derivative along the row's vector V (one nested jvp: a fractional
+        Laplacian's rays need the second derivative along each ray, not the Hessian)."""
+        jax = _jax()
+
+        def net(zz):
+            return self._net(layers, zz)
+
+        if order == 0:
+            return [net(z)]
+        if order == 1:
+            return list(jax.jvp(net, (z,), (V,)))
+        (u, du), (_, ddu) = jax.jvp(lambda zz: jax.jvp(net, (zz,), (V,)), (z,), (V,))
+        return [u, du, ddu]
+
     def _derivative(self, layers, z, dirs):
         """D^dirs of every network output at every row of z."""
         return self._jets(layers, z, [dirs])[dirs]
@@ -548,6 +569,8 @@ class PINN:
         jnp = _jax().numpy
         if isinstance(integral, FractionalTerm):
             return self._fractional_values(params, integral, z)
+        if isinstance(integral, FractionalLaplacianTerm):
+            return self._fractional_laplacian_values(params, integral, z)
         a, b = integral.limits([z[:, j] for j in range(z.shape[1])], self._param_values(params["phys"]))
         a, b = (jnp.broadcast_to(jnp.asarray(v, z.dtype), z.shape[:1]) for v in (a, b))
         nodes, weights = (jnp.asarray(q, z.dtype) for q in np.polynomial.legendre.leggauss(self.quadrature))
@@ -578,16 +601,69 @@ class PINN:
         sign = 1.0 if term.left else -1.0
         at = (term.end + sign * L[:, None] * jnp.asarray(tau, z.dtype)[None, :]).reshape(-1)
         zq = jnp.repeat(z, self.quadrature, axis=0).at[:, j].set(at)
-        wanted = [(), (j,)] + ([(j, j)] if m == 2 else [])
-        jets = self._jets(params["net"], zq, wanted)
         k, n = term.field, self.quadrature
+        along = self._along(params["net"], zq, jnp.zeros_like(zq).at[:, j].set(1.0), m)
         # S_p = sum_q w_q tau_q^p (d/dx)^p u at the nodes
-        S = [jets[d][:, k].reshape(-1, n) @ jnp.asarray(w * tau**p, z.dtype) for p, d in enumerate(wanted)]
+        S = [p[:, k].reshape(-1, n) @ jnp.asarray(w * tau**i, z.dtype) for i, p in enumerate(along)]
         gamma = math.gamma(beta)
         if m == 1:
             return (beta * L ** (beta - 1) * S[0] + sign * L**beta * S[1]) / gamma
         return (beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * sign * beta * L ** (beta - 1) * S[1]
                 + L**beta * S[2]) / gamma
+
+    def _sphere_rule(self, d):
+        """(directions (K, d), weights (K,)) integrating over the unit sphere S^(d-1):
+        the two points of S^0; K = `directions` equispaced angles on the circle; on S^2,
+        Gauss-Legendre in cos(polar angle) (directions/2 nodes) times `directions`
+        equispaced azimuths."""
+        K = self.directions
+        if d == 1:
+            return np.array([[1.0], [-1.0]]), np.ones(2)
+        phi = 2 * np.pi * np.arange(K) / K
+        if d == 2:
+            return np.stack([np.cos(phi), np.sin(phi)], axis=1), np.full(K, 2 * np.pi / K)
+        c, wc = np.polynomial.legendre.leggauss(max(K // 2, 1))
+        sn_ = np.sqrt(1 - c**2)
+        dirs = np.stack([np.outer(sn_, np.cos(phi)), np.outer(sn_, np.sin(phi)), np.outer(c, np.ones(K))], axis=-1)
+        return dirs.reshape(-1, 3), np.outer(wc, np.full(K, 2 * np.pi / K)).reshape(-1)
+
+    def _fractional_laplacian_values(self, params, term, z):
+        """(-Delta)^(alpha/2) u = C_d int_{S^(d-1)} D_theta^alpha u dtheta at the rows of z:
+        per direction theta, the Riemann-Liouville derivative along the line through the
+        point from where the ray back along -theta leaves the domain (length L; u = 0
+        beyond), by the Gauss-Jacobi rule of `_fractional_values` with the directional
+        derivatives theta . grad u and theta^T H theta at the nodes."""
+        import scipy.special
+
+        jnp = _jax().numpy
+        axes, k, d = list(term.axes), term.field, len(term.axes)
+        m = 1 if term.order < 1 else 2
+        beta = m - term.order
+        xi, wq = scipy.special.roots_jacobi(self.quadrature, beta - 1, 0.0)
+        tau, w = (1 + xi) / 2, wq / 2**beta
+        theta, wt = self._sphere_rule(d)
+        N, K, Q = z.shape[0], len(theta), len(tau)
+        th = jnp.asarray(theta, z.dtype)
+        x = z[:, axes]  # (N, d)
+        xs = jnp.repeat(x, K, axis=0)  # (N K, d): each point with every direction
+        L = term.geometry.exit_distance(xs, -jnp.tile(th, (N, 1)), xp=jnp).reshape(N, K)
+        back = L[:, :, None] * jnp.asarray(1 - tau, z.dtype)[None, None, :]  # (N, K, Q)
+        nodes = x[:, None, None, :] - back[..., None] * th[None, :, None, :]  # (N, K, Q, d)
+        zq = jnp.broadcast_to(z[:, None, None, :], (N, K, Q, z.shape[1]))
+        for c, a in enumerate(axes):
+            zq = zq.at[..., a].set(nodes[..., c])
+        zq = zq.reshape(-1, z.shape[1])
+        V = jnp.zeros((N, K, Q, z.shape[1]), z.dtype)  # each node's ray direction, in the input columns
+        for c, a in enumerate(axes):
+            V = V.at[..., a].set(jnp.broadcast_to(th[None, :, None, c], (N, K, Q)))
+        parts = [p[:, k].reshape(N, K, Q) for p in self._along(params["net"], zq, V.reshape(-1, z.shape[1]), m)]
+        S = [p @ jnp.asarray(w * tau**n, z.dtype) for n, p in enumerate(parts)]  # (N, K) each
+        gamma = math.gamma(beta)
+        if m == 1:
+            D = (beta * L ** (beta - 1) * S[0] + L**beta * S[1]) / gamma
+        else:
+            D = (beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * beta * L ** (beta - 1) * S[1] + L**beta * S[2]) / gamma
+        return term.constant * (D @ jnp.asarray(wt, z.dtype))
 
     # -- conditions -----------------------------------------------------------------------------
 
