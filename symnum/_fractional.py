@@ -26,6 +26,20 @@ from ._expressions import is_field
 __all__ = ["FractionalDerivative", "FractionalLaplacian"]
 
 
+def _field(expr, where):
+    expr = sympy.sympify(expr)
+    if not is_field(expr):
+        raise ModelError(f"{where}: take it of a field (u, or u(t, x)); got {expr}")
+    return expr
+
+
+def _order(alpha, where, integer_hint=""):
+    alpha = sympy.sympify(alpha)
+    if not (alpha.is_number and 0 < float(alpha) < 2 and float(alpha) != 1):
+        raise ModelError(f"{where}: the order must be a number in (0, 2) other than 1{integer_hint}; got {alpha}")
+    return alpha
+
+
 class FractionalDerivative(sympy.Function):
     """Riemann-Liouville derivative of order `alpha` (0 < alpha < 2, not 1) of a field
     along one variable: `limits` (x, a, x) from a (left-sided), (x, x, b) to b."""
@@ -34,9 +48,7 @@ class FractionalDerivative(sympy.Function):
 
     def __new__(cls, expr, limits, alpha, **kwargs):
         where = f"FractionalDerivative({expr}, {limits}, {alpha})"
-        expr = sympy.sympify(expr)
-        if not is_field(expr):
-            raise ModelError(f"{where}: differentiate a field (u, or u(t, x)); got {expr}")
+        expr = _field(expr, where)
         try:
             v, lo, hi = limits
         except (TypeError, ValueError):
@@ -49,10 +61,7 @@ class FractionalDerivative(sympy.Function):
                 f"{where}: one limit is the variable {v} and the other a number: ({v}, a, {v}) is the "
                 f"left-sided derivative from a, ({v}, {v}, b) the right-sided one to b"
             )
-        alpha = sympy.sympify(alpha)
-        if not (alpha.is_number and 0 < float(alpha) < 2 and float(alpha) != 1):
-            raise ModelError(f"{where}: the order must be a number in (0, 2) other than 1 (an integer order is "
-                             f"sn.D({v}, n)); got {alpha}")
+        alpha = _order(alpha, where, f" (an integer order is sn.D({v}, n))")
         return super().__new__(cls, expr, sympy.Tuple(v, lo, hi), alpha, **kwargs)
 
     @property
@@ -102,17 +111,13 @@ class FractionalLaplacian(sympy.Function):
 
     def __new__(cls, expr, variables, alpha, **kwargs):
         where = f"FractionalLaplacian({expr}, {variables}, {alpha})"
-        expr = sympy.sympify(expr)
-        if not is_field(expr):
-            raise ModelError(f"{where}: take it of a field (u(x, y)); got {expr}")
+        expr = _field(expr, where)
         variables = tuple(sympy.sympify(v) for v in (variables if isinstance(variables, (tuple, list, sympy.Tuple))
                                                     else (variables,)))
         bad = [v for v in variables if not (isinstance(v, sympy.Symbol) and v in expr.args)]
         if bad or not variables or len(set(variables)) != len(variables):
             raise ModelError(f"{where}: give the field's spatial variables, each once (got {variables})")
-        alpha = sympy.sympify(alpha)
-        if not (alpha.is_number and 0 < float(alpha) < 2 and float(alpha) != 1):
-            raise ModelError(f"{where}: the order must be a number in (0, 2) other than 1; got {alpha}")
+        alpha = _order(alpha, where)
         return super().__new__(cls, expr, sympy.Tuple(*variables), alpha, **kwargs)
 
     @property
