@@ -187,7 +187,10 @@ class PINN:
     `inputs=[expressions of the inputs]` and `transform={u: expression in u}` shape
     the model; `hard=` builds Dirichlet and initial values in. Integral terms along one
     variable (`sn.Integral(sn.exp(t) * y, (t, 0, t))`, a Volterra equation; limits in the
-    variables) are evaluated by `quadrature` Gauss-Legendre nodes of the network per point.
+    variables) are evaluated by `quadrature` Gauss-Legendre nodes of the network per point,
+    fractional derivatives (`sn.FractionalDerivative`, `sn.FractionalLaplacian`) by as
+    many Gauss-Jacobi nodes per ray, the fractional Laplacian's rays in `directions`
+    directions (on the sphere: that many azimuths times half as many polar nodes).
     `residual_at_boundary=True` enforces the equations at the conditions' points too
     (DeepXDE's data does: on DeepXDE's 1-D Poisson with a Neumann end it lowered the error
     3-4x on two of three seeds).
