@@ -129,7 +129,7 @@ def test_what_is_refused():
     with pytest.raises(sn.ModelError, match=r"has a field's value at a point"):
         PINN(pointed, seed=0)
     _, _, gauge = heat_with_a_gauge()  # its integral term: quadrature of the network (test_integral_terms.py)
-    assert PINN(gauge, hidden=[4], seed=0)._residual.integrals
+    assert PINN(gauge, hidden=[4], seed=0)._residual.nonlocal_terms
     with pytest.raises(sn.ModelError, match=r"GP learns fields of the same variables.*v\(t\)"):
         solvers.GP(gauge, grid={t: 8, x: 8})
 

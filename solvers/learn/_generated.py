@@ -75,10 +75,10 @@ class FractionalLaplacianTerm:
 
 @dataclass(frozen=True)
 class GeneratedResidual:
-    fn: JaxFunction      # fn(leaf values + coordinates [+ integral values], parameter values) -> [residual per equation]
+    fn: JaxFunction      # fn(leaf values + coordinates [+ nonlocal values], parameter values) -> [residual per equation]
     leaves: tuple        # sympy leaves in the order fn takes them
     keys: tuple          # (field index, derivative directions) of each leaf
-    integrals: tuple = ()  # RunningIntegral and FractionalTerm terms, their values passed after the coordinates
+    nonlocal_terms: tuple = ()  # RunningIntegral, FractionalTerm, FractionalLaplacianTerm: values after the coordinates
 
 
 @dataclass(frozen=True)

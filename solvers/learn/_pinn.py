@@ -561,14 +561,15 @@ class PINN:
         jets, its integral terms by quadrature, then the function."""
         jets = self._jets(params["net"], z, [dirs for _, dirs in gen.keys])
         values = [jets[dirs][:, k] for k, dirs in gen.keys]
-        nonlocal_values = [self._nonlocal_values(params, term, z) for term in getattr(gen, "integrals", ())]
+        nonlocal_values = [self._nonlocal_values(params, term, z) for term in gen.nonlocal_terms]
         return gen.fn(values + [z[:, j] for j in range(z.shape[1])] + nonlocal_values,
                       self._param_values(params["phys"]))
 
     def _nonlocal_values(self, params, integral, z):
-        """Integral(f, (x_j, a, b)) at the rows of z by Gauss-Legendre quadrature of the
-        network (`quadrature` nodes between the row's limits, the other coordinates the
-        row's): what DeepXDE's IDE data does for Volterra terms."""
+        """A nonlocal term at the rows of z: a fractional derivative or Laplacian by its
+        own rule; Integral(f, (x_j, a, b)) by Gauss-Legendre quadrature of the network
+        (`quadrature` nodes between the row's limits, the other coordinates the row's):
+        what DeepXDE's IDE data does for Volterra terms."""
         jnp = _jax().numpy
         if isinstance(integral, FractionalTerm):
             return self._fractional_values(params, integral, z)
@@ -584,35 +585,40 @@ class PINN:
         return half * (f @ weights)
 
     def _fractional_values(self, params, term, z):
-        """A Riemann-Liouville derivative of order alpha (m - 1 < alpha < m, m = 1 or 2) at
-        the rows of z: with L the distance to the end a (or b) and beta = m - alpha,
-        I(x) = int (x - s)^(beta - 1) u(s) ds = L^beta int_0^1 (1 - tau)^(beta - 1) u(a + L tau)
-        dtau by Gauss-Jacobi quadrature (the weight is the kernel's power), and
-        D^alpha u = I^(m)(x) / Gamma(beta), its x-derivatives by the product rule with
-        the network's derivatives at the nodes (right-sided: s = b - L tau, odd ones
-        change sign)."""
+        """A Riemann-Liouville derivative along input j at the rows of z: the ray along
+        +e_j from the end a (left-sided) or along -e_j from b (right-sided: the derivative
+        along -e_j is D_{b-} in x), L = |x_j - end| (`_riemann_liouville`)."""
+        jnp = _jax().numpy
+        j = term.axis
+        L = (z[:, j] - term.end) if term.left else (term.end - z[:, j])
+        theta = jnp.zeros_like(z).at[:, j].set(1.0 if term.left else -1.0)
+        return self._riemann_liouville(params, term.field, term.order, z, theta, L)
+
+    def _riemann_liouville(self, params, k, order, z, theta, L):
+        """The Riemann-Liouville derivative of order alpha (m - 1 < alpha < m, m = 1 or 2)
+        of field k at each row of z along the row's unit vector theta (in the input
+        columns), from the point L behind it (u = 0 beyond): with beta = m - alpha,
+        I = int_0^L s^(beta - 1) u(z - s theta) ds = L^beta int_0^1 (1 - tau)^(beta - 1)
+        u(z - L (1 - tau) theta) dtau by Gauss-Jacobi quadrature (the kernel's power its
+        weight), and D^alpha u = I^(m) / Gamma(beta), the derivatives along theta by the
+        product rule with the network's own along theta at the nodes (one nested jvp)."""
         import scipy.special
 
         jnp = _jax().numpy
-        j, m = term.axis, (1 if term.order < 1 else 2)
-        beta = m - term.order
+        m = 1 if order < 1 else 2
+        beta = m - order
         xi, wq = scipy.special.roots_jacobi(self.quadrature, beta - 1, 0.0)
-        tau = (1 + xi) / 2  # on [0, 1]: weight (1 - tau)^(beta - 1), the map's factors folded in
-        w = wq / 2**beta
-        xj = z[:, j]
-        L = (xj - term.end) if term.left else (term.end - xj)
-        sign = 1.0 if term.left else -1.0
-        at = (term.end + sign * L[:, None] * jnp.asarray(tau, z.dtype)[None, :]).reshape(-1)
-        zq = jnp.repeat(z, self.quadrature, axis=0).at[:, j].set(at)
-        k, n = term.field, self.quadrature
-        along = self._along(params["net"], zq, jnp.zeros_like(zq).at[:, j].set(1.0), m)
-        # S_p = sum_q w_q tau_q^p (d/dx)^p u at the nodes
+        tau, w = (1 + xi) / 2, wq / 2**beta  # on [0, 1]: weight (1 - tau)^(beta - 1), the map's factors folded in
+        n = len(tau)
+        back = L[:, None] * jnp.asarray(1 - tau, z.dtype)[None, :]  # (rows, nodes)
+        zq = (z[:, None, :] - back[..., None] * theta[:, None, :]).reshape(-1, z.shape[1])
+        along = self._along(params["net"], zq, jnp.repeat(theta, n, axis=0), m)
+        # S_p = sum_q w_q tau_q^p (d/ds)^p u at the nodes
         S = [p[:, k].reshape(-1, n) @ jnp.asarray(w * tau**i, z.dtype) for i, p in enumerate(along)]
         gamma = math.gamma(beta)
         if m == 1:
-            return (beta * L ** (beta - 1) * S[0] + sign * L**beta * S[1]) / gamma
-        return (beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * sign * beta * L ** (beta - 1) * S[1]
-                + L**beta * S[2]) / gamma
+            return (beta * L ** (beta - 1) * S[0] + L**beta * S[1]) / gamma
+        return (beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * beta * L ** (beta - 1) * S[1] + L**beta * S[2]) / gamma
 
     def _sphere_rule(self, d):
         """(directions (K, d), weights (K,)) integrating over the unit sphere S^(d-1):
@@ -634,38 +640,15 @@ class PINN:
         """(-Delta)^(alpha/2) u = C_d int_{S^(d-1)} D_theta^alpha u dtheta at the rows of z:
         per direction theta, the Riemann-Liouville derivative along the line through the
         point from where the ray back along -theta leaves the domain (length L; u = 0
-        beyond), by the Gauss-Jacobi rule of `_fractional_values` with the directional
-        derivatives theta . grad u and theta^T H theta at the nodes."""
-        import scipy.special
-
+        beyond), `_riemann_liouville` on every (point, direction) pair."""
         jnp = _jax().numpy
-        axes, k, d = list(term.axes), term.field, len(term.axes)
-        m = 1 if term.order < 1 else 2
-        beta = m - term.order
-        xi, wq = scipy.special.roots_jacobi(self.quadrature, beta - 1, 0.0)
-        tau, w = (1 + xi) / 2, wq / 2**beta
-        theta, wt = self._sphere_rule(d)
-        N, K, Q = z.shape[0], len(theta), len(tau)
-        th = jnp.asarray(theta, z.dtype)
-        x = z[:, axes]  # (N, d)
-        xs = jnp.repeat(x, K, axis=0)  # (N K, d): each point with every direction
-        L = term.geometry.exit_distance(xs, -jnp.tile(th, (N, 1)), xp=jnp).reshape(N, K)
-        back = L[:, :, None] * jnp.asarray(1 - tau, z.dtype)[None, None, :]  # (N, K, Q)
-        nodes = x[:, None, None, :] - back[..., None] * th[None, :, None, :]  # (N, K, Q, d)
-        zq = jnp.broadcast_to(z[:, None, None, :], (N, K, Q, z.shape[1]))
-        for c, a in enumerate(axes):
-            zq = zq.at[..., a].set(nodes[..., c])
-        zq = zq.reshape(-1, z.shape[1])
-        V = jnp.zeros((N, K, Q, z.shape[1]), z.dtype)  # each node's ray direction, in the input columns
-        for c, a in enumerate(axes):
-            V = V.at[..., a].set(jnp.broadcast_to(th[None, :, None, c], (N, K, Q)))
-        parts = [p[:, k].reshape(N, K, Q) for p in self._along(params["net"], zq, V.reshape(-1, z.shape[1]), m)]
-        S = [p @ jnp.asarray(w * tau**n, z.dtype) for n, p in enumerate(parts)]  # (N, K) each
-        gamma = math.gamma(beta)
-        if m == 1:
-            D = (beta * L ** (beta - 1) * S[0] + L**beta * S[1]) / gamma
-        else:
-            D = (beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * beta * L ** (beta - 1) * S[1] + L**beta * S[2]) / gamma
+        axes = list(term.axes)
+        theta, wt = self._sphere_rule(len(axes))
+        N, K = z.shape[0], len(theta)
+        th = jnp.zeros((K, z.shape[1]), z.dtype).at[:, axes].set(jnp.asarray(theta, z.dtype))  # in the input columns
+        zs, ths = jnp.repeat(z, K, axis=0), jnp.tile(th, (N, 1))  # every point with every direction
+        L = term.geometry.exit_distance(zs[:, axes], -ths[:, axes], xp=jnp)
+        D = self._riemann_liouville(params, term.field, term.order, zs, ths, L).reshape(N, K)
         return term.constant * (D @ jnp.asarray(wt, z.dtype))
 
     # -- conditions -----------------------------------------------------------------------------
