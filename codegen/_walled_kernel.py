@@ -338,20 +338,16 @@ class _Generic:
                 return self.call(self.expression_function(expr), self.shifted(a, s))
 
             face = self.face_function(coef, a)
-            total = 0
             at_, size, h = self.along_names(a)
+            # the scheme's weights (`_Lowering.flux_weights`): on a non-uniform axis the node's table entries
+            outer, grads, scale = self.low.flux_weights(a, weights=lambda d, window: self.node_weights(a, d, window))
             if self.low.axes[a].uniform:
-                for j, wj in zip(scheme.faces, scheme.outer):
-                    grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
-                    total += wj * self.call(face, self.shifted(a, j)) * grad
-                total = total / sympy.Symbol(h, positive=True) ** 2
-            else:  # the node's weights from the axis's table (`_Lowering.compact_flux`)
-                outer = self.node_weights(a, "outer", scheme.faces)
-                for j, wj in zip(scheme.faces, outer):
-                    gw = self.node_weights(a, f"face1:{j}", scheme.points)
-                    grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, gw))
-                    total += wj * self.call(face, self.shifted(a, j)) * grad
-            compact = self.printer.doprint(total)
+                scale = 1 / sympy.Symbol(h, positive=True) ** 2  # the spacing as this function names it
+            total = 0
+            for j, wj, gw in zip(scheme.faces, outer, grads):
+                grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, gw))
+                total += wj * self.call(face, self.shifted(a, j)) * grad
+            compact = self.printer.doprint(total * scale)
             lines = []
             if not self.low.axes[a].periodic:
                 nested = self.printer.doprint(self.lower(e, flux_form=False))
@@ -376,7 +372,7 @@ class _Generic:
         with self.printing_along(a):
             # the face between this node and the next: on a non-uniform axis the table's
             # weights of the face at offset 0 (`_Lowering.face_value`)
-            weights = scheme.interpolate if axis.uniform else self.node_weights(a, "face0:0", scheme.points)
+            weights = scheme.interpolate if axis.uniform else self.node_weights(a, ("face", 0, 0), scheme.points)
             if coef.atoms(sympy.Derivative):
                 fn = self.expression_function(coef)
                 body = sum(wm * self.call(fn, self.shifted(a, m)) for m, wm in zip(scheme.points, weights))

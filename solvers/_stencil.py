@@ -666,20 +666,28 @@ class _Lowering:
         def at(expr, s):
             return self.lower(expr, pos, _shift(offs, a, s))
 
-        axis = self.axes[a]
+        outer, grads, scale = self.flux_weights(a, axis_node=self.axes[a].index + offs[a])
         total = 0
-        if not axis.uniform:  # the same faces at the midpoints between nodes, weights from the table
-            node = axis.index + offs[a]
-            outer = self.node_weights(a, "outer", scheme.faces, node)
-            for j, wj in zip(scheme.faces, outer):
-                gw = self.node_weights(a, f"face1:{j}", scheme.points, node)
-                grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, gw))
-                total += wj * self.face_value(a, coef, pos, offs, j) * grad
-            return total
-        for j, wj in zip(scheme.faces, scheme.outer):  # the face between nodes j and j + 1
-            grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, scheme.derivative))
+        for j, wj, gw in zip(scheme.faces, outer, grads):  # the face between nodes j and j + 1
+            grad = sum(wm * at(inner, j + m) for m, wm in zip(scheme.points, gw))
             total += wj * self.face_value(a, coef, pos, offs, j) * grad
-        return total / axis.spacing**2
+        return total * scale
+
+    def flux_weights(self, a, axis_node=None, weights=None):
+        """(outer weights over the faces, each face's derivative weights, the factor of
+        the sum) of the compact flux scheme along axis a: the scheme's own and 1/h^2 on a
+        uniform axis; on a non-uniform one the node's entries of the table (faces midway
+        between nodes), through `weights(d, window)` (default: `node_weights` at
+        `axis_node`), and 1."""
+        scheme = FLUX_SCHEMES[self.central]
+        axis = self.axes[a]
+        if axis.uniform:
+            return scheme.outer, [scheme.derivative] * len(scheme.faces), 1 / axis.spacing**2
+        if weights is None:
+            def weights(d, window):
+                return self.node_weights(a, d, window, axis_node)
+        return (weights("outer", scheme.faces), [weights(("face", 1, j), scheme.points) for j in scheme.faces],
+                sympy.Integer(1))
 
     def face_value(self, a, coef, pos, offs, j):
         """The flux coefficient at the face between nodes j and j + 1 (offsets from the
@@ -691,7 +699,7 @@ class _Lowering:
         scheme = FLUX_SCHEMES[self.central]
         axis = self.axes[a]
         weights = (scheme.interpolate if axis.uniform else
-                   self.node_weights(a, f"face0:{j}", scheme.points, axis.index + offs[a]))
+                   self.node_weights(a, ("face", 0, j), scheme.points, axis.index + offs[a]))
 
         def interpolated(q):
             total = 0
@@ -1102,20 +1110,20 @@ def _reach_of(d, w) -> tuple:
     """The lowest and highest node offsets the weights (d, w) at a node read."""
     if d == "outer":  # faces j: nodes j .. j + 1
         return int(w.min()), int(w.max()) + 1
-    if isinstance(d, str):  # "face<k>:<j>": nodes j + w
-        j = int(d.split(":")[1])
+    if isinstance(d, tuple):  # ("face", k, j): nodes j + w
+        j = d[2]
         return j + int(w.min()), j + int(w.max())
     return int(w.min()), int(w.max())
 
 
 def _node_weights(x, i, d, w) -> np.ndarray:
     """The weights (d, w) at node i of increasing coordinates x: Fornberg weights of the
-    d-th derivative on x[i + w]; for the compact flux ("face<k>:<j>": the k-th derivative
+    d-th derivative on x[i + w]; for the compact flux (("face", k, j): the k-th derivative
     at the face midway between nodes i + j and i + j + 1 from x[i + j + w]; "outer": the
     derivative at x[i] from the face points j in w)."""
     if d == "outer":
         return fornberg_weights_at((x[i + w] + x[i + w + 1]) / 2, 1, x[i])
-    if isinstance(d, str):
-        k, j = (int(p) for p in d[len("face"):].split(":"))
+    if isinstance(d, tuple):
+        _, k, j = d
         return fornberg_weights_at(x[i + j + w], k, (x[i + j] + x[i + j + 1]) / 2)
     return fornberg_weights_at(x[i + w], d, x[i])
