@@ -973,13 +973,28 @@ def _dde():
     return dde
 
 
-def _dde_train(dde, data, net, steps, lr, weights=None):
+def _dde_fit(dde, data, net, steps, lr, weights=None, decay=None, callbacks=None):
+    """Adam for `steps` (`decay` as DeepXDE's compile takes it), cut at BUDGET seconds
+    under --seconds/--match-time: (model, seconds, steps done)."""
     model = dde.Model(data, net)
-    model.compile("adam", lr=lr, loss_weights=weights)
+    model.compile("adam", lr=lr, loss_weights=weights, decay=decay)
+    budget = _dde_budget(dde)
     t0 = time.perf_counter()
-    model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
-    seconds = time.perf_counter() - t0
-    return model, seconds
+    model.train(iterations=steps, display_every=max(steps, 1), verbose=0, callbacks=[*(callbacks or []), budget])
+    return model, time.perf_counter() - t0, budget.steps
+
+
+def _dde_lbfgs(dde, model, iterations, callbacks=None):
+    """DeepXDE's L-BFGS on `model` for at most `iterations`: its seconds."""
+    dde.optimizers.config.set_LBFGS_options(maxiter=iterations)
+    model.compile("L-BFGS")
+    t0 = time.perf_counter()
+    model.train(display_every=100000, verbose=0, callbacks=callbacks)
+    return time.perf_counter() - t0
+
+
+def _timed(model_seconds, error, steps):
+    return _result(error, model_seconds, steps, 1e3 * model_seconds / max(steps, 1))
 
 
 def dde_poisson_1d(dde, scale):
@@ -993,9 +1008,9 @@ def dde_poisson_1d(dde, scale):
     bc = dde.icbc.DirichletBC(geom, lambda X: np.zeros_like(X), lambda _, on: on)
     data = dde.data.PDE(geom, pde, bc, num_domain=16, num_boundary=2)
     steps = int(10000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     X = np.linspace(-1, 1, 1000)[:, None]
-    return _result(rel_l2(model.predict(X)[:, 0], np.sin(np.pi * X[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(X)[:, 0], np.sin(np.pi * X[:, 0])), steps)
 
 
 def _dde_seed(dde):
@@ -1021,10 +1036,10 @@ def dde_diffusion_1d(dde, scale):
     ic = dde.icbc.IC(geomtime, func, lambda _, on: on)
     data = dde.data.TimePDE(geomtime, pde, [bc, ic], num_domain=40, num_boundary=20, num_initial=10)
     steps = int(10000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [32] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [32] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
     P = np.stack([X, T], axis=1)
-    return _result(rel_l2(model.predict(P)[:, 0], func(P)[:, 0]), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(P)[:, 0], func(P)[:, 0]), steps)
 
 
 def dde_poisson_neumann_1d(dde, scale):
@@ -1034,18 +1049,18 @@ def dde_poisson_neumann_1d(dde, scale):
     bc_r = dde.icbc.NeumannBC(geom, lambda X: 2 * (X + 1), lambda X, on: on and dde.utils.isclose(X[0], 1))
     data = dde.data.PDE(geom, lambda X, y: dde.grad.hessian(y, X) - 2, [bc_l, bc_r], 16, 2)
     steps = int(10000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     X = np.linspace(-1, 1, 1000)[:, None]
-    return _result(rel_l2(model.predict(X)[:, 0], (X[:, 0] + 1) ** 2), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(X)[:, 0], (X[:, 0] + 1) ** 2), steps)
 
 
 def _dde_1d(dde, scale, pde, bcs, exact, steps=10000):
     _dde_seed(dde)
     data = dde.data.PDE(dde.geometry.Interval(-1, 1), pde, bcs, 16, 2)
     steps = int(steps * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([1] + [50] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     X = np.linspace(-1, 1, 1000)[:, None]
-    return _result(rel_l2(model.predict(X)[:, 0], exact(X[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(X)[:, 0], exact(X[:, 0])), steps)
 
 
 def dde_poisson_robin_1d(dde, scale):
@@ -1076,11 +1091,11 @@ def dde_ode_system(dde, scale):
     ic2 = dde.icbc.IC(geom, lambda X: 1, lambda _, on: on, component=1)
     data = dde.data.PDE(geom, ode, [ic1, ic2], 35, 2)
     steps = int(20000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [50] * 3 + [2], "tanh", "Glorot uniform"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([1] + [50] * 3 + [2], "tanh", "Glorot uniform"), steps, 1e-3)
     T = np.linspace(0, 10, 1000)[:, None]
     p = model.predict(T)
     err = max(rel_l2(p[:, 0], np.sin(T[:, 0])), rel_l2(p[:, 1], np.cos(T[:, 0])))
-    return _result(err, seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, err, steps)
 
 
 def dde_diffusion_reaction_forward(dde, scale):
@@ -1102,24 +1117,17 @@ def dde_diffusion_reaction_forward(dde, scale):
     net = dde.nn.FNN([2] + [30] * 6 + [1], "tanh", "Glorot uniform")
     net.apply_output_transform(lambda X, y: X[:, 1:2] * (np.pi**2 - X[:, 0:1] ** 2) * y + u0(X[:, 0:1], torch.sin))
     steps = int(20000 * scale)
-    model, seconds = _dde_train(dde, data, net, steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, net, steps, 1e-3)
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-np.pi, np.pi, 200)))
     want = np.exp(-T) * u0(X, np.sin)
-    return _result(rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], want), seconds, steps,
-                   1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], want), steps)
 
 
 def _dde_adam_lbfgs(dde, data, steps, lbfgs):
     """DeepXDE's [20] * 3 tanh (Glorot normal) network, Adam 1e-3 for `steps`, then its
     L-BFGS for at most `lbfgs` iterations (heat.py, Burgers.py): (model, seconds)."""
-    model = dde.Model(data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"))
-    model.compile("adam", lr=1e-3)
-    t0 = time.perf_counter()
-    model.train(iterations=steps, display_every=max(steps, 1), verbose=0)
-    dde.optimizers.config.set_LBFGS_options(maxiter=lbfgs)
-    model.compile("L-BFGS")
-    model.train(display_every=100000, verbose=0)
-    return model, time.perf_counter() - t0
+    model, seconds, _ = _dde_fit(dde, data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"), steps, 1e-3)
+    return model, seconds + _dde_lbfgs(dde, model, lbfgs)
 
 
 def dde_klein_gordon(dde, scale):
@@ -1147,13 +1155,10 @@ def dde_klein_gordon(dde, scale):
     t0 = time.perf_counter()
     model.train(iterations=steps, display_every=max(steps, 1), verbose=0, callbacks=[budget])
     if not budget.spent:  # with --seconds, L-BFGS only within the budget
-        dde.optimizers.config.set_LBFGS_options(maxiter=int(15000 * scale))
-        model.compile("L-BFGS")
-        model.train(display_every=100000, verbose=0, callbacks=[budget])
+        _dde_lbfgs(dde, model, int(15000 * scale), callbacks=[budget])
     seconds, steps = time.perf_counter() - t0, min(steps, budget.steps)
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 10, 256), np.linspace(-1, 1, 256)))
-    return _result(rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], X * np.cos(T)), seconds, steps,
-                   1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], X * np.cos(T)), steps)
 
 
 def _dde_budget(dde):
@@ -1223,8 +1228,7 @@ def dde_burgers(dde, scale):
     steps = int(15000 * scale)
     model, seconds = _dde_adam_lbfgs(dde, data, steps, int(15000 * scale))
     T, X, U = _burgers_reference()
-    return _result(rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], U), seconds, steps,
-                   1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(np.stack([X, T], axis=1))[:, 0], U), steps)
 
 
 def dde_heat(dde, scale):
@@ -1239,7 +1243,7 @@ def dde_heat(dde, scale):
     T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 256)))
     P = np.stack([X, T], axis=1)
     want = np.exp(-0.4 * np.pi**2 * T) * np.sin(np.pi * X)
-    return _result(rel_l2(model.predict(P)[:, 0], want), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(P)[:, 0], want), steps)
 
 
 def dde_euler_beam(dde, scale):
@@ -1265,9 +1269,9 @@ def dde_euler_beam(dde, scale):
            dde.icbc.OperatorBC(geom, lambda X, y, _: d3(X, y), right)]
     data = dde.data.PDE(geom, pde, bcs, num_domain=10, num_boundary=2)
     steps = int(10000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([1] + [20] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([1] + [20] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     X = np.linspace(0, 1, 1000)[:, None]
-    return _result(rel_l2(model.predict(X)[:, 0], _beam_exact(X[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(X)[:, 0], _beam_exact(X[:, 0])), steps)
 
 
 def dde_helmholtz_square(dde, scale):
@@ -1282,11 +1286,11 @@ def dde_helmholtz_square(dde, scale):
     bc = dde.icbc.DirichletBC(geom, lambda X: np.zeros((len(X), 1)), lambda _, on: on)
     data = dde.data.PDE(geom, pde, bc, num_domain=400, num_boundary=80)
     steps = int(5000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [150] * 3 + [1], "sin", "Glorot uniform"), steps, 1e-3,
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [150] * 3 + [1], "sin", "Glorot uniform"), steps, 1e-3,
                                 [1, 100])
     P = np.random.default_rng(123).random((5000, 2))
     exact = np.sin(K2 * P[:, 0]) * np.sin(K2 * P[:, 1])
-    return _result(rel_l2(model.predict(P)[:, 0], exact), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(P)[:, 0], exact), steps)
 
 
 def dde_disk(dde, scale):
@@ -1298,9 +1302,9 @@ def dde_disk(dde, scale):
     bc = dde.icbc.DirichletBC(geom, lambda X: X[:, 0:1], lambda _, on: on)
     data = dde.data.PDE(geom, pde, [bc], num_domain=2540, num_boundary=80)
     steps = int(15000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     P = sn.Disk((0, 0), 1).sample_interior(5000, np.random.default_rng(123))
-    return _result(rel_l2(model.predict(P)[:, 0], P[:, 0]), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(P)[:, 0], P[:, 0]), steps)
 
 
 def dde_helmholtz_hole(dde, scale):
@@ -1322,10 +1326,10 @@ def dde_helmholtz_hole(dde, scale):
     bc_out = dde.icbc.DirichletBC(geom, lambda X: _hole_exact(X)[:, None], lambda X, on: on and outer.on_boundary(X))
     data = dde.data.PDE(geom, pde, [bc_in, bc_out], num_domain=225, num_boundary=240)
     steps = int(5000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [350] * 3 + [1], "sin", "Glorot uniform"), steps, 1e-3,
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [350] * 3 + [1], "sin", "Glorot uniform"), steps, 1e-3,
                                 [1, 10, 100])
     P = (sn.Rectangle((-0.5, -0.5), (0.5, 0.5)) - sn.Disk((0, 0), 0.25)).sample_interior(5000, np.random.default_rng(123))
-    return _result(rel_l2(model.predict(P)[:, 0], _hole_exact(P)), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(P)[:, 0], _hole_exact(P)), steps)
 
 
 def dde_poisson_lshape(dde, scale):
@@ -1340,10 +1344,9 @@ def dde_poisson_lshape(dde, scale):
         if getattr(data, name, None) is not None:
             setattr(data, name, getattr(data, name).astype(np.float32))
     steps = int(50000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [50] * 4 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [50] * 4 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
     P = _lshape_points()
-    return _result(rel_l2(model.predict(P)[:, 0], _lshape_reference()(P)), seconds, steps,
-                   1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(P)[:, 0], _lshape_reference()(P)), steps)
 
 
 def dde_elliptic_inverse_field(dde, scale):
@@ -1357,11 +1360,10 @@ def dde_elliptic_inverse_field(dde, scale):
     observe = dde.icbc.PointSetBC(xo, np.sin(np.pi * xo), component=0)
     data = dde.data.PDE(geom, pde, [bc, observe], num_domain=200, num_boundary=2, anchors=xo)
     steps = int(20000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.PFNN([1, [20, 20], [20, 20], [20, 20], 2], "tanh", "Glorot uniform"),
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.PFNN([1, [20, 20], [20, 20], [20, 20], 2], "tanh", "Glorot uniform"),
                                 steps, 1e-4, [1, 100, 1000])
     X = np.linspace(-1, 1, 500)[:, None]
-    return _result(rel_l2(model.predict(X)[:, 1], -np.pi**2 * np.sin(np.pi * X[:, 0])), seconds, steps,
-                   1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(X)[:, 1], -np.pi**2 * np.sin(np.pi * X[:, 0])), steps)
 
 
 def dde_diffusion_reaction(dde, scale):
@@ -1378,10 +1380,10 @@ def dde_diffusion_reaction(dde, scale):
     observe = dde.icbc.PointSetBC(xo, np.interp(xo, X, U), component=0)
     data = dde.data.PDE(geom, pde, [bc, observe], num_domain=200, num_boundary=2, anchors=xo)
     steps = int(20000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.PFNN([1, [20, 20], [20, 20], [20, 20], 2], "tanh", "Glorot uniform"),
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.PFNN([1, [20, 20], [20, 20], [20, 20], 2], "tanh", "Glorot uniform"),
                                 steps, 1e-3, [1, 1, 100])
     Xt = np.linspace(0, 1, 1001)[:, None]
-    return _result(rel_l2(model.predict(Xt)[:, 1], _k_exact(Xt[:, 0])), seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, rel_l2(model.predict(Xt)[:, 1], _k_exact(Xt[:, 0])), steps)
 
 
 def dde_kovasznay(dde, scale):
@@ -1403,11 +1405,11 @@ def dde_kovasznay(dde, scale):
                                     lambda X, on: on and np.isclose(X[0], 1.0), component=2))
     data = dde.data.PDE(geom, pde, bcs, num_domain=2601, num_boundary=400)
     steps = int(30000 * scale)
-    model, seconds = _dde_train(dde, data, dde.nn.FNN([2] + [50] * 4 + [3], "tanh", "Glorot normal"), steps, 1e-3)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [50] * 4 + [3], "tanh", "Glorot normal"), steps, 1e-3)
     P = sn.Rectangle((-0.5, -0.5), (1.0, 1.5)).sample_interior(5000, np.random.default_rng(123))
     pred, want = model.predict(P), _kovasznay_exact(P)
     err = max(rel_l2(pred[:, c], want[c]) for c in range(2))
-    return _result(err, seconds, steps, 1e3 * seconds / max(steps, 1))
+    return _timed(seconds, err, steps)
 
 
 def dde_wave(scale):
@@ -1436,21 +1438,6 @@ def error(model):
     pred, exact = model.predict(P)[:, 0], func(P)[:, 0]
     return float(np.linalg.norm(pred - exact) / np.linalg.norm(exact))
 """)
-
-
-def _dde_fit(dde, data, net, steps, lr, weights=None, decay=None, callbacks=None):
-    """Adam for `steps` (`decay` as DeepXDE's compile takes it), cut at BUDGET seconds
-    under --seconds/--match-time: (model, seconds, steps done)."""
-    model = dde.Model(data, net)
-    model.compile("adam", lr=lr, loss_weights=weights, decay=decay)
-    budget = _dde_budget(dde)
-    t0 = time.perf_counter()
-    model.train(iterations=steps, display_every=max(steps, 1), verbose=0, callbacks=[*(callbacks or []), budget])
-    return model, time.perf_counter() - t0, budget.steps
-
-
-def _timed(model_seconds, error, steps):
-    return _result(error, model_seconds, steps, 1e3 * model_seconds / max(steps, 1))
 
 
 def dde_ode_2nd(dde, scale):
@@ -1661,11 +1648,7 @@ def dde_black_scholes_call(dde, scale):
                             train_distribution="Sobol")
     steps = int(20000 * scale)
     model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [28] * 4 + [1], "tanh", "Glorot normal"), steps, 1e-3)
-    dde.optimizers.config.set_LBFGS_options(maxiter=int(15000 * scale))
-    model.compile("L-BFGS")
-    t0 = time.perf_counter()
-    model.train(display_every=100000, verbose=0)
-    seconds += time.perf_counter() - t0
+    seconds += _dde_lbfgs(dde, model, int(15000 * scale))
     SS, TT = _black_scholes_test()
     return _timed(seconds, rel_l2(model.predict(np.stack([SS, TT], axis=1))[:, 0], _black_scholes_exact(SS, TT)), steps)
 
@@ -1712,11 +1695,7 @@ def _dde_ide(dde, pde, interval, quad_deg, steps, lbfgs, exact, kernel=None, dis
     else:
         model, seconds = dde.Model(data, net), 0.0
     if lbfgs:
-        dde.optimizers.config.set_LBFGS_options(maxiter=lbfgs)
-        model.compile("L-BFGS")
-        t0 = time.perf_counter()
-        model.train(display_every=100000, verbose=0)
-        seconds += time.perf_counter() - t0
+        seconds += _dde_lbfgs(dde, model, lbfgs)
     X = np.linspace(*interval, 100)[:, None]
     return _timed(seconds, rel_l2(model.predict(X)[:, 0], exact(X)[:, 0]), steps)
 
@@ -1787,7 +1766,7 @@ print("RESULT", error(model), seconds, budget.steps)
         print(out.stderr[-2000:])
         return None
     err, seconds, steps = line[0].split()[1:]
-    return _result(float(err), float(seconds), int(steps), 1e3 * float(seconds) / max(int(steps), 1))
+    return _timed(float(seconds), float(err), int(steps))
 
 
 def dde_fractional_poisson_1d(dde, scale):
