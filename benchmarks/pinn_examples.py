@@ -215,23 +215,30 @@ BUDGET = None  # --seconds: the wall time each side's Adam phase may take (beltr
 SEED = 0  # --seeds N runs the seed-aware problems (below) for seeds 0..N-1, both sides
 
 
+def _diffusion_1d_system(conditions=True):
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    s = sympy.sin(sympy.pi * x)
+    eq = sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) - sympy.exp(-t) * (s - sympy.pi**2 * s))
+    bcs = [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, s)] if conditions else []
+    return t, x, u, sn.PDESystem([eq], bcs, domain={t: (0, 1), x: (-1, 1)}, name="diffusion_1d")
+
+
+def _diffusion_1d_error(res, t, x, u):
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
+    return rel_l2(res.predict(u, {t: T, x: X}), np.exp(-T) * np.sin(np.pi * X))
+
+
 def diffusion_1d(scale):
     """DeepXDE's diffusion_1d.py: u_t = u_xx - e^-t (sin(pi x) - pi^2 sin(pi x)) on
     [-1, 1] x [0, 1], u = e^-t sin(pi x) on the walls and initially (its exact solution);
     [32] * 3 tanh, 40 domain, 20 boundary (10 per wall), 10 initial points, 10000 Adam 1e-3."""
-    t, x = sn.variables("t x")
-    u = sn.fields("u", t, x)
-    exact = sympy.exp(-t) * sympy.sin(sympy.pi * x)
-    system = sn.PDESystem(
-        [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) - sympy.exp(-t) * (sympy.sin(sympy.pi * x) - sympy.pi**2 * sympy.sin(sympy.pi * x)))],
-        [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, sympy.sin(sympy.pi * x))],
-        domain={t: (0, 1), x: (-1, 1)}, name="diffusion_1d")
+    t, x, u, system = _diffusion_1d_system()
     steps, stop = _adam(int(10000 * scale))
-    res = solvers.PINN(system, hidden=[32] * 3, n_collocation=40, n_boundary=10, n_initial=10, residual_at_boundary=True, dtype="float32",
-                       seed=SEED).train(steps=steps, lr=1e-3, progress=False, callback=stop)
-    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
-    want = sympy.lambdify((t, x), exact)(T, X)
-    return _ours_timed(res, rel_l2(res.predict(u, {t: T, x: X}), want), steps)
+    res = solvers.PINN(system, hidden=[32] * 3, n_collocation=40, n_boundary=10, n_initial=10,
+                       residual_at_boundary=True, dtype="float32", seed=SEED).train(
+        steps=steps, lr=1e-3, progress=False, callback=stop)
+    return _ours_timed(res, _diffusion_1d_error(res, t, x, u), steps)
 
 
 def poisson_neumann_1d_lbfgs(scale):
@@ -671,20 +678,6 @@ def poisson_pointset(scale):
     return _ours_timed(res, rel_l2(res.predict(u, {x: X}), (X + 1) ** 2), steps)
 
 
-def _diffusion_1d_system(conditions=True):
-    t, x = sn.variables("t x")
-    u = sn.fields("u", t, x)
-    s = sympy.sin(sympy.pi * x)
-    eq = sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) - sympy.exp(-t) * (s - sympy.pi**2 * s))
-    bcs = [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0), sn.Initial(u, s)] if conditions else []
-    return t, x, u, sn.PDESystem([eq], bcs, domain={t: (0, 1), x: (-1, 1)}, name="diffusion_1d")
-
-
-def _diffusion_1d_error(res, t, x, u):
-    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
-    return rel_l2(res.predict(u, {t: T, x: X}), np.exp(-T) * np.sin(np.pi * X))
-
-
 def diffusion_1d_exact_bc(scale):
     """DeepXDE's diffusion_1d_exactBC.py: diffusion_1d with the initial and wall values built
     in, u = t (1 - x^2) N + sin(pi x); [32] * 3 tanh, 40 domain points, 10000 Adam 1e-3."""
@@ -1017,29 +1010,36 @@ def _dde_seed(dde):
     dde.config.set_random_seed(SEED)
 
 
-def dde_diffusion_1d(dde, scale):
+def _dde_diffusion_1d(dde):
     import torch
 
-    _dde_seed(dde)
-    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 1))
-
     def pde(X, y):
-        dy_t = dde.grad.jacobian(y, X, j=1)
-        dy_xx = dde.grad.hessian(y, X, j=0)
         s = torch.sin(np.pi * X[:, 0:1])
-        return dy_t - dy_xx + torch.exp(-X[:, 1:]) * (s - np.pi**2 * s)
+        return (dde.grad.jacobian(y, X, i=0, j=1) - dde.grad.hessian(y, X, i=0, j=0)
+                + torch.exp(-X[:, 1:]) * (s - np.pi**2 * s))
 
     def func(X):
         return np.sin(np.pi * X[:, 0:1]) * np.exp(-X[:, 1:])
 
+    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 1))
+    return geomtime, pde, func
+
+
+def _dde_diffusion_1d_error(model, func):
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
+    P = np.stack([X, T], axis=1)
+    return rel_l2(model.predict(P)[:, 0], func(P)[:, 0])
+
+
+def dde_diffusion_1d(dde, scale):
+    _dde_seed(dde)
+    geomtime, pde, func = _dde_diffusion_1d(dde)
     bc = dde.icbc.DirichletBC(geomtime, func, lambda _, on: on)
     ic = dde.icbc.IC(geomtime, func, lambda _, on: on)
     data = dde.data.TimePDE(geomtime, pde, [bc, ic], num_domain=40, num_boundary=20, num_initial=10)
-    steps = int(10000 * scale)
-    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [32] * 3 + [1], "tanh", "Glorot uniform"), steps, 1e-3)
-    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
-    P = np.stack([X, T], axis=1)
-    return _timed(seconds, rel_l2(model.predict(P)[:, 0], func(P)[:, 0]), steps)
+    model, seconds, steps = _dde_fit(dde, data, dde.nn.FNN([2] + [32] * 3 + [1], "tanh", "Glorot uniform"),
+                                     int(10000 * scale), 1e-3)
+    return _timed(seconds, _dde_diffusion_1d_error(model, func), steps)
 
 
 def dde_poisson_neumann_1d(dde, scale):
@@ -1545,27 +1545,6 @@ def dde_poisson_pointset(dde, scale):
     steps = done + steps - steps // 2
     X = np.linspace(-1, 1, 1000)
     return _timed(seconds, rel_l2(model.predict(X[:, None])[:, 0], (X + 1) ** 2), steps)
-
-
-def _dde_diffusion_1d(dde):
-    import torch
-
-    def pde(X, y):
-        s = torch.sin(np.pi * X[:, 0:1])
-        return (dde.grad.jacobian(y, X, i=0, j=1) - dde.grad.hessian(y, X, i=0, j=0)
-                + torch.exp(-X[:, 1:]) * (s - np.pi**2 * s))
-
-    def func(X):
-        return np.sin(np.pi * X[:, 0:1]) * np.exp(-X[:, 1:])
-
-    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 1))
-    return geomtime, pde, func
-
-
-def _dde_diffusion_1d_error(model, func):
-    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 100), np.linspace(-1, 1, 100)))
-    P = np.stack([X, T], axis=1)
-    return rel_l2(model.predict(P)[:, 0], func(P)[:, 0])
 
 
 def dde_diffusion_1d_exact_bc(dde, scale):
