@@ -714,11 +714,8 @@ class AbstractSystem:
             if isinstance(c, GeometricCondition):
                 self._check_own_field(c.field, c)
                 for f in (f for e in (c.value, c.a, c.b) for f in e.atoms(sympy.core.function.AppliedUndef)):
-                    if is_field(f) and f not in self.fields:
-                        raise ModelError(
-                            f"{c}: its value holds {f}, which is not a field of this {self._kind} (those are "
-                            f"{self.fields}): use one of those, or add an equation for it"
-                        )
+                    if is_field(f):
+                        self._check_own_field(f, c, ": its value holds")
                 geometric.append((c, self._region_of(c)))
                 self._defer(
                     f"the condition {c} is on a part of the boundary chosen by a geometry or predicate: "
@@ -872,10 +869,10 @@ class AbstractSystem:
             )
         return eqs
 
-    def _check_own_field(self, field, cond) -> None:
+    def _check_own_field(self, field, cond, role=" is about") -> None:
         if field not in self.fields:
             raise ModelError(
-                f"{cond} is about {field}, which is not a field of this {self._kind} "
+                f"{cond}{role} {field}, which is not a field of this {self._kind} "
                 f"(those are {self.fields}): use one of those, or add an equation for it"
             )
 
