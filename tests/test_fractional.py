@@ -22,16 +22,18 @@ def _rhs(alpha):
                for c, p in ((1, 3), (-3, 4), (3, 5), (-1, 6)))
 
 
+@pytest.mark.parametrize("fractional", ["rays", "chebyshev"])
 @pytest.mark.parametrize("alpha", [1.5, 0.6, 1.8])
 @pytest.mark.parametrize("left", [True, False])
-def test_quadrature_of_the_network_equals_the_closed_form(alpha, left):
+def test_quadrature_of_the_network_equals_the_closed_form(alpha, left, fractional):
     jax = pytest.importorskip("jax")
     pytest.importorskip("optax")
     limits = (x, 0.25, x) if left else (x, x, 1)
     system = sn.PDESystem([sn.Eq(sn.FractionalDerivative(u, limits, alpha), 0)], [], domain={x: (0, 1)}, name="frac")
     # the model is the monomial (x - a)^4 (or (b - x)^4) whatever the network says
     dist = (x - 0.25) if left else (1 - x)
-    pinn = solvers.PINN(system, hidden=[4], dtype="float64", seed=0, transform={u: dist**4 + 0 * u})
+    pinn = solvers.PINN(system, hidden=[4], dtype="float64", seed=0, transform={u: dist**4 + 0 * u},
+                        fractional=fractional)
     X = np.array([0.3, 0.5, 0.9])
     got = np.asarray(pinn.residuals(pinn.init_params(), jax.numpy.asarray(X[:, None]))[0])
     D = (X - 0.25) if left else (1 - X)
@@ -51,6 +53,59 @@ def test_fractional_poisson_trains():
     assert np.linalg.norm(res.predict(u, {x: X}) - exact) / np.linalg.norm(exact) < 1e-2
 
 
+def _diffusion(**kw):
+    tt, xx = sn.variables("t x")
+    w = sn.fields("w", tt, xx)
+    frac = sn.FractionalDerivative(w, (xx, 0, xx), 1.8) + sn.FractionalDerivative(w, (xx, xx, 1), 1.8)
+    system = sn.PDESystem([sn.Eq(sn.D(tt)(w), frac)], [], domain={tt: (0, 1), xx: (0, 1)}, name="fd")
+    return solvers.PINN(system, hidden=[8, 8], n_collocation=50, dtype="float64", seed=0,
+                        transform={w: xx * (1 - xx) * w}, **kw)
+
+
+def test_chebyshev_nodes_in_groups_equal_the_rays():
+    # fractional="chebyshev" in two inputs: the residual's points in groups sharing t
+    # (spread over t, not crowded: a strided Sobol sequence put them all in t < 1/4),
+    # one network evaluation per group's nodes; the float64 weights of the sample, the
+    # JAX ones of other rows and the rays' quadrature agree
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    cheb, rays = _diffusion(quadrature=24), _diffusion(fractional="rays", quadrature=24)
+    assert cheb._grouped == (7, 8) and rays._grouped is None
+    pts = cheb._points(np.random.default_rng(1))
+    z = np.asarray(pts["residual"])
+    assert z.shape == (56, 2)
+    groups = z[:, 0].reshape(7, 8)
+    assert np.all(groups == groups[:, :1]) and np.ptp(groups[:, 0]) > 0.6  # t shared within, spread across
+    assert len(np.unique(z[:, 1])) == 56
+    params = cheb.init_params()
+    by_rays = np.asarray(rays.residuals(params, jax.numpy.asarray(z))[0])
+    grouped = np.asarray(cheb._residual_values(params, pts["residual"], cheb._grouped, pts["chebyshev"])[0])
+    per_row = np.asarray(cheb.residuals(params, pts["residual"])[0])
+    np.testing.assert_allclose(grouped, by_rays, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(per_row, by_rays, rtol=1e-7, atol=1e-9)
+    # more rows than the groups (observations appended): the rest go one by one
+    extra = jax.numpy.asarray(np.r_[z, [[0.3, 0.4], [0.9, 0.7]]])
+    mixed = np.asarray(cheb._residual_values(params, extra, cheb._grouped, pts["chebyshev"])[0])
+    np.testing.assert_allclose(mixed, np.asarray(rays.residuals(params, extra)[0]), rtol=1e-7, atol=1e-9)
+
+
+def test_fractional_diffusion_trains_by_chebyshev_nodes():
+    # DeepXDE's fractional_diffusion_1d: u_t = (D_{0+}^1.8 + D_{1-}^1.8) u - e^-t (g + ...), exact e^-t g
+    pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    tt, xx = sn.variables("t x")
+    w = sn.fields("w", tt, xx)
+    g = xx**3 * (1 - xx) ** 3
+    frac = sn.FractionalDerivative(w, (xx, 0, xx), 1.8) + sn.FractionalDerivative(w, (xx, xx, 1), 1.8)
+    system = sn.PDESystem([sn.Eq(sn.D(tt)(w), frac - sympy.exp(-tt) * (g + _rhs(1.8).subs(x, xx)))], [],
+                          domain={tt: (0, 1), xx: (0, 1)}, name="fd")
+    res = solvers.PINN(system, hidden=[16, 16], n_collocation=100, transform={w: xx * (1 - xx) * tt * w + g},
+                       quadrature=12, dtype="float64", seed=0).train(steps=300, lbfgs=300, progress=False)
+    T, X = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 21)))
+    exact = np.exp(-T) * X**3 * (1 - X) ** 3
+    assert np.linalg.norm(res.predict(w, {tt: T, xx: X}) - exact) / np.linalg.norm(exact) < 3e-2
+
+
 def test_what_takes_no_fractional_derivative_says_so():
     system = sn.PDESystem([sn.Eq(sn.FractionalDerivative(u, (x, 0, x), 1.5), 1)],
                           [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], domain={x: (0, 1)}, name="f")
@@ -66,6 +121,17 @@ def test_what_takes_no_fractional_derivative_says_so():
         sn.FractionalDerivative(x**2, (x, 0, x), 1.5)
     with pytest.raises(sn.ModelError, match=r"t is not a variable of u\(x\)"):
         sn.FractionalDerivative(u, (t, 0, t), 1.5)
+    pytest.importorskip("jax")
+    with pytest.raises(sn.ModelError, match=r"fractional='spectral': use \"chebyshev\""):
+        solvers.PINN(system, fractional="spectral")
+    xx, yy = sn.variables("x y")
+    v = sn.fields("v", xx, yy)
+    disk = sn.PDESystem([sn.Eq(sn.FractionalDerivative(v, (xx, -1, xx), 1.5), 1)], [],
+                        domain={(xx, yy): sn.Disk((0, 0), 1)}, name="d")
+    with pytest.raises(sn.ModelError, match=r"x lies in the geometry of \(x, y\), not on an interval; use "
+                                            r'fractional="rays"'):
+        solvers.PINN(disk, fractional="chebyshev")
+    assert not solvers.PINN(disk)._chebyshev_axes  # auto: the rays there
     from symnum.solvers.learn._generated import generated_residual
     with pytest.raises(sn.ModelError, match=r"has the nonlocal term FractionalDerivative.*pointwise; train a PINN"):
         generated_residual(system, [x], [], "f")

@@ -253,6 +253,13 @@ def test_training_controls_schedule_resampling_and_callback():
     assert plain.timings["adam_steps"] == 201
     with pytest.raises(sn.ModelError, match=r"resample_every=0"):
         pinn.train(steps=5, resample_every=0, progress=False)
+    # keep_best: a rate that makes Adam spike; the parameters of the lowest record are
+    # those after that many steps
+    spiky = pinn.train(steps=1000, lr=0.2, progress=False, keep_best=True)
+    k = int(np.argmin(spiky.loss_history))
+    assert 0 < k < len(spiky.loss_history) - 1  # a spike at the end, else nothing to test
+    best = pinn.train(steps=100 * k, lr=0.2, progress=False)
+    assert all(np.array_equal(a, b) for a, b in zip(leaves(spiky), leaves(best)))
 
 
 

@@ -187,10 +187,14 @@ class PINN:
     `inputs=[expressions of the inputs]` and `transform={u: expression in u}` shape
     the model; `hard=` builds Dirichlet and initial values in. Integral terms along one
     variable (`sn.Integral(sn.exp(t) * y, (t, 0, t))`, a Volterra equation; limits in the
-    variables) are evaluated by `quadrature` Gauss-Legendre nodes of the network per point,
-    fractional derivatives (`sn.FractionalDerivative`, `sn.FractionalLaplacian`) by as
-    many Gauss-Jacobi nodes per ray, the fractional Laplacian's rays in `directions`
-    directions (on the sphere: that many azimuths times half as many polar nodes).
+    variables) are evaluated by `quadrature` Gauss-Legendre nodes of the network per point.
+    Fractional derivatives (`sn.FractionalDerivative`) on an interval go by the network's
+    values at `quadrature` Chebyshev nodes of it (`fractional="chebyshev"`, the default
+    there: the exact derivative of the interpolating polynomial, values only, nodes shared
+    by the residual's points in groups); `fractional="rays"` and fractional Laplacians
+    (`sn.FractionalLaplacian`) by as many Gauss-Jacobi nodes of the network per ray, with
+    its derivatives along it, the Laplacian's rays in `directions` directions (on the
+    sphere: that many azimuths times half as many polar nodes).
     `residual_at_boundary=True` enforces the equations at the conditions' points too
     (DeepXDE's data does: on DeepXDE's 1-D Poisson with a Neumann end it lowered the error
     3-4x on two of three seeds).
@@ -224,6 +228,7 @@ class PINN:
         quadrature: int = 20,
         residual_at_boundary: bool = False,
         directions: int = 16,
+        fractional: str = "auto",
     ):
         jax = _jax()
         if not isinstance(system, (PDESystem, ODESystem)):
@@ -281,6 +286,12 @@ class PINN:
             raise ModelError(f"directions={directions!r}: give the number of ray directions of a fractional "
                              f"Laplacian (on the circle; on the sphere that many azimuths), e.g. 16")
         self.directions = directions
+        if fractional not in ("auto", "rays", "chebyshev"):
+            raise ModelError(f"fractional={fractional!r}: use \"chebyshev\" (the network's values at `quadrature` "
+                             f"Chebyshev nodes of the variable's interval; fractional derivatives only), \"rays\" "
+                             f"(Gauss-Jacobi quadrature of the network along each ray, any domain) or \"auto\" "
+                             f"(chebyshev where the variable has an interval, else rays)")
+        self.fractional = fractional
         self.sampling, self.causal, self.balance = sampling, causal, balance
         # a condition object as a key weighs that condition alone (in place of "boundary")
         given = dict(weights or {})
@@ -543,6 +554,24 @@ class PINN:
                                  nonlocal_terms=True)
         self._residual = gen
         self._res_leaves, self._res_keys, self.residual_fn = list(gen.leaves), list(gen.keys), gen.fn
+        self._grouped = None  # (groups, rows per group) of the residual's sample: see _grouped_sample
+        self._chebyshev_axes = set()  # the inputs whose fractional derivatives go by `_fractional_chebyshev`
+        if self.fractional == "rays":
+            return
+        for t in gen.nonlocal_terms:
+            if not isinstance(t, FractionalTerm):
+                continue
+            names = next((names for names in self.system.geometry if self.inputs[t.axis] in names), None)
+            if names is None:
+                self._chebyshev_axes.add(t.axis)
+            elif self.fractional == "chebyshev":
+                raise ModelError(
+                    f"fractional=\"chebyshev\": {self.inputs[t.axis]} lies in the geometry of {names}, not on an "
+                    f"interval; use fractional=\"rays\" (or \"auto\")"
+                )
+        if self._chebyshev_axes and len(self.inputs) > 1 and self.sampling != "rad":
+            g = max(1, round(math.sqrt(self.n_collocation)))
+            self._grouped = (g, -(-self.n_collocation // g))
 
     def _param_values(self, phys):
         return [self.fixed[p] for p in self.fixed] + [phys[p.name] for p in self.learn]
@@ -552,26 +581,32 @@ class PINN:
         per shape; usable inside jit and grad)."""
         return self._jitted_residuals(params, z)
 
-    def _residual_values(self, params, z):
-        return self._generated_values(params, self._residual, z)
+    def _residual_values(self, params, z, grouped=None, weights=None):
+        return self._generated_values(params, self._residual, z, grouped, weights)
 
-    def _generated_values(self, params, gen, z):
+    def _generated_values(self, params, gen, z, grouped=None, weights=None):
         """A generated function of fields and their derivatives (the residual, a boundary
         equation, an observed expression) at the rows of z: its leaves from the network's
-        jets, its integral terms by quadrature, then the function."""
+        jets, its integral terms by quadrature, then the function. `grouped` = (G, R): the
+        first G R rows come in G groups of R sharing every input but one (_grouped_sample);
+        `weights`: {term index: the Chebyshev weights of its first rows} (_set_residual)."""
         jets = self._jets(params["net"], z, [dirs for _, dirs in gen.keys])
         values = [jets[dirs][:, k] for k, dirs in gen.keys]
-        nonlocal_values = [self._nonlocal_values(params, term, z) for term in gen.nonlocal_terms]
+        memo = {}  # the network at Chebyshev nodes, shared by the terms along one variable
+        nonlocal_values = [self._nonlocal_values(params, term, z, grouped, memo, (weights or {}).get(i))
+                           for i, term in enumerate(gen.nonlocal_terms)]
         return gen.fn(values + [z[:, j] for j in range(z.shape[1])] + nonlocal_values,
                       self._param_values(params["phys"]))
 
-    def _nonlocal_values(self, params, integral, z):
+    def _nonlocal_values(self, params, integral, z, grouped=None, memo=None, W=None):
         """A nonlocal term at the rows of z: a fractional derivative or Laplacian by its
         own rule; Integral(f, (x_j, a, b)) by Gauss-Legendre quadrature of the network
         (`quadrature` nodes between the row's limits, the other coordinates the row's):
         what DeepXDE's IDE data does for Volterra terms."""
         jnp = _jax().numpy
         if isinstance(integral, FractionalTerm):
+            if integral.axis in self._chebyshev_axes:
+                return self._fractional_chebyshev(params, integral, z, grouped, {} if memo is None else memo, W)
             return self._fractional_values(params, integral, z)
         if isinstance(integral, FractionalLaplacianTerm):
             return self._fractional_laplacian_values(params, integral, z)
@@ -593,6 +628,108 @@ class PINN:
         L = (z[:, j] - term.end) if term.left else (term.end - z[:, j])
         theta = jnp.zeros_like(z).at[:, j].set(1.0 if term.left else -1.0)
         return self._riemann_liouville(params, term.field, term.order, z, theta, L)
+
+    def _chebyshev_rule(self, term):
+        """For `fractional="chebyshev"` along term's input: the M = `quadrature` Chebyshev
+        nodes (first kind) of its interval, the matrices from the values there to the
+        Chebyshev coefficients of the interpolant and of its first and second derivatives,
+        and Gauss-Jacobi nodes exact for the interpolant against the kernel."""
+        import scipy.special
+
+        M = self.quadrature
+        lo, hi = self.bounds[term.axis]
+        theta = np.pi * (np.arange(M) + 0.5) / M
+        C = 2.0 / M * np.cos(np.outer(np.arange(M), theta))
+        C[0] /= 2
+        Dc = np.zeros((M, M))  # T_n' = 2n (T_{n-1} + T_{n-3} + ...), T_0 counted once
+        for n in range(1, M):
+            Dc[n - 1 :: -2, n] = 2 * n
+            if n % 2:
+                Dc[0, n] = n
+        scale = 2 / (hi - lo)
+        mats = [C, scale * Dc @ C, scale**2 * Dc @ Dc @ C]
+        m = 1 if term.order < 1 else 2
+        beta = m - term.order
+        xi, wq = scipy.special.roots_jacobi(M // 2 + 2, beta - 1, 0.0)  # degree M + 1 integrands: exact
+        return (lo + hi) / 2 + (hi - lo) / 2 * np.cos(theta), mats, (1 + xi) / 2, wq / 2**beta, m, beta
+
+    def _chebyshev_weights(self, term, x, xp=np):
+        """(rows, M): the Riemann-Liouville derivative at each x of the polynomial through
+        values at the M Chebyshev nodes (`_chebyshev_rule`), as weights on those values:
+        `_riemann_liouville`'s formula on the interpolant, whose Gauss-Jacobi sums are exact.
+        NumPy in float64 when the points are sampled (`_set_residual`); xp = jax.numpy
+        for other rows."""
+        nodes, mats, tau, w, m, beta = self._chebyshev_rule(term)
+        lo, hi = self.bounds[term.axis]
+        M, dt = len(nodes), x.dtype
+        sigma = 1.0 if term.left else -1.0
+        L = sigma * (x - term.end)
+        s = x[:, None] - sigma * L[:, None] * xp.asarray(1 - tau, dt)[None, :]  # (rows, Gauss-Jacobi nodes)
+        arc = xp.arccos(xp.clip((2 * s - (lo + hi)) / (hi - lo), -1, 1))
+        T = xp.cos(arc[..., None] * xp.arange(M, dtype=dt))  # T_n at each node of each row
+        S = [xp.einsum("rqn,q->rn", T, xp.asarray(w * tau**p, dt)) @ xp.asarray(sigma**p * mats[p], dt)
+             for p in range(m + 1)]  # S_p of `_riemann_liouville`, as weights on the values
+        L = L[:, None]
+        if m == 1:
+            W = beta * L ** (beta - 1) * S[0] + L**beta * S[1]
+        else:
+            W = beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * beta * L ** (beta - 1) * S[1] + L**beta * S[2]
+        return W / math.gamma(beta)
+
+    def _set_residual(self, pts, z):
+        """pts["residual"] = z with the conditions' points where asked (`_with_edges`), and
+        for `fractional="chebyshev"` each fractional derivative's weights there, computed
+        once per sample in float64 (not at every step, nor in float32)."""
+        jnp = _jax().numpy
+        z = self._with_edges(jnp.asarray(z, self.dtype), pts)
+        pts["residual"] = z
+        if self._chebyshev_axes:
+            zn = np.asarray(z, dtype=np.float64)
+            pts["chebyshev"] = {i: jnp.asarray(self._chebyshev_weights(t, zn[:, t.axis]), self.dtype)
+                                for i, t in enumerate(self._residual.nonlocal_terms)
+                                if isinstance(t, FractionalTerm) and t.axis in self._chebyshev_axes}
+        return pts
+
+    def _fractional_chebyshev(self, params, term, z, grouped, memo, W=None):
+        """The Riemann-Liouville derivative of the polynomial through the network's
+        values at M Chebyshev nodes of the variable's interval, the other inputs the row's
+        (`_chebyshev_weights`, or W given for the first rows): values only, no
+        derivatives of the network (DeepXDE's static Gruenwald-Letnikov matrix does the
+        same at first order; this is spectral). Rows that share the other inputs share
+        the nodes: all of them in one input, each group of `grouped`, else each row its
+        own."""
+        jnp = _jax().numpy
+        M, j, d, dt = self.quadrature, term.axis, z.shape[1], z.dtype
+        if W is None:
+            W = self._chebyshev_weights(term, z[:, j], jnp)
+        elif W.shape[0] < z.shape[0]:  # rows after the sampled ones (observations)
+            W = jnp.concatenate([W, self._chebyshev_weights(term, z[W.shape[0]:, j], jnp)])
+        X = jnp.asarray(self._chebyshev_rule(term)[0], dt)
+
+        def at_nodes(rows):  # the network at every row's M nodes: (rows, M, fields)
+            zn = jnp.repeat(rows[:, None, :], M, axis=1).at[:, :, j].set(X[None, :])
+            return self._net(params["net"], zn.reshape(-1, d)).reshape(rows.shape[0], M, -1)
+
+        if d == 1:
+            key = (j, "all")
+            if key not in memo:
+                memo[key] = at_nodes(z[:1])
+            return W @ memo[key][0, :, term.field]
+        n_head = 0
+        parts = []
+        if grouped is not None and z.shape[0] >= grouped[0] * grouped[1]:
+            g, r = grouped
+            n_head = g * r
+            key = (j, "grouped", n_head)
+            if key not in memo:
+                memo[key] = at_nodes(z[:n_head:r])
+            parts.append(jnp.einsum("grn,gn->gr", W[:n_head].reshape(g, r, M), memo[key][:, :, term.field]).reshape(-1))
+        if z.shape[0] > n_head:
+            key = (j, "rows", n_head)
+            if key not in memo:
+                memo[key] = at_nodes(z[n_head:])
+            parts.append(jnp.einsum("rn,rn->r", W[n_head:], memo[key][:, :, term.field]))
+        return parts[0] if len(parts) == 1 else jnp.concatenate(parts)
 
     def _riemann_liouville(self, params, k, order, z, theta, L):
         """The Riemann-Liouville derivative of order alpha (m - 1 < alpha < m, m = 1 or 2)
@@ -788,6 +925,19 @@ class PINN:
             z[:, j] = value
         return z
 
+    def _grouped_sample(self, rng):
+        """The residual's points for `fractional="chebyshev"` in several inputs: G groups
+        of R (about sqrt(n_collocation) each), the rows of a group sharing every input but
+        the fractional derivatives' variable, so that a group shares the network's values
+        at the Chebyshev nodes (DeepXDE's static fractional data is a grid the same way)."""
+        g, r = self._grouped
+        z = self._sample(g * r, rng)
+        others = [c for c in range(z.shape[1]) if c not in self._chebyshev_axes]
+        # the groups' own sample: every r-th row of one Sobol sequence would crowd them
+        # into a fraction of the interval
+        z[:, others] = np.repeat(self._sample(g, rng)[:, others], r, axis=0)
+        return z
+
     def _boundary_part(self, i, n, rng):
         """n points on the i-th curved boundary part (the other inputs inside the
         domain) and the outward normals there (zero in the other inputs)."""
@@ -807,7 +957,8 @@ class PINN:
     def _points(self, rng):
         jnp = _jax().numpy
         dt = self.dtype
-        pts = {"residual": jnp.asarray(self._sample(self.n_collocation, rng), dt)}
+        pts = {}
+        residual = self._grouped_sample(rng) if self._grouped else self._sample(self.n_collocation, rng)
         if self.time is not None:
             ti = self.inputs.index(self.time)
             pts["initial"] = jnp.asarray(self._sample(self.n_initial, rng, {ti: self.bounds[ti, 0]}), dt)
@@ -823,8 +974,7 @@ class PINN:
         pts["equations"] = [jnp.asarray(self._sample(self.n_boundary, rng, {ax: self.bounds[ax, 0 if side == "min" else 1]}),
                                         dt) for ax, side, _ in self._bc_equations]
         pts["periodic"] = [jnp.asarray(self._sample(self.n_boundary, rng), dt) for _ in self._periodic_loss]
-        pts["residual"] = self._with_edges(pts["residual"], pts)
-        return pts
+        return self._set_residual(pts, residual)
 
     def _with_edges(self, z, pts):
         """With `residual_at_boundary`, the residual's points and the conditions' ones
@@ -859,7 +1009,7 @@ class PINN:
         jnp = _jax().numpy
         out = {}
         z = pts["residual"] if "observed" not in pts else jnp.concatenate([pts["residual"], pts["observed"]])
-        res = self._residual_values(params, z)
+        res = self._residual_values(params, z, self._grouped, pts.get("chebyshev"))
         if self.causal and self.time is not None:
             _, slabs, w = self._causal_slabs(z, sum(r**2 for r in res))
             out["residual"] = jnp.mean(w * slabs)
@@ -980,7 +1130,7 @@ class PINN:
 
     def train(self, steps: int = 5000, lr=1e-3, lbfgs: int = 0, data=None,
               resample_every: int | None = None, progress: bool = True, init=None, lbfgs_tol=None,
-              callback=None, collocate_data: bool = True) -> PINNResult:
+              callback=None, collocate_data: bool = True, keep_best: bool = False) -> PINNResult:
         """Adam for `steps`, then `lbfgs` L-BFGS iterations. `data` = {u: ({t: T, x: X}, U)}
         adds an observation term (and identifies `learn=` parameters and fields); the
         observed quantity may be any expression in fields and their derivatives
@@ -999,8 +1149,11 @@ class PINN:
         The loss is recorded every 100 steps (`loss_history`), with the `learn=`
         parameters' values beside it (`parameter_history`); `callback(step, loss,
         params)` is called at each record of the Adam phase, and returning True stops
-        the training there. The result's `timings`: compile_s, ms_per_adam_step, total_s,
-        adam_steps (fewer than `steps` when the callback stopped), lbfgs_iterations."""
+        the training there. `keep_best` ends the Adam phase at the parameters of the
+        lowest recorded loss (Keras' restore_best_weights: Adam at a fixed rate spikes, and
+        a run stopped by time may stop inside a spike). The result's `timings`: compile_s,
+        ms_per_adam_step, total_s, adam_steps (fewer than `steps` when the callback
+        stopped), lbfgs_iterations."""
         jax = _jax()
         import optax
 
@@ -1045,14 +1198,16 @@ class PINN:
         learned = []
         stopped = False
         done = 0  # Adam steps taken (a callback may stop early)
+        best = (np.inf, None)  # keep_best: (loss, the parameters it was taken at)
         for it in range(steps):
             if every and it and it % every == 0:
                 if rad:
-                    pts["residual"] = self._with_edges(self._rad_points(params, rng), pts)
+                    self._set_residual(pts, self._rad_points(params, rng))
                 else:
                     pts = self._renewed(pts, rng)
             if self.balance and it % 100 == 0:
                 w = self._balanced(params, pts, obs, w)
+            before = params
             params, state, loss, terms = step(params, state, pts, w)
             done = it + 1
             if it == 0:
@@ -1062,9 +1217,11 @@ class PINN:
                 if bar is not None:
                     bar.set_postfix_str(f"Adam (compiled in {compile_s:.1f} s)", refresh=False)
             if it % 100 == 0 or it == steps - 1:
-                value = float(loss)
+                value = float(loss)  # the loss at `before`
                 history.append(value)
                 learned.append(self._learned_values(params))
+                if keep_best and value < best[0]:
+                    best = (value, before)
                 if not np.isfinite(value):
                     bad = [k for k, v in terms.items() if not np.isfinite(float(v))]
                     raise SolverError(
@@ -1078,6 +1235,8 @@ class PINN:
                 bar.update(1)
         adam_s = _time.perf_counter() - t_steps
         ms_per_step = 1e3 * adam_s / max(done - 1, 1)  # the first step compiled
+        if best[1] is not None:
+            params = best[1]
         lbfgs = 0 if stopped else lbfgs
         if lbfgs:
             params, lbfgs_done = self._lbfgs(total, params, pts, w, lbfgs, every, rng, history, learned, bar,
@@ -1146,7 +1305,7 @@ class PINN:
         while done < iterations and not stalled:
             n = min(iterations - done, resample_every) if rounds else iterations - done
             if self.sampling == "rad":
-                pts["residual"] = self._rad_points(unravel(jax.numpy.asarray(x, dtype)), rng)
+                self._set_residual(pts, self._rad_points(unravel(jax.numpy.asarray(x, dtype)), rng))
             elif rounds and done:
                 pts = self._renewed(pts, rng)
             before = done
