@@ -165,6 +165,27 @@ def test_fractional_laplacian_of_the_ball_profile_is_dydas_formula(d, alpha):
         solvers.PINN(system, directions=1)
 
 
+def test_margin_keeps_the_residual_points_off_the_boundary():
+    # a disk beside a time variable, a box beside a periodic variable: margins in space only
+    pytest.importorskip("jax")
+    tt, xx, yy = sn.variables("t x y")
+    w = sn.fields("w", tt, xx, yy)
+    disk = sn.PDESystem([sn.Eq(sn.D(tt)(w), sn.FractionalLaplacian(w, (xx, yy), 1.5))], [sn.Initial(w, 0)],
+                        domain={tt: (0, 1), (xx, yy): sn.Disk((0, 0), 1)}, name="fd")
+    pinn = solvers.PINN(disk, n_collocation=300, margin=0.1)
+    z = np.asarray(pinn._points(np.random.default_rng(0))["residual"])
+    assert len(z) == 300 and np.sqrt(z[:, 1] ** 2 + z[:, 2] ** 2).max() <= 0.9 and z[:, 0].min() < 0.05
+    v = sn.fields("v", xx, yy)
+    box = sn.PDESystem([sn.Eq(sn.D(xx, 2)(v) + sn.D(yy, 2)(v), 1)], [sn.Periodic(yy), sn.Dirichlet(v, xx, "min", 0), sn.Dirichlet(v, xx, "max", 0)],
+                       domain={xx: (0, 1), yy: (0, 1)}, name="box")
+    z = np.asarray(solvers.PINN(box, n_collocation=300, margin=0.2)._points(np.random.default_rng(0))["residual"])
+    assert z[:, 0].min() >= 0.2 and z[:, 0].max() <= 0.8 and z[:, 1].min() < 0.05
+    with pytest.raises(sn.ModelError, match=r"margin=-1: give the distance"):
+        solvers.PINN(box, margin=-1)
+    with pytest.raises(sn.ModelError, match=r"margin=0.6: too few points of 'box'"):
+        solvers.PINN(box, margin=0.6).train(steps=1, progress=False)
+
+
 def test_fractional_laplacian_refusals():
     x2, y2 = sn.variables("x y")
     w = sn.fields("w", x2, y2)
