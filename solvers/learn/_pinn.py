@@ -179,6 +179,16 @@ class _SecondOrderInTime:
             setattr(self, name, getattr(system, name))
 
 
+def _riemann_liouville_sum(S, L, beta):
+    """D^alpha u = (d/ds)^m [L^beta int_0^1 (1 - tau)^(beta - 1) u dtau] / Gamma(beta), m = len(S) - 1,
+    by the product rule from S_p = sum_q w_q tau_q^p (d/ds)^p u at the Gauss-Jacobi nodes
+    (`PINN._riemann_liouville`)."""
+    if len(S) == 2:
+        return (beta * L ** (beta - 1) * S[0] + L**beta * S[1]) / math.gamma(beta)
+    return (beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * beta * L ** (beta - 1) * S[1]
+            + L**beta * S[2]) / math.gamma(beta)
+
+
 class PINN:
     """A PINN for any valid PDESystem (1-3 space dimensions, time-dependent or
     steady, several coupled fields, rectangles or geometries) or ODESystem (the
@@ -678,12 +688,7 @@ class PINN:
         T = xp.cos(arc[..., None] * xp.arange(M, dtype=dt))  # T_n at each node of each row
         S = [xp.einsum("rqn,q->rn", T, xp.asarray(w * tau**p, dt)) @ xp.asarray(sigma**p * mats[p], dt)
              for p in range(m + 1)]  # S_p of `_riemann_liouville`, as weights on the values
-        L = L[:, None]
-        if m == 1:
-            W = beta * L ** (beta - 1) * S[0] + L**beta * S[1]
-        else:
-            W = beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * beta * L ** (beta - 1) * S[1] + L**beta * S[2]
-        return W / math.gamma(beta)
+        return _riemann_liouville_sum(S, L[:, None], beta)
 
     def _set_residual(self, pts, z):
         """pts["residual"] = z with the conditions' points where asked (`_with_edges`), and
@@ -761,10 +766,7 @@ class PINN:
         along = self._along(params["net"], zq, jnp.repeat(theta, n, axis=0), m)
         # S_p = sum_q w_q tau_q^p (d/ds)^p u at the nodes
         S = [p[:, k].reshape(-1, n) @ jnp.asarray(w * tau**i, z.dtype) for i, p in enumerate(along)]
-        gamma = math.gamma(beta)
-        if m == 1:
-            return (beta * L ** (beta - 1) * S[0] + L**beta * S[1]) / gamma
-        return (beta * (beta - 1) * L ** (beta - 2) * S[0] + 2 * beta * L ** (beta - 1) * S[1] + L**beta * S[2]) / gamma
+        return _riemann_liouville_sum(S, L, beta)
 
     def _sphere_rule(self, d):
         """(directions (K, d), weights (K,)) integrating over the unit sphere S^(d-1):
