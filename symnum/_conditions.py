@@ -279,6 +279,12 @@ def _compact(expr) -> str:
     def name(d):
         return sympy.Symbol(f"{d.expr.func}_" + "".join(str(v) * int(k) for v, k in d.variable_count))
 
+    from ._fractional import FractionalDerivative, FractionalLaplacian
+
+    # nonlocal terms as names first: rebuilt around a bare symbol they would refuse it
+    nonlocal_ = {e: sympy.Symbol(f"{type(e).__name__}({e.field.func}, {e.args[1]}, {float(e.args[2]):g})")
+                 for e in expr.atoms(FractionalDerivative, FractionalLaplacian)}
+    expr = expr.xreplace(nonlocal_)
     derivs = {d: name(d) for d in expr.atoms(sympy.Derivative) if is_field(d.expr)}
     fields = {f: sympy.Symbol(str(f.func)) for f in expr.atoms(sympy.core.function.AppliedUndef)}
     return sympy.sstr(expr.xreplace(derivs).xreplace(fields))

@@ -177,6 +177,11 @@ def check_pinn_integral(out):
     assert float(re.search(r"method of lines \(w' = y - w\): max error ([\d.e+-]+)", out).group(1)) < 1e-8
 
 
+def check_pinn_fractional(out):
+    err = float(re.search(r"Adam steps at [\d.]+ ms \([\d.]+ s\): relative L2 error ([\d.e+-]+) against", out).group(1))
+    assert err < 2e-2, err  # 9.5e-3 measured (3000 steps)
+
+
 def check_composite_wall(out):
     assert "blocks:     x1 = 0.3 s; x2 = 1 - 0.7 s" in out
     steady = re.search(r"max error ([\d.e+-]+) against the series-resistance profile; interface temperature "
@@ -205,11 +210,11 @@ CHECKS = {"gray_scott.py": check_gray_scott, "composite_wall.py": check_composit
           "nonlocal_population.py": check_nonlocal_population, "boundary_layer.py": check_boundary_layer, "cantilever.py": check_cantilever, "brusselator.py": check_brusselator, "lorenz.py": check_lorenz, "wave.py": check_wave,
           "gp_poisson.py": check_gp_poisson, "burgers_operator.py": check_burgers_operator,
           "pinn_inverse_field.py": check_pinn_inverse_field, "pinn_geometry.py": check_pinn_geometry,
-          "pinn_integral.py": check_pinn_integral}
+          "pinn_integral.py": check_pinn_integral, "pinn_fractional.py": check_pinn_fractional}
 SLOW = {"gp_poisson.py", "burgers_operator.py", "pinn_burgers.py", "poisson.py", "pinn_inverse_field.py",
         "pinn_geometry.py"}  # a minute or two: benchmarks/slow_tests.sh
 # the arguments the suite runs an example with (smaller than its default); none: its default
-ARGS = {"heat_convergence.py": ["17"], "poisson.py": ["33"]}
+ARGS = {"heat_convergence.py": ["17"], "poisson.py": ["33"], "pinn_fractional.py": ["3000"]}
 
 
 def test_every_example_has_a_check():

@@ -106,6 +106,18 @@ def test_fractional_diffusion_trains_by_chebyshev_nodes():
     assert np.linalg.norm(res.predict(w, {tt: T, xx: X}) - exact) / np.linalg.norm(exact) < 3e-2
 
 
+def test_systems_with_fractional_terms_print():
+    # printing rebuilt each term around a bare symbol, which FractionalDerivative refused
+    tt, xx, yy = sn.variables("t x y")
+    w, v = sn.fields("w", tt, xx), sn.fields("v", xx, yy)
+    fd = sn.PDESystem([sn.Eq(sn.D(tt)(w), sn.FractionalDerivative(w, (xx, 0, xx), 1.8) - w)], [],
+                      domain={tt: (0, 1), xx: (0, 1)}, name="f")
+    assert "w_t = FractionalDerivative(w, (x, 0, x), 1.8) - w" in str(fd)
+    fl = sn.PDESystem([sn.Eq(sn.FractionalLaplacian(v, (xx, yy), 1.5), 1)], [], domain={(xx, yy): sn.Disk((0, 0), 1)},
+                      name="g")
+    assert "FractionalLaplacian(v, (x, y), 1.5) - 1 = 0" in str(fl)
+
+
 def test_what_takes_no_fractional_derivative_says_so():
     system = sn.PDESystem([sn.Eq(sn.FractionalDerivative(u, (x, 0, x), 1.5), 1)],
                           [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0)], domain={x: (0, 1)}, name="f")
@@ -180,6 +192,9 @@ def test_margin_keeps_the_residual_points_off_the_boundary():
                        domain={xx: (0, 1), yy: (0, 1)}, name="box")
     z = np.asarray(solvers.PINN(box, n_collocation=300, margin=0.2)._points(np.random.default_rng(0))["residual"])
     assert z[:, 0].min() >= 0.2 and z[:, 0].max() <= 0.8 and z[:, 1].min() < 0.05
+    with pytest.raises(sn.ModelError, match=r"residual_at_boundary=True with FractionalLaplacian.*singular on the "
+                                            r"boundary it integrates from"):
+        solvers.PINN(disk, residual_at_boundary=True)
     with pytest.raises(sn.ModelError, match=r"margin=-1: give the distance"):
         solvers.PINN(box, margin=-1)
     with pytest.raises(sn.ModelError, match=r"margin=0.6: too few points of 'box'"):

@@ -331,6 +331,13 @@ class PINN:
         self._build_features(features)
         self._build_transform(transform or {})
         self._build_residual()
+        fractional = [t for t in self._residual.nonlocal_terms if isinstance(t, (FractionalTerm, FractionalLaplacianTerm))]
+        if fractional and self.residual_at_boundary:
+            raise ModelError(
+                f"residual_at_boundary=True with {fractional[0].expr}: a fractional derivative of the network is "
+                f"singular on the boundary it integrates from (unless the network vanishes there to high order); "
+                f"leave the residual's points inside (residual_at_boundary=False, or margin= to keep them further in)"
+            )
         self._build_conditions()
         self._build_hard(hard)
 
