@@ -1896,6 +1896,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--plain", action="store_true", help="also train a plain MLP (the Fourier features' baseline)")
     ap.add_argument("--no-deepxde", action="store_true")
+    ap.add_argument("--no-symnum", action="store_true", help="DeepXDE's side alone (e.g. with --seconds at the time a "
+                    "recorded symnum run took)")
     ap.add_argument("--seconds", type=float, default=None, help="cap the training at this wall time (beltrami: "
                     "each side's Adam phase; klein_gordon: DeepXDE's whole training, L-BFGS only if time is left)")
     ap.add_argument("--seeds", type=int, default=1, help="the SEEDED problems: seeds 0..N-1")
@@ -1921,7 +1923,7 @@ def main():
             print(f"symnum  {name + ' (same time)':32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, "
                   f"{r['seconds']:.0f} s ({r['ms/step']:.1f} ms/step)", flush=True)
             continue
-        for features in ((True, False) if args.plain and name == "wave" else (True,)):
+        for features in ((True, False) if args.plain and name == "wave" else (True,)) if not args.no_symnum else ():
             r = EXAMPLES[name](args.scale, features) if name == "wave" else EXAMPLES[name](args.scale)
             label = f"{name} ({'Fourier features' if features else 'plain MLP'})" if name == "wave" else name
             print(f"symnum  {label:32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, {r['seconds']:.0f} s "
@@ -1932,7 +1934,7 @@ def main():
                 print(f"DeepXDE {'wave (STMsFFN, TensorFlow 1)':32s} {r['steps']:6d} Adam steps: relative L2 "
                       f"{r['error']:.2e}, {r['seconds']:.0f} s ({r['ms/step']:.1f} ms/step)", flush=True)
         if dde is not None and name in DEEPXDE:
-            if args.match_time:  # DeepXDE gets the wall time symnum took
+            if args.match_time and not args.no_symnum:  # DeepXDE gets the wall time symnum took
                 BUDGET = r["seconds"]
             r = DEEPXDE[name](dde, args.scale)
             print(f"DeepXDE {name:32s} {r['steps']:6d} Adam steps: relative L2 {r['error']:.2e}, {r['seconds']:.0f} s "

@@ -1197,7 +1197,8 @@ class PINN:
         params)` is called at each record of the Adam phase, and returning True stops
         the training there. `keep_best` ends the Adam phase at the parameters of the
         lowest recorded loss (Keras' restore_best_weights: Adam at a fixed rate spikes, and
-        a run stopped by time may stop inside a spike). The result's `timings`: compile_s,
+        a run stopped by time may stop inside a spike; with resampling the records come
+        from different point sets, each an estimate of the same mean residual). The result's `timings`: compile_s,
         ms_per_adam_step, total_s, adam_steps (fewer than `steps` when the callback
         stopped), lbfgs_iterations."""
         jax = _jax()
