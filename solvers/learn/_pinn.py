@@ -189,6 +189,47 @@ def _riemann_liouville_sum(S, L, beta):
             + L**beta * S[2]) / math.gamma(beta)
 
 
+@functools.lru_cache(maxsize=64)
+def _chebyshev_rule(lo, hi, order, M):
+    """The M Chebyshev nodes (first kind) of [lo, hi], the matrices from the values there to
+    the Chebyshev coefficients of the interpolant and of its first and second derivatives,
+    and Gauss-Jacobi nodes and weights on [0, 1] exact for the interpolant against the
+    kernel of a Riemann-Liouville derivative of `order` (m, beta as `_riemann_liouville`)."""
+    import scipy.special
+
+    theta = np.pi * (np.arange(M) + 0.5) / M
+    C = 2.0 / M * np.cos(np.outer(np.arange(M), theta))
+    C[0] /= 2
+    Dc = np.zeros((M, M))  # T_n' = 2n (T_{n-1} + T_{n-3} + ...), T_0 counted once
+    for n in range(1, M):
+        Dc[n - 1 :: -2, n] = 2 * n
+        if n % 2:
+            Dc[0, n] = n
+    scale = 2 / (hi - lo)
+    mats = [C, scale * Dc @ C, scale**2 * Dc @ Dc @ C]
+    m = 1 if order < 1 else 2
+    beta = m - order
+    xi, wq = scipy.special.roots_jacobi(M // 2 + 2, beta - 1, 0.0)  # degree M + 1 integrands: exact
+    return (lo + hi) / 2 + (hi - lo) / 2 * np.cos(theta), mats, (1 + xi) / 2, wq / 2**beta, m, beta
+
+
+def _chebyshev_weights(lo, hi, end, left, order, M, x, xp=np):
+    """(rows, M): the Riemann-Liouville derivative of `order` from `end` (left-sided) or to
+    it, at each x, of the polynomial through values at the M Chebyshev nodes of [lo, hi]
+    (`_chebyshev_rule`), as weights on those values: `PINN._riemann_liouville`'s formula on
+    the interpolant, whose Gauss-Jacobi sums are exact."""
+    nodes, mats, tau, w, m, beta = _chebyshev_rule(float(lo), float(hi), float(order), M)
+    dt = x.dtype
+    sigma = 1.0 if left else -1.0
+    L = sigma * (x - end)
+    s = x[:, None] - sigma * L[:, None] * xp.asarray(1 - tau, dt)[None, :]  # (rows, Gauss-Jacobi nodes)
+    arc = xp.arccos(xp.clip((2 * s - (lo + hi)) / (hi - lo), -1, 1))
+    T = xp.cos(arc[..., None] * xp.arange(M, dtype=dt))  # T_n at each node of each row
+    S = [xp.einsum("rqn,q->rn", T, xp.asarray(w * tau**p, dt)) @ xp.asarray(sigma**p * mats[p], dt)
+         for p in range(m + 1)]  # S_p of `_riemann_liouville`, as weights on the values
+    return _riemann_liouville_sum(S, L[:, None], beta)
+
+
 class PINN:
     """A PINN for any valid PDESystem (1-3 space dimensions, time-dependent or
     steady, several coupled fields, rectangles or geometries) or ODESystem (the
@@ -655,47 +696,13 @@ class PINN:
         theta = jnp.zeros_like(z).at[:, j].set(1.0 if term.left else -1.0)
         return self._riemann_liouville(params, term.field, term.order, z, theta, L)
 
-    def _chebyshev_rule(self, term):
-        """For `fractional="chebyshev"` along term's input: the M = `quadrature` Chebyshev
-        nodes (first kind) of its interval, the matrices from the values there to the
-        Chebyshev coefficients of the interpolant and of its first and second derivatives,
-        and Gauss-Jacobi nodes exact for the interpolant against the kernel."""
-        import scipy.special
-
-        M = self.quadrature
-        lo, hi = self.bounds[term.axis]
-        theta = np.pi * (np.arange(M) + 0.5) / M
-        C = 2.0 / M * np.cos(np.outer(np.arange(M), theta))
-        C[0] /= 2
-        Dc = np.zeros((M, M))  # T_n' = 2n (T_{n-1} + T_{n-3} + ...), T_0 counted once
-        for n in range(1, M):
-            Dc[n - 1 :: -2, n] = 2 * n
-            if n % 2:
-                Dc[0, n] = n
-        scale = 2 / (hi - lo)
-        mats = [C, scale * Dc @ C, scale**2 * Dc @ Dc @ C]
-        m = 1 if term.order < 1 else 2
-        beta = m - term.order
-        xi, wq = scipy.special.roots_jacobi(M // 2 + 2, beta - 1, 0.0)  # degree M + 1 integrands: exact
-        return (lo + hi) / 2 + (hi - lo) / 2 * np.cos(theta), mats, (1 + xi) / 2, wq / 2**beta, m, beta
-
     def _chebyshev_weights(self, term, x, xp=np):
-        """(rows, M): the Riemann-Liouville derivative at each x of the polynomial through
-        values at the M Chebyshev nodes (`_chebyshev_rule`), as weights on those values:
-        `_riemann_liouville`'s formula on the interpolant, whose Gauss-Jacobi sums are exact.
-        NumPy in float64 when the points are sampled (`_set_residual`); xp = jax.numpy
-        for other rows."""
-        nodes, mats, tau, w, m, beta = self._chebyshev_rule(term)
+        """(rows, M): term's Riemann-Liouville derivative at each x, as weights on the
+        values at the M = `quadrature` Chebyshev nodes of the variable's interval
+        (`_chebyshev_weights`). NumPy in float64 when the points are sampled
+        (`_set_residual`); xp = jax.numpy for other rows."""
         lo, hi = self.bounds[term.axis]
-        M, dt = len(nodes), x.dtype
-        sigma = 1.0 if term.left else -1.0
-        L = sigma * (x - term.end)
-        s = x[:, None] - sigma * L[:, None] * xp.asarray(1 - tau, dt)[None, :]  # (rows, Gauss-Jacobi nodes)
-        arc = xp.arccos(xp.clip((2 * s - (lo + hi)) / (hi - lo), -1, 1))
-        T = xp.cos(arc[..., None] * xp.arange(M, dtype=dt))  # T_n at each node of each row
-        S = [xp.einsum("rqn,q->rn", T, xp.asarray(w * tau**p, dt)) @ xp.asarray(sigma**p * mats[p], dt)
-             for p in range(m + 1)]  # S_p of `_riemann_liouville`, as weights on the values
-        return _riemann_liouville_sum(S, L[:, None], beta)
+        return _chebyshev_weights(lo, hi, term.end, term.left, term.order, self.quadrature, x, xp)
 
     def _set_residual(self, pts, z):
         """pts["residual"] = z with the conditions' points where asked (`_with_edges`), and
@@ -725,7 +732,7 @@ class PINN:
             W = self._chebyshev_weights(term, z[:, j], jnp)
         elif W.shape[0] < z.shape[0]:  # rows after the sampled ones (observations)
             W = jnp.concatenate([W, self._chebyshev_weights(term, z[W.shape[0]:, j], jnp)])
-        X = jnp.asarray(self._chebyshev_rule(term)[0], dt)
+        X = jnp.asarray(_chebyshev_rule(*map(float, self.bounds[term.axis]), float(term.order), M)[0], dt)
 
         def at_nodes(rows):  # the network at every row's M nodes: (rows, M, fields)
             zn = jnp.repeat(rows[:, None, :], M, axis=1).at[:, :, j].set(X[None, :])
