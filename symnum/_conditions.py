@@ -15,6 +15,7 @@ import sympy
 
 from ._errors import ModelError
 from ._expressions import Parameter, is_field
+from ._fractional import FractionalDerivative, FractionalLaplacian
 from ._geometry import Geometry
 
 __all__ = [
@@ -278,8 +279,6 @@ def _compact(expr) -> str:
 
     def name(d):
         return sympy.Symbol(f"{d.expr.func}_" + "".join(str(v) * int(k) for v, k in d.variable_count))
-
-    from ._fractional import FractionalDerivative, FractionalLaplacian
 
     # nonlocal terms as names first: rebuilt around a bare symbol they would refuse it
     nonlocal_ = {e: sympy.Symbol(f"{type(e).__name__}({e.field.func}, {e.args[1]}, {float(e.args[2]):g})")

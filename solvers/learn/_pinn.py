@@ -372,13 +372,7 @@ class PINN:
         self._build_features(features)
         self._build_transform(transform or {})
         self._build_residual()
-        fractional = [t for t in self._residual.nonlocal_terms if isinstance(t, (FractionalTerm, FractionalLaplacianTerm))]
-        if fractional and self.residual_at_boundary:
-            raise ModelError(
-                f"residual_at_boundary=True with {fractional[0].expr}: a fractional derivative of the network is "
-                f"singular on the boundary it integrates from (unless the network vanishes there to high order); "
-                f"leave the residual's points inside (residual_at_boundary=False, or margin= to keep them further in)"
-            )
+        self._build_fractional()
         self._build_conditions()
         self._build_hard(hard)
 
@@ -621,11 +615,23 @@ class PINN:
                                  nonlocal_terms=True)
         self._residual = gen
         self._res_leaves, self._res_keys, self.residual_fn = list(gen.leaves), list(gen.keys), gen.fn
+
+    def _build_fractional(self):
+        """How the residual's fractional terms are evaluated: the inputs whose derivatives go
+        by Chebyshev nodes, the residual's sample in groups sharing the other inputs, and
+        the refusal of the residual at the boundary they integrate from."""
+        fractional = [t for t in self._residual.nonlocal_terms if isinstance(t, (FractionalTerm, FractionalLaplacianTerm))]
+        if fractional and self.residual_at_boundary:
+            raise ModelError(
+                f"residual_at_boundary=True with {fractional[0].expr}: a fractional derivative of the network is "
+                f"singular on the boundary it integrates from (unless the network vanishes there to high order); "
+                f"leave the residual's points inside (residual_at_boundary=False, or margin= to keep them further in)"
+            )
         self._grouped = None  # (groups, rows per group) of the residual's sample: see _grouped_sample
         self._chebyshev_axes = set()  # the inputs whose fractional derivatives go by `_fractional_chebyshev`
         if self.fractional == "rays":
             return
-        for t in gen.nonlocal_terms:
+        for t in fractional:
             if not isinstance(t, FractionalTerm):
                 continue
             names = next((names for names in self.system.geometry if self.inputs[t.axis] in names), None)
@@ -748,12 +754,12 @@ class PINN:
         if grouped is not None and z.shape[0] >= grouped[0] * grouped[1]:
             g, r = grouped
             n_head = g * r
-            key = (j, "grouped", n_head)
+            key = (j, "grouped")
             if key not in memo:
                 memo[key] = at_nodes(z[:n_head:r])
             parts.append(jnp.einsum("grn,gn->gr", W[:n_head].reshape(g, r, M), memo[key][:, :, term.field]).reshape(-1))
         if z.shape[0] > n_head:
-            key = (j, "rows", n_head)
+            key = (j, "rows")
             if key not in memo:
                 memo[key] = at_nodes(z[n_head:])
             parts.append(jnp.einsum("rn,rn->r", W[n_head:], memo[key][:, :, term.field]))
