@@ -108,7 +108,10 @@ if __name__ == "__main__":
     ap.add_argument("--chunk", type=int, default=250, help="steps per fit call (evaluated after each)")
     ap.add_argument("--longest-envelope", type=float, default=None, help="GP(longest_envelope=...)")
     ap.add_argument("--initial-envelope", type=float, default=None, help="GP(initial_envelope=...)")
+    ap.add_argument("--jitter", type=float, default=None, help="GP(jitter=...)")
+    ap.add_argument("--precision", type=float, default=None, help="GP(precision=...)")
     args = ap.parse_args()
     for name in args.problems:
-        options = {k: v for k, v in (("longest_envelope", args.longest_envelope), ("initial_envelope", args.initial_envelope)) if v is not None}
+        options = {k: v for k, v in (("longest_envelope", args.longest_envelope), ("initial_envelope", args.initial_envelope),
+                                     ("jitter", args.jitter), ("precision", args.precision)) if v is not None}
         run(name, args.steps, args.chunk, **options)

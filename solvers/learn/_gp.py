@@ -103,7 +103,12 @@ class GP:
     signature). Precisions of the residual and condition likelihoods are fixed
     at `precision` unless `learn_precisions=True`: learned, they grow without
     bound once the field values are solved for, and accuracy suffers
-    (benchmarks/RESULTS.md). Envelopes are at most `longest_envelope` domain
+    (benchmarks/RESULTS.md). `jitter` is added to each axis's kernel matrix.
+    Both default to 1 and 1e-6, or to 100 and 1e-9 for a high-frequency problem
+    solved densely (`_tight_likelihood`): a likelihood tight enough that its pull
+    towards the prior stops limiting the error (sin(100x), 400 nodes, 2000 steps:
+    3.6e-6 at 1 and 1e-6, 1.9e-6 at 1 and 1e-9, 4.6e-7 at 100 and 1e-6, 2.9e-7 at 100
+    and 1e-9; the multi-scale mixture 5e-2 -> 6.5e-4). Envelopes are at most `longest_envelope` domain
     lengths long: longer ones turn a component into a bare cosine, K_d turns
     numerically rank-deficient and the error, after falling, can jump (sin(100x):
     1.5e-6 then 7.5e-5 in one run without the bound; with 4, falling steadily to
@@ -123,12 +128,12 @@ class GP:
         envelope: str = "matern52",
         seed: int = 0,
         dtype: str = "float64",
-        jitter: float = 1e-6,
+        jitter: float | None = None,
         boundary_weight: float = 200.0,
         jeffreys: bool = True,
         frequency_scale: float = 0.6,
         learn_precisions: bool = False,
-        precision: float = 1.0,
+        precision: float | None = None,
         data_frequencies: bool = True,
         longest_envelope: float = 4.0,
         initial_envelope: float = 1.0,
@@ -156,15 +161,18 @@ class GP:
             raise ModelError(f"dtype={dtype!r}: use \"float64\" (default) or \"float32\"")
         if not (isinstance(components, int) and components >= 1):
             raise ModelError(f"components={components!r}: give a positive integer (the paper uses 30)")
-        if not jitter > 0:
+        if jitter is not None and not jitter > 0:
             raise ModelError(f"jitter={jitter!r}: give a small positive number, e.g. 1e-6")
+        if precision is not None and not precision > 0:
+            raise ModelError(f"precision={precision!r}: give a positive number (default: 100 on grids the "
+                             f"field solve takes densely, 1 beyond)")
         if dtype == "float64":
             jax.config.update("jax_enable_x64", True)
         check_conditions(system, "GP")
         self.system, self.seed, self.dtype = system, seed, dtype
         self.fields = tuple(system.fields)
         self.inputs = tuple(self.fields[0].args)  # PDESystem checked that every field shares them
-        self.kernel, self.envelope, self.jitter = kernel, envelope, float(jitter)
+        self.kernel, self.envelope = kernel, envelope
         self.Q = 1 if kernel == "plain" else components
         self.boundary_weight, self.jeffreys = float(boundary_weight), bool(jeffreys)
         self.shape = self._check_grid(grid)
@@ -180,7 +188,6 @@ class GP:
                         for i, a in enumerate(self.axes)]
         self._frequency_scale = float(frequency_scale)
         self.learn_precisions = bool(learn_precisions)
-        self.precision = float(precision)
         self.data_frequencies = bool(data_frequencies)
         if not longest_envelope > 0:
             raise ModelError(f"longest_envelope={longest_envelope!r}: give a positive multiple of the domain's length (default 4)")
@@ -188,6 +195,9 @@ class GP:
             raise ModelError(f"initial_envelope={initial_envelope!r}: give a positive multiple of the domain's length")
         self._initial_envelope = float(initial_envelope)
         self.precondition = bool(precondition)
+        tight = self._tight_likelihood()
+        self.jitter = (1e-9 if tight else 1e-6) if jitter is None else float(jitter)
+        self.precision = (100.0 if tight else 1.0) if precision is None else float(precision)
         self._inverse_length_floor = [1.0 / (longest_envelope * float(hi - lo)) for lo, hi in (system.domain[v] for v in self.inputs)]
 
     # -- setup ------------------------------------------------------------------------------------
@@ -259,6 +269,26 @@ class GP:
                 for m in range(order):   # below the residual's order along ax: in _orders already
                     out.append(("Periodic", k, ax, m, None, None, None))
         return out
+
+    def _tight_likelihood(self) -> bool:
+        """Whether the defaults are precision 100 and jitter 1e-9 (else 1 and 1e-6): where
+        the field solve is dense (exact; up to DENSE_LIMIT unknowns) and the data's
+        strongest frequency along some axis is sampled by at most 8 nodes per period.
+        There the kernel matrices are well conditioned and the looser likelihood's pull
+        towards the prior is what limits the error (sin(100x), 4 nodes per period, 2000
+        steps: 3.6e-6 loose, 2.9e-7 tight; sin(15x) at 6.6 nodes per period, 300 steps:
+        2.8e-4, 2.8e-5). Oversampled, the tight settings slow the kernel's fit or lose
+        its frequency (sin(20x) at 18.5 nodes per period, 1000 steps: 2.6e-4 loose,
+        0.15 tight); through conjugate gradients, the 100x tighter likelihood conditions
+        the solves 100x worse (sin(20x) sin(20y) on 60^2: 1.3e-4 loose, 2.0e-3 tight)."""
+        if len(self.fields) * self.N > DENSE_LIMIT:
+            return False
+        for ax in range(len(self.shape)):
+            peaks = self._data_peaks(ax)
+            h = self.axes[ax][1] - self.axes[ax][0]
+            if peaks and peaks[0] * h >= 1.0 / 8.0:
+                return True
+        return False
 
     # -- parameters ---------------------------------------------------------------------------------
 
