@@ -242,7 +242,9 @@ def test_gp_errors_name_the_culprit():
 
 def test_field_solve_by_whitened_cg_equals_the_dense_newton():
     system, t, x, u = advection_2d()
-    gp = GP(system, grid={t: 9, x: 11}, components=3, jitter=1e-5)
+    # the paper's condition weight: at the default 1e6 the 400 CG iterations stop short
+    # of round-off on this 99-unknown system (fit's repeated solves refine one another)
+    gp = GP(system, grid={t: 9, x: 11}, components=3, jitter=1e-5, boundary_weight=200.0)
     p = gp.init_params()
     dense = gp.solve_fields(p)
     cg = gp.solve_fields(p, dense_limit=0, cg_iterations=400)
@@ -266,7 +268,7 @@ def test_preconditioned_cg_solves_robin_and_nonlinear_problems():
         [sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) / 10 - u * sn.D(x)(u) + u**3 / 4)], domain={t: (0, 1), x: (0, 1)},
         bcs=[sn.Initial(u, sympy.sin(sympy.pi * x)), sn.Robin(u, x, "min", 2, 1, t), sn.Robin(u, x, "max", 1, 3, 0)],
         name="gp_robin")
-    gp = GP(system, grid={t: 8, x: 10}, components=3, jitter=1e-5)
+    gp = GP(system, grid={t: 8, x: 10}, components=3, jitter=1e-5, boundary_weight=200.0)
     p = gp.init_params()
     dense = gp.solve_fields(p, iterations=4)
     U = np.asarray(dense["U"])
