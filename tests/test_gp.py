@@ -311,3 +311,22 @@ def test_spectrum_reports_the_inverse_length_the_kernel_uses():
     params["kernel"][0][0]["loga"] = jnp.log(jnp.array([1e-9, 1e-9]))
     [(_, _, a), _] = GPResult(gp, params, []).spectrum[u][x]
     assert a == pytest.approx(1 / (2.0 * np.pi), rel=1e-6)   # the floor 1 / (2 domain lengths)
+
+
+def test_defaults_tighten_the_likelihood_only_for_dense_high_frequency_problems():
+    """precision 100, jitter 1e-9 where the data's strongest frequency has <= 8 nodes per
+    period and the field solve is dense; 1 and 1e-6 when oversampled or past the dense
+    limit; explicit arguments win. Conditions nearly hard (1e6) everywhere."""
+    def settings(k, n, **kw):
+        system, x, _ = poisson_1d(k=k)
+        gp = GP(system, grid={x: n}, components=4, **kw)
+        return gp.precision, gp.jitter, gp.boundary_weight
+
+    # sin(40x) on [0, pi]: 20 periods; 100 nodes -> 5 per period, 400 -> 20 per period
+    assert settings(40, 100) == (100.0, 1e-9, 1e6)
+    assert settings(40, 400) == (1.0, 1e-6, 1e6)
+    assert settings(40, 100, precision=3.0, jitter=1e-7) == (3.0, 1e-7, 1e6)
+    system, t, x, _ = advection_2d()
+    assert GP(system, grid={t: 9, x: 11}, components=3).precision == 1.0   # sin(pi x): 22 nodes per period
+    with pytest.raises(ModelError, match="precision"):
+        settings(40, 100, precision=0)

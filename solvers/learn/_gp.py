@@ -278,7 +278,8 @@ class GP:
     def _tight_likelihood(self) -> bool:
         """Whether the defaults are precision 100 and jitter 1e-9 (else 1 and 1e-6): where
         the field solve is dense (exact; up to DENSE_LIMIT unknowns) and the data's
-        strongest frequency along some axis is sampled by at most 8 nodes per period.
+        strongest frequency along some axis is sampled by at most 8 nodes per period
+        (and repeats at least twice on the domain).
         There the kernel matrices are well conditioned and the looser likelihood's pull
         towards the prior is what limits the error (sin(100x), 4 nodes per period, 2000
         steps: 3.6e-6 loose, 2.9e-7 tight; sin(15x) at 6.6 nodes per period, 300 steps:
@@ -292,7 +293,10 @@ class GP:
         for ax in range(len(self.shape)):
             peaks = self._data_peaks(ax)
             h = self.axes[ax][1] - self.axes[ax][0]
-            if peaks and peaks[0] * h >= 1.0 / 8.0:
+            length = self.axes[ax][-1] - self.axes[ax][0]
+            # and at least two periods on the domain: on a line of a few nodes the
+            # windowed periodogram's peak is its lowest bin, whatever the data
+            if peaks and peaks[0] * h >= 1.0 / 8.0 and peaks[0] * length >= 2.0:
                 return True
         return False
 
