@@ -80,7 +80,7 @@ PROBLEMS = {  # name: (system builder, exact, box, nodes per axis, published GP-
 }
 
 
-def run(name, steps, chunk=250, **options):
+def run(name, steps, chunk=250, decay=None, **options):
     build, exact, box, n, published = PROBLEMS[name]
     system, u = build(exact, box, name)
     inputs = list(u.args)
@@ -92,7 +92,8 @@ def run(name, steps, chunk=250, **options):
     ref = sympy.lambdify(inputs, exact, "numpy")(*test)
     res, done, t0 = None, 0, time.perf_counter()
     while done < steps:
-        res = gp.fit(steps=chunk, params=None if res is None else res.params)
+        lr = 1e-2 if decay is None else (lambda step: 1e-2 * decay ** (step // 100))
+        res = gp.fit(steps=chunk, params=None if res is None else res.params, lr=lr, first_step=done)
         done += chunk
         err = np.linalg.norm(res.predict(u, dict(zip(inputs, test))) - ref) / np.linalg.norm(ref)
         print(f"  {name}: {done} steps, {time.perf_counter() - t0:.1f} s, error {err:.2e}, "
@@ -110,10 +111,11 @@ if __name__ == "__main__":
     ap.add_argument("--chunk", type=int, default=250, help="steps per fit call (evaluated after each)")
     ap.add_argument("--longest-envelope", type=float, default=None, help="GP(longest_envelope=...)")
     ap.add_argument("--initial-envelope", type=float, default=None, help="GP(initial_envelope=...)")
+    ap.add_argument("--decay", type=float, default=None, help="fit's rate 1e-2 x DECAY per 100 steps (default constant)")
     ap.add_argument("--jitter", type=float, default=None, help="GP(jitter=...)")
     ap.add_argument("--precision", type=float, default=None, help="GP(precision=...)")
     args = ap.parse_args()
     for name in args.problems:
         options = {k: v for k, v in (("longest_envelope", args.longest_envelope), ("initial_envelope", args.initial_envelope),
                                      ("jitter", args.jitter), ("precision", args.precision)) if v is not None}
-        run(name, args.steps, args.chunk, **options)
+        run(name, args.steps, args.chunk, args.decay, **options)

@@ -330,3 +330,24 @@ def test_defaults_tighten_the_likelihood_only_for_dense_high_frequency_problems(
     assert GP(system, grid={t: 9, x: 11}, components=3).precision == 1.0   # sin(pi x): 22 nodes per period
     with pytest.raises(ModelError, match="precision"):
         settings(40, 100, precision=0)
+
+
+def test_fit_takes_a_rate_schedule_counted_across_chunks():
+    """A schedule is read at each chunk's start with the step counted from first_step
+    (Adam's restarts after field solves do not restart it); a constant schedule gives the
+    constant rate's result exactly."""
+    system, x, _ = poisson_1d()
+    gp = GP(system, grid={x: 40}, components=3)
+    seen = []
+
+    def schedule(step):
+        seen.append(step)
+        return 1e-2
+
+    a = gp.fit(steps=20, chunk=10, lr=schedule, first_step=100)
+    b = gp.fit(steps=20, chunk=10, lr=1e-2)
+    assert seen == [100, 110]
+    np.testing.assert_array_equal(np.asarray(a.params["U"]), np.asarray(b.params["U"]))
+    assert a.loss_history == b.loss_history
+    with pytest.raises(ModelError, match="lr="):
+        gp.fit(steps=10, lr=-1.0)

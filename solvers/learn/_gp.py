@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import time as _time
 from dataclasses import dataclass, field
 
@@ -563,9 +564,9 @@ class GP:
 
     # -- fitting ------------------------------------------------------------------------------------------------
 
-    def fit(self, steps: int = 2000, lr: float = 1e-2, lbfgs: int = 0, params=None, chunk: int = 100,
+    def fit(self, steps: int = 2000, lr=1e-2, lbfgs: int = 0, params=None, chunk: int = 100,
             solve="auto", lbfgs_tol: float | None = None, progress: bool = False, restart: bool = True,
-            cg_iterations: int = 500) -> GPResult:
+            cg_iterations: int = 500, first_step: int = 0) -> GPResult:
         """Adam for `steps` (in compiled chunks of `chunk` steps), then up to `lbfgs`
         iterations of L-BFGS-B; starts from `params` (a previous result's) or the
         paper's initialization. With `solve` ("auto": True), the field values are solved for
@@ -578,7 +579,12 @@ class GP:
         conjugate-gradient solve (grids past DENSE_LIMIT unknowns): each starts from the
         last one's U, so short solves refine one another (sin(50x) sin(50y) on 200^2, 300
         steps: 1.33e-3 in 55 s with 500, 1.39e-3 in 240 s with 2000; 100 fell behind).
-        `solve_fields` alone solves to 2000."""
+        `solve_fields` alone solves to 2000. `lr` is a rate or a schedule `step -> rate`,
+        read at the start of each chunk with the step counted from `first_step` (give the
+        steps already taken when continuing from a previous result's params): Adam's
+        restarts do not restart it. On the advection row of benchmarks/gp.py a rate
+        1e-2 x 0.7 per 100 steps kept the error within 1.0-1.75e-4 through 700 steps,
+        where the constant rate drifted to 3.2e-4 (benchmarks/RESULTS.md)."""
         if params is None:
             params = self.init_params()
         if solve == "auto":
@@ -586,7 +592,13 @@ class GP:
             # sin(20x) sin(20y) on 100 x 100 nodes reaches 7.9e-5 in 300 steps, where joint
             # Adam on U (the paper's method) is at 97% error
             solve = True
-        opt, run = self._adam(lr, bool(solve))
+        if callable(lr):
+            rate = lr
+        elif isinstance(lr, numbers.Real) and lr > 0:
+            rate = lambda _step, lr=float(lr): lr  # noqa: E731
+        else:
+            raise ModelError(f"lr={lr!r}: give a positive rate or a schedule step -> rate")
+        opt, run = self._adam(bool(solve))
         history, timings = [], {}
         state = opt.init(params)
         t0 = _time.perf_counter()
@@ -600,6 +612,7 @@ class GP:
                     # moments from before it only slow the steps down (sin(20x) on
                     # [0, 1], 500 steps: 1.6e-2 kept, 7.7e-4 restarted)
                     state = opt.init(params)
+            state.hyperparams["learning_rate"] = _jax().numpy.asarray(float(rate(first_step + done)), self.dtype)
             (new, state), values = run(params, state, n)
             values = np.asarray(values)
             if not np.all(np.isfinite(values)):
@@ -778,14 +791,16 @@ class GP:
             return params  # a failed Newton step (e.g. CG short of convergence): keep U
         return new
 
-    @functools.lru_cache(maxsize=4)
-    def _adam(self, lr, freeze_fields):
+    @functools.lru_cache(maxsize=2)
+    def _adam(self, freeze_fields):
         """optax's Adam and a compiled run of n steps (kept: refits don't recompile);
-        with freeze_fields the field values stay (they are solved for instead)."""
+        the rate is in the state (`fit` sets it per chunk: schedules and refits at another
+        rate don't recompile); with freeze_fields the field values stay (they are solved
+        for instead)."""
         jax = _jax()
         import optax
 
-        opt = optax.adam(lr)
+        opt = optax.inject_hyperparams(optax.adam)(learning_rate=1e-2)
 
         def step(carry, _):
             p, s = carry
