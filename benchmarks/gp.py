@@ -90,9 +90,9 @@ def run(name, steps, chunk=250, decay=None, **options):
     test = np.meshgrid(*(np.linspace(*map(float, system.domain[v]), 300 if len(inputs) == 1 else 100) for v in inputs),
                        indexing="ij")
     ref = sympy.lambdify(inputs, exact, "numpy")(*test)
+    lr = 1e-2 if decay is None else (lambda step: 1e-2 * decay ** (step // 100))
     res, done, t0 = None, 0, time.perf_counter()
     while done < steps:
-        lr = 1e-2 if decay is None else (lambda step: 1e-2 * decay ** (step // 100))
         res = gp.fit(steps=chunk, params=None if res is None else res.params, lr=lr, first_step=done)
         done += chunk
         err = np.linalg.norm(res.predict(u, dict(zip(inputs, test))) - ref) / np.linalg.norm(ref)

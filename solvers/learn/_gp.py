@@ -170,8 +170,8 @@ class GP:
         if jitter is not None and not jitter > 0:
             raise ModelError(f"jitter={jitter!r}: give a small positive number, e.g. 1e-6")
         if precision is not None and not precision > 0:
-            raise ModelError(f"precision={precision!r}: give a positive number (default: 100 on grids the "
-                             f"field solve takes densely, 1 beyond)")
+            raise ModelError(f"precision={precision!r}: give a positive number (default: 100 for a high-frequency "
+                             f"problem the field solve takes densely, 1 otherwise)")
         if dtype == "float64":
             jax.config.update("jax_enable_x64", True)
         check_conditions(system, "GP")
@@ -292,7 +292,7 @@ class GP:
         if len(self.fields) * self.N > DENSE_LIMIT:
             return False
         for ax in range(len(self.shape)):
-            peaks = self._data_peaks(ax)
+            peaks = self._peaks[ax]
             h = self.axes[ax][1] - self.axes[ax][0]
             length = self.axes[ax][-1] - self.axes[ax][0]
             # and at least two periods on the domain: on a line of a few nodes the
@@ -320,7 +320,7 @@ class GP:
             if self.kernel == "plain":
                 freq = np.zeros(Q)
             else:
-                peaks = self._data_peaks(ax)[: Q // 2] if self.data_frequencies else []
+                peaks = self._peaks[ax][: Q // 2] if self.data_frequencies else []
                 freq = np.concatenate([peaks, np.linspace(0.0, 1.0, Q - len(peaks)) * self._frequency_scale * nyquist])
             per.append({"logw": np.full(Q, math.log(1.0 / Q)), "loga": np.full(Q, -math.log(self._initial_envelope * length)), "freq": freq})
         kernel = [[dict(kp) for kp in per] for _ in self.fields]
@@ -332,6 +332,12 @@ class GP:
         }
         jnp = _jax().numpy
         return _jax().tree_util.tree_map(lambda a: jnp.asarray(a, self.dtype), params)
+
+    @functools.cached_property
+    def _peaks(self):
+        """`_data_peaks` of every axis, once: the default rule (`_tight_likelihood`) and
+        every `init_params` read them."""
+        return [self._data_peaks(ax) for ax in range(len(self.shape))]
 
     def _data_peaks(self, axis):
         """Frequencies (cycles per unit) where the problem's data has power along
