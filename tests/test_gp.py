@@ -351,3 +351,39 @@ def test_fit_takes_a_rate_schedule_counted_across_chunks():
     assert a.loss_history == b.loss_history
     with pytest.raises(ModelError, match="lr="):
         gp.fit(steps=10, lr=-1.0)
+
+
+def test_fit_callback_sees_solved_fields_and_can_stop():
+    """callback(step, loss, params) after every chunk with the fields solved (a GPResult
+    from its params predicts as the fit's own); True stops the Adam phase there."""
+    system, x, u = poisson_1d()
+    gp = GP(system, grid={x: 40}, components=3)
+    calls = []
+
+    def callback(step, loss, params):
+        calls.append((step, loss, params))
+        return step >= 20
+
+    res = gp.fit(steps=50, chunk=10, callback=callback, first_step=0)
+    assert [c[0] for c in calls] == [10, 20] and res.timings["adam_steps"] == 20
+    assert len(res.loss_history) == 20 and calls[-1][1] == res.loss_history[-1]
+    X = np.linspace(0, np.pi, 7)
+    np.testing.assert_allclose(GPResult(gp, calls[-1][2], []).predict(u, {x: X}), res.predict(u, {x: X}), atol=1e-6)
+
+
+def test_fit_undoes_a_chunk_whose_fit_terms_rose(monkeypatch):
+    """A chunk ending with residual + conditions more than rise_nats above the lowest is
+    undone (the parameters of the lowest come back) and the rate halves: with the fit
+    terms made to rise after every chunk, the fit returns its first solved parameters at
+    a rate scale of 1/8 after three chunks; rise_decay=1 keeps every chunk."""
+    system, x, u = poisson_1d()
+    gp = GP(system, grid={x: 40}, components=3)
+    values = iter([0.0, 5.0, 5.0, 5.0])
+    monkeypatch.setitem(gp.__dict__, "_jitted_fit_terms", lambda params: next(values))
+    start = gp.solve_fields(gp.init_params())
+    res = gp.fit(steps=30, chunk=10)
+    assert res.timings["rate_scale"] == 0.125
+    np.testing.assert_array_equal(np.asarray(res.params["U"]), np.asarray(start["U"]))
+    kept = gp.fit(steps=30, chunk=10, rise_decay=1.0)
+    assert kept.timings["rate_scale"] == 1.0
+    assert not np.array_equal(np.asarray(kept.params["U"]), np.asarray(start["U"]))
