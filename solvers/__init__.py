@@ -1,4 +1,5 @@
-"""Solvers: method-of-lines discretization, time integration, steady solves."""
+"""Solvers: method-of-lines discretization (finite differences; Fourier collocation on
+periodic boxes), time integration, steady solves, the learned solvers, datasets."""
 
 from ._fornberg import fornberg_weights as fornberg_weights
 from ._problem import Problem as Problem, discretize as discretize
@@ -11,6 +12,7 @@ from .integrate import (
     solve as solve,
     solve_ensemble as solve_ensemble,
 )
+from .spectral import SpectralProblem as SpectralProblem
 from ._discover import Discovery as Discovery, discover as discover
 from .learn import (
     FNO as FNO,
@@ -32,4 +34,5 @@ __all__ = [
     "discretize", "Problem", "solve", "Solution", "solve_ensemble", "EnsembleSolution", "METHODS", "ExplicitRK",
     "StencilSystem", "lower_to_stencils", "fornberg_weights", "discover", "Discovery", "PINN", "PINNResult", "FourierFeatures", "GP",
     "GPResult", "FNO", "FNOResult", "generate_dataset", "stream_dataset", "GaussianRandomField", "Uniform",
+    "SpectralProblem",
 ]

@@ -837,6 +837,9 @@ def discretize(
     classic donor-cell scheme) with order-2 stencils for every other derivative;
     `advection="weno"` gives those first derivatives fifth-order WENO (Jiang-Shu),
     with the upwind-biased stencils of `order` where WENO's would pass a wall.
+    `order="spectral"` (fully periodic systems, a number of nodes per axis): Fourier
+    collocation, a `SpectralProblem` whose linear constant-coefficient part `solve`
+    takes exactly (Lawson integrators; the `spectral` extra, rocket-fft).
 
     >>> import symnum as sn
     >>> t, x = sn.variables("t x")
@@ -848,6 +851,14 @@ def discretize(
     >>> prob.u0.shape
     (1, 33)
     """
+    if isinstance(order, str) and order == "spectral":
+        if backend != "numba" or advection != "central" or dtype != "float64":
+            raise DiscretizationError(
+                f"order=\"spectral\" takes the numba backend in float64 and no advection scheme (got "
+                f"backend={backend!r}, advection={advection!r}, dtype={dtype!r})")
+        from .spectral import spectral_discretize
+
+        return spectral_discretize(system, grid)
     if backend not in BACKENDS:
         raise DiscretizationError(f"backend={backend!r}: use one of {BACKENDS}")
     if backend == "cuda" and not system.space:

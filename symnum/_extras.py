@@ -13,6 +13,7 @@ _EXTRA_OF = {
     "xarray": "viz",  # the smallest extra with it (data adds zarr)
     "zarr": "data",
     "matplotlib": "viz",
+    "rocket_fft": "spectral",
 }
 
 

@@ -143,7 +143,7 @@ def _recipe(system, grid, vary, seed, saveat, method, options) -> tuple[Recipe, 
     (DISCRETIZE_OPTIONS) and solve_ensemble's."""
     solve = dict(method=method, **{k: v for k, v in options.items() if k not in DISCRETIZE_OPTIONS})
     options = {k: v for k, v in options.items() if k in DISCRETIZE_OPTIONS}
-    if isinstance(system, Problem):
+    if isinstance(system, Problem) or getattr(system, "kind", None) == "spectral":
         if grid is not None:
             raise ModelError("generate_dataset got a discretized Problem and a grid: give one of them")
         if options:

@@ -176,6 +176,10 @@ def solve_ensemble(
     True
     """
     _check_problem(prob, "solve_ensemble")
+    if getattr(prob, "kind", None) == "spectral":
+        from ..spectral import ensemble_spectral
+
+        return ensemble_spectral(prob, params, u0, method, tspan, saveat, dt, rtol, atol, max_steps, progress)
     start = _time.perf_counter()
     if prob.steady:
         raise SolverError(

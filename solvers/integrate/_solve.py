@@ -356,6 +356,9 @@ def solve(
     "kencarp4", "kencarp47" (IMEX on `prob.split()`: the linear part implicit with
     its factorization reused across steps, the rest explicit; steps end at save
     times); all adaptive, `adaptive=False` for fixed `dt`.
+    A spectral problem (`discretize(..., order="spectral")`) integrates with the
+    Lawson (integrating-factor) form of "tsit5" (default), "dopri5" or "rk4" (fixed
+    `dt`): the linear part exactly, steps ending at save times.
     Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
     or, with `linear_solver="gmres"`, ILU-preconditioned GMRES (`method`, `tspan`,
@@ -380,6 +383,10 @@ def solve(
     True
     """
     _check_problem(prob, "solve")
+    if getattr(prob, "kind", None) == "spectral":
+        from ..spectral import solve_spectral
+
+        return solve_spectral(prob, method, tspan, saveat, dt, rtol, atol, max_steps)
     start = _time.perf_counter()
     if prob.steady:
         given = {name: value for name, value in (("method", None if method == "newton" else method),

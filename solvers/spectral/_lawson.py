@@ -1,0 +1,310 @@
+"""Lawson (integrating-factor) Runge-Kutta in Fourier space, compiled with the
+problem's N: with v = exp(-(t - t_n) L) u over a step, u' = L u + N(u) becomes
+v' = exp(-(t - t_n) L) N(exp((t - t_n) L) v), which any explicit tableau
+integrates; L (diagonal) is taken exactly, so diffusion and dispersion set no
+step limit. Written with the transformed stages K~_j = exp(-c_j h L) K_j:
+
+    U_i = E(c_i) (V + h sum_j a_ij K~_j),   V_new = E(1) (V + h sum_i b_i K~_i),
+    error = E(1) h sum_i (b_i - b^_i) K~_i,  E(c) = exp(c h L),
+
+so a step needs one exponential per distinct node c (not per pair). exp(-c h L)
+must stay finite: the step is capped at 600 / max|Re L| (N = 128 Burgers at nu =
+0.01: 0.37, far above its accuracy steps). Tsit5 and Dormand-Prince are FSAL
+(the last stage is N at the new state: the next step's first); "rk4" with a
+fixed dt is the classical integrating-factor RK4 of the pseudo-spectral codes.
+
+Error control: the norm of the error's spectrum over the state's (Parseval: the
+root mean square on the grid), atol + rtol * max(|V|, |V_new|): norm-wise, not
+node-wise (that would cost a transform per step). Hairer's step-size factor
+0.9 r^(-1/(q+1)) within [0.2, 5] (no increase right after a rejection).
+"""
+
+from __future__ import annotations
+
+import time as _time
+
+import numpy as np
+
+from symnum._errors import SolverError
+
+from ..integrate._tableaus import DOPRI5, RK4, TSIT5
+
+__all__ = ["LAWSON", "integrator_source", "solve_spectral", "ensemble_spectral"]
+
+LAWSON = {m.name: m for m in (TSIT5, DOPRI5, RK4)}
+STEP_CAP = 600.0  # h max|Re L| <= this: exp(c h |L|) stays finite
+STATUS = {1: "reached max_steps", 2: "the step size underflowed", 3: "the state became non-finite"}
+
+
+def _fsal(tab) -> bool:
+    return tab.c[-1] == 1.0 and tuple(tab.a[-1]) + (0.0,) == tuple(tab.b) and tab.b[-1] == 0.0
+
+
+def _method_source(tab, call_args: str) -> str:
+    """`integrate_<name>(V, L, t0, saves, h, rtol, atol, max_steps, adaptive, <N's args>, states, stats)`."""
+    s, fsal = tab.stages, _fsal(tab)
+    cs = sorted({c for c in tab.c if c != 0.0})
+    ename = {c: f"E{j}" for j, c in enumerate(cs)}
+    iname = {c: f"I{j}" for j, c in enumerate(cs)}
+    lines = [
+        "@numba.njit(cache=True)",
+        f"def integrate_{tab.name}(V0, L, t0, saves, h, rtol, atol, max_steps, adaptive, {call_args}, states, stats):",
+        "    nv = V0.size",
+        "    V = V0.copy()",
+        "    Vf = V.reshape(nv)",
+        "    Vn = np.empty_like(V)",
+        "    Vnf = Vn.reshape(nv)",
+        "    U = np.empty_like(V)",
+        "    Uf = U.reshape(nv)",
+        "    Lf = L.reshape(nv)",
+    ]
+    for i in range(s):
+        lines += [f"    K{i} = np.empty_like(V)", f"    K{i}f = K{i}.reshape(nv)"]
+    for c in cs:
+        lines += [f"    {ename[c]} = np.empty(nv, dtype=L.dtype)", f"    {iname[c]} = np.empty(nv, dtype=L.dtype)"]
+    lines += [
+        "    lmax = 0.0",
+        "    for q in range(nv):",
+        "        lmax = max(lmax, abs(Lf[q].real))",
+        "    cap = 1e300 if lmax == 0.0 else " + f"{STEP_CAP!r} / lmax",
+        "    t = t0",
+        "    isave = 0",
+        "    while isave < saves.size and saves[isave] <= t0:",
+        "        for f in range(V.shape[0]):",
+        "            states[isave, f] = np.fft.irfftn(V[f], shape)",
+        "        isave += 1",
+        "    nfev = 0",
+        "    steps = 0",
+        "    rejected = 0",
+        "    status = 0",
+        "    h_exp = -1.0",
+        "    fresh = True",  # K0 must be computed
+        "    last_rejected = False",
+        "    while isave < saves.size:",
+        "        if steps + rejected >= max_steps:",
+        "            status = 1",
+        "            break",
+        "        target = saves[isave]",
+        "        hs = min(h, cap)",
+        "        hit = t + hs >= target - 1e-12 * max(1.0, abs(target))",
+        "        if hit:",
+        "            hs = target - t",
+        "        if hs <= 1e-14 * max(1.0, abs(t)):",
+        "            status = 2",
+        "            break",
+        "        if hs != h_exp:",
+        "            for q in range(nv):",
+    ]
+    for c in cs:
+        lines += [f"                {ename[c]}[q] = np.exp({c!r} * hs * Lf[q])",
+                  f"                {iname[c]}[q] = 1.0 / {ename[c]}[q]"]
+    lines += [
+        "            h_exp = hs",
+        "        if fresh:",
+        f"            nonlinear(V, t, {call_args}, K0)",
+        "            nfev += 1",
+        "            fresh = False",
+    ]
+    # stages 1..s-1; stage j's K~ overwrites K_j in place once N has filled it
+    for i in range(1, s):
+        terms = " + ".join(f"{tab.a[i][j]!r} * K{j}f[q]" for j in range(i) if tab.a[i][j] != 0.0) or "0.0"
+        lines += [
+            "        for q in range(nv):",
+            f"            Uf[q] = {ename[tab.c[i]]}[q] * (Vf[q] + hs * ({terms}))" if tab.c[i] != 0.0
+            else f"            Uf[q] = Vf[q] + hs * ({terms})",
+            f"        nonlinear(U, t + {tab.c[i]!r} * hs, {call_args}, K{i})",
+            "        nfev += 1",
+        ]
+        if tab.c[i] != 0.0:
+            lines += ["        for q in range(nv):", f"            K{i}f[q] *= {iname[tab.c[i]]}[q]"]
+    # the new state (for FSAL methods: the last stage's U, already computed)
+    one = ename[1.0]
+    if fsal:
+        lines += ["        for q in range(nv):", "            Vnf[q] = Uf[q]"]
+    else:
+        terms = " + ".join(f"{tab.b[i]!r} * K{i}f[q]" for i in range(s) if tab.b[i] != 0.0)
+        lines += ["        for q in range(nv):", f"            Vnf[q] = {one}[q] * (Vf[q] + hs * ({terms}))"]
+    if tab.b_error is not None:
+        terms = " + ".join(f"{tab.b_error[i]!r} * K{i}f[q]" for i in range(s) if tab.b_error[i] != 0.0)
+        lines += [
+            "        accept = True",
+            "        ratio = 0.0",
+            "        if adaptive:",
+            "            en = 0.0",
+            "            yn = 0.0",
+            "            ynew = 0.0",
+            "            for q in range(nv):",
+            "                w = weight[q % wn]",
+            f"                e = {one}[q] * hs * ({terms})",
+            "                en += w * (e.real * e.real + e.imag * e.imag)",
+            "                yn += w * (Vf[q].real * Vf[q].real + Vf[q].imag * Vf[q].imag)",
+            "                ynew += w * (Vnf[q].real * Vnf[q].real + Vnf[q].imag * Vnf[q].imag)",
+            "            scale = atol * math.sqrt(wtotal * V.shape[0]) + rtol * math.sqrt(max(yn, ynew))",
+            "            ratio = math.sqrt(en) / scale",
+            "            if not (ratio == ratio) or ratio == math.inf:",
+            "                ratio = 1e10",
+            "            accept = ratio <= 1.0",
+        ]
+    else:
+        lines += ["        accept = True", "        ratio = 0.0"]
+    lines += [
+        "        if accept:",
+        "            finite = True",
+        "            for q in range(nv):",
+        "                Vf[q] = Vnf[q]",
+        "                if not (abs(Vnf[q]) < math.inf):",
+        "                    finite = False",
+        "            if not finite:",
+        "                status = 3",
+        "                break",
+        "            t = target if hit else t + hs",
+        "            steps += 1",
+    ]
+    if fsal:  # the last stage's N is the next step's first; it holds K~ = K exp(-h L): undo that
+        lines += ["            for q in range(nv):", f"                K0f[q] = K{s - 1}f[q] * {one}[q]"]
+    else:
+        lines += ["            fresh = True"]
+    lines += [
+        "            if hit:",
+        "                for f in range(V.shape[0]):",
+        "                    states[isave, f] = np.fft.irfftn(V[f], shape)",
+        "                isave += 1",
+    ]
+    q = tab.order
+    lines += [
+        "            if adaptive:",
+        f"                fac = 5.0 if ratio == 0.0 else min(5.0, max(0.2, 0.9 * ratio ** (-1.0 / {q!r})))",
+        "                if last_rejected:",
+        "                    fac = min(fac, 1.0)",
+        "                h = hs * fac if not hit or hs * fac > h else h",
+        "            last_rejected = False",
+        "        else:",
+        "            rejected += 1",
+        f"            h = hs * max(0.2, 0.9 * ratio ** (-1.0 / {q!r}))",
+        "            last_rejected = True",
+        "    stats[0] = steps",
+        "    stats[1] = rejected",
+        "    stats[2] = nfev",
+        "    stats[3] = t",
+        "    return status",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def integrator_source(n_params: int, n_coords: int, n_mults: int) -> str:
+    """The Lawson integrators for a module whose `nonlinear` takes these arguments
+    (after V, t) and defines `shape`; they also read `weight`, `wn`, `wtotal` (the
+    Parseval weights of the last axis), defined here from `shape`."""
+    args = [f"p{i}" for i in range(n_params)] + [f"X{i}" for i in range(n_coords)] + [f"M{i}" for i in range(n_mults)]
+    call = ", ".join(args) if args else "0.0"
+    if not args:  # nonlinear takes no extra arguments: pass a dummy to keep one signature
+        call = "dummy"
+    header = (
+        "\n\n# Parseval: the root-mean-square of a field on the grid from its rfftn spectrum\n"
+        "wn = shape[-1] // 2 + 1\n"
+        "weight = np.full(wn, 2.0)\n"
+        "weight[0] = 1.0\n"
+        "if shape[-1] % 2 == 0:\n"
+        "    weight[-1] = 1.0\n"
+        "wtotal = float(np.prod(np.array(shape)))**2\n\n\n"
+    )
+    out = header
+    for tab in LAWSON.values():
+        src = _method_source(tab, call)
+        if not args:
+            src = src.replace("nonlinear(V, t, dummy, K0)", "nonlinear(V, t, K0)").replace(
+                ", dummy, K", ", K")
+        out += src + "\n\n"
+    return out
+
+
+def _saves(prob, method, tspan, saveat):
+    from ..integrate._solve import time_grid
+
+    t0, t1, save = time_grid(prob, method, tspan, saveat)
+    return t0, t1, np.asarray(save, dtype=float)
+
+
+def _check_method(method):
+    if method not in LAWSON:
+        raise SolverError(f"method={method!r}: a spectral problem integrates with the Lawson (integrating-"
+                          f"factor) form of {sorted(LAWSON)}")
+
+
+def _run(prob, V0, L, args, t0, t1, saves, method, dt, rtol, atol, max_steps, u0=None):
+    tab = LAWSON[method]
+    adaptive = tab.b_error is not None and dt is None
+    if tab.b_error is None and dt is None:
+        raise SolverError(f"method={method!r} has no error estimate: give a fixed step dt=")
+    if dt is not None and not dt > 0:
+        raise SolverError(f"dt = {dt!r}: give a positive step")
+    h = float(dt) if dt is not None else 1e-3 * (t1 - t0)
+    states = np.empty((saves.size, *prob.shape))
+    stats = np.zeros(4)
+    fn = getattr(prob.nonlinear, f"integrate_{method}")
+    status = fn(V0, L, float(t0), saves, h, float(rtol), float(atol), int(max_steps), bool(adaptive),
+                *(args or (0.0,)), states, stats)
+    if saves[0] == t0:  # the initial state as given (not through a transform pair)
+        states[0] = prob.to_grid(V0) if u0 is None else u0
+    if status:
+        raise SolverError(
+            f"the spectral {method} solve of {prob.system.name!r} stopped at t = {stats[3]:.6g}: "
+            f"{STATUS[status]} after {int(stats[0])} steps ({int(stats[1])} rejected). "
+            + ("Resolve the solution (more nodes), or lower dt" if status == 3 else
+               "Raise max_steps, loosen rtol/atol, or check that the model does not blow up"))
+    return states, {"steps": int(stats[0]), "rejected": int(stats[1]), "nfev": int(stats[2])}
+
+
+def solve_spectral(prob, method="tsit5", tspan=None, saveat=None, dt=None, rtol=1e-6, atol=1e-8,
+                   max_steps=10_000_000):
+    """One solve of a SpectralProblem: a `Solution` (fields on the grid at `saveat`)."""
+    from ..integrate._solve import Solution
+
+    method = method or "tsit5"
+    _check_method(method)
+    t0, t1, saves = _saves(prob, method, tspan, saveat)
+    start = _time.perf_counter()
+    states, stats = _run(prob, prob.to_spectral(prob.u0), prob.L(), prob._arguments(), t0, t1, saves, method, dt,
+                         rtol, atol, max_steps, prob.u0)
+    stats["seconds"] = _time.perf_counter() - start
+    return Solution(prob, saves, states, stats)
+
+
+def ensemble_spectral(prob, params=None, u0=None, method="tsit5", tspan=None, saveat=None, dt=None, rtol=1e-6,
+                      atol=1e-8, max_steps=10_000_000, progress=False):
+    """Member k: `prob.remake(params_k, u0_k)` solved as by `solve_spectral`; an EnsembleSolution."""
+    from ..integrate._ensemble import EnsembleSolution
+    from ..integrate._explicit import _progress
+
+    method = method or "tsit5"
+    _check_method(method)
+    t0, t1, saves = _saves(prob, method, tspan, saveat)
+    params = {p: np.asarray(v, dtype=float).reshape(-1) for p, v in (params or {}).items()}
+    sizes = {len(v) for v in params.values()} | ({len(u0)} if u0 is not None else set())
+    if len(sizes) > 1:
+        raise SolverError(f"the members disagree in number: parameters and u0 give {sorted(sizes)}")
+    n = sizes.pop() if sizes else 1
+    start = _time.perf_counter()
+    states = np.empty((n, saves.size, *prob.shape))
+    per = {"steps": np.zeros(n, int), "rejected": np.zeros(n, int), "nfev": np.zeros(n, int)}
+    starts = np.empty((n, *prob.shape))
+    bar = _progress(n, progress, "members")
+    cached = {}
+    for k in range(n):
+        values = {p: float(v[k]) for p, v in params.items()}
+        member = prob.remake(values, None if u0 is None else u0[k]) if values or u0 is not None else prob
+        starts[k] = member.u0
+        key = tuple(sorted((str(p), v) for p, v in values.items()))
+        if key not in cached:  # L and N's arguments per parameter values (often shared)
+            cached = {key: (member.L(), member._arguments())}
+        L, args = cached[key]
+        states[k], st = _run(member, member.to_spectral(member.u0), L, args, t0, t1, saves, method, dt, rtol, atol,
+                             max_steps, member.u0)
+        for name in per:
+            per[name][k] = st[name]
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    stats = dict(per, seconds=_time.perf_counter() - start, threads=1)
+    return EnsembleSolution(prob, saves, states, {p: v for p, v in params.items()}, starts, stats)
