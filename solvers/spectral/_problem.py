@@ -352,13 +352,15 @@ class _Generator:
     def pointwise(self, name, expr):
         """A loop over the nodes evaluating expr from the grids of its fields and derivatives."""
         names = {}
-        for leaf in _leaves(expr):
+        leaves = _leaves(expr)
+        for leaf in leaves:
             if is_field(leaf) and leaf not in self.fields:
                 raise DiscretizationError(
                     f"{leaf} is not a field with an equation of {self.system.name!r}: order=\"spectral\" "
                     f"evaluates the system's own fields")
             names[leaf] = f"{self.on_grid(leaf)}[i]"
-        for s in sorted(expr.free_symbols, key=str):
+        outside = expr.xreplace({leaf: sympy.Dummy() for leaf in leaves}).free_symbols  # (not a field's own x, t)
+        for s in sorted((s for s in outside if not isinstance(s, sympy.Dummy)), key=str):
             if s in self.space:
                 a = self.space.index(s)
                 if a not in self.coordinates:
