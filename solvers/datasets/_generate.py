@@ -111,8 +111,20 @@ class Recipe:
 _PROBLEMS: dict = {}  # per process: recipe key -> discretized problem
 
 
-def _solve_chunk(recipe: Recipe, lo: int, hi: int):
-    """A dask task (module level, so workers import it rather than unpickle code)."""
+_RECIPES: dict = {}  # per process: pickled recipe -> recipe
+
+
+def _solve_chunk(blob: bytes, lo: int, hi: int):
+    """A dask task (module level, so workers import it rather than unpickle code). The
+    recipe comes pickled once by the client (plain pickle: 0.5 ms, where dask's
+    cloudpickle took 15 ms per task) and is unpickled once per worker (its sympy system:
+    9 ms), not once per chunk (1200 spectral Burgers samples in chunks of 100 on 2
+    workers: 1.42-1.45x the serial speed before, 1.50-1.54x after)."""
+    recipe = _RECIPES.get(blob)
+    if recipe is None:
+        if len(_RECIPES) > 16:
+            _RECIPES.clear()
+        recipe = _RECIPES[blob] = pickle.loads(blob)
     return recipe.solve_chunk(lo, hi)
 
 
@@ -268,7 +280,8 @@ def _results(recipe: Recipe, n: int, client, chunk, progress, start: int = 0):
         spans = [(start + lo, start + hi) for lo, hi in _chunks(n, chunk, workers)]
         # the recipe (a few kB) travels inside every task: no scatter (a broadcast scatter
         # of the same key once per streamed round stalled the workers, dask.distributed 2026.8)
-        futures = {client.submit(_solve_chunk, recipe, lo, hi, pure=False, retries=2): (lo, hi)
+        blob = pickle.dumps(recipe)
+        futures = {client.submit(_solve_chunk, blob, lo, hi, pure=False, retries=2): (lo, hi)
                    for lo, hi in spans}
         for fut in dd.as_completed(futures):
             span = futures[fut]
