@@ -140,3 +140,28 @@ def test_errors_name_the_fix(forced):
                         domain={t: (0, 1), x: (0, 1)}, name="heat_r")
     with pytest.raises(sn.SolverError, match=r"factorizes sparse matrices on the host"):
         solve(discretize(heat, {x: 8}, backend="cuda"), method="rodas4", progress=False)
+
+
+def test_a_linear_problems_jacobian_is_made_once_per_parameter_values():
+    """No Jacobian entry reads the state or t (damped beam, heat with a parameter): the
+    matrix is assembled once per grid and parameter values and handed out as copies;
+    a nonlinear problem's is assembled at every call. Both equal finite differences."""
+    from symnum.codegen._stencil_jacobian import dense_fd_jacobian
+
+    t, x = sn.variables("t x")  # (not the imported forced problem's)
+    k = sn.parameter("k", 0.5)
+    u = sn.fields("u", t, x)
+    walls = [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", sympy.sin(t)), sn.Initial(u, x)]
+    heat = discretize(sn.PDESystem([sn.Eq(sn.D(t)(u), k * sn.D(x, 2)(u) - u + sympy.cos(t))], walls,
+                                           domain={t: (0, 1), x: (0, 1)}, name="jac_once"), {x: 12}, order=4)
+    burgers = discretize(sn.PDESystem([sn.Eq(sn.D(t)(u), k * sn.D(x, 2)(u) - u * sn.D(x)(u))], walls,
+                                              domain={t: (0, 1), x: (0, 1)}, name="jac_each"), {x: 12}, order=4)
+    assert heat.jac.generated().constant and not burgers.jac.generated().constant
+    y = np.random.default_rng(0).uniform(size=heat.shape)
+    for prob in (heat, burgers, heat.remake({k: 2.0})):
+        J = prob.jacobian(y, 0.3)
+        J.data[:] += 1.0  # a caller changing its copy changes nothing kept
+        fd = dense_fd_jacobian(lambda v: prob.rhs(v, 0.3), y)
+        np.testing.assert_allclose(prob.jacobian(y * 2, 0.7).toarray() if prob is not burgers else
+                                   prob.jacobian(y, 0.3).toarray(), fd, atol=1e-5)
+    assert len(heat.jac.generated().kept) == 2  # k = 0.5 and k = 2
