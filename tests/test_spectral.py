@@ -167,7 +167,7 @@ def test_manufactured_nonlinear_solution_at_the_tolerance():
 
 
 def test_ensemble_and_dataset_members_equal_single_solves():
-    xr = pytest.importorskip("xarray")  # noqa: F841
+    pytest.importorskip("xarray")
     system, u, visc = burgers()  # (the kernels of the tests above: one compile)
     prob = solvers.discretize(system, {x: 64}, order="spectral")
     ds = solvers.generate_dataset(system, {x: 64}, order="spectral", n=3, saveat=3, progress=False,
