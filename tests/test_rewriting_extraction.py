@@ -131,7 +131,7 @@ small = st.recursive(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(st.lists(small, min_size=1, max_size=3))
 def test_dag_optimize_keeps_values_and_never_costs_more_than_cse(exprs):
     prog = optimize(exprs, invariant=[k], limits=Limits(time=0.3), extraction="dag")

@@ -88,7 +88,7 @@ def _tree(depth):
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(_tree(3))
 def test_random_templates_differentiate_alike(expr):
     assert same(derivative(expr, y), sympy.diff(expr, y))
