@@ -203,3 +203,35 @@ def test_clear_errors():
         solvers.solve(prob, max_steps=3)
     with pytest.raises(DiscretizationError, match="shape"):
         prob.remake(u0=np.zeros(7))
+
+
+def test_coupled_linear_parts_schroedinger_and_wave_are_exact():
+    """L couples fields: the free Schroedinger equation (complex, split into real parts:
+    L a rotation per wavenumber) and the wave equation reduced to first order (L
+    defective at k = 0: that wavenumber goes to R, explicit). Exact solutions, large
+    steps, and the rhs equals L u computed by NumPy."""
+    psi = sn.fields("psi", t, x, complex=True)
+    schroedinger = sn.PDESystem([sn.Eq(sympy.I * sn.D(t)(psi), -sn.D(x, 2)(psi))],
+                                [sn.Periodic(x), sn.Initial(psi, sympy.exp(3 * sympy.I * x))],
+                                domain={t: (0, 2), x: (0, 2 * sympy.pi)}, name="spec_schroedinger")
+    prob = solvers.discretize(schroedinger, {x: 16}, order="spectral")
+    assert prob.coupled
+    sol = solvers.solve(prob)
+    xs = np.arange(16) * 2 * np.pi / 16
+    assert np.abs(sol[psi][-1] - np.exp(1j * (3 * xs - 9 * 2.0))).max() < 1e-12
+    assert sol.stats["steps"] <= 12
+    u = sn.fields("u", t, x)
+    wave = sn.PDESystem([sn.Eq(sn.D(t, 2)(u), 4 * sn.D(x, 2)(u) + 0.5)],
+                        [sn.Periodic(x), sn.Initial(u, sympy.sin(x) + sympy.cos(3 * x)), sn.Initial(sn.D(t)(u), 1)],
+                        domain={t: (0, 2), x: (0, 2 * sympy.pi)}, name="spec_wave")
+    prob = solvers.discretize(wave, {x: 16}, order="spectral")
+    assert prob.coupled
+    y0 = np.random.default_rng(3).standard_normal(prob.shape)
+    V = prob.to_spectral(y0)
+    k = _k(16, 2 * np.pi)
+    want = np.fft.irfft(np.stack([V[1], -4 * k**2 * V[0]]), 16) + np.array([[0.0], [0.5]])
+    np.testing.assert_allclose(prob.rhs(y0), want, atol=1e-12)
+    sol = solvers.solve(prob, saveat=3)
+    tt = sol.t[-1]
+    exact = np.sin(xs) * np.cos(2 * tt) + np.cos(3 * xs) * np.cos(6 * tt) + tt + 0.25 * tt**2
+    assert np.abs(sol[u][-1] - exact).max() < 1e-9

@@ -2,9 +2,10 @@
 
 The state is each field's real FFT (`rfftn` over the spatial axes). The right-hand
 side is split symbolically: rhs = L u + N(u, t), where L collects the terms
-c * D(x, m)(u) and c * u of a field's own equation with c constant (numbers and
-parameters): L is diagonal in Fourier space, (i k)^m times c, and the Lawson
-integrator (`_lawson.py`) takes it exactly. N, everything else, is generated as a
+c * D(x, m)(v) and c * v with c constant (numbers and parameters) and v any field: L
+is diagonal in Fourier space per pair of fields, (i k)^m times c (a small matrix per
+wavenumber where fields are coupled, diagonalized once), and the Lawson integrator
+(`_lawson.py`) takes it exactly. N, everything else, is generated as a
 Numba function: fields and derivatives of fields come from the spectrum by one
 inverse FFT each, products and functions are formed on the grid, a derivative of
 an expression (D(x)(u^2 / 2)) transforms it forward, multiplies and (only where
@@ -101,7 +102,7 @@ class SpectralProblem:
     params: dict
     u0: np.ndarray
     tspan: tuple | None
-    linear: tuple  # per field: ((constant coefficient, Multiplier), ...)
+    linear: tuple  # per field: ((field index, constant coefficient, Multiplier), ...)
     nonlinear: object = field(repr=False)  # the generated module (nonlinear, integrate)
     multipliers: tuple = field(repr=False, default=())  # the Multipliers N uses, in argument order
     param_order: tuple = ()  # the parameters N reads, in argument order
@@ -146,15 +147,53 @@ class SpectralProblem:
 
     # -- the pieces the integrator takes ----------------------------------------------------------
 
+    @property
+    def coupled(self) -> bool:
+        """Whether L couples fields (I psi_t = psi_xx split into real parts; the wave
+        equation reduced to first order): L is then a small matrix per wavenumber."""
+        return any(g != k for k, terms in enumerate(self.linear) for g, _, _ in terms)
+
     def L(self, params: dict | None = None) -> np.ndarray:
-        """L's Fourier symbol per field, shape spectral_shape: real where every linear
-        derivative is even (diffusion), complex otherwise (dispersion, advection)."""
+        """L's Fourier symbol: per field, shape spectral_shape (real where every linear
+        derivative is even: diffusion; complex otherwise: dispersion, advection); for a
+        `coupled` problem the matrix per wavenumber, shape (n_fields, *spectral_shape)."""
         values = dict(self.params, **(params or {}))
-        out = np.zeros(self.spectral_shape, dtype=complex)
+        nf = len(self.fields)
+        out = np.zeros((nf, *self.spectral_shape), dtype=complex)
         for k, terms in enumerate(self.linear):
-            for coef, mult in terms:
-                out[k] += float(coef.subs(values)) * _multiplier_values(mult, self.stencil.axes)
+            for g, coef, mult in terms:
+                out[k, g] += float(coef.subs(values)) * _multiplier_values(mult, self.stencil.axes)
+        if not self.coupled:
+            out = np.array([out[k, k] for k in range(nf)])
         return out.real.copy() if not np.any(out.imag) else out
+
+    def modal(self, params: dict | None = None) -> tuple:
+        """(Lambda, P, P^-1, R) for the integrator: L = P Lambda P^-1 per wavenumber, the
+        state integrated in the eigenvector coordinates W = P^-1 V (Lambda diagonal, taken
+        exactly); a wavenumber whose eigenvectors are ill-conditioned (cond > 1e8: a
+        defective L, as the wave equation's at k = 0) keeps Lambda = 0, P = I and its L in R,
+        applied explicitly beside N. Uncoupled: (L, and 1 x 1 dummies)."""
+        L = self.L(params)
+        if not self.coupled:
+            dummy = np.zeros((1, 1, 1), dtype=complex)
+            return L, dummy, dummy, dummy
+        nf = len(self.fields)
+        mats = np.moveaxis(L.reshape(nf, nf, -1), -1, 0)  # (modes, nf, nf)
+        lam, P = np.linalg.eig(mats)
+        with np.errstate(all="ignore"):
+            cond = np.linalg.cond(P)
+        bad = ~np.isfinite(cond) | (cond > 1e8)
+        eye = np.eye(nf, dtype=complex)
+        lam[bad], P[bad] = 0.0, eye
+        Pinv = np.linalg.inv(P)
+        R = np.zeros_like(mats)
+        R[bad] = mats[bad]
+
+        def back(a):  # (modes, nf, nf) -> (nf, nf, *spectral shape), contiguous
+            return np.ascontiguousarray(np.moveaxis(a, 0, -1).reshape(nf, nf, *self.spectral_shape[1:]))
+
+        lam = np.ascontiguousarray(lam.T.reshape(nf, *self.spectral_shape[1:]))
+        return lam, back(P), back(Pinv), back(R)
 
     def _arguments(self, params: dict | None = None) -> tuple:
         """N's arguments after (V, t): parameter values, coordinates, multipliers."""
@@ -176,7 +215,8 @@ class SpectralProblem:
         V = self.to_spectral(y)
         out = np.empty_like(V)
         self.nonlinear.nonlinear(V, float(t), *self._arguments(), out)
-        return self.to_grid(self.L() * V + out)
+        linear = np.einsum("fg...,g...->f...", self.L(), V) if self.coupled else self.L() * V
+        return self.to_grid(linear + out)
 
 
 @functools.lru_cache(maxsize=64)
@@ -279,17 +319,19 @@ def _constant(expr, system) -> bool:
         is_field(a) for a in expr.atoms(sympy.Function)) and not expr.atoms(sympy.Derivative)
 
 
-def _split(system, f, rhs):
-    """(linear terms ((coefficient, Multiplier), ...), the rest)."""
+def _split(system, rhs):
+    """(linear terms ((field index, coefficient, Multiplier), ...), the rest): c g and
+    c D(x, m)(g) with c constant and g any field of the system."""
+    fields = tuple(system.rhs)
     opaque = {g: sympy.Dummy() for g in rhs.atoms(sympy.Derivative) | rhs.atoms(sympy.Function) if not is_field(g)}
     expanded = sympy.expand(rhs.xreplace(opaque)).xreplace({d: g for g, d in opaque.items()})
     linear, rest = [], []
     for term in sympy.Add.make_args(expanded):
-        coef, core = term.as_independent(f, sympy.Derivative, as_Add=False)
-        if core == f and _constant(coef, system):
-            linear.append((coef, Multiplier((0,) * len(system.space))))
-        elif isinstance(core, sympy.Derivative) and core.expr == f and _constant(coef, system):
-            linear.append((coef, Multiplier(_derivative_orders(core, system.space))))
+        coef, core = term.as_independent(*fields, sympy.Derivative, as_Add=False)
+        if core in fields and _constant(coef, system):
+            linear.append((fields.index(core), coef, Multiplier((0,) * len(system.space))))
+        elif isinstance(core, sympy.Derivative) and core.expr in fields and _constant(coef, system):
+            linear.append((fields.index(core.expr), coef, Multiplier(_derivative_orders(core, system.space))))
         else:
             rest.append(term)
     return tuple(linear), sympy.Add(*rest)
@@ -430,7 +472,7 @@ def spectral_discretize(system, grid) -> SpectralProblem:
     gen = _Generator(system, axes)
     linear = []
     for k, (f, rhs) in enumerate(system.rhs.items()):
-        lin, rest = _split(system, f, sympy.sympify(rhs))
+        lin, rest = _split(system, sympy.sympify(rhs))
         linear.append(lin)
         gen.equation(k, rest)
     from ._lawson import integrator_source
