@@ -113,6 +113,8 @@ def check_kdv(out):
     errs = [float(e) for e in re.findall(r"max error at t = 20: ([\d.e+-]+)", out)]
     assert len(errs) == 2 and errs[1] < 2e-4, errs
     assert float(re.search(r"observed order: ([\d.]+)", out).group(1)) > 3.7
+    spectral = float(re.search(r"spectral .*, n = \d+: \d+ steps in [\d.]+ s, error at t = 20: ([\d.e+-]+)", out).group(1))
+    assert spectral < 1e-5, spectral  # half the nodes of the finer stencil grid, 100x more accurate
     invariants = [float(v) for v in re.search(r"int u = ([\d.]+) -> ([\d.]+), int u\^2 = ([\d.]+) -> ([\d.]+) "
                                               r"\(exact ([\d.]+), ([\d.]+)\)", out).groups()]
     assert invariants[1] == pytest.approx(invariants[4], abs=1e-6) and invariants[3] == pytest.approx(invariants[5], abs=1e-5)
