@@ -821,6 +821,7 @@ def discretize(
     advection: str = "central",
     optimize_kernel: bool = True,
     dtype: str = "float64",
+    dealias: bool = False,
 ) -> Problem:
     """Discretize `system` by finite differences (method of lines).
 
@@ -839,7 +840,8 @@ def discretize(
     with the upwind-biased stencils of `order` where WENO's would pass a wall.
     `order="spectral"` (fully periodic systems, a number of nodes per axis): Fourier
     collocation, a `SpectralProblem` whose linear constant-coefficient part `solve`
-    takes exactly (Lawson integrators; the `spectral` extra, rocket-fft).
+    takes exactly (Lawson integrators; the `spectral` extra, rocket-fft); `dealias=True`
+    cuts the nonlinear terms' spectra (and the initial state's) by the 2/3 rule.
 
     >>> import symnum as sn
     >>> t, x = sn.variables("t x")
@@ -858,7 +860,11 @@ def discretize(
                 f"backend={backend!r}, advection={advection!r}, dtype={dtype!r})")
         from .spectral import spectral_discretize
 
-        return spectral_discretize(system, grid)
+        return spectral_discretize(system, grid, dealias)
+    if dealias:
+        raise DiscretizationError(
+            f"dealias=True is for order=\"spectral\" (the 2/3 rule on the products' spectra); "
+            f"order={order!r} has no spectrum to cut")
     if backend not in BACKENDS:
         raise DiscretizationError(f"backend={backend!r}: use one of {BACKENDS}")
     if backend == "cuda" and not system.space:

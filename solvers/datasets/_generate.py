@@ -38,7 +38,7 @@ from ._samplers import GaussianRandomField
 
 __all__ = ["generate_dataset", "stream_dataset", "Recipe"]
 
-DISCRETIZE_OPTIONS = ("order", "backend", "advection", "optimize_kernel", "dtype")
+DISCRETIZE_OPTIONS = ("order", "backend", "advection", "optimize_kernel", "dtype", "dealias")
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,8 @@ def _recipe(system, grid, vary, seed, saveat, method, options) -> tuple[Recipe, 
         prob = system
         st = prob.stencil
         options = dict(order=st.order, backend=prob.backend, advection=st.advection)
+        if getattr(prob, "dealias", False):
+            options["dealias"] = True
         system, grid = prob.system, {a.var: a.n for a in st.axes}
     else:
         prob = None

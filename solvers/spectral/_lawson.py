@@ -306,6 +306,8 @@ def _run(prob, V0, L, args, t0, t1, saves, method, dt, rtol, atol, max_steps, u0
     fn = getattr(prob.nonlinear, f"integrate_{method}" + ("_coupled" if L[1].shape[0] > 1 else ""))
     lam, P, Pinv, R = L
     coupled = P.shape[0] > 1
+    if prob.dealias:  # the state starts in the kept two thirds (N never leaves them)
+        V0 = V0 * prob.nonlinear.mask
     W0 = np.ascontiguousarray(np.einsum("fg...,g...->f...", Pinv, V0)) if coupled else V0
     status = fn(W0, lam, float(t0), saves, h, float(rtol), float(atol), int(max_steps), bool(adaptive), coupled,
                 P, Pinv, R, *args, states, stats)

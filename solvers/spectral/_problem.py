@@ -108,6 +108,7 @@ class SpectralProblem:
     param_order: tuple = ()  # the parameters N reads, in argument order
     coordinates: tuple = ()  # the axes whose coordinates N reads
     backend: str = "numba"
+    dealias: bool = False  # N's spectrum (and the initial state's) cut by the 2/3 rule
     algebraic: tuple = ()
     steady: bool = False
     fill_kernel: object = None
@@ -156,7 +157,7 @@ class SpectralProblem:
     def L(self, params: dict | None = None) -> np.ndarray:
         """L's Fourier symbol: per field, shape spectral_shape (real where every linear
         derivative is even: diffusion; complex otherwise: dispersion, advection); for a
-        `coupled` problem the matrix per wavenumber, shape (n_fields, *spectral_shape)."""
+        `coupled` problem the matrix per wavenumber, shape `(n_fields, *spectral_shape)`."""
         values = dict(self.params, **(params or {}))
         nf = len(self.fields)
         out = np.zeros((nf, *self.spectral_shape), dtype=complex)
@@ -288,6 +289,8 @@ def _check(system, grid) -> tuple:
                 f"fields of every spatial variable")
     for f, rhs in system.rhs.items():
         bad = [a for a in sympy.sympify(rhs).atoms(sympy.Integral, sympy.Subs)]
+        bad += [g for g in sympy.sympify(rhs).atoms(sympy.Function)
+                if is_field(g) and any(not isinstance(a, sympy.Symbol) for a in g.args)]  # u(t, 0)
         if bad:
             raise DiscretizationError(
                 f"the equation of {f} contains {bad[0]}: order=\"spectral\" takes local terms only; use "
@@ -447,17 +450,34 @@ class _Generator:
         return self.params.index(p)
 
 
-def _source(gen: _Generator, shape) -> str:
+def dealias_mask(shape) -> np.ndarray:
+    """Orszag's 2/3 rule on the rfftn spectrum of a grid of `shape`: 1 where every
+    wavenumber index is at most n / 3 in magnitude, 0 elsewhere."""
+    out = np.ones(tuple(shape[:-1]) + (shape[-1] // 2 + 1,))
+    for a, n in enumerate(shape):
+        index = np.abs(np.fft.rfftfreq(n, 1.0 / n) if a == len(shape) - 1 else np.fft.fftfreq(n, 1.0 / n))
+        keep = (index <= n // 3).astype(float)
+        out = out * keep.reshape([-1 if b == a else 1 for b in range(len(shape))])
+    return out
+
+
+def _source(gen: _Generator, shape, dealias: bool) -> str:
     args = ["V", "t"] + [f"p{i}" for i in range(len(gen.params))] + [f"X{a}" for a in gen.coordinates] + \
         [f"M{i}" for i in range(len(gen.multipliers))] + ["out"]
-    body = "\n".join("    " + line for line in gen.lines) or "    pass"
+    lines = gen.lines
+    if dealias:  # N's spectrum truncated by the 2/3 rule: the products' aliases fall in the dropped third
+        lines = [ln.replace(" = ", " = (", 1) + ") * mask" if ln.startswith("out[") and not ln.endswith("= 0.0") else ln
+                 for ln in lines]
+    body = "\n".join("    " + line for line in lines) or "    pass"
     return (
         "import math\n"
         "import numba\n"
         "import numpy as np\n"
-        "import rocket_fft  # noqa: F401  (numpy.fft inside numba)\n\n"
+        "import rocket_fft  # noqa: F401  (numpy.fft inside numba)\n"
+        + ("from symnum.solvers.spectral._problem import dealias_mask\n" if dealias else "") + "\n"
         f"shape = {tuple(shape)!r}\n"
-        f"size = {int(np.prod(shape))}\n\n\n"
+        f"size = {int(np.prod(shape))}\n"
+        + ("mask = dealias_mask(shape)\n" if dealias else "") + "\n\n"
         "@numba.njit(cache=True)\n"
         f"def nonlinear({', '.join(args)}):\n"
         f"    \"\"\"N(u, t) of {gen.system.name}: the spectra of the fields in V, the spectra of N in out.\"\"\"\n"
@@ -465,7 +485,7 @@ def _source(gen: _Generator, shape) -> str:
     )
 
 
-def spectral_discretize(system, grid) -> SpectralProblem:
+def spectral_discretize(system, grid, dealias: bool = False) -> SpectralProblem:
     """The SpectralProblem of a fully periodic time-dependent system (see its doc)."""
     require("rocket_fft", "order=\"spectral\" (FFTs in the compiled code)")
     axes = _check(system, grid)
@@ -477,12 +497,12 @@ def spectral_discretize(system, grid) -> SpectralProblem:
         gen.equation(k, rest)
     from ._lawson import integrator_source
 
-    source = _source(gen, [a.n for a in axes]) + integrator_source(len(gen.params), len(gen.coordinates),
+    source = _source(gen, [a.n for a in axes], dealias) + integrator_source(len(gen.params), len(gen.coordinates),
                                                                    len(gen.multipliers))
     module = load_source(source, f"spectral_{system.name}")
     params = {p: float(v) for p, v in system.parameters.items()}
     tspan = system.domain.get(system.time) if system.time in system.domain else None
     prob = SpectralProblem(system, SpectralStencil(axes, time=system.time), tuple(system.rhs), params,
                            np.zeros((len(system.rhs), *(a.n for a in axes))), tspan, tuple(linear), module,
-                           tuple(gen.multipliers), tuple(gen.params), tuple(gen.coordinates))
+                           tuple(gen.multipliers), tuple(gen.params), tuple(gen.coordinates), dealias=bool(dealias))
     return replace(prob, u0=_initial_state(prob))
