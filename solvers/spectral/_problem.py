@@ -181,6 +181,7 @@ class SpectralProblem:
         nf = len(self.fields)
         mats = np.moveaxis(L.reshape(nf, nf, -1), -1, 0)  # (modes, nf, nf)
         lam, P = np.linalg.eig(mats)
+        lam, P = lam.astype(complex), P.astype(complex)  # (real where every eigenvalue is)
         with np.errstate(all="ignore"):
             cond = np.linalg.cond(P)
         bad = ~np.isfinite(cond) | (cond > 1e8)
