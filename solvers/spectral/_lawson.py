@@ -254,8 +254,8 @@ def square_norm(X):
 
 
 @numba.njit(cache=True)
-def mix(A, X, out):
-    \"\"\"out[f] = sum_g A[f, g] X[g] at every wavenumber.\"\"\"
+def mix(A, X, out, add=False):
+    \"\"\"out[f] = sum_g A[f, g] X[g] at every wavenumber (added to out with add).\"\"\"
     nf = X.shape[0]
     ns = X.size // nf
     Af = A.reshape(nf, nf, ns)
@@ -263,7 +263,7 @@ def mix(A, X, out):
     Of = out.reshape(nf, ns)
     for q in range(ns):
         for f in range(nf):
-            acc = 0j
+            acc = Of[f, q] if add else 0j
             for g in range(nf):
                 acc += Af[f, g, q] * Xf[g, q]
             Of[f, q] = acc
@@ -286,17 +286,7 @@ def stage(W, t, coupled, P, Pinv, R, {call}out, Vw, Nw):
         return
     mix(P, W, Vw)
     nonlinear(Vw, t, {call}Nw)
-    nf = W.shape[0]
-    ns = W.size // nf
-    Rf = R.reshape(nf, nf, ns)
-    Vf = Vw.reshape(nf, ns)
-    Nf = Nw.reshape(nf, ns)
-    for q in range(ns):
-        for f in range(nf):
-            acc = 0j
-            for g in range(nf):
-                acc += Rf[f, g, q] * Vf[g, q]
-            Nf[f, q] += acc
+    mix(R, Vw, Nw, True)
     mix(Pinv, Nw, out)
 
 
