@@ -358,7 +358,9 @@ def solve(
     times); all adaptive, `adaptive=False` for fixed `dt`.
     A spectral problem (`discretize(..., order="spectral")`) integrates with the
     Lawson (integrating-factor) form of "tsit5" (default), "dopri5" or "rk4" (fixed
-    `dt`): the linear part exactly, steps ending at save times.
+    `dt`), or with "etdrk4" (Cox-Matthews, fixed `dt`; far fewer steps where N is
+    stiff too, as in Kuramoto-Sivashinsky): the linear part exactly, steps ending at
+    save times.
     Implicit: "bdf", "radau" (scipy, with the symbolic sparse Jacobian). A steady
     problem is solved by Newton's method to `tol`, each step a sparse direct solve
     or, with `linear_solver="gmres"`, ILU-preconditioned GMRES (`method`, `tspan`,
