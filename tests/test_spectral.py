@@ -180,6 +180,9 @@ def test_ensemble_and_dataset_members_equal_single_solves():
         member = prob.remake({visc: float(ds["nu"][k])}, ds["u"].values[k, 0][None])
         one = solvers.solve(member, saveat=3)
         assert np.array_equal(one[u], ds["u"].values[k])
+    etd = solvers.generate_dataset(prob, n=2, saveat=3, progress=False, method="etdrk4", dt=1 / 64,
+                                   vary={u: solvers.GaussianRandomField(modes=8), visc: solvers.Uniform(0.01, 0.05)})
+    assert np.abs(etd["u"].values - ds["u"].values[:2]).max() < 1e-4
     # a SpectralProblem in place of the system
     again = solvers.generate_dataset(prob, n=3, saveat=3, progress=False,
                                      vary={u: solvers.GaussianRandomField(modes=8), visc: solvers.Uniform(0.01, 0.05)})
