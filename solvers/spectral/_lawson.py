@@ -1,5 +1,5 @@
-"""Lawson (integrating-factor) Runge-Kutta in Fourier space, compiled with the
-problem's N: with v = exp(-(t - t_n) L) u over a step, u' = L u + N(u) becomes
+"""Lawson (integrating-factor) Runge-Kutta and ETDRK4 in Fourier space, compiled
+with the problem's N. Lawson: with v = exp(-(t - t_n) L) u over a step, u' = L u + N(u) becomes
 v' = exp(-(t - t_n) L) N(exp((t - t_n) L) v), which any explicit tableau
 integrates; L (diagonal) is taken exactly, so diffusion and dispersion set no
 step limit. Back in u, with E(s) = exp(s h L):
@@ -19,6 +19,11 @@ Error control: the norm of the error's spectrum over the state's (Parseval: the
 root mean square on the grid), atol + rtol * max(|V|, |V_new|): norm-wise, not
 node-wise (that would cost a transform per step). Hairer's step-size factor
 0.9 r^(-1/(q+1)) within [0.2, 5] (no increase right after a rejection).
+
+ETDRK4 (Cox & Matthews 2002), fixed steps: the stiffness of N matters less than for
+the Lawson form (Kuramoto-Sivashinsky: 600 steps of 1/4 where Lawson-Tsit5 takes
+thousands); its phi-function coefficients come from Kassam & Trefethen's contour
+means, once per step size. Linear parts that couple no fields only.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from ..integrate._tableaus import DOPRI5, RK4, TSIT5
 __all__ = ["LAWSON", "integrator_source", "solve_spectral", "ensemble_spectral", "etd_coefficients"]
 
 LAWSON = {m.name: m for m in (TSIT5, DOPRI5, RK4)}
-STEP_CAP = 600.0  # h max|Re L| <= this: E(s) as E(c+) / E(c-) (exp(c h |L|) finite); else directly
+EXP_LIMIT = 600.0  # h max|Re L| <= this: E(s) as E(c+) / E(c-) (exp(c h |L|) finite); else directly
 STATUS = {1: "reached max_steps", 2: "the step size underflowed", 3: "the state became non-finite"}
 
 
@@ -128,7 +133,7 @@ def _method_source(tab, call_args: str) -> str:
         "        if hs != h_exp:",
         # E(s) = E(c+) / E(c-): one exponential per node, while exp(c h |L|) stays finite;
         # past that, each E(s) directly (every s >= 0 here: they never overflow)
-        f"            if hs * lmax <= {STEP_CAP!r}:",
+        f"            if hs * lmax <= {EXP_LIMIT!r}:",
         "                for q in range(nv):",
     ]
     for c in cs:

@@ -4,17 +4,18 @@ The state is each field's real FFT (`rfftn` over the spatial axes). The right-ha
 side is split symbolically: rhs = L u + N(u, t), where L collects the terms
 c * D(x, m)(v) and c * v with c constant (numbers and parameters) and v any field: L
 is diagonal in Fourier space per pair of fields, (i k)^m times c (a small matrix per
-wavenumber where fields are coupled, diagonalized once), and the Lawson integrator
-(`_lawson.py`) takes it exactly. N, everything else, is generated as a
+wavenumber where fields are coupled, diagonalized once), and the Lawson and ETDRK4
+integrators (`_lawson.py`) take it exactly. N, everything else, is generated as a
 Numba function: fields and derivatives of fields come from the spectrum by one
 inverse FFT each, products and functions are formed on the grid, a derivative of
 an expression (D(x)(u^2 / 2)) transforms it forward, multiplies and (only where
 it is needed on the grid) transforms back. A term c * D(...)(g) at the top of an
 equation stays in Fourier space (Burgers' flux: 2 FFTs per evaluation).
 
-No dealiasing (the products alias as in the usual pseudo-spectral codes; resolve
-the solution). The FFTs in the compiled code are rocket-fft's (the `spectral`
-extra)."""
+With `dealias=True` N's spectrum is cut by the 2/3 rule (the products' aliases fall in
+the dropped third); without it the products alias as in most pseudo-spectral codes
+(resolve the solution). The FFTs in the compiled code are rocket-fft's (the
+`spectral` extra)."""
 
 from __future__ import annotations
 
