@@ -23,7 +23,7 @@ node-wise (that would cost a transform per step). Hairer's step-size factor
 ETDRK4 (Cox & Matthews 2002), fixed steps: the stiffness of N matters less than for
 the Lawson form (Kuramoto-Sivashinsky: 600 steps of 1/4 where Lawson-Tsit5 takes
 thousands); its phi-function coefficients come from Kassam & Trefethen's contour
-means, once per step size. Linear parts that couple no fields only.
+means, once per step size (in the eigen-coordinates where L couples fields).
 """
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ def stage(W, t, coupled, P, Pinv, R, {call}out, Vw, Nw):
 
 
 """
-    out = header + f"""@numba.njit(cache=True)
+    etd = f"""@numba.njit(cache=True)
 def etdrk4_steps(V, t, h, n, E, E2, Q, f1, f2, f3, {call}a, b, c, Nv, Na, Nb, Nc):
     \"\"\"n steps of Cox and Matthews' ETDRK4 from (V, t), V advanced in place (the
     coefficients for this h from Kassam and Trefethen's contour integrals); False if the
@@ -326,9 +326,12 @@ def etdrk4_steps(V, t, h, n, E, E2, Q, f1, f2, f3, {call}a, b, c, Nv, Na, Nb, Nc
         if not finite:
             return False
     return True
-
-
 """
+    # the coupled twin: N through the eigen-coordinates (`stage`), arguments P, P^-1, R added
+    twin = re.sub(r"nonlinear\((\w+), (.+?), " + re.escape(call) + r"(\w+)\)",
+                  lambda m: f"stage({m[1]}, {m[2]}, True, P, Pinv, R, {call}{m[3]}, Vw, Nw)", etd)
+    twin = twin.replace("def etdrk4_steps(V, t, h, n, ", "def etdrk4_steps_coupled(V, t, h, n, P, Pinv, R, Vw, Nw, ")
+    out = header + etd + "\n\n" + twin + "\n\n"
     for tab in LAWSON.values():
         coupled = _method_source(tab, call)
         # the uncoupled twin calls N directly and reads the fields' spectra as they are (the
@@ -373,14 +376,17 @@ def etd_coefficients(L, h, points: int = 64) -> tuple:
 def _run_etd(prob, V0, L, args, t0, saves, dt, states):
     """Fixed steps of about dt, each save interval divided evenly (its own coefficients,
     kept per step size); (steps, evaluations)."""
-    lam, P = L[0], L[1]
-    if P.shape[0] > 1:
-        raise SolverError(f"method=\"etdrk4\" takes a linear part that couples no fields; {prob.system.name!r} "
-                          f"couples them (a complex field, a second time derivative): use method=\"tsit5\"")
+    lam, P, Pinv, R = L
+    coupled = P.shape[0] > 1
     if dt is None or not dt > 0:
         raise SolverError(f"method=\"etdrk4\" takes fixed steps: give dt= (a positive step; got {dt!r})")
-    V = np.ascontiguousarray(V0.astype(complex))
+    V = np.ascontiguousarray(np.einsum("fg...,g...->f...", Pinv, V0) if coupled else V0.astype(complex))
     work = [np.empty_like(V) for _ in range(7)]
+    if coupled:  # in W = P^-1 V, where Lambda is diagonal; N through P and P^-1
+        mixing = (P, Pinv, R, np.empty_like(V), np.empty_like(V))
+        run = lambda *a: prob.nonlinear.etdrk4_steps_coupled(*a[:4], *mixing, *a[4:])  # noqa: E731
+    else:
+        run = prob.nonlinear.etdrk4_steps
     kept, t, steps = {}, float(t0), 0
     for k, s in enumerate(saves):
         if s > t:
@@ -388,11 +394,11 @@ def _run_etd(prob, V0, L, args, t0, saves, dt, states):
             h = (s - t) / n
             if h not in kept:
                 kept = {h: etd_coefficients(lam, h)}
-            if not prob.nonlinear.etdrk4_steps(V, t, h, n, *kept[h], *args, *work):
+            if not run(V, t, h, n, *kept[h], *args, *work):
                 raise SolverError(f"the spectral etdrk4 solve of {prob.system.name!r} became non-finite before "
                                   f"t = {s:.6g}: resolve the solution (more nodes) or lower dt")
             t, steps = float(s), steps + n
-        states[k] = prob.to_grid(V)
+        states[k] = prob.to_grid(np.einsum("fg...,g...->f...", P, V) if coupled else V)
     return steps, 4 * steps
 
 
