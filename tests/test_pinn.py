@@ -594,6 +594,10 @@ def test_second_order_in_time_as_written():
     """u_tt = u_xx with u(0) and u_t(0) given: the network represents u alone (the
     system's velocity field is the method of lines' reduction), the residual is
     u_tt - u_xx and u_t(0) = 0 a condition on the time axis's lower side."""
+    _string_pinn()
+
+
+def _string_pinn():
     c = sn.parameter("c", 1.0)
     system = sn.PDESystem([sn.Eq(sn.D(t, 2)(u), c**2 * sn.D(x, 2)(u))],
                           [sn.Dirichlet(u, x, "min", 0), sn.Dirichlet(u, x, "max", 0),
@@ -618,7 +622,7 @@ def test_second_order_in_time_as_written():
 
 @pytest.mark.slow  # training to accuracy: benchmarks/slow_tests.sh
 def test_second_order_in_time_trains():
-    pinn = test_second_order_in_time_as_written()
+    pinn = _string_pinn()
     res = pinn.train(steps=800, lbfgs=400, progress=False)
     T, X = np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 21), indexing="ij")
     exact = np.sin(np.pi * X) * np.cos(np.pi * T)
