@@ -626,7 +626,9 @@ def _linear_part(expr, time, globals_=()):
     return lin, expr - lin
 
 
-def _initial_state(prob: Problem, system) -> np.ndarray:
+def initial_values(prob, system) -> np.ndarray:
+    """The system's initial conditions on the problem's grid at its parameter values
+    (0 for a field without one): finite differences and Fourier collocation alike."""
     axes = prob.stencil.axes
     mesh = np.meshgrid(*(a.coords for a in axes), indexing="ij")
     u0 = np.zeros(prob.shape)
@@ -636,6 +638,11 @@ def _initial_state(prob: Problem, system) -> np.ndarray:
             continue
         fn, params = _initial_function(sympy.sympify(expr), tuple(a.var for a in axes))
         u0[k] = np.broadcast_to(fn(*mesh, *(prob.params[p] for p in params)), prob.shape[1:])
+    return u0
+
+
+def _initial_state(prob: Problem, system) -> np.ndarray:
+    u0 = initial_values(prob, system)
     t0 = prob.tspan[0] if prob.tspan else 0.0
     u0 = prob.fill_boundaries(u0, t0)
     # a DAE's algebraic values are solved for here, on the host backends; on the

@@ -43,7 +43,6 @@ class SpectralStencil:
     axes: tuple
     order: str = "spectral"
     advection: str = "central"  # (discretize's default: generate_dataset passes it back)
-    time: object = None
 
 
 @dataclass(frozen=True)
@@ -58,19 +57,20 @@ class Multiplier:
         for a, (axis, m) in enumerate(zip(axes, self.orders)):
             if not m:
                 continue
-            k = _wavenumbers(axis, last=a == len(axes) - 1)
+            index = _mode_index(axis.n, last=a == len(axes) - 1)
             if m % 2 and axis.n % 2 == 0:
-                k = np.where(np.abs(k) == np.pi * axis.n / (axis.hi - axis.lo), 0.0, k)
+                index = np.where(np.abs(index) == axis.n // 2, 0.0, index)
+            k = 2 * np.pi * index / (axis.hi - axis.lo)
             shape = [1] * len(axes)
             shape[a] = k.size
             out = out * ((1j * k) ** m).reshape(shape)
         return out
 
 
-def _wavenumbers(axis, last: bool) -> np.ndarray:
-    n, length = axis.n, axis.hi - axis.lo
-    freq = np.fft.rfftfreq(n, 1.0 / n) if last else np.fft.fftfreq(n, 1.0 / n)
-    return 2 * np.pi * freq / length
+def _mode_index(n: int, last: bool) -> np.ndarray:
+    """The signed wavenumber index of each entry along an axis of the rfftn spectrum
+    (the last axis keeps the non-negative half)."""
+    return np.fft.rfftfreq(n, 1.0 / n) if last else np.fft.fftfreq(n, 1.0 / n)
 
 
 def _spectral_shape(axes) -> tuple:
@@ -126,10 +126,6 @@ class SpectralProblem:
     @property
     def grid(self) -> dict:
         return {a.var: a.coords for a in self.stencil.axes}
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
 
     def remake(self, params: dict | None = None, u0=None) -> "SpectralProblem":
         """The same compiled problem with new parameter values and/or initial state."""
@@ -232,18 +228,9 @@ def _multiplier_values(mult: Multiplier, axes) -> np.ndarray:
 
 
 def _initial_state(prob: SpectralProblem) -> np.ndarray:
-    from .._problem import _initial_function
+    from .._problem import initial_values
 
-    axes = prob.stencil.axes
-    mesh = np.meshgrid(*(a.coords for a in axes), indexing="ij")
-    u0 = np.zeros(prob.shape)
-    for k, f in enumerate(prob.fields):
-        expr = prob.system.initial.get(f)
-        if expr is None:
-            continue
-        fn, params = _initial_function(sympy.sympify(expr), tuple(a.var for a in axes))
-        u0[k] = np.broadcast_to(fn(*mesh, *(prob.params[p] for p in params)), prob.shape[1:])
-    return u0
+    return initial_values(prob, prob.system)  # (no walls to fill, no algebraic values to solve)
 
 
 # -- checks -------------------------------------------------------------------------------------------
@@ -457,8 +444,7 @@ def dealias_mask(shape) -> np.ndarray:
     wavenumber index is at most n / 3 in magnitude, 0 elsewhere."""
     out = np.ones(tuple(shape[:-1]) + (shape[-1] // 2 + 1,))
     for a, n in enumerate(shape):
-        index = np.abs(np.fft.rfftfreq(n, 1.0 / n) if a == len(shape) - 1 else np.fft.fftfreq(n, 1.0 / n))
-        keep = (index <= n // 3).astype(float)
+        keep = (np.abs(_mode_index(n, last=a == len(shape) - 1)) <= n // 3).astype(float)
         out = out * keep.reshape([-1 if b == a else 1 for b in range(len(shape))])
     return out
 
@@ -504,7 +490,7 @@ def spectral_discretize(system, grid, dealias: bool = False) -> SpectralProblem:
     module = load_source(source, f"spectral_{system.name}")
     params = {p: float(v) for p, v in system.parameters.items()}
     tspan = system.domain.get(system.time) if system.time in system.domain else None
-    prob = SpectralProblem(system, SpectralStencil(axes, time=system.time), tuple(system.rhs), params,
+    prob = SpectralProblem(system, SpectralStencil(axes), tuple(system.rhs), params,
                            np.zeros((len(system.rhs), *(a.n for a in axes))), tspan, tuple(linear), module,
                            tuple(gen.multipliers), tuple(gen.params), tuple(gen.coordinates), dealias=bool(dealias))
     return replace(prob, u0=_initial_state(prob))
