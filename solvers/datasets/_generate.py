@@ -193,10 +193,7 @@ def _recipe(system, grid, vary, seed, saveat, method, options) -> tuple[Recipe, 
             kind = "field" if is_field(target) else "parameter"
             raise ModelError(f"vary has {target!r}, which is not a {kind} of {prob.system.name!r}; "
                              f"its fields and parameters are {names}")
-    method = solve.get("method", "tsit5")
-    if method == "etdrk4" and getattr(prob, "kind", None) == "spectral":
-        method = "rk4"  # (a spectral problem's fixed-step method: the same time grid)
-    t0, t1, save = time_grid(prob, method, solve.get("tspan"), saveat)
+    t0, t1, save = time_grid(prob, solve.get("method", "tsit5"), solve.get("tspan"), saveat)
     if save[0] > t0:  # the inputs: always saved
         save = np.concatenate([[t0], save])
     return replace(recipe, saveat=tuple(float(s) for s in save)), prob

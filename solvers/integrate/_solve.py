@@ -285,7 +285,11 @@ def _continuation_step(prob, y, F, J, tau, linear_solver):
 
 def time_grid(prob: Problem, method, tspan, saveat):
     """(t0, t1, sorted save times) of a time-dependent solve, checked."""
-    if method not in METHODS and method not in IMPLICIT and method not in ROSENBROCK and method not in IMEX:
+    if getattr(prob, "kind", None) == "spectral":  # its own integrators (Lawson forms, ETDRK4)
+        from ..spectral._lawson import check_method
+
+        check_method(method)
+    elif method not in METHODS and method not in IMPLICIT and method not in ROSENBROCK and method not in IMEX:
         raise SolverError(
             f"unknown method {method!r}: use one of "
             f"{sorted(METHODS) + sorted(ROSENBROCK) + sorted(IMEX) + list(IMPLICIT)}"

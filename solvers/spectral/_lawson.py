@@ -345,11 +345,11 @@ def etdrk4_steps(V, t, h, n, E, E2, Q, f1, f2, f3, {call}a, b, c, Nv, Na, Nb, Nc
 def _saves(prob, method, tspan, saveat):
     from ..integrate._solve import time_grid
 
-    t0, t1, save = time_grid(prob, "rk4" if method == "etdrk4" else method, tspan, saveat)
+    t0, t1, save = time_grid(prob, method, tspan, saveat)
     return t0, t1, np.asarray(save, dtype=float)
 
 
-def _check_method(method):
+def check_method(method):
     if method not in LAWSON and method != "etdrk4":
         raise SolverError(f"method={method!r}: a spectral problem integrates with the Lawson (integrating-"
                           f"factor) form of {sorted(LAWSON)} or with \"etdrk4\" (fixed dt)")
@@ -443,7 +443,6 @@ def solve_spectral(prob, method="tsit5", tspan=None, saveat=None, dt=None, rtol=
     from ..integrate._solve import Solution
 
     method = method or "tsit5"
-    _check_method(method)
     t0, t1, saves = _saves(prob, method, tspan, saveat)
     start = _time.perf_counter()
     states, stats = _run(prob, prob.to_spectral(prob.u0), prob.modal(), prob._arguments(), t0, t1, saves, method, dt,
@@ -455,17 +454,12 @@ def solve_spectral(prob, method="tsit5", tspan=None, saveat=None, dt=None, rtol=
 def ensemble_spectral(prob, params=None, u0=None, method="tsit5", tspan=None, saveat=None, dt=None, rtol=1e-6,
                       atol=1e-8, max_steps=10_000_000, progress=False):
     """Member k: `prob.remake(params_k, u0_k)` solved as by `solve_spectral`; an EnsembleSolution."""
-    from ..integrate._ensemble import EnsembleSolution
+    from ..integrate._ensemble import EnsembleSolution, _member_params, _members
     from ..integrate._explicit import _progress
 
     method = method or "tsit5"
-    _check_method(method)
     t0, t1, saves = _saves(prob, method, tspan, saveat)
-    params = {p: np.asarray(v, dtype=float).reshape(-1) for p, v in (params or {}).items()}
-    sizes = {len(v) for v in params.values()} | ({len(u0)} if u0 is not None else set())
-    if len(sizes) > 1:
-        raise SolverError(f"the members disagree in number: parameters and u0 give {sorted(sizes)}")
-    n = sizes.pop() if sizes else 1
+    n, params, u0 = _members(prob, params, u0)
     start = _time.perf_counter()
     states = np.empty((n, saves.size, *prob.shape))
     per = {"steps": np.zeros(n, int), "rejected": np.zeros(n, int), "nfev": np.zeros(n, int)}
@@ -473,8 +467,8 @@ def ensemble_spectral(prob, params=None, u0=None, method="tsit5", tspan=None, sa
     bar = _progress(n, progress, "members")
     cached = {}
     for k in range(n):
-        values = {p: float(v[k]) for p, v in params.items()}
-        member = prob.remake(values, None if u0 is None else u0[k]) if values or u0 is not None else prob
+        values = _member_params(params, k)
+        member = prob.remake(values, None if u0 is None else u0[k])
         starts[k] = member.u0
         key = tuple(sorted((str(p), v) for p, v in values.items()))
         if key not in cached:  # L and N's arguments per parameter values (often shared)
@@ -489,4 +483,4 @@ def ensemble_spectral(prob, params=None, u0=None, method="tsit5", tspan=None, sa
     if bar is not None:
         bar.close()
     stats = dict(per, seconds=_time.perf_counter() - start, threads=1)
-    return EnsembleSolution(prob, saves, states, {p: v for p, v in params.items()}, starts, stats)
+    return EnsembleSolution(prob, saves, states, params, starts, stats)
