@@ -297,7 +297,7 @@ def stage(W, t, coupled, P, Pinv, R, {call}out, Vw, Nw):
 
 """
     etd = f"""@numba.njit(cache=True)
-def etdrk4_steps(V, t, h, n, E, E2, Q, f1, f2, f3, {call}a, b, c, Nv, Na, Nb, Nc):
+def etdrk4_steps(V, t, h, n, coupled, P, Pinv, R, E, E2, Q, f1, f2, f3, {call}a, b, c, Nv, Na, Nb, Nc, Vw, Nw):
     \"\"\"n steps of Cox and Matthews' ETDRK4 from (V, t), V advanced in place (the
     coefficients for this h from Kassam and Trefethen's contour integrals); False if the
     state became non-finite.\"\"\"
@@ -307,16 +307,16 @@ def etdrk4_steps(V, t, h, n, E, E2, Q, f1, f2, f3, {call}a, b, c, Nv, Na, Nb, Nc
     Ef, E2f, Qf = E.reshape(nv), E2.reshape(nv), Q.reshape(nv)
     g1, g2, g3 = f1.reshape(nv), f2.reshape(nv), f3.reshape(nv)
     for step in range(n):
-        nonlinear(V, t, {call}Nv)
+        stage(V, t, coupled, P, Pinv, R, {call}Nv, Vw, Nw)
         for q in range(nv):
             af[q] = E2f[q] * Vf[q] + Qf[q] * Nvf[q]
-        nonlinear(a, t + h / 2, {call}Na)
+        stage(a, t + h / 2, coupled, P, Pinv, R, {call}Na, Vw, Nw)
         for q in range(nv):
             bf[q] = E2f[q] * Vf[q] + Qf[q] * Naf[q]
-        nonlinear(b, t + h / 2, {call}Nb)
+        stage(b, t + h / 2, coupled, P, Pinv, R, {call}Nb, Vw, Nw)
         for q in range(nv):
             cf[q] = E2f[q] * af[q] + Qf[q] * (2.0 * Nbf[q] - Nvf[q])
-        nonlinear(c, t + h, {call}Nc)
+        stage(c, t + h, coupled, P, Pinv, R, {call}Nc, Vw, Nw)
         finite = True
         for q in range(nv):
             Vf[q] = Ef[q] * Vf[q] + Nvf[q] * g1[q] + 2.0 * (Naf[q] + Nbf[q]) * g2[q] + Ncf[q] * g3[q]
@@ -327,19 +327,20 @@ def etdrk4_steps(V, t, h, n, E, E2, Q, f1, f2, f3, {call}a, b, c, Nv, Na, Nb, Nc
             return False
     return True
 """
-    # the coupled twin: N through the eigen-coordinates (`stage`), arguments P, P^-1, R added
-    twin = re.sub(r"nonlinear\((\w+), (.+?), " + re.escape(call) + r"(\w+)\)",
-                  lambda m: f"stage({m[1]}, {m[2]}, True, P, Pinv, R, {call}{m[3]}, Vw, Nw)", etd)
-    twin = twin.replace("def etdrk4_steps(V, t, h, n, ", "def etdrk4_steps_coupled(V, t, h, n, P, Pinv, R, Vw, Nw, ")
-    out = header + etd + "\n\n" + twin + "\n\n"
+    out = header + _twins(etd, "etdrk4_steps")
     for tab in LAWSON.values():
-        coupled = _method_source(tab, call)
-        # the uncoupled twin calls N directly and reads the fields' spectra as they are (the
-        # wrapper cost 15% per evaluation on Burgers at 128 nodes)
-        plain = re.sub(r"stage\((\w+), (.+?), coupled, P, Pinv, R, (.*?)(K\d+), Vw, Nw\)", r"nonlinear(\1, \2, \3\4)", coupled)
-        plain = re.sub(r"fields\((\w+), coupled, P, \w+\)", r"\1", plain)
-        out += plain + "\n\n" + coupled.replace(f"def integrate_{tab.name}(", f"def integrate_{tab.name}_coupled(") + "\n\n"
+        out += _twins(_method_source(tab, call), f"integrate_{tab.name}")
     return out
+
+
+def _twins(source: str, name: str) -> str:
+    """`source` (calling N through `stage`, reading states through `fields`) as `name`
+    for uncoupled linear parts, N called directly and the spectra read as they are (the
+    wrapper cost 15% per evaluation on Burgers at 128 nodes), and as `name`_coupled."""
+    plain = re.sub(r"stage\((\w+), (.+?), coupled, P, Pinv, R, (.*?)(\w+), Vw, Nw\)", r"nonlinear(\1, \2, \3\4)",
+                   source)
+    plain = re.sub(r"fields\((\w+), coupled, P, \w+\)", r"\1", plain)
+    return plain + "\n\n" + source.replace(f"def {name}(", f"def {name}_coupled(") + "\n\n"
 
 
 def _saves(prob, method, tspan, saveat):
@@ -381,12 +382,9 @@ def _run_etd(prob, V0, L, args, t0, saves, dt, states):
     if dt is None or not dt > 0:
         raise SolverError(f"method=\"etdrk4\" takes fixed steps: give dt= (a positive step; got {dt!r})")
     V = np.ascontiguousarray(np.einsum("fg...,g...->f...", Pinv, V0) if coupled else V0.astype(complex))
-    work = [np.empty_like(V) for _ in range(7)]
-    if coupled:  # in W = P^-1 V, where Lambda is diagonal; N through P and P^-1
-        mixing = (P, Pinv, R, np.empty_like(V), np.empty_like(V))
-        run = lambda *a: prob.nonlinear.etdrk4_steps_coupled(*a[:4], *mixing, *a[4:])  # noqa: E731
-    else:
-        run = prob.nonlinear.etdrk4_steps
+    work = [np.empty_like(V) for _ in range(9)]
+    # coupled: in W = P^-1 V, where Lambda is diagonal; N through P and P^-1
+    run = getattr(prob.nonlinear, "etdrk4_steps" + ("_coupled" if coupled else ""))
     kept, t, steps = {}, float(t0), 0
     for k, s in enumerate(saves):
         if s > t:
@@ -394,7 +392,7 @@ def _run_etd(prob, V0, L, args, t0, saves, dt, states):
             h = (s - t) / n
             if h not in kept:
                 kept = {h: etd_coefficients(lam, h)}
-            if not run(V, t, h, n, *kept[h], *args, *work):
+            if not run(V, t, h, n, coupled, P, Pinv, R, *kept[h], *args, *work):
                 raise SolverError(f"the spectral etdrk4 solve of {prob.system.name!r} became non-finite before "
                                   f"t = {s:.6g}: resolve the solution (more nodes) or lower dt")
             t, steps = float(s), steps + n
