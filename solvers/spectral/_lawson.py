@@ -35,11 +35,13 @@ import numpy as np
 
 from symnum._errors import SolverError
 
+from ..integrate._explicit import CONTROL
 from ..integrate._tableaus import DOPRI5, RK4, TSIT5
 
 __all__ = ["LAWSON", "integrator_source", "solve_spectral", "ensemble_spectral", "etd_coefficients"]
 
 LAWSON = {m.name: m for m in (TSIT5, DOPRI5, RK4)}
+GROWTH = 5.0  # the largest step increase (the explicit loop's PI controller allows CONTROL.fac_max = 10)
 EXP_LIMIT = 600.0  # h max|Re L| <= this: E(s) as E(c+) / E(c-) (exp(c h |L|) finite); else directly
 STATUS = {1: "reached max_steps", 2: "the step size underflowed", 3: "the state became non-finite"}
 
@@ -213,14 +215,15 @@ def _method_source(tab, call_args: str) -> str:
     q = tab.order
     lines += [
         "            if adaptive:",
-        f"                fac = 5.0 if ratio == 0.0 else min(5.0, max(0.2, 0.9 * ratio ** (-1.0 / {q!r})))",
+        f"                fac = {GROWTH!r} if ratio == 0.0 else min({GROWTH!r}, max({CONTROL.fac_min!r}, "
+        f"{CONTROL.safety!r} * ratio ** (-1.0 / {q!r})))",
         "                if last_rejected:",
         "                    fac = min(fac, 1.0)",
         "                h = hs * fac if not hit or hs * fac > h else h",
         "            last_rejected = False",
         "        else:",
         "            rejected += 1",
-        f"            h = hs * max(0.2, 0.9 * ratio ** (-1.0 / {q!r}))",
+        f"            h = hs * max({CONTROL.fac_min!r}, {CONTROL.safety!r} * ratio ** (-1.0 / {q!r}))",
         "            last_rejected = True",
         "    stats[0] = steps",
         "    stats[1] = rejected",
