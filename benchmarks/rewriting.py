@@ -127,6 +127,20 @@ def case_arrhenius(n_reactions=12, seed=1):
     return rhs, list(A) + list(Ea)
 
 
+def case_hodgkin_huxley():
+    """The Hodgkin-Huxley right side (mV, ms): six gating rates, each an exp of (V + c)/d."""
+    V, m, h, n = sympy.symbols("V m h n", real=True)
+    gna, gk, gl, ena, ek, el, i_ext = sympy.symbols("g_Na g_K g_L E_Na E_K E_L I", positive=True)
+    an = R(1, 100) * (V + 55) / (1 - sympy.exp(-(V + 55) / 10))
+    bn = R(1, 8) * sympy.exp(-(V + 65) / 80)
+    am = R(1, 10) * (V + 40) / (1 - sympy.exp(-(V + 40) / 10))
+    bm = 4 * sympy.exp(-(V + 65) / 18)
+    ah = R(7, 100) * sympy.exp(-(V + 65) / 20)
+    bh = 1 / (1 + sympy.exp(-(V + 35) / 10))
+    dV = i_ext - gna * m**3 * h * (V - ena) - gk * n**4 * (V - ek) - gl * (V - el)
+    return [dV, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n], [gna, gk, gl, ena, ek, el, i_ext]
+
+
 CASES = {
     "brusselator": case_brusselator,
     "gray_scott": case_gray_scott,
@@ -136,6 +150,7 @@ CASES = {
     "gaussian": case_gaussian,
     "mass_action_60": case_mass_action,
     "arrhenius": case_arrhenius,
+    "hodgkin_huxley": case_hodgkin_huxley,
 }
 
 

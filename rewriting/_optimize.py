@@ -25,6 +25,7 @@ from symnum._errors import RewriteError
 from ._classical import simplify_classical
 from ._cost import CPU, CostModel, cost, is_invariant
 from ._egraph import _Converter, extract_tree, saturate, simplify_egraph
+from ._exp_sharing import share_exponentials
 from ._program import Program, _temp_symbols, cse, cse_leaves_intact
 
 __all__ = ["Limits", "optimize", "simplify", "hoist"]
@@ -161,8 +162,13 @@ def optimize(
     invariant = frozenset(sympy.sympify(s) for s in invariant)
     start = time.perf_counter()
     baseline = cse(exprs, invariant)
-    body, pre = hoist(exprs, invariant)
+    # exp calls that differ by a constant or an integer factor: one call (before the
+    # engines, which can neither see the sharing nor keep sympy from folding it back)
+    shared, exprs = share_exponentials(exprs, invariant, model)
+    body, pre = hoist([e for _, e in shared] + exprs, invariant)
     inv = invariant | {s for s, _ in pre}
+    pre = pre + [(s, e) for (s, _), e in zip(shared, body)]
+    body = body[len(shared):]
 
     def rewrite(es, share):
         left = limits.time - (time.perf_counter() - start)

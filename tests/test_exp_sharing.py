@@ -1,0 +1,114 @@
+"""Exponentials that differ by a constant or an integer factor share one call (issue 17,
+item 2: the rate laws of kinetics and of Hodgkin-Huxley): values kept (50-digit
+evaluation against the input), fewer calls, never costlier; the families found."""
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symnum.codegen import make_pointwise
+from symnum.rewriting import CPU, CostModel, cse, optimize
+from symnum.rewriting._exp_sharing import MAX_SHIFT, share_exponentials
+
+V, W = sympy.symbols("V W", real=True)
+K = sympy.Symbol("k", positive=True)  # a parameter (loop invariant)
+R = sympy.Rational
+
+
+def hodgkin_huxley():
+    """The gating rates and the right side of the Hodgkin-Huxley model (mV, ms)."""
+    m, h, n = sympy.symbols("m h n", real=True)
+    an = R(1, 100) * (V + 55) / (1 - sympy.exp(-(V + 55) / 10))
+    bn = R(1, 8) * sympy.exp(-(V + 65) / 80)
+    am = R(1, 10) * (V + 40) / (1 - sympy.exp(-(V + 40) / 10))
+    bm = 4 * sympy.exp(-(V + 65) / 18)
+    ah = R(7, 100) * sympy.exp(-(V + 65) / 20)
+    bh = 1 / (1 + sympy.exp(-(V + 35) / 10))
+    dV = 10 - 120 * m**3 * h * (V - 50) - 36 * n**4 * (V + 77) - R(3, 10) * (V + R(544, 10))
+    return [dV, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
+
+
+def _calls(exprs):
+    return sum(1 for e in exprs for node in sympy.preorder_traversal(e) if isinstance(node, sympy.exp))
+
+
+def _program_calls(prog):
+    return _calls([e for _, e in prog.temps] + list(prog.outputs))
+
+
+def test_hodgkin_huxley_rates_share_calls():
+    eqs = hodgkin_huxley()
+    prog = optimize(eqs)
+    # six distinct calls; three families: the /10 rates, exp(-V/80) with exp(-V/20) its 4th
+    # power, exp(-V/18)
+    assert _calls(cse(eqs).outputs) + _calls([e for _, e in cse(eqs).temps]) == 6
+    assert _program_calls(prog) == 3
+    assert prog.cost() < 0.75 * cse(eqs).cost()
+    point = {V: R(-523, 10), sympy.Symbol("m", real=True): R(1, 20), sympy.Symbol("h", real=True): R(3, 5),
+             sympy.Symbol("n", real=True): R(8, 25)}
+    for before, after in zip(eqs, prog.to_sympy()):
+        a, b = before.xreplace(point).evalf(50), after.xreplace(point).evalf(50)
+        assert abs(a - b) <= 1e-15 * abs(a)
+
+
+def test_the_generated_kernel_agrees_with_the_input():
+    """The optimized program, compiled (Numba), against the unoptimized one over V in
+    [-100, 50] (the singular points of the rates' removable 0/0 avoided)."""
+    eqs = hodgkin_huxley()
+    symbols = [sympy.Symbol(s, real=True) for s in ("V", "m", "h", "n")]
+    rng = np.random.default_rng(0)
+    args = [rng.uniform(-100, 50, 4000) + 0.0137] + [rng.uniform(0, 1, 4000) for _ in range(3)]
+    plain = make_pointwise(eqs, symbols, name="hh_plain")
+    fast = make_pointwise(optimize(eqs), symbols, name="hh_shared")
+    assert "_e0" in fast.source and fast.source.count("math.exp") == 3
+    np.testing.assert_allclose(fast(args), plain(args), rtol=1e-12, atol=1e-12)
+
+
+def test_families_by_constant_shift_and_integer_factor():
+    exprs = [sympy.exp(V + 1), sympy.exp(V - 2) * W, sympy.exp(-2 * V), sympy.exp(3 * V + K)]
+    temps, outs = share_exponentials(exprs, invariant={K})
+    assert temps == [(temps[0][0], sympy.exp(V))]
+    E = temps[0][0]
+    assert outs[2] == E**-2 and outs[3] == E**3 * sympy.exp(K)
+
+
+def test_what_does_not_pay_or_is_unsafe_stays():
+    # one call of a part: nothing to share
+    assert share_exponentials([sympy.exp(V + 1) + sympy.exp(W)]) == ([], [sympy.exp(V + 1) + sympy.exp(W)])
+    # a power beyond the bound, and a shift beyond MAX_SHIFT (it stays in the argument)
+    assert share_exponentials([sympy.exp(V), sympy.exp(7 * V)])[0] == []
+    far = [sympy.exp(V), sympy.exp(V + MAX_SHIFT + 5)]
+    assert share_exponentials(far)[0] == []
+    # where an exp costs a few multiplies, a family of two with shifts and powers does not pay
+    two = [sympy.exp(V + 1) * W, sympy.exp(4 * V - 1)]
+    assert share_exponentials(two, model=CPU)[0] != []
+    assert share_exponentials(two, model=CostModel(exp=3.0))[0] == []
+
+
+linear = st.tuples(st.integers(-3, 3), st.integers(-3, 3)).filter(lambda ab: ab != (0, 0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(linear, st.sampled_from([1, 2, 3, -1, R(1, 2)]),
+                          st.fractions(-5, 5, max_denominator=4), st.booleans()), min_size=1, max_size=5),
+       st.fractions(R(-3, 2), R(3, 2), max_denominator=9), st.fractions(R(-3, 2), R(3, 2), max_denominator=9))
+def test_values_kept_calls_never_more(members, v, w):
+    p = [(a * V + b * W) for (a, b), _, _, _ in members]
+    exprs = [sympy.exp(r * q + R(c.numerator, c.denominator) + (K if with_k else 0)) * (q + 1)
+             for q, (_, r, c, with_k) in zip(p, members)]
+    prog = optimize(exprs, invariant=[K])
+    assert _program_calls(prog) <= len({e for x in exprs for e in x.atoms(sympy.exp)})
+    assert prog.cost() <= cse(exprs, invariant=[K]).cost()
+    point = {V: R(v.numerator, v.denominator), W: R(w.numerator, w.denominator), K: R(7, 10)}
+    for before, after in zip(exprs, prog.to_sympy()):
+        a, b = before.xreplace(point).evalf(50), after.xreplace(point).evalf(50)
+        assert abs(a - b) <= 1e-15 * max(1, abs(a)), (before, after)
+
+
+@pytest.mark.parametrize("shift", [1, -MAX_SHIFT])
+def test_a_numeric_shift_is_a_hoisted_number(shift):
+    temps, outs = share_exponentials([sympy.exp(V + shift), sympy.exp(V)])
+    (factor,) = [a for a in sympy.Mul.make_args(outs[0]) if a.is_Number]
+    assert isinstance(factor, sympy.Float) and abs(float(factor) - np.exp(shift)) <= 1e-15 * np.exp(shift)
