@@ -1,6 +1,7 @@
-"""Exponentials that differ by a constant or an integer factor share one call (issue 17,
-item 2: the rate laws of kinetics and of Hodgkin-Huxley): values kept (50-digit
-evaluation against the input), fewer calls, never costlier; the families found."""
+"""Sharing that sympy.cse and tree extraction miss (issue 17, item 2): exponentials that
+differ by a constant or an integer factor share one call (the rate laws of kinetics and of
+Hodgkin-Huxley): values kept (50-digit evaluation against the input), fewer calls, never
+costlier; the families found."""
 
 import numpy as np
 import pytest
@@ -112,3 +113,4 @@ def test_a_numeric_shift_is_a_hoisted_number(shift):
     temps, outs = share_exponentials([sympy.exp(V + shift), sympy.exp(V)])
     (factor,) = [a for a in sympy.Mul.make_args(outs[0]) if a.is_Number]
     assert isinstance(factor, sympy.Float) and abs(float(factor) - np.exp(shift)) <= 1e-15 * np.exp(shift)
+
