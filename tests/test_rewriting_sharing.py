@@ -149,3 +149,36 @@ def test_hodgkin_huxley_neuron_end_to_end():
     want = ref.y[0]
     assert ((want[1:] > 0) & (want[:-1] <= 0)).sum() == 4  # four spikes
     np.testing.assert_allclose(np.asarray(sol[v]).ravel(), want, atol=1e-4)
+
+
+@pytest.mark.skipif(__import__("shutil").which("g++") is None, reason="g++ is not installed")
+def test_shared_calls_on_every_backend():
+    """A reaction term with an exp family (Arrhenius-like in u, shifted and doubled): the
+    Numba, NumPy and CUDA kernels (CUDA C run on the host by the test harness; compiled
+    by nvcc where present) agree to round-off, and the generated kernels make one call
+    per node."""
+    import shutil
+
+    import symnum as sn
+    from symnum.codegen._cuda import host_harness, nvcc_ptx
+    from symnum.solvers import discretize
+
+    t, x = sn.variables("t x")
+    u = sn.fields("u", t, x)
+    react = sympy.exp(-(u + 1) / 2) - u * sympy.exp(-(u + 3)) + sympy.exp(1 - u / 2) / (1 + u**2)
+    system = sn.PDESystem([sn.Eq(sn.D(t)(u), sn.D(x, 2)(u) + react)],
+                          [sn.Periodic(x), sn.Initial(u, sympy.sin(2 * sympy.pi * x))],
+                          domain={t: (0, 1), x: (0, 1)}, name="exp_family")
+    numba = discretize(system, {x: 48}, backend="numba")
+    cuda = discretize(system, {x: 48}, backend="cuda")
+    for src in (numba.kernel.source, cuda.kernel.source):  # one call per node, in every region's copy
+        calls = [line for line in src.splitlines() if "exp(" in line]
+        assert calls and all("_e0 = " in line and line.count("exp(") == 1 for line in calls), calls
+    y = np.random.default_rng(5).uniform(-1, 2, numba.shape)
+    want = discretize(system, {x: 48}, backend="numpy").rhs(y, 0.0)
+    np.testing.assert_allclose(numba.rhs(y, 0.0), want, rtol=1e-12, atol=1e-12)
+    k = cuda.kernel
+    run = host_harness(k.source, k.name, 1, len(cuda.stencil.params) + 1, "float64")
+    np.testing.assert_allclose(run(y, np.empty_like(y), 0.0, *cuda._scalars()), want, rtol=1e-12, atol=1e-12)
+    if shutil.which("nvcc"):
+        assert f".entry {k.name}" in nvcc_ptx(k.source)
