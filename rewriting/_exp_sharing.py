@@ -54,7 +54,7 @@ def _families(members):
     """Members (r, c, arg) of one varying part split into families whose r are integer
     multiples (|n| <= MAX_POWER) of a base r0: [(r0, [(n, c, arg), ...]), ...]."""
     out = []
-    left = sorted(members, key=lambda m: (abs(m[0]), m[0] < 0))
+    left = sorted(members, key=lambda m: (abs(m[0]), bool(m[0] < 0)))
     while left:
         r0 = left[0][0]
         g = r0

@@ -3,10 +3,12 @@ differ by a constant or an integer factor share one call (the rate laws of kinet
 Hodgkin-Huxley): values kept (50-digit evaluation against the input), fewer calls, never
 costlier; the families found."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from symnum.codegen import make_pointwise
@@ -18,25 +20,28 @@ K = sympy.Symbol("k", positive=True)  # a parameter (loop invariant)
 R = sympy.Rational
 
 
-def hodgkin_huxley():
-    """The gating rates and the right side of the Hodgkin-Huxley model (mV, ms)."""
-    m, h, n = sympy.symbols("m h n", real=True)
-    an = R(1, 100) * (V + 55) / (1 - sympy.exp(-(V + 55) / 10))
-    bn = R(1, 8) * sympy.exp(-(V + 65) / 80)
-    am = R(1, 10) * (V + 40) / (1 - sympy.exp(-(V + 40) / 10))
-    bm = 4 * sympy.exp(-(V + 65) / 18)
-    ah = R(7, 100) * sympy.exp(-(V + 65) / 20)
-    bh = 1 / (1 + sympy.exp(-(V + 35) / 10))
-    dV = 10 - 120 * m**3 * h * (V - 50) - 36 * n**4 * (V + 77) - R(3, 10) * (V + R(544, 10))
-    return [dV, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
+def hodgkin_huxley(v=V, m=None, h=None, n=None, current=10):
+    """The right side of the Hodgkin-Huxley model (mV, ms): dV/dt and the three gates',
+    each gate's rates an exp of (V + c)/d."""
+    m, h, n = (m, h, n) if m is not None else sympy.symbols("m h n", real=True)
+    an = R(1, 100) * (v + 55) / (1 - sympy.exp(-(v + 55) / 10))
+    bn = R(1, 8) * sympy.exp(-(v + 65) / 80)
+    am = R(1, 10) * (v + 40) / (1 - sympy.exp(-(v + 40) / 10))
+    bm = 4 * sympy.exp(-(v + 65) / 18)
+    ah = R(7, 100) * sympy.exp(-(v + 65) / 20)
+    bh = 1 / (1 + sympy.exp(-(v + 35) / 10))
+    dv = current - 120 * m**3 * h * (v - 50) - 36 * n**4 * (v + 77) - R(3, 10) * (v + R(544, 10))
+    return [dv, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
 
 
 def _calls(exprs):
     return sum(1 for e in exprs for node in sympy.preorder_traversal(e) if isinstance(node, sympy.exp))
 
 
-def _program_calls(prog):
-    return _calls([e for _, e in prog.temps] + list(prog.outputs))
+def _program_calls(prog, invariant=frozenset()):
+    """exp calls made per point (those of invariants only are hoisted: not counted)."""
+    return sum(1 for e in [e for _, e in prog.temps] + list(prog.outputs) for node in sympy.preorder_traversal(e)
+               if isinstance(node, sympy.exp) and not node.free_symbols <= set(invariant))
 
 
 def test_hodgkin_huxley_rates_share_calls():
@@ -92,6 +97,10 @@ linear = st.tuples(st.integers(-3, 3), st.integers(-3, 3)).filter(lambda ab: ab 
 
 
 @settings(max_examples=20, deadline=None)
+# found by this test: opposite factors of one part (sorting their signs raised), and a
+# parameter shift (its hoisted exp(k) counted as a call)
+@example([((1, 0), 1, Fraction(0), False), ((1, 0), -1, Fraction(0), False)], Fraction(1, 2), Fraction(1, 3))
+@example([((1, 0), 1, Fraction(0), True), ((1, 0), 1, Fraction(0), False)], Fraction(1, 2), Fraction(1, 3))
 @given(st.lists(st.tuples(linear, st.sampled_from([1, 2, 3, -1, R(1, 2)]),
                           st.fractions(-5, 5, max_denominator=4), st.booleans()), min_size=1, max_size=5),
        st.fractions(R(-3, 2), R(3, 2), max_denominator=9), st.fractions(R(-3, 2), R(3, 2), max_denominator=9))
@@ -100,7 +109,7 @@ def test_values_kept_calls_never_more(members, v, w):
     exprs = [sympy.exp(r * q + R(c.numerator, c.denominator) + (K if with_k else 0)) * (q + 1)
              for q, (_, r, c, with_k) in zip(p, members)]
     prog = optimize(exprs, invariant=[K])
-    assert _program_calls(prog) <= len({e for x in exprs for e in x.atoms(sympy.exp)})
+    assert _program_calls(prog, {K}) <= len({e for x in exprs for e in x.atoms(sympy.exp)})
     assert prog.cost() <= cse(exprs, invariant=[K]).cost()
     point = {V: R(v.numerator, v.denominator), W: R(w.numerator, w.denominator), K: R(7, 10)}
     for before, after in zip(exprs, prog.to_sympy()):
@@ -128,15 +137,7 @@ def test_hodgkin_huxley_neuron_end_to_end():
     t = sn.variables("t")
     v, m, h, n = sn.fields("V m h n", t)
     current = sn.parameter("I_ext")
-    an = R(1, 100) * (v + 55) / (1 - sympy.exp(-(v + 55) / 10))
-    bn = R(1, 8) * sympy.exp(-(v + 65) / 80)
-    am = R(1, 10) * (v + 40) / (1 - sympy.exp(-(v + 40) / 10))
-    bm = 4 * sympy.exp(-(v + 65) / 18)
-    ah = R(7, 100) * sympy.exp(-(v + 65) / 20)
-    bh = 1 / (1 + sympy.exp(-(v + 35) / 10))
-    eqs = [sn.Eq(sn.D(t)(v), current - 120 * m**3 * h * (v - 50) - 36 * n**4 * (v + 77) - R(3, 10) * (v + R(544, 10))),
-           sn.Eq(sn.D(t)(m), am * (1 - m) - bm * m), sn.Eq(sn.D(t)(h), ah * (1 - h) - bh * h),
-           sn.Eq(sn.D(t)(n), an * (1 - n) - bn * n)]
+    eqs = [sn.Eq(sn.D(t)(f), rhs) for f, rhs in zip((v, m, h, n), hodgkin_huxley(v, m, h, n, current))]
     y0 = [-65.0, 0.05, 0.6, 0.32]
     system = sn.ODESystem(eqs, [sn.Initial(f, y) for f, y in zip((v, m, h, n), y0)], domain={t: (0, 60)},
                           parameters={current: 10.0}, name="hodgkin_huxley")
