@@ -26,7 +26,7 @@ from ._classical import simplify_classical
 from ._cost import CPU, CostModel, cost, is_invariant
 from ._egraph import _Converter, extract_tree, saturate, simplify_egraph
 from ._exp_sharing import share_exponentials
-from ._program import Program, _temp_symbols, cse, cse_leaves_intact
+from ._program import Program, _temp_symbols, cse, cse_leaves_intact, share_negated_sums
 
 __all__ = ["Limits", "optimize", "simplify", "hoist"]
 
@@ -195,7 +195,8 @@ def optimize(
         tuple(done[len(temps):]),
         invariant,
     )
-    return min((*candidates, second), key=lambda p: p.cost(model))
+    programs = (*candidates, second)
+    return min((*programs, *(share_negated_sums(p) for p in programs)), key=lambda p: p.cost(model))
 
 
 def _dag_program(sat, pre, inv, invariant, model, limits, start) -> Program:

@@ -12,7 +12,7 @@ import sympy
 
 from ._cost import _LEAVES, CPU, CostModel, _tree_cost, is_invariant
 
-__all__ = ["Program", "cse"]
+__all__ = ["Program", "cse", "share_negated_sums"]
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,39 @@ def cse(exprs, invariant=()) -> Program:
     exprs = [sympy.sympify(e) for e in exprs]
     temps, outs = cse_leaves_intact(exprs, _temp_symbols(exprs))
     return Program(tuple(temps), tuple(outs), frozenset(invariant))
+
+
+def share_negated_sums(program: Program) -> Program:
+    """`program` with a sum that holds an earlier temp's terms negated reading that temp:
+    `_t0 = a - b`, then `b - a + c` becomes `c - _t0` (sympy.cse matches terms of equal
+    sign only, so a difference and its reverse, as `a - b` and `b - a` in a flux and its
+    counterflow, are summed twice; a sum the engines rebuilt after CSE may hold a temp's terms
+    unnegated too). Sums of two or more terms only; the first temp that fits wins.
+
+    >>> import sympy
+    >>> a, b, c = sympy.symbols("a b c")
+    >>> print(share_negated_sums(Program(((sympy.Symbol("_t0"), a - b),), (b - a + c, (a - b) * (b - a)))))
+    _t0 = a - b
+    out[0] = -_t0 + c
+    out[1] = -_t0**2
+    """
+    known: list = []  # (terms, temp, sign): the temp's terms, and the same negated
+
+    def walk(e):
+        if e.is_Atom or isinstance(e, _LEAVES):
+            return e
+        e = e.func(*(walk(a) for a in e.args)) if e.args else e
+        if e.is_Add:
+            terms = set(e.args)
+            for part, sym, sign in known:
+                if part <= terms:
+                    return sympy.Add(*(terms - part)) + sign * sym
+        return e
+
+    temps = []
+    for sym, expr in program.temps:
+        expr = walk(expr)
+        temps.append((sym, expr))
+        if expr.is_Add and len(expr.args) >= 2:
+            known += [(frozenset(expr.args), sym, 1), (frozenset(-a for a in expr.args), sym, -1)]
+    return Program(tuple(temps), tuple(walk(o) for o in program.outputs), program.invariant)

@@ -183,3 +183,32 @@ def test_shared_calls_on_every_backend():
     np.testing.assert_allclose(run(y, np.empty_like(y), 0.0, *cuda._scalars()), want, rtol=1e-12, atol=1e-12)
     if shutil.which("nvcc"):
         assert f".entry {k.name}" in nvcc_ptx(k.source)
+
+
+def test_a_difference_and_its_reverse_are_summed_once():
+    """`a - b` beside `b - a + c` (a flux and its counterflow): cse sums both; optimize
+    reads the second from the first."""
+    a, b, c = sympy.symbols("a b c", real=True)
+    exprs = [a - b, b - a + c, (a - b) * (b - a) + c]
+    prog = optimize(exprs)
+    assert prog.cost() == cse(exprs).cost() - 1
+    point = {a: R(3, 7), b: R(-5, 3), c: R(2, 9)}
+    assert [e.xreplace(point) for e in exprs] == [e.xreplace(point) for e in prog.to_sympy()]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from([-2, -1, 1, 3]), st.integers(0, 4)), min_size=1, max_size=4),
+                min_size=2, max_size=5))
+def test_share_negated_sums_keeps_values(sums):
+    """Random sums over five terms, the first one as a temp: the pass keeps every value
+    and never costs more."""
+    from symnum.rewriting._program import Program, share_negated_sums
+
+    atoms = sympy.symbols("a0:5", real=True)
+    exprs = [sympy.Add(*(c * atoms[i] for c, i in s)) for s in sums]
+    t0 = sympy.Symbol("_t0", real=True)
+    before = Program(((t0, exprs[0]),), tuple(exprs[1:]) + (t0,))
+    after = share_negated_sums(before)
+    point = {s: R(k + 2, 2 * k + 3) for k, s in enumerate(atoms)}
+    assert [e.xreplace(point) for e in before.to_sympy()] == [e.xreplace(point) for e in after.to_sympy()]
+    assert after.cost() <= before.cost()
