@@ -33,8 +33,9 @@ MAX_POWER = 4  # E**n with |n| up to this
 
 
 def _split(arg, invariant):
-    """arg = r * p0 + c: (p0, r, c) with c invariant, r rational, p0 sign-normalized; None
-    when arg is invariant (hoisted whole anyway)."""
+    """arg = r * p0 + c: (p0, r, c) with c invariant, r a number (rational, or a Float
+    factor as written), p0 sign-normalized; None when arg is invariant (hoisted whole
+    anyway)."""
     fixed, varying = [], []
     for term in sympy.Add.make_args(arg):
         (fixed if term.is_Number or is_invariant(term, invariant) else varying).append(term)
@@ -45,9 +46,25 @@ def _split(arg, invariant):
         varying.append(c)
         c = sympy.Integer(0)
     r, p0 = sympy.Add(*varying).as_content_primitive()
+    f, rest = p0.as_coeff_Mul()
+    if f.is_Float:  # exp(-0.05*V): a Float factor joins r (float families below)
+        r, p0 = r * f, rest
     if p0.could_extract_minus_sign():
         r, p0 = -r, -p0
-    return p0, sympy.Rational(r), c
+    return p0, r, c
+
+
+def _multiple(r, base):
+    """n with r = n * base (|n| <= MAX_POWER), else None; Float factors within round-off
+    (exp(0.0125 V)**4 for exp(0.05 V): the two differ by |V| times 1e-18)."""
+    if r.is_Rational and base.is_Rational:
+        q = r / base
+        n = int(q) if q.is_Integer else None
+    else:
+        q = float(r) / float(base)
+        n = round(q)
+        n = n if abs(q - n) <= 1e-12 * max(abs(n), 1) else None
+    return n if n and abs(n) <= MAX_POWER else None
 
 
 def _families(members):
@@ -56,12 +73,13 @@ def _families(members):
     out = []
     left = sorted(members, key=lambda m: (abs(m[0]), bool(m[0] < 0)))
     while left:
-        r0 = left[0][0]
-        g = r0
-        for r, _, _ in left[1:]:  # the rational gcd of the rest, if it keeps the powers small
-            g = sympy.Rational(math.gcd(g.p * r.q, r.p * g.q), g.q * r.q) * (1 if r0 > 0 else -1)
-        base = g if all(abs(r / g) <= MAX_POWER for r, _, _ in left) else r0
-        fam = [(int(r / base), c, a) for r, c, a in left if (r / base).is_Integer and abs(r / base) <= MAX_POWER]
+        r0 = base = left[0][0]
+        if all(r.is_Rational for r, _, _ in left):
+            g = r0
+            for r, _, _ in left[1:]:  # the rational gcd of the rest, if it keeps the powers small
+                g = sympy.Rational(math.gcd(g.p * r.q, r.p * g.q), g.q * r.q) * (1 if r0 > 0 else -1)
+            base = g if all(abs(r / g) <= MAX_POWER for r, _, _ in left) else r0
+        fam = [(n, c, a) for r, c, a in left if (n := _multiple(r, base)) is not None]
         taken = {a for _, _, a in fam}
         out.append((base, fam))
         left = [m for m in left if m[2] not in taken]

@@ -101,7 +101,7 @@ linear = st.tuples(st.integers(-3, 3), st.integers(-3, 3)).filter(lambda ab: ab 
 # parameter shift (its hoisted exp(k) counted as a call)
 @example([((1, 0), 1, Fraction(0), False), ((1, 0), -1, Fraction(0), False)], Fraction(1, 2), Fraction(1, 3))
 @example([((1, 0), 1, Fraction(0), True), ((1, 0), 1, Fraction(0), False)], Fraction(1, 2), Fraction(1, 3))
-@given(st.lists(st.tuples(linear, st.sampled_from([1, 2, 3, -1, R(1, 2)]),
+@given(st.lists(st.tuples(linear, st.sampled_from([1, 2, 3, -1, R(1, 2), sympy.Float(0.25), sympy.Float(-0.75)]),
                           st.fractions(-5, 5, max_denominator=4), st.booleans()), min_size=1, max_size=5),
        st.fractions(R(-3, 2), R(3, 2), max_denominator=9), st.fractions(R(-3, 2), R(3, 2), max_denominator=9))
 def test_values_kept_calls_never_more(members, v, w):
@@ -212,3 +212,19 @@ def test_share_negated_sums_keeps_values(sums):
     point = {s: R(k + 2, 2 * k + 3) for k, s in enumerate(atoms)}
     assert [e.xreplace(point) for e in before.to_sympy()] == [e.xreplace(point) for e in after.to_sympy()]
     assert after.cost() <= before.cost()
+
+
+def test_float_factors_as_users_write_them():
+    """Rates written with floats, exp(-0.05 (V + 65)) and exp(-0.0125 (V + 65)) (sympy splits
+    the constant off itself): one call, exp(-0.0125 V)**4 for the first, equal to round-off
+    over the range; a factor 8 apart (beyond MAX_POWER) and a non-multiple stay apart."""
+    rates = [sympy.exp(-0.05 * (V + 65)), sympy.exp(-0.0125 * (V + 65)), sympy.exp(-0.1 * (V + 40)),
+             sympy.exp(-(V + 65) / 18.0)]
+    temps, outs = share_exponentials(rates)
+    assert temps == [(temps[0][0], sympy.exp(-0.0125 * V))]
+    assert _program_calls(optimize(rates)) == 3
+    for v in np.linspace(-100, 50, 7):
+        for before, after in zip(rates, outs):
+            a = float(before.xreplace({V: v}))
+            b = float(after.xreplace({temps[0][0]: temps[0][1]}).xreplace({V: v}))
+            assert abs(a - b) <= 1e-14 * abs(a)
