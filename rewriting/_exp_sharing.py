@@ -25,6 +25,7 @@ import math
 import sympy
 
 from ._cost import CPU, CostModel, is_invariant
+from ._program import _temp_symbols
 
 __all__ = ["share_exponentials"]
 
@@ -94,7 +95,7 @@ def _saving(family, model: CostModel) -> float:
     return len(family) * model.exp - after
 
 
-def share_exponentials(exprs, invariant=frozenset(), model: CostModel = CPU, names=None):
+def share_exponentials(exprs, invariant=frozenset(), model: CostModel = CPU):
     """(temps, exprs): each family of exp calls that pays to share is one temp
     E = exp(r0 * p0), and its calls are E**n * exp(c) in the returned exprs.
 
@@ -116,13 +117,9 @@ def share_exponentials(exprs, invariant=frozenset(), model: CostModel = CPU, nam
         if split is not None:
             p0, r, c = split
             groups.setdefault(p0, []).append((r, c, call.args[0]))
-    if names is None:
-        taken = {str(s) for e in exprs for s in e.free_symbols}
-        names = (sympy.Symbol(f"_e{i}", positive=True) for i in range(10**6) if f"_e{i}" not in taken)
+    names = _temp_symbols(exprs, prefix="_e", positive=True)  # an exp: positive, which the rules use
     temps, replace = [], {}
     for p0, members in groups.items():
-        if len(members) < 2:
-            continue
         for base, family in _families(members):
             if len(family) < 2 or _saving(family, model) <= 0:
                 continue

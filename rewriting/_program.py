@@ -49,15 +49,16 @@ class Program:
         return "\n".join(lines)
 
 
-def _temp_symbols(exprs, prefix: str = "_t"):
+def _temp_symbols(exprs, prefix: str = "_t", **assumptions):
     """_t0, _t1, ... avoiding names already used in `exprs` (sympy.cse's x0, x1
-    would otherwise shadow a user's symbol x0)."""
+    would otherwise shadow a user's symbol x0); real unless `assumptions` say more."""
+    assumptions = assumptions or {"real": True}
     taken = {str(s) for e in exprs for s in e.free_symbols}
     i = 0
     while True:
         name = f"{prefix}{i}"
         if name not in taken:
-            yield sympy.Symbol(name, real=True)
+            yield sympy.Symbol(name, **assumptions)
         i += 1
 
 
