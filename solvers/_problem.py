@@ -889,6 +889,12 @@ def discretize(
     t0 = _time.perf_counter()
     if grid is None and not getattr(system, "space", True):
         grid = {}
+    blocks = getattr(system, "blocks", None)
+    if blocks is not None and isinstance(grid, dict) and not blocks.shared(grid):
+        # blocks whose nodes differ: each discretized on its own, joined at its interfaces
+        from ._composite import discretize_blocks
+
+        return discretize_blocks(system, grid, order, backend, advection, optimize_kernel)
     stencil = lower_to_stencils(system, grid, order, advection)
     if backend == "cuda" and not all(a.uniform for a in stencil.axes):
         raise DiscretizationError(

@@ -19,8 +19,9 @@ where both fields are second order in their variables: what MethodOfLines.jl's
 stencils, which reach across the interface, imply.
 
 Solutions show each field on its own variable (`sol.grid[x1]`, `sol[c1]` in x1's
-order); the discretized problem holds the shared coordinate. Blocks must have the same
-nodes in s (the same number of points; non-uniform nodes mapped onto each other).
+order); the discretized problem holds the shared coordinate. Blocks whose nodes in s
+differ (61 + 51 points, a Chebyshev block beside a geometric one) are discretized block
+by block instead and joined by their interface values (solvers/_composite.py).
 """
 
 from __future__ import annotations
@@ -99,13 +100,13 @@ class Blocks:
         s_nodes = np.asarray(s_nodes, dtype=float)
         return {v: np.sort(m.x(s_nodes)) for v, m in self.maps.items()}
 
-    def translate_grid(self, grid: dict) -> dict:
-        """The user's {x1: spec, x2: spec, ...} as {s: spec}: every block must give the
-        same nodes in s."""
+    def _by_variable(self, grid: dict) -> dict:
         by_name = {str(v): v for v in self.maps}
-        grid = {by_name.get(v, v) if isinstance(v, str) else v: spec for v, spec in grid.items()}
-        if self.s in grid or str(self.s) in grid:
-            return grid
+        return {by_name.get(v, v) if isinstance(v, str) else v: spec for v, spec in grid.items()}
+
+    def block_nodes(self, grid: dict) -> dict:
+        """{x: its block's nodes in s} from the user's {x1: spec, x2: spec, ...}."""
+        grid = self._by_variable(grid)
         from symnum._errors import DiscretizationError
 
         nodes = {}
@@ -115,15 +116,29 @@ class Blocks:
                     f"grid has no entry for {v}: the blocks {', '.join(map(str, self.maps))} "
                     f"each need one, e.g. grid={{{', '.join(f'{w}: 41' for w in self.maps)}}}"
                 )
-            nodes[v] = _s_nodes(v, grid.pop(v), m)
-        first, ref = next(iter(nodes.items()))
-        for v, s in nodes.items():
-            if len(s) != len(ref) or np.abs(s - ref).max() > 1e-9:
-                raise DiscretizationError(
-                    f"grid[{v}] gives {len(s)} points and grid[{first}] {len(ref)}: blocks "
-                    f"joined on one axis need the same number of points (and, non-uniform, nodes "
-                    f"that map onto each other); give both {max(len(s), len(ref))}"
-                )
+            nodes[v] = _s_nodes(v, grid[v], m)
+        return nodes
+
+    def shared(self, grid: dict) -> bool:
+        """Whether the blocks' nodes map onto each other in s (then they are fields of one
+        axis); otherwise each block is discretized on its own (solvers/_composite.py)."""
+        grid = self._by_variable(grid)
+        if self.s in grid or str(self.s) in grid:
+            return True
+        nodes = list(self.block_nodes(grid).values())
+        ref = nodes[0]
+        return all(len(s) == len(ref) and np.abs(s - ref).max() <= 1e-9 for s in nodes)
+
+    def translate_grid(self, grid: dict) -> dict:
+        """The user's {x1: spec, x2: spec, ...} as {s: spec}: every block gives the same
+        nodes in s (`shared`)."""
+        grid = self._by_variable(grid)
+        if self.s in grid or str(self.s) in grid:
+            return grid
+        nodes = self.block_nodes(grid)
+        for v in nodes:
+            grid.pop(v)
+        ref = next(iter(nodes.values()))
         uniform = np.abs(np.diff(ref) - np.diff(ref).mean()).max() <= 1e-12
         grid[self.s] = len(ref) if uniform else ref
         return grid

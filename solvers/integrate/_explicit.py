@@ -46,6 +46,8 @@ EXPLICIT_ADVICE = (
 
 
 def _where(prob, flat_index):
+    if getattr(prob, "kind", None) == "composite":
+        return prob.locate(int(flat_index))
     idx = np.unravel_index(int(flat_index), prob.shape)
     f = prob.fields[idx[0]]
     where = ", ".join(f"{a.var} = {a.coords[i]:.6g}" for a, i in zip(prob.stencil.axes, idx[1:]))

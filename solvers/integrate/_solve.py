@@ -27,6 +27,8 @@ IMPLICIT = ("bdf", "radau")
 
 def field_index(prob: Problem, f) -> int:
     """The index of field `f` in the problem's state, or a KeyError naming the fields."""
+    if getattr(prob, "kind", None) == "composite":  # blocks with different nodes: its own index
+        return prob.fields.index(prob.system.blocks.inner(f))
     blocks = getattr(prob.system, "blocks", None)
     if blocks is not None:  # c1(t, x1) of a block: c1 on the shared coordinate
         f = blocks.inner(f)
@@ -39,6 +41,8 @@ def field_index(prob: Problem, f) -> int:
 
 
 def _field_values(prob, states, f, axis):
+    if getattr(prob, "kind", None) == "composite":  # blocks with different nodes: end to end
+        return prob.field_values(states, f, axis)
     parts = getattr(prob.system, "complex_fields", {}).get(f)
     take = lambda g: np.take(states, field_index(prob, g), axis=axis)  # noqa: E731
     if parts is not None:
@@ -66,6 +70,8 @@ def _wall(prob, f):
 
 def user_grid(prob: Problem) -> dict:
     """{variable: nodes} as the user wrote the system: each block's own variable."""
+    if getattr(prob, "kind", None) == "composite":
+        return prob.user_grid()
     blocks = getattr(prob.system, "blocks", None)
     if blocks is None:
         return prob.grid
@@ -74,6 +80,8 @@ def user_grid(prob: Problem) -> dict:
 
 def _dims(prob: Problem, f) -> list:
     """The spatial dimensions of field `f` (its block's variable, for a block)."""
+    if getattr(prob, "kind", None) == "composite":
+        return [str(prob.system.blocks.variable(f))]
     if f in getattr(prob.system, "held", ()):
         return [str(a.var) for a in prob.stencil.axes if a.var in f.args]
     wall = _wall(prob, f)
