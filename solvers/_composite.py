@@ -16,7 +16,7 @@ its W. The compiled loops call one generated Numba function that does both.
 Not here (a DiscretizationError names the alternative, equal node counts, which the
 shared axis solves): nonlinear interface conditions, dynamic ones (D(t) at an
 interface), point values of another block inside an equation, integral terms,
-algebraic equations, steady systems, IMEX splitting, ensembles and the CUDA backend.
+algebraic equations, IMEX splitting, ensembles and the CUDA backend.
 """
 
 from __future__ import annotations
@@ -90,8 +90,6 @@ def discretize_blocks(system, grid: dict, order, backend, advection, optimize_ke
 
     if backend == "cuda":
         _refuse("the CUDA backend")
-    if system.time is None:
-        _refuse("a steady system (no time derivative)")
     if system.algebraic:
         _refuse(f"algebraic equations (for {', '.join(map(str, system.algebraic))})")
     block_of = _block_of(system)
@@ -134,7 +132,7 @@ def discretize_blocks(system, grid: dict, order, backend, advection, optimize_ke
                 _refuse(f"{c.field} at s = {c.side} with an interface condition beside {c}")
         sub = type(system)(
             [e for e in system.equations if _fields_in(e.lhs - e.rhs) <= set(fields)],
-            conditions + walls, domain={time: system.domain[time], s: (0.0, 1.0)},
+            conditions + walls, domain={**({time: system.domain[time]} if time is not None else {}), s: (0.0, 1.0)},
             name=f"{system.name}_{v}", time=time, parameters=dict(system.parameters))
         nodes = s_nodes[v]
         uniform = np.abs(np.diff(nodes) - np.diff(nodes).mean()).max() <= 1e-12
@@ -309,7 +307,9 @@ def _solve_interfaces(system, parts, interface, unknowns, order) -> _Interfaces:
                       time, ix, q if len(q) else np.zeros(1))
     if out.linear:  # A W = b with A free of the state: check A once, here
         A = sympy.Matrix([[sympy.diff(f, w) for w in out.W] for f in F])
-        at = {**dict(Q.values()), time: float(system.domain[time][0]), **dict(system.parameters)}
+        at = {**dict(Q.values()), **dict(system.parameters)}
+        if time is not None:
+            at[time] = float(system.domain[time][0])
         if abs(float(A.xreplace(at).det())) <= 1e-300:
             raise DiscretizationError(
                 f"the interface conditions ({'; '.join(str(c) for c in interface)}) do not determine the "
@@ -334,7 +334,6 @@ class CompositeProblem:
     params: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict, compare=False)
     kind = "composite"
-    steady = False
     algebraic = ()
     mass = None
     device_global_kernel = None
@@ -359,13 +358,18 @@ class CompositeProblem:
 
     @property
     def tspan(self):
-        return self.system.domain[self.system.time]
+        time = self.system.time
+        return None if time is None else self.system.domain[time]
+
+    @property
+    def steady(self) -> bool:
+        return self.system.time is None
 
     @functools.cached_property
     def stencil(self):
         """What the integrators read of a stencil: a state without axes (they step it
         as one vector)."""
-        return SimpleNamespace(axes=(), globals=(), reach=(0,), base_params=(), steady=False,
+        return SimpleNamespace(axes=(), globals=(), reach=(0,), base_params=(), steady=self.steady,
                                time=self.system.time)
 
     @functools.cached_property
@@ -388,7 +392,7 @@ class CompositeProblem:
 
     def _state(self, y) -> np.ndarray:
         y = np.asarray(y, dtype=np.float64)
-        if y.size != self.shape[0]:
+        if y.shape != self.shape:
             raise DiscretizationError(
                 f"state has shape {y.shape}, but this problem's state has {self.shape[0]} values "
                 f"(its blocks' states end to end): pass an array shaped like prob.u0")
@@ -500,7 +504,7 @@ class CompositeProblem:
         args, calls, k = [], [], 0
         for b, p in enumerate(self.parts):
             fn = p.problem.kernel.fn
-            serial = twin(fn, SERIAL) or fn
+            serial = (twin(fn, SERIAL) or fn) if self.backend == "numba" else fn
             module = getattr(serial, "py_func", serial).__module__
             lines.append(f"block_{b} = getattr(sys.modules[{module!r}], {serial.__name__!r})")
             mine = []
