@@ -558,6 +558,8 @@ CASES = {
     "Convection_NU interfaces: Chebyshev beside uniform (51 + 51, node sets differ)": _interface_case(
         lambda: _chebyshev(0, 0.5, 51), lambda: _one_sided_cluster(0.5, 1, 51, 1.0), 1.0, 0.15, ("bounded", 5.0)),
     "Convection_NU interfaces: four chained blocks (27/31/25/29 nodes)": _chained_advection,
+    "Convection_NU interfaces: spacing 0.01 beside a sinh grid (51 + 41; MOL.jl rejects the pairing)": _interface_case(
+        lambda: np.linspace(0, 0.5, 51), lambda: _symmetric_cluster(0.5, 1, 41, 5.0), 1.0, 0.2, ("rel_l2", 0.2)),
     "Integrals 00 (running integral 0..x, as a field)": integrals_00,
     "Integrals 01 (whole domain into a field of t)": integrals_01,
     "Diffusion 12 (u(t, x), v(t, y): fields on different variables, order 4)": diffusion_12(4),

@@ -16,7 +16,7 @@ its W. The compiled loops call one generated Numba function that does both.
 Not here (a DiscretizationError names the alternative, equal node counts, which the
 shared axis solves): nonlinear interface conditions, dynamic ones (D(t) at an
 interface), point values of another block inside an equation, integral terms,
-algebraic equations, IMEX splitting, ensembles and the CUDA backend.
+algebraic equations, IMEX splitting and the CUDA backend (ensembles run member by member).
 """
 
 from __future__ import annotations
@@ -192,15 +192,22 @@ class _Interfaces:
                       for k, f in enumerate(self.F) for j, w in enumerate(self.W)]
             return lines
 
+        closed = self._closed_form(names) if self.linear else None
         guess = "numpy.zeros(%d)" % nw if self.linear else f"numpy.array([U[ix[{nv} + k]] for k in range({nw})])"
-        out = [f"def interfaces({head}):", *reads, f"    w = {guess}",
-               f"    F = numpy.empty({nw})", f"    A = numpy.empty(({nw}, {nw}))",
-               f"    for _ in range({1 if self.linear else MAX_NEWTON}):", *residual_and_matrix(),
-               "        dw = _gauss(A, F)",
-               "        w -= dw",
-               "        if numpy.abs(dw).max() <= 1e-14 * (1.0 + numpy.abs(w).max()):",
-               "            break",
-               "    return w", "", ""]
+        if closed is not None:  # straight-line code, no arrays: what every RHS call runs
+            out = [f"def interfaces({head}):", *reads, *closed, ""]
+        else:
+            out = [f"def interfaces({head}):", *reads, f"    w = {guess}",
+                   f"    F = numpy.empty({nw})", f"    A = numpy.empty(({nw}, {nw}))", "    last = numpy.inf",
+                   f"    for _ in range({1 if self.linear else MAX_NEWTON}):", *residual_and_matrix(),
+                   "        dw = _gauss(A, F)",
+                   "        w -= dw",
+                   "        step, scale = numpy.abs(dw).max(), 1.0 + numpy.abs(w).max()",
+                   "        if step <= 1e-13 * scale or (step >= last and step <= 1e-8 * scale):",
+                   "            return w  # converged, or at the rounding floor of an ill-conditioned F",
+                   "        last = step",
+                   # not converged: NaN, which the integrators report (never a wrong wall value)
+                   "    return w" if self.linear else "    return w * numpy.nan", "", ""]
         out += ["@numba.njit(cache=True, error_model=\"numpy\")",
                 f"def interface_gradient({head}):", f"    w = interfaces({', '.join(['U', 't', 'q', 'ix'] + [f'p_{k}' for k in range(len(self.params))])})",
                 *reads, f"    A = numpy.empty(({nw}, {nw}))", f"    B = numpy.empty(({nw}, {nv}))"]
@@ -213,6 +220,37 @@ class _Interfaces:
                 "        G[:, j] = -_gauss(A.copy(), B[:, j].copy())",
                 "    return G"]
         return "\n".join(out) + "\n"
+
+    def _closed_form(self, names, largest=3):
+        """Linear interfaces: the W values as straight-line code (`w = (...)`), each
+        group of equations sharing unknowns (one interface, usually 1-2 unknowns) solved
+        symbolically; None where a group has more than `largest` unknowns (then Gauss)."""
+        from symnum.codegen._printing import to_python
+
+        if not self.W:
+            return ["    return numpy.empty(0)"]
+        groups = []  # (equation indices, unknowns): connected through shared unknowns
+        for k, f in enumerate(self.F):
+            mine = {w for w in self.W if f.has(w)}
+            joined = [g for g in groups if g[1] & mine]
+            eqs, ws = {k}, set(mine)
+            for g in joined:
+                eqs |= g[0]
+                ws |= g[1]
+                groups.remove(g)
+            groups.append((eqs, ws))
+        solution = {}
+        for eqs, ws in groups:
+            ws = [w for w in self.W if w in ws]
+            if len(ws) > largest or len(ws) != len(eqs):
+                return None
+            A, b = sympy.linear_eq_to_matrix([self.F[k] for k in sorted(eqs)], ws)
+            solution.update(zip(ws, A.LUsolve(b)))
+        temps, values = sympy.cse([solution[w] for w in self.W], symbols=sympy.numbered_symbols("c_"))
+        names = {k: v for k, v in names.items() if k not in self.W}
+        lines = [f"    {c} = {to_python(e, names)}" for c, e in temps]
+        tail = ", ".join(to_python(v, names) for v in values)
+        return lines + [f"    return ({tail},)"]
 
 
 # Gaussian elimination with partial pivoting for the small interface systems (a few
@@ -382,13 +420,13 @@ class CompositeProblem:
     def _param_values(self) -> tuple:
         return tuple(float(self.params[q]) for q in self.interfaces.params)
 
-    @property
+    @functools.cached_property
     def _scalar_args(self) -> tuple:
         """The loop kernel's scalars: every block's (its W slots ignored), the interface
         weights, node indices and block layout, then the interface equations' parameters."""
         i = self.interfaces
-        return (*(a for p in self.parts for a in p.problem._scalar_args), i.q, i.ix, self._layout,
-                *self._param_values)
+        blocks = (a if isinstance(a, np.ndarray) else float(a) for p in self.parts for a in p.problem._scalar_args)
+        return (*blocks, i.q, i.ix, self._layout, *self._param_values)
 
     def _state(self, y) -> np.ndarray:
         y = np.asarray(y, dtype=np.float64)
@@ -404,11 +442,15 @@ class CompositeProblem:
     def interface_values(self, y, t=0.0) -> np.ndarray:
         """The interface values W at state `y`, time `t`."""
         i = self.interfaces
-        return self._functions.interfaces(self._state(y), float(t), i.q, i.ix, *self._param_values)
+        return np.asarray(self._functions.interfaces(self._state(y), float(t), i.q, i.ix, *self._param_values),
+                          dtype=float)
 
     def rhs(self, y, t=0.0, out=None):
         y = self._state(y)
         out = np.empty_like(y) if out is None else out
+        if self.backend == "numba":  # one call: the interface solve and every block's kernel
+            self.loop_kernel(y, out, float(t), *self._scalar_args)
+            return out
         w = self.interface_values(y, t)
         for p in self.parts:
             prob = p.problem

@@ -160,3 +160,22 @@ def test_what_blocks_with_different_nodes_refuse():
                               sn.Eq(D(t)(v), D(x1)(c1).subs(x1, 0))], bcs, domain={t: (0, 2), x1: (0, 0.5), x2: (0.5, 1)})
     with pytest.raises(sn.DiscretizationError, match=r"fields on no block \(v\(t\)\).*same number of points"):
         solvers.discretize(reservoir, {x1: 11, x2: 21})
+
+
+def test_a_parameter_in_an_interface_condition_remakes_and_ensembles():
+    k = sn.parameter("k_if", 1.0)
+    c1, c2 = sn.fields("c1", t, x1), sn.fields("c2", t, x2)
+    bcs = [sn.Initial(c1, sympy.sin(x1)), sn.Initial(c2, sympy.sin(x2)), sn.Dirichlet(c1, x1, "min", 0),
+           sn.Neumann(c2, x2, "max", 0), sn.Eq(c1.subs(x1, 1), c2.subs(x2, 1)),
+           sn.Eq(k * c1.diff(x1).subs(x1, 1), c2.diff(x2).subs(x2, 1))]
+    system = sn.PDESystem([sn.Eq(D(t)(c1), k * D(x1, 2)(c1)), sn.Eq(D(t)(c2), D(x2, 2)(c2))], bcs,
+                          domain={t: (0, 0.5), x1: (0, 1), x2: (1, 2)})
+    prob = solvers.discretize(system, {x1: 11, x2: 16})
+    assert prob.interfaces.params == (k,)
+    ens = solvers.solve_ensemble(prob, params={k: [0.5, 2.0]}, rtol=1e-9, atol=1e-11, progress=False)
+    for j, value in enumerate([0.5, 2.0]):
+        alone = solvers.solve(solvers.discretize(system.with_parameters({k: value}), {x1: 11, x2: 16}),
+                              rtol=1e-9, atol=1e-11, progress=False)
+        np.testing.assert_allclose(ens[c2][j], alone[c2], atol=1e-12)
+    dense = solvers.solve(prob, dense=True, rtol=1e-9, atol=1e-11, progress=False)
+    assert dense(0.25, c1).shape == (11,) and dense(0.25).shape == (27,)

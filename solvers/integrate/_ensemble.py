@@ -190,7 +190,9 @@ def solve_ensemble(
     t0, t1, saveat = time_grid(prob, method, tspan, saveat)
     opts = dict(method=method, tspan=(t0, t1), saveat=saveat, dt=dt, rtol=rtol, atol=atol,
                 max_steps=max_steps, adaptive=adaptive, compiled=compiled)
-    fast = method in METHODS  # explicit Runge-Kutta: the compiled members; the rest member by member
+    # explicit Runge-Kutta: the compiled members; the rest (and blocks with different
+    # nodes, whose scalars are per block) member by member
+    fast = method in METHODS and getattr(prob, "kind", None) != "composite"
     if fast:
         tab, compiled = _explicit.resolve(prob, METHODS[method], dt, adaptive, compiled)
         fast = compiled and not _explicit._parallel(prob)
