@@ -6,7 +6,9 @@ on [a, L]; the inside face held at T_in, the outside face losing heat to the air
 (-k2 T_x = h (T - T_out)); at x = a the temperature is continuous and so is the heat
 flux, k1 T1_x = k2 T2_x. From a uniform T_out the wall warms up to the steady profile
 of resistances in series (piecewise linear, which the scheme reproduces to round-off),
-and the transient converges at the scheme's order (three grids).
+and the transient converges at the scheme's order (three grids). With the same spacing
+in both layers (7 + 15 points) each layer is discretized on its own nodes and the two
+are joined by the interface values.
 
 Run:  python examples/composite_wall.py
 """
@@ -49,16 +51,26 @@ def main():
     print(f"steady state (t = 40), 16 + 16 points: max error {err:.1e} against the series-resistance profile; "
           f"interface temperature {sol[T1][-1][-1]:.6f} (exact {steady(np.array(a))[0]:.6f}), heat flux {q:.6f}")
 
+    # the same spacing in both layers (7 + 15 points): each layer discretized on its own
+    # nodes, joined by the interface values (a CompositeProblem)
+    same = solvers.solve(solvers.discretize(system, {x1: 0.05, x2: 0.05}), method="tsit5", saveat=[0, 40],
+                         rtol=1e-10, atol=1e-12, progress=False)
+    err = max(np.abs(same[T][-1] - steady(same.grid[x])[0]).max() for T, x in ((T1, x1), (T2, x2)))
+    print(f"steady state, spacing 0.05 in both layers ({len(same.grid[x1])} + {len(same.grid[x2])} points, "
+          f"{type(same.problem).__name__}): max error {err:.1e}")
+
     # the transient at t = 1: differences between successive grids shrink 4x (order 2) and 16x (order 4)
     T1, T2, system = wall(t_end=1.0)
-    for order in (2, 4):
+    for order, grids, label in ((2, [{x1: n, x2: n} for n in (11, 21, 41)], "11/21/41 points"),
+                                (4, [{x1: n, x2: n} for n in (11, 21, 41)], "11/21/41 points"),
+                                (2, [{x1: h, x2: h} for h in (0.05, 0.025, 0.0125)], "spacing 0.05/0.025/0.0125")):
         at_interface = []
-        for n in (11, 21, 41):
-            s = solvers.solve(solvers.discretize(system, {x1: n, x2: n}, order=order), method="tsit5",
+        for grid in grids:
+            s = solvers.solve(solvers.discretize(system, grid, order=order), method="tsit5",
                               saveat=[0, 1], rtol=1e-11, atol=1e-13, progress=False)
             at_interface.append(s[T1][-1][-1])
         d = np.abs(np.diff(at_interface))
-        print(f"order {order}: interface temperature at t = 1 on 11/21/41 points: "
+        print(f"order {order}: interface temperature at t = 1 on {label}: "
               f"{' '.join(f'{v:.8f}' for v in at_interface)}; observed order {np.log2(d[0] / d[1]):.2f}")
 
     try:

@@ -13,7 +13,7 @@ import symnum as sn
 from symnum import solvers
 from symnum.solvers._composite import CompositeProblem, discretize_blocks
 
-from test_blocks import X, _slopes, _two_blocks, t, x1, x2, x3
+from test_blocks import X, _slopes, _two_blocks, t, three_blocks, x1, x2, x3
 
 D = sn.D
 
@@ -97,21 +97,14 @@ def test_upwind_advection_across_unequal_blocks(v):
 
 
 def test_chain_of_non_uniform_blocks_whose_nodes_do_not_map():
-    c1, c2, c3 = (sn.fields(f"c{k}", t, v) for k, v in ((1, x1), (2, x2), (3, x3)))
-    k = sympy.pi / 3
-    exact = sympy.exp(-k ** 2 * t) * sympy.sin(k * X)
-    eqs = [sn.Eq(D(t)(c), D(v, 2)(c)) for c, v in ((c1, x1), (c2, x2), (c3, x3))]
-    bcs = [sn.Initial(c, exact.subs({X: v, t: 0})) for c, v in ((c1, x1), (c2, x2), (c3, x3))]
-    bcs += [sn.Dirichlet(c1, x1, "min", 0), sn.Dirichlet(c3, x3, "max", 0),
-            sn.Eq(c1.subs(x1, 1), c2.subs(x2, 1)), sn.Eq(c3.subs(x3, 2), c2.subs(x2, 2))]
-    system = sn.PDESystem(eqs, bcs, domain={t: (0, 1), x1: (0, 1), x2: (1, 2), x3: (2, 3)})
+    system, exact = three_blocks()
     errs = []
     for n in (11, 21, 41):
         graded = 1 + 0.5 * (1 - np.cos(np.pi * np.arange(n) / (n - 1))) * 1.0  # Chebyshev-Lobatto on [1, 2]
         grid = {x1: np.linspace(0, 1, n), x2: graded, x3: 2 + np.linspace(0, 1, 2 * n - 1) ** 1.5}
         prob = solvers.discretize(system, grid)
         assert isinstance(prob, CompositeProblem) and [p.shape[1] for p in prob.parts] == [n, n, 2 * n - 1]
-        errs.append(_error(prob, {c1: (x1, exact), c2: (x2, exact), c3: (x3, exact)}, tol=1e-10))
+        errs.append(_error(prob, exact, tol=1e-10))
     assert errs[-1] < 2e-4 and _slopes(errs).min() > 1.8
 
 

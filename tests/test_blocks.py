@@ -105,7 +105,9 @@ def test_solution_shows_each_block_in_its_own_variable():
     assert ds["c1"].dims == ("t", "x1") and ds["c2"].dims == ("t", "x2")
 
 
-def test_a_chain_of_three_blocks():
+def three_blocks():
+    """Heat on [0, 1], [1, 2], [2, 3] joined by continuity (the derivative implied), zero
+    at both ends: (system, {field: (its variable, exact solution in X)})."""
     c1, c2, c3 = (sn.fields(f"c{k}", t, v) for k, v in ((1, x1), (2, x2), (3, x3)))
     k = sympy.pi / 3
     exact = sympy.exp(-k ** 2 * t) * sympy.sin(k * X)
@@ -114,8 +116,13 @@ def test_a_chain_of_three_blocks():
     bcs += [sn.Dirichlet(c1, x1, "min", 0), sn.Dirichlet(c3, x3, "max", 0),
             sn.Eq(c1.subs(x1, 1), c2.subs(x2, 1)), sn.Eq(c3.subs(x3, 2), c2.subs(x2, 2))]
     system = sn.PDESystem(eqs, bcs, domain={t: (0, 1), x1: (0, 1), x2: (1, 2), x3: (2, 3)})
+    return system, {c1: (x1, exact), c2: (x2, exact), c3: (x3, exact)}
+
+
+def test_a_chain_of_three_blocks():
+    system, exact = three_blocks()
     assert [m.flip for m in system.blocks.maps.values()] == [False, True, False]
-    errs = _errors(system, {c1: (x1, exact), c2: (x2, exact), c3: (x3, exact)}, (11, 21), 2)
+    errs = _errors(system, exact, (11, 21), 2)
     assert errs[-1] < 2e-4 and _slopes(errs).min() > 1.9
 
 

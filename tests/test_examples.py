@@ -189,8 +189,13 @@ def check_composite_wall(out):
     steady = re.search(r"max error ([\d.e+-]+) against the series-resistance profile; interface temperature "
                        r"([\d.]+) \(exact ([\d.]+)\)", out)
     assert float(steady.group(1)) < 1e-9 and steady.group(2) == steady.group(3) == "0.961538"
-    orders = {int(o): float(p) for o, p in re.findall(r"order (\d): interface temperature .* observed order ([\d.]+)", out)}
+    orders = {int(o): float(p) for o, p in re.findall(r"order (\d): interface temperature at t = 1 on 11/21/41 "
+                                                       r"points: .* observed order ([\d.]+)", out)}
     assert orders[2] > 1.9 and orders[4] > 3.9, orders  # 2.25 and 5.95 measured
+    same = re.search(r"spacing 0.05 in both layers \(7 \+ 15 points, CompositeProblem\): max error ([\d.e+-]+)", out)
+    assert float(same.group(1)) < 1e-9
+    spaced = re.search(r"order 2: interface temperature at t = 1 on spacing .* observed order ([\d.]+)", out)
+    assert float(spaced.group(1)) > 1.9
 
 
 def check_surface_layer(out):
