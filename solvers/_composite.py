@@ -13,10 +13,13 @@ solve, whose numbers it reproduces where the nodes agree) and solved together (t
 are linear in W: a symbolic solve at discretize); then each block's kernel runs with
 its W. The compiled loops call one generated Numba function that does both.
 
+Fields of time only (a reservoir v(t) at a block's wall) join the block whose fields
+they meet, where the machinery for fields beside a grid holds them.
+
 Not here (a DiscretizationError names the alternative, equal node counts, which the
-shared axis solves): nonlinear interface conditions, dynamic ones (D(t) at an
-interface), point values of another block inside an equation, integral terms,
-algebraic equations, IMEX splitting and the CUDA backend (ensembles run member by member).
+shared axis solves): a field of time only meeting two blocks, another block's point value
+inside an equation, dynamic interface conditions (D(t) at an interface), algebraic
+equations, IMEX splitting and the CUDA backend (ensembles run member by member).
 """
 
 from __future__ import annotations
@@ -72,15 +75,67 @@ class _Part:
             args[slot] = float(w[k])
         return tuple(args)
 
+    def kernel_args(self, y, t, w) -> tuple:
+        """The block's kernel arguments at composite state `y`: its scalars with `w` in
+        their slots and, for global terms (a point value a field of time only reads),
+        their values at the block's state."""
+        return self.problem._with_globals(self.view(y), float(t), self.scalars(w))
+
+    def rhs(self, y, out, t, w) -> None:
+        self.problem._host_kernel(self.view(y), out.reshape(self.shape), float(t), *self.kernel_args(y, t, w))
+
+    def jacobian(self, y, t, w):
+        prob, args = self.problem, self.kernel_args(y, t, w)
+        J = prob.jac(self.view(y), float(t), *args)
+        if prob.stencil.globals:
+            J = J + prob._global_coupling(self.view(y), float(t), args)
+        return J
+
 
 def _block_of(system) -> dict:
-    """{field on s: its block variable}."""
+    """{field function on s (c1): its block variable}."""
     blocks = system.blocks
-    return {inner: blocks.variable(written) for written, inner in blocks.fields.items()}
+    return {inner.func: blocks.variable(written) for written, inner in blocks.fields.items()}
 
 
 def _fields_in(expr) -> set:
     return {n for n in sympy.preorder_traversal(expr) if is_field(n)}
+
+
+def _functions_in(expr) -> set:
+    """The field functions in `expr` (c2 for c2(t, s) and for c2(t, 0), a value at a point)."""
+    return {f.func for f in _fields_in(expr)}
+
+
+def _place_time_only(system, block_of: dict) -> None:
+    """Fields of time only (a reservoir v(t) feeding a block's wall) join the block whose
+    fields they meet (in their equations and conditions, or through other such fields),
+    where the shared axis's machinery for fields beside a grid holds them; one that
+    meets no block joins the first. `block_of` gains them; meeting two blocks is refused."""
+    others = [f.func for f in system.fields if f.func not in block_of]
+    links = [_functions_in(e.lhs - e.rhs) for e in system.equations]
+    links += [_functions_in(getattr(c, "expr", getattr(c, "value", 0))) | {c.field.func}
+              for c in system.conditions if not isinstance(c, Initial) and hasattr(c, "field")]
+    group = set(others)  # the time-only fields not yet placed
+    for f in others:
+        if f not in group:
+            continue
+        mine, todo = {f}, [f]
+        while todo:
+            g = todo.pop()
+            for link in links:
+                if g in link:
+                    new = {h for h in link if h in group and h not in mine}
+                    mine |= new
+                    todo += list(new)
+        blocks = {block_of[h] for link in links if link & mine for h in link if h in block_of}
+        if len(blocks) > 1:
+            _refuse(f"{', '.join(sorted(f'{h}(t)' for h in map(str, mine)))}, of time only, meeting the blocks "
+                    f"{', '.join(sorted(map(str, blocks)))}")
+        target = blocks.pop() if blocks else next(iter(system.blocks.maps))
+        for h in mine:
+            block_of[h] = target
+        group -= mine
 
 
 def discretize_blocks(system, grid: dict, order, backend, advection, optimize_kernel):
@@ -93,26 +148,24 @@ def discretize_blocks(system, grid: dict, order, backend, advection, optimize_ke
     if system.algebraic:
         _refuse(f"algebraic equations (for {', '.join(map(str, system.algebraic))})")
     block_of = _block_of(system)
-    others = [f for f in system.fields if f not in block_of]
-    if others:
-        _refuse(f"fields on no block ({', '.join(map(str, others))})")
+    _place_time_only(system, block_of)
     time, s = system.time, system.blocks.s
     # interface conditions: those holding fields of two blocks
     interface, own = [], {v: [] for v in system.blocks.maps}
     for c in system.conditions:
         if isinstance(c, Initial):
-            own[block_of[c.field]].append(c)
+            own[block_of[c.field.func]].append(c)
             continue
         expr = c.expr if isinstance(c, BoundaryEquation) else getattr(c, "value", 0)
-        touched = {block_of.get(f) for f in _fields_in(expr)} | {block_of[c.field]}
+        touched = {block_of[f] for f in _functions_in(expr)} | {block_of[c.field.func]}
         if len(touched) > 1:
             if not isinstance(c, BoundaryEquation) or c.dynamic:
                 _refuse(f"the interface condition {c} (a time derivative at an interface)")
             interface.append(c)
         else:
-            own[block_of[c.field]].append(c)
+            own[block_of[c.field.func]].append(c)
     for e in system.equations:
-        touched = {block_of.get(f) for f in _fields_in(e.lhs - e.rhs)}
+        touched = {block_of[f] for f in _functions_in(e.lhs - e.rhs)}
         if len(touched) > 1:
             _refuse(f"the equation {e.lhs} = {e.rhs}, which reads another block's field at a point")
     # one interface value W per field wall an interface condition determines
@@ -125,7 +178,7 @@ def discretize_blocks(system, grid: dict, order, backend, advection, optimize_ke
     parts, offset = [], 0
     s_nodes = system.blocks.block_nodes(grid)
     for v, conditions in own.items():
-        fields = [f for f in system.fields if block_of[f] == v]
+        fields = [f for f in system.fields if block_of[f.func] == v]
         walls = [Dirichlet(f, s, side, w) for (f, side), w in unknowns.items() if f in fields]
         for c in conditions:
             if not isinstance(c, Initial) and (c.field, c.side) in unknowns:
@@ -138,8 +191,6 @@ def discretize_blocks(system, grid: dict, order, backend, advection, optimize_ke
         uniform = np.abs(np.diff(nodes) - np.diff(nodes).mean()).max() <= 1e-12
         prob = discretize(sub, {s: len(nodes) if uniform else nodes}, order=order, backend=backend,
                           advection=advection, optimize_kernel=optimize_kernel)
-        if prob.stencil.globals:
-            _refuse("integral terms or point values in a block's equations")
         base = prob.stencil.base_params
         slots = {base.index(w): list(unknowns.values()).index(w) for (f, _), w in unknowns.items()
                  if f in fields and w in base}
@@ -454,7 +505,7 @@ class CompositeProblem:
         w = self.interface_values(y, t)
         for p in self.parts:
             prob = p.problem
-            prob._host_kernel(p.view(y), p.view(out), float(t), *p.scalars(w))
+            p.rhs(y, p.view(out), t, w)
         return out
 
     def residual(self, y):
@@ -469,7 +520,7 @@ class CompositeProblem:
         for p in self.parts:
             prob = p.problem
             if prob.fill_kernel is not None:
-                prob.fill_kernel(p.view(y), p.view(out), float(t), *p.scalars(w))
+                prob.fill_kernel(p.view(y), p.view(out), float(t), *p.kernel_args(y, t, w))
         return out
 
     def jacobian(self, y, t=0.0):
@@ -478,7 +529,7 @@ class CompositeProblem:
         block's rhs in W; dW / dy from the symbolic solution)."""
         y = self._state(y)
         w = self.interface_values(y, t)
-        blocks = [p.problem.jac(p.view(y), float(t), *p.scalars(w)) for p in self.parts]
+        blocks = [p.jacobian(y, t, w) for p in self.parts]
         J = scipy.sparse.block_diag(blocks, format="csr")
         if not len(w):
             return J
@@ -496,7 +547,7 @@ class CompositeProblem:
                 bumped = w.copy()
                 bumped[k] += step
                 out = np.empty(p.shape)
-                p.problem._host_kernel(p.view(y), out, float(t), *p.scalars(bumped))
+                p.rhs(y, out, t, bumped)
                 dk[p.offset:p.offset + p.size] = (out.reshape(-1) - base[p.offset:p.offset + p.size]) / step
             cols.append(dk)
         dR = np.array(cols).T  # d rhs / d W: (total, nW)
@@ -545,7 +596,7 @@ class CompositeProblem:
                  "@numba.njit(cache=True, error_model=\"numpy\")", self.interfaces.source(), ""]
         args, calls, k = [], [], 0
         for b, p in enumerate(self.parts):
-            fn = p.problem.kernel.fn
+            fn = p.problem.loop_kernel if self.backend == "numba" else p.problem.kernel.fn
             serial = (twin(fn, SERIAL) or fn) if self.backend == "numba" else fn
             module = getattr(serial, "py_func", serial).__module__
             lines.append(f"block_{b} = getattr(sys.modules[{module!r}], {serial.__name__!r})")
@@ -607,6 +658,8 @@ class CompositeProblem:
             if inner in p.problem.fields:
                 k, n = p.problem.fields.index(inner), p.shape[1]
                 lo = p.offset + k * n
+                if inner in getattr(p.problem.system, "held", ()):  # of time only: one value per time
+                    return np.take(states, lo, axis=axis)
                 values = np.take(states, np.arange(lo, lo + n), axis=axis)
                 return self.system.blocks.view(f, values, axis=-1)
         raise KeyError(f"{f} is not a field of this solution; its fields are {self.fields}")

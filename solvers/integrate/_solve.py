@@ -81,7 +81,8 @@ def user_grid(prob: Problem) -> dict:
 def _dims(prob: Problem, f) -> list:
     """The spatial dimensions of field `f` (its block's variable, for a block)."""
     if getattr(prob, "kind", None) == "composite":
-        return [str(prob.system.blocks.variable(f))]
+        own = prob.system.blocks.variable(f)
+        return [] if own is None else [str(own)]
     if f in getattr(prob.system, "held", ()):
         return [str(a.var) for a in prob.stencil.axes if a.var in f.args]
     wall = _wall(prob, f)
