@@ -504,7 +504,6 @@ class CompositeProblem:
             return out
         w = self.interface_values(y, t)
         for p in self.parts:
-            prob = p.problem
             p.rhs(y, p.view(out), t, w)
         return out
 
