@@ -331,7 +331,8 @@ class _Lowering:
         point's own node, the wall value the conditions give at an end), 0 elsewhere."""
         zero = (0,) * len(self.axes)
         if isinstance(g, sympy.Integral):
-            w = sympy.Mul(*(self.quadrature_weight(a, p) for a, p in enumerate(pos)))
+            limits = {v: (float(lo), float(hi)) for v, lo, hi in g.limits}
+            w = sympy.Mul(*(self.quadrature_weight(a, p, limits.get(self.axes[a].var)) for a, p in enumerate(pos)))
             return w * self.lower(g.function, pos, zero)
         if isinstance(g, sympy.Subs):  # a derivative at a point, u_x(t, 0)
             field, counts, at = point_derivative_parts(g, self.system.fields)
@@ -383,15 +384,20 @@ class _Lowering:
         w = fornberg_weights_at(x[start:start + m], d, value)
         return {start + i: sympy.Float(c) for i, c in enumerate(w)}
 
-    def quadrature_weight(self, a, p):
+    def quadrature_weight(self, a, p, limits=None):
         """The quadrature weight of the nodes at position p along axis a: the
         trapezoid rule at order 2, Gregory's fourth-order end corrections (3/8, 7/6,
         23/24, then 1) above; times the spacing. Periodic: the spacing (trapezoid on a
         periodic function, spectrally accurate). Non-uniform: per node, the trapezoid
         rule's or the piecewise cubic interpolant's weights (`quadrature_weights`);
-        periodic and non-uniform: the trapezoid rule on the circle (order 2)."""
+        periodic and non-uniform: the trapezoid rule on the circle (order 2). Over
+        `limits` (lo, hi) inside the axis: `sub_quadrature_weights`, the nodes near the
+        limits by number, those between keeping the whole rule's weight."""
         axis = self.axes[a]
         order = 2 if self.central == 2 else 4
+        tol = 1e-12 * max(1.0, abs(axis.lo), abs(axis.hi))
+        if limits is not None and (abs(limits[0] - axis.lo) > tol or abs(limits[1] - axis.hi) > tol):
+            return self._part_weight(a, p, limits, order)
         if not axis.uniform:  # the node's own weight, from the axis's table (`quadrature_weights`)
             return axis.table[self.weight_row(a, f"quadrature{order}", (0,)), axis.column(axis.index)]
         ends = QUADRATURE_ENDS[order]
@@ -399,6 +405,29 @@ class _Lowering:
         if not axis.periodic and p != ("mid",) and p[1] < len(ends):
             c = ends[p[1]]
         return c * axis.spacing
+
+    def _part_weight(self, a, p, limits, order):
+        """`quadrature_weight` over part of axis a: the near-wall positions' own numbers;
+        in the interior a Piecewise in the loop index, the nodes near the limits by
+        number and the run between them the whole rule's weight."""
+        axis = self.axes[a]
+        if axis.periodic:
+            raise DiscretizationError(
+                f"an integral over {axis.var} from {limits[0]:g} to {limits[1]:g}, part of a periodic axis: "
+                f"integrate over the whole period, or make {axis.var} non-periodic")
+        w = sub_quadrature_weights(axis.coords, *limits, order)
+        if p != ("mid",):
+            return sympy.Float(w[p[1] if p[0] == "lo" else axis.n - 1 - p[1]])
+        whole = quadrature_weights(axis.coords, order) if not axis.uniform else np.full(axis.n, axis.h)
+        same = np.flatnonzero(np.abs(w - whole) <= 1e-12 * np.abs(whole))
+        k_lo, k_hi = (int(same[0]), int(same[-1]) + 1) if len(same) else (0, 0)
+        if len(same) and not np.all(np.diff(same) == 1):
+            k_lo = k_hi = 0  # no single run: every node by number
+        i = axis.index
+        pieces = [(sympy.Float(w[k]), sympy.Eq(i, k)) for k in np.flatnonzero(w) if not k_lo <= k < k_hi]
+        if k_hi > k_lo:
+            pieces.append((self.quadrature_weight(a, p), sympy.And(i >= k_lo, i < k_hi)))
+        return sympy.Piecewise(*pieces, (0, True))
 
     def node_weights(self, a, d, window, node) -> list:
         """A non-uniform axis's weights of the d-th derivative on `window` (offsets)
@@ -1048,6 +1077,27 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
         integral_terms=tuple(low.globals),
         lower_regions=lower_regions,
     )
+
+
+def sub_quadrature_weights(x, lo: float, hi: float, order: int) -> np.ndarray:
+    """Weights w with sum(w f(x)) = the integral of f over [lo, hi] within the nodes x: on
+    each interval, the integral over its part inside [lo, hi] of the interpolant of
+    `quadrature_weights` (linear at order 2; the cubic through the four nearest nodes at
+    order 4), so whole intervals weigh as there and cut ones keep the order."""
+    x = np.asarray(x, dtype=float)
+    n, w = len(x), np.zeros(len(x))
+    m = 2 if order == 2 or n < 4 else 4
+    for i in range(n - 1):
+        a, b = max(lo, x[i]), min(hi, x[i + 1])
+        if b <= a:
+            continue
+        s = i if m == 2 else min(max(i - 1, 0), n - 4)
+        c, h = x[i], x[i + 1] - x[i]
+        V = np.vander((x[s:s + m] - c) / h, m, increasing=True).T
+        p = np.arange(1, m + 1)
+        moments = h * (((b - c) / h) ** p - ((a - c) / h) ** p) / p
+        w[s:s + m] += np.linalg.solve(V, moments)
+    return w
 
 
 def quadrature_weights(x, order: int) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""Integral terms, `sympy.Integral(f, (x, lo, hi))` over the whole domain in an
-equation: quadrature of the scheme's order (trapezoid at order 2, Gregory's
+"""Integral terms, `sympy.Integral(f, (x, lo, hi))` over the whole domain (or a box inside
+it: weights exact for the interpolant's degree, orders 2 and 4) in an equation: quadrature of the scheme's order (trapezoid at order 2, Gregory's
 fourth-order end corrections above) on the eliminated wall values, a number per
 kernel call; the convergence order against exact solutions with explicit, compiled,
 Rosenbrock, BDF and IMEX integrators; the Jacobian's dense coupling against finite
@@ -143,8 +143,11 @@ def test_integral_terms_are_refused_where_not_supported():
         discretize(sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 1)))], walls,
                                 domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="partial"), {x: 8, y: 8})
     with pytest.raises(sn.ModelError, match=r"between limits other than the domain's: an integral over several"):
-        sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 0.5), (y, 0, 1)))], walls,
-                     domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="half")
+        sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 0.5), (y, 0, 2)))], walls,
+                     domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="beyond")
+    with pytest.raises(sn.DiscretizationError, match=r"from 0 to 0.5, part of a periodic axis"):
+        discretize(sn.PDESystem([sn.Eq(sn.D(t)(w), sympy.Integral(w, (x, 0, 0.5), (y, 0, 1)))], walls,
+                                domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="half"), {x: 8, y: 8})
     assert discretize(system, {x: 17}, backend="cuda").device_global_kernel is not None  # test_cuda.py
     prob = discretize(system, {x: 17})  # an ensemble computes them per member (test_ensemble.py)
     both = solve_ensemble(prob, u0=np.stack([prob.u0, prob.u0]), saveat=[1.0], progress=False)
@@ -239,3 +242,54 @@ def test_integral_terms_on_a_nonuniform_grid_converge(order):
     ref = discretize(system, {x: nodes}, order=order, backend="numpy")
     y0 = np.random.default_rng(1).uniform(0.5, 1.5, ref.shape)
     np.testing.assert_allclose(prob.integrals(y0, 0.2), ref.integrals(y0, 0.2), rtol=1e-12)
+
+
+def test_sub_interval_weights_are_exact_for_the_interpolants_degree():
+    from symnum.solvers._stencil import quadrature_weights, sub_quadrature_weights
+
+    rng = np.random.default_rng(2)
+    for nodes in (np.linspace(0, 2, 13), np.sort(np.concatenate([[0.0, 2.0], rng.uniform(0, 2, 11)]))):
+        for order, degree in [(2, 1), (4, 3)]:
+            for lo, hi in [(0.3, 1.71), (0.0, 1.0), (0.05, 0.1), (0.0, 2.0)]:
+                w = sub_quadrature_weights(nodes, lo, hi, order)
+                for p in range(degree + 1):
+                    assert abs(w @ nodes**p - (hi ** (p + 1) - lo ** (p + 1)) / (p + 1)) < 1e-12
+            np.testing.assert_allclose(sub_quadrature_weights(nodes, 0.0, 2.0, order), quadrature_weights(nodes, order),
+                                       atol=1e-14)
+
+
+@pytest.mark.parametrize("order", [2, 4])
+def test_an_integral_over_part_of_the_domain_converges(order):
+    """MOL.jl's Integrals Test 02 (broken there): cumuSum(t) = Integral(integrand, (x, 0.5, 3))
+    on [0, 2 pi] with integrand = t cos(x): t (sin 3 - sin 0.5), neither limit on a node."""
+    w, c = sn.fields("integrand", t, x), sn.fields("cumuSum", t)
+    system = sn.PDESystem([sn.Eq(c, sympy.Integral(w, (x, 0.5, 3.0))), sn.Eq(w, t * sn.cos(x))],
+                          [sn.Eq(c.subs(t, 0), 0), sn.Eq(w.subs(t, 0), 0)],
+                          domain={t: (0, 1), x: (0, 2 * sympy.pi)}, name="part_integral", time=t)
+    ns, errs = [31, 61, 121], []
+    for n in ns:
+        prob = discretize(system, {x: n}, order=order)
+        sol = solve(prob, method="rodas5p", saveat=[0, 1], progress=False)
+        errs.append(abs(sol[c][-1] - (np.sin(3) - np.sin(0.5))))
+    assert errs[-1] < (2e-4 if order == 2 else 1e-7) and _slope(ns, errs) > order - 0.3, errs
+    ref = discretize(system, {x: ns[-1]}, order=order, backend="numpy")
+    y0 = np.random.default_rng(3).uniform(0.5, 1.5, ref.shape)
+    np.testing.assert_allclose(prob.integrals(y0, 0.2), ref.integrals(y0, 0.2), rtol=1e-12)
+    # the same on graded nodes (the table's weights between the limits)
+    nodes = np.pi * (1 - np.cos(np.linspace(0, np.pi, 121)))
+    sol = solve(discretize(system, {x: nodes}, order=order), method="rodas5p", saveat=[0, 1], progress=False)
+    assert abs(sol[c][-1] - (np.sin(3) - np.sin(0.5))) < (1e-3 if order == 2 else 1e-6)
+
+
+def test_an_integral_over_a_box_inside_a_two_dimensional_domain():
+    w, c = sn.fields("f", t, x, y), sn.fields("total", t)
+    box = sympy.Integral(w, (x, 0.2, 0.7), (y, 0.35, 0.9))
+    system = sn.PDESystem([sn.Eq(c, box), sn.Eq(w, t * sn.cos(x) * sn.cos(2 * y))],
+                          [sn.Eq(c.subs(t, 0), 0), sn.Eq(w.subs(t, 0), 0)],
+                          domain={t: (0, 1), x: (0, 1), y: (0, 1)}, name="box_integral", time=t)
+    exact = (np.sin(0.7) - np.sin(0.2)) * (np.sin(1.8) - np.sin(0.7)) / 2
+    errs = []
+    for n in (11, 21, 41):
+        sol = solve(discretize(system, {x: n, y: n}, order=4), method="rodas5p", saveat=[0, 1], progress=False)
+        errs.append(abs(sol[c][-1] - exact))
+    assert errs[-1] < 1e-6 and _slope([11, 21, 41], errs) > 3.7, errs
