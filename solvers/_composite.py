@@ -646,8 +646,11 @@ class CompositeProblem:
                 k, j = divmod(flat_index - p.offset, p.shape[1])
                 f = p.problem.fields[k]
                 v = self.system.blocks.variable(f)
+                written = next((w for w, inner in self.system.blocks.fields.items() if inner == f), f)
+                if v is None:  # a field of time only
+                    return f"field {written}"
                 x = self.system.blocks.maps[v].x(p.problem.stencil.axes[0].coords[j])
-                return f"field {f} at {v} = {x:.6g}"
+                return f"field {written} at {v} = {x:.6g}"
         return f"state index {flat_index}"
 
     def field_values(self, states, f, axis: int):

@@ -138,6 +138,8 @@ def test_what_blocks_with_different_nodes_refuse():
         prob.split()
     with pytest.raises(sn.DiscretizationError, match="32 values"):
         prob.rhs(np.zeros((2, 16)))
+    with pytest.raises(sn.SolverError, match=r"diverging .* at field c\d\(t, x\d\) at x\d = "):  # in the user's terms
+        solvers.solve(prob, method="rk4", dt=0.01, progress=False)
     c1, c2 = sn.fields("c1", t, x1), sn.fields("c2", t, x2)
     bcs = [sn.Initial(c1, 0), sn.Initial(c2, 0), sn.Dirichlet(c1, x1, "min", 0), sn.Dirichlet(c2, x2, "max", 0),
            sn.Eq(c1.subs(x1, 1), c2.subs(x2, 1)), sn.Eq(D(t)(c1).subs(x1, 1), c2.diff(x2).subs(x2, 1))]
