@@ -196,7 +196,8 @@ def discretize_blocks(system, grid: dict, order, backend, advection, optimize_ke
                  if f in fields and w in base}
         parts.append(_Part(v, prob, offset, slots))
         offset += int(np.prod(prob.shape))
-    solved = _solve_interfaces(system, parts, interface, unknowns, order)
+    owned = {(c.field, c.side): c for cs in own.values() for c in cs if not isinstance(c, Initial)}
+    solved = _solve_interfaces(system, parts, interface, unknowns, order, owned)
     return CompositeProblem(system, tuple(parts), backend, solved)
 
 
@@ -334,11 +335,12 @@ def _gauss(A, b):
 """
 
 
-def _solve_interfaces(system, parts, interface, unknowns, order) -> _Interfaces:
+def _solve_interfaces(system, parts, interface, unknowns, order, owned) -> _Interfaces:
     """Each interface condition lowered at its wall: every field's value there is its W
     where the interface determines that wall, else the state's wall node; its
     s-derivatives one-sided on its block's own nodes, with the windows and accuracy
-    the shared axis lowers a condition with (`_Lowering._window`)."""
+    the shared axis lowers a condition with (`_Lowering._window`). `owned`: {(field,
+    side): its own condition there}, walls whose state values the interfaces cannot read."""
     from ._stencil import _targets
     from symnum._system import derivative_orders
 
@@ -360,6 +362,9 @@ def _solve_interfaces(system, parts, interface, unknowns, order) -> _Interfaces:
     def node(f, side, j):
         if j == 0 and (f, side) in W:
             return W[(f, side)]
+        if (f, side) in owned:  # its wall node holds what its own condition gives, not a state value
+            _refuse(f"an interface condition reading {f} at s = {side}, where its own condition "
+                    f"({owned[(f, side)]}) sets it")
         i = index(f, side, j)
         if i not in V:
             V[i] = sympy.Dummy(f"V{i}")

@@ -231,3 +231,15 @@ def test_blocks_of_two_fields_each():
         errs.append(max(np.abs(sol[f][-1] - sympy.lambdify(X, e.subs(t, sol_t))(sol.grid[v])).max()
                         for f, (v, e) in exact.items()))
     assert errs[-1] < 1e-4 and _slopes(errs).min() > 1.9
+
+
+def test_an_interface_reading_a_wall_its_own_condition_sets_is_refused():
+    # c1 = 1 at the interface (its own condition) and c2's flux equal to c1's there: the
+    # state does not hold c1's wall value, which the interface would read
+    c1, c2 = sn.fields("c1", t, x1), sn.fields("c2", t, x2)
+    bcs = [sn.Initial(c1, 1), sn.Initial(c2, 1), sn.Dirichlet(c1, x1, "min", 1), sn.Dirichlet(c2, x2, "max", 0),
+           sn.Eq(c1.subs(x1, 0.5), 1), sn.Eq(c2.diff(x2).subs(x2, 0.5), c1.diff(x1).subs(x1, 0.5))]
+    system = sn.PDESystem([sn.Eq(D(t)(c1), D(x1, 2)(c1)), sn.Eq(D(t)(c2), D(x2, 2)(c2))], bcs,
+                          domain={t: (0, 1), x1: (0, 0.5), x2: (0.5, 1)})
+    with pytest.raises(sn.DiscretizationError, match=r"reading c1\(t, s\) at s = max, where its own condition"):
+        solvers.discretize(system, {x1: 11, x2: 21})
