@@ -13,7 +13,7 @@ import symnum as sn
 from symnum import solvers
 from symnum.solvers._composite import CompositeProblem, discretize_blocks
 
-from test_blocks import X, _slopes, _two_blocks, t, three_blocks, x1, x2, x3
+from test_blocks import X, _slopes, _two_blocks, reservoir, steady_line, t, three_blocks, x1, x2, x3
 
 D = sn.D
 
@@ -109,11 +109,7 @@ def test_chain_of_non_uniform_blocks_whose_nodes_do_not_map():
 
 
 def test_solution_shows_each_block_on_its_own_nodes_and_backends_agree():
-    c1, c2 = sn.fields("c1", t, x1), sn.fields("c2", t, x2)
-    bcs = [sn.Initial(c1, x1), sn.Initial(c2, x2), sn.Dirichlet(c1, x1, "min", 0), sn.Neumann(c2, x2, "max", 1),
-           sn.Eq(c1.subs(x1, 1), c2.subs(x2, 1))]
-    system = sn.PDESystem([sn.Eq(D(t)(c1), D(x1, 2)(c1)), sn.Eq(D(t)(c2), D(x2, 2)(c2))], bcs,
-                          domain={t: (0, 1), x1: (0, 1), x2: (1, 3)})
+    system, c1, c2 = steady_line()
     prob = solvers.discretize(system, {x1: 0.25, x2: 0.25})  # 5 and 9 points: u = x is steady
     assert prob.shape == (14,)
     sol = solvers.solve(prob, method="rodas5p", saveat=[0, 0.5], progress=False)
@@ -178,13 +174,8 @@ def test_a_parameter_in_an_interface_condition_remakes_and_ensembles():
 
 
 def test_a_reservoir_of_time_only_beside_unequal_blocks_conserves_mass():
-    # v feeds c1's wall (c1 = v there) and loses what flows in: v' = c1_x(t, 0); c2 closed.
     # v joins c1's block (the shared axis's machinery for a field beside a grid)
-    c1, c2, v = sn.fields("c1", t, x1), sn.fields("c2", t, x2), sn.fields("v", t)
-    eqs = [sn.Eq(D(t)(c1), D(x1, 2)(c1)), sn.Eq(D(t)(c2), D(x2, 2)(c2)), sn.Eq(D(t)(v), D(x1)(c1).subs(x1, 0))]
-    bcs = [sn.Initial(c1, 0), sn.Initial(c2, 0), sn.Initial(v, 1), sn.Eq(c1.subs(x1, 0), v),
-           sn.Neumann(c2, x2, "max", 0), sn.Eq(c1.subs(x1, 0.5), c2.subs(x2, 0.5))]
-    system = sn.PDESystem(eqs, bcs, domain={t: (0, 2), x1: (0, 0.5), x2: (0.5, 1)})
+    system, c1, c2, v = reservoir()
     for order, tol in ((2, 1e-6), (4, 1e-7)):
         prob = solvers.discretize(system, {x1: 21, x2: 31}, order=order)
         assert isinstance(prob, CompositeProblem) and v in prob.parts[0].problem.fields

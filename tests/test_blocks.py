@@ -86,12 +86,19 @@ def test_continuity_alone_implies_continuous_derivative():
     assert errs[-1] < 2e-3 and _slopes(errs).min() > 1.9  # pi^4 h^2 / 12: the scheme's own
 
 
-def test_solution_shows_each_block_in_its_own_variable():
+def steady_line():
+    """c1 on [0, 1] and c2 on [1, 3] (x2 reversed on the shared axis) whose steady state
+    is c = x: c1 = 0 at 0, c2' = 1 at 3, continuity at 1. (system, c1, c2)."""
     c1, c2 = sn.fields("c1", t, x1), sn.fields("c2", t, x2)
     bcs = [sn.Initial(c1, x1), sn.Initial(c2, x2), sn.Dirichlet(c1, x1, "min", 0), sn.Neumann(c2, x2, "max", 1),
            sn.Eq(c1.subs(x1, 1), c2.subs(x2, 1))]
     system = sn.PDESystem([sn.Eq(D(t)(c1), D(x1, 2)(c1)), sn.Eq(D(t)(c2), D(x2, 2)(c2))], bcs,
                           domain={t: (0, 1), x1: (0, 1), x2: (1, 3)})
+    return system, c1, c2
+
+
+def test_solution_shows_each_block_in_its_own_variable():
+    system, c1, c2 = steady_line()
     assert system.blocks.maps[x2].flip and not system.blocks.maps[x1].flip
     # u = x is a steady solution: c1 = x1, c2 = x2 with c2' = 1 at x2 = 3 and the slopes equal at 1
     prob = solvers.discretize(system, {x1: 0.25, x2: 0.5})
@@ -145,13 +152,18 @@ def test_what_blocks_refuse():
         solvers.discretize(system, {x1: 11})
 
 
-def test_an_ode_reservoir_beside_two_blocks_conserves_mass():
-    # v feeds c1's wall (c1 = v there) and loses what flows in: v' = c1_x(t, 0); c2 closed
+def reservoir():
+    """v(t) feeds c1's wall (c1 = v there) and loses what flows in: v' = c1_x(t, 0); c2
+    closed at its far end. (system, c1, c2, v); the mass v + int c1 + int c2 stays 1."""
     c1, c2, v = sn.fields("c1", t, x1), sn.fields("c2", t, x2), sn.fields("v", t)
     eqs = [sn.Eq(D(t)(c1), D(x1, 2)(c1)), sn.Eq(D(t)(c2), D(x2, 2)(c2)), sn.Eq(D(t)(v), D(x1)(c1).subs(x1, 0))]
     bcs = [sn.Initial(c1, 0), sn.Initial(c2, 0), sn.Initial(v, 1), sn.Eq(c1.subs(x1, 0), v),
            sn.Neumann(c2, x2, "max", 0), sn.Eq(c1.subs(x1, 0.5), c2.subs(x2, 0.5))]
-    system = sn.PDESystem(eqs, bcs, domain={t: (0, 2), x1: (0, 0.5), x2: (0.5, 1)})
+    return sn.PDESystem(eqs, bcs, domain={t: (0, 2), x1: (0, 0.5), x2: (0.5, 1)}), c1, c2, v
+
+
+def test_an_ode_reservoir_beside_two_blocks_conserves_mass():
+    system, c1, c2, v = reservoir()
     for order, tol in ((2, 1e-5), (4, 1e-7)):
         sol = solvers.solve(solvers.discretize(system, {x1: 21, x2: 21}, order=order), method="tsit5",
                             saveat=[0, 2], rtol=1e-10, atol=1e-12, progress=False)
