@@ -382,7 +382,11 @@ def _emit_numba(prepared, state, axes, reach, printer, lines, row=False):
             for start, stop, wrap in segs:
                 parallel = a == 0 and pos == ("mid",) and not wrap
                 loop = "numba.prange" if parallel else "range"
-                lines.append(f"{pad}for i_{a} in {loop}({start}, {stop}):")
+                # max(stop, start): the same (empty) range, but LLVM then vectorizes the
+                # loop; with range(2, n_0 - 2) alone a 1-D heat kernel ran 5x slower
+                # (scalar) than with range(1, n_0 - 1) (benchmarks/RESULTS.md)
+                bound = stop if start == "0" else f"max({stop}, {start})"
+                lines.append(f"{pad}for i_{a} in {loop}({start}, {bound}):")
                 if a == inner:
                     for item in sub:
                         lines.append(f"{pad}    # region {item.position}")
