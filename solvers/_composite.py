@@ -9,9 +9,10 @@ interface condition determines is a Dirichlet wall whose value W is a kernel
 parameter. The composite state is the blocks' states end to end. At each evaluation
 the interface values W come first: the interface equations lowered at their walls
 with each block's own one-sided stencils (the windows and accuracy of the shared-axis
-solve, whose numbers it reproduces where the nodes agree) and solved together (they
-are linear in W: a symbolic solve at discretize); then each block's kernel runs with
-its W. The compiled loops call one generated Numba function that does both.
+solve, whose numbers it reproduces where the nodes agree) and solved together:
+straight-line code per interface where they are linear in W, Newton where they are
+not; then each block's kernel runs with its W. The compiled loops call one generated
+Numba function that does both.
 
 Fields of time only (a reservoir v(t) at a block's wall) join the block whose fields
 they meet, where the machinery for fields beside a grid holds them.
