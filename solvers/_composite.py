@@ -108,6 +108,12 @@ def _functions_in(expr) -> set:
     return {f.func for f in _fields_in(expr)}
 
 
+def _condition_expr(c):
+    """What a boundary condition holds fields in: a boundary equation's expression, a
+    shorthand's value."""
+    return c.expr if isinstance(c, BoundaryEquation) else getattr(c, "value", 0)
+
+
 def _place_time_only(system, block_of: dict) -> None:
     """Fields of time only (a reservoir v(t) feeding a block's wall) join the block whose
     fields they meet (in their equations and conditions, or through other such fields),
@@ -115,7 +121,7 @@ def _place_time_only(system, block_of: dict) -> None:
     meets no block joins the first. `block_of` gains them; meeting two blocks is refused."""
     others = [f.func for f in system.fields if f.func not in block_of]
     links = [_functions_in(e.lhs - e.rhs) for e in system.equations]
-    links += [_functions_in(getattr(c, "expr", getattr(c, "value", 0))) | {c.field.func}
+    links += [_functions_in(_condition_expr(c)) | {c.field.func}
               for c in system.conditions if not isinstance(c, Initial) and hasattr(c, "field")]
     group = set(others)  # the time-only fields not yet placed
     for f in others:
@@ -157,8 +163,7 @@ def discretize_blocks(system, grid: dict, order, backend, advection, optimize_ke
         if isinstance(c, Initial):
             own[block_of[c.field.func]].append(c)
             continue
-        expr = c.expr if isinstance(c, BoundaryEquation) else getattr(c, "value", 0)
-        touched = {block_of[f] for f in _functions_in(expr)} | {block_of[c.field.func]}
+        touched = {block_of[f] for f in _functions_in(_condition_expr(c))} | {block_of[c.field.func]}
         if len(touched) > 1:
             if not isinstance(c, BoundaryEquation) or c.dynamic:
                 _refuse(f"the interface condition {c} (a time derivative at an interface)")
@@ -223,8 +228,13 @@ class _Interfaces:
     q: np.ndarray = field(compare=False)
 
     @functools.cached_property
+    def dF_dW(self) -> tuple:
+        """dF_k / dW_j, rows k."""
+        return tuple(tuple(sympy.diff(f, w) for w in self.W) for f in self.F)
+
+    @functools.cached_property
     def linear(self) -> bool:
-        return all(not sympy.diff(f, w).has(*self.W) for f in self.F for w in self.W)
+        return not any(a.has(*self.W) for row in self.dF_dW for a in row)
 
     def source(self) -> str:
         """`interfaces(U, t, q, ix, *params)` (the W values) and `interface_gradient(...)`
@@ -241,9 +251,11 @@ class _Interfaces:
 
         def residual_and_matrix():
             lines = [f"        F[{k}] = {to_python(f, names)}" for k, f in enumerate(self.F)]
-            lines += [f"        A[{k}, {j}] = {to_python(sympy.diff(f, w), names)}"
-                      for k, f in enumerate(self.F) for j, w in enumerate(self.W)]
-            return lines
+            return lines + matrix("        ")
+
+        def matrix(pad):
+            return [f"{pad}A[{k}, {j}] = {to_python(a, names)}" for k, row in enumerate(self.dF_dW)
+                    for j, a in enumerate(row)]
 
         closed = self._closed_form(names) if self.linear else None
         guess = "numpy.zeros(%d)" % nw if self.linear else f"numpy.array([U[ix[{nv} + k]] for k in range({nw})])"
@@ -262,10 +274,8 @@ class _Interfaces:
                    # not converged: NaN, which the integrators report (never a wrong wall value)
                    "    return w" if self.linear else "    return w * numpy.nan", "", ""]
         out += ["@numba.njit(cache=True, error_model=\"numpy\")",
-                f"def interface_gradient({head}):", f"    w = interfaces({', '.join(['U', 't', 'q', 'ix'] + [f'p_{k}' for k in range(len(self.params))])})",
-                *reads, f"    A = numpy.empty(({nw}, {nw}))", f"    B = numpy.empty(({nw}, {nv}))"]
-        out += [f"    A[{k}, {j}] = {to_python(sympy.diff(f, w), names)}"
-                for k, f in enumerate(self.F) for j, w in enumerate(self.W)]
+                f"def interface_gradient({head}):", f"    w = interfaces({head})",
+                *reads, f"    A = numpy.empty(({nw}, {nw}))", f"    B = numpy.empty(({nw}, {nv}))", *matrix("    ")]
         out += [f"    B[{k}, {j}] = {to_python(sympy.diff(f, v), names)}"
                 for k, f in enumerate(self.F) for j, v in enumerate(self.V)]
         out += [f"    G = numpy.empty(({nw}, {nv}))",
@@ -342,8 +352,7 @@ def _solve_interfaces(system, parts, interface, unknowns, order, owned) -> _Inte
     s-derivatives one-sided on its block's own nodes, with the windows and accuracy
     the shared axis lowers a condition with (`_Lowering._window`). `owned`: {(field,
     side): its own condition there}, walls whose state values the interfaces cannot read."""
-    from ._stencil import _targets
-    from symnum._system import derivative_orders
+    from ._stencil import condition_accuracy, space_orders
 
     s, time = system.blocks.s, system.time
     part_of = {}
@@ -351,7 +360,7 @@ def _solve_interfaces(system, parts, interface, unknowns, order, owned) -> _Inte
         for k, f in enumerate(p.problem.fields):
             part_of[f] = (p, k)
     central = max(int(order), 2)
-    space = max((o.get(s, 0) for o in derivative_orders(_targets(system)).values()), default=0)
+    (space,) = space_orders(system, [s])
     W = {key: sympy.Dummy(f"W_{key[0].func}_{key[1]}") for key in unknowns}
     V, Q = {}, {}  # state index -> symbol; (f, side, m, j) -> (symbol, weight)
 
@@ -380,7 +389,7 @@ def _solve_interfaces(system, parts, interface, unknowns, order, owned) -> _Inte
             m = len(d.variables)
             p, _ = part_of[f]
             nodes = np.asarray(p.problem.stencil.axes[0].coords)
-            count = one_sided_count(m, central + min(2, max(0, space - m)))
+            count = one_sided_count(m, condition_accuracy(central, space, m))
             window = range(count) if side == "min" else range(len(nodes) - 1, len(nodes) - 1 - count, -1)
             w = fornberg_weights_at(nodes[list(window)], m, at=nodes[0 if side == "min" else -1])
             terms = []
@@ -401,7 +410,7 @@ def _solve_interfaces(system, parts, interface, unknowns, order, owned) -> _Inte
     out = _Interfaces(tuple(W.values()), tuple(V.values()), tuple(sym for sym, _ in Q.values()), F, params,
                       time, ix, q if len(q) else np.zeros(1))
     if out.linear:  # A W = b with A free of the state: check A once, here
-        A = sympy.Matrix([[sympy.diff(f, w) for w in out.W] for f in F])
+        A = sympy.Matrix(out.dF_dW)
         at = {**dict(Q.values()), **dict(system.parameters)}
         if time is not None:
             at[time] = float(system.domain[time][0])
@@ -478,12 +487,17 @@ class CompositeProblem:
         return tuple(float(self.params[q]) for q in self.interfaces.params)
 
     @functools.cached_property
+    def _interface_args(self) -> tuple:
+        """The generated interface functions' arguments after (U, t)."""
+        return (self.interfaces.q, self.interfaces.ix, *self._param_values)
+
+    @functools.cached_property
     def _scalar_args(self) -> tuple:
         """The loop kernel's scalars: every block's (its W slots ignored), the interface
         weights, node indices and block layout, then the interface equations' parameters."""
-        i = self.interfaces
         blocks = (a if isinstance(a, np.ndarray) else float(a) for p in self.parts for a in p.problem._scalar_args)
-        return (*blocks, i.q, i.ix, self._layout, *self._param_values)
+        q, ix, *params = self._interface_args
+        return (*blocks, q, ix, self._layout, *params)
 
     def _state(self, y) -> np.ndarray:
         y = np.asarray(y, dtype=np.float64)
@@ -498,9 +512,7 @@ class CompositeProblem:
 
     def interface_values(self, y, t=0.0) -> np.ndarray:
         """The interface values W at state `y`, time `t`."""
-        i = self.interfaces
-        return np.asarray(self._functions.interfaces(self._state(y), float(t), i.q, i.ix, *self._param_values),
-                          dtype=float)
+        return np.asarray(self._functions.interfaces(self._state(y), float(t), *self._interface_args), dtype=float)
 
     def rhs(self, y, t=0.0, out=None):
         y = self._state(y)
@@ -538,9 +550,8 @@ class CompositeProblem:
         J = scipy.sparse.block_diag(blocks, format="csr")
         if not len(w):
             return J
-        i = self.interfaces
-        dw = self._functions.interface_gradient(y, float(t), i.q, i.ix, *self._param_values)
-        reads = i.ix[:len(i.V)]
+        dw = self._functions.interface_gradient(y, float(t), *self._interface_args)
+        reads = self.interfaces.ix[:len(self.interfaces.V)]
         base = self.rhs(y, t)
         cols = []
         for k in range(len(w)):

@@ -266,9 +266,7 @@ class _Lowering:
         self.rows: dict = {a: {} for a, axis in enumerate(axes) if not axis.uniform}
         self.frozen = False
         self.globals: dict = {}  # an integral term -> its symbol g_k
-        orders = derivative_orders(_targets(system)).values()
-        # per axis: the equations' highest derivative order
-        self.space_order = [max((o.get(axis.var, 0) for o in orders), default=0) for axis in axes]
+        self.space_order = space_orders(system, [axis.var for axis in axes])
 
     # -- positions ----------------------------------------------------------------
 
@@ -303,14 +301,7 @@ class _Lowering:
             return centered
         accuracy = self.order if bias else self.central
         if a in self._wall_coordinate:
-            # a boundary equation's derivative of order d gives the eliminated node's
-            # value to O(h^(accuracy + d)); the equation's D-th derivative divides that
-            # by h^D, so D - d more orders keep the nodes next to the wall at O(h^order).
-            # At most 2 more: the 7-point one-sided u_x of a clamped beam at order 4
-            # (3 more) made the discrete u_xxxx indefinite (a mode pair growing at
-            # +44 for n = 41, +102 for n = 61); with 2 it stays definite and the errors
-            # still fall at order 5 (static and damped dynamic beams, n = 13..81).
-            accuracy += min(2, max(0, self.space_order[a] - d))
+            accuracy = condition_accuracy(accuracy, self.space_order[a], d)
         count = one_sided_count(d, accuracy)
         if side == "min":
             return tuple(range(-m, -m + count))
@@ -1079,6 +1070,24 @@ def lower_to_stencils(system: PDESystem, grid, order: int = 2, advection: str = 
     )
 
 
+def condition_accuracy(accuracy: int, space_order: int, d: int) -> int:
+    """The accuracy of a boundary equation's one-sided d-th derivative at a wall, where
+    the field's equation differentiates it `space_order` times along that axis: a
+    derivative of order d gives the eliminated node's value to O(h^(accuracy + d)); the
+    equation's D-th derivative divides that by h^D, so D - d more orders keep the nodes
+    next to the wall at O(h^order). At most 2 more: the 7-point one-sided u_x of a
+    clamped beam at order 4 (3 more) made the discrete u_xxxx indefinite (a mode pair
+    growing at +44 for n = 41, +102 for n = 61); with 2 it stays definite and the errors
+    still fall at order 5 (static and damped dynamic beams, n = 13..81)."""
+    return accuracy + min(2, max(0, space_order - d))
+
+
+def space_orders(system, variables) -> list:
+    """Per variable: the highest derivative order the system's equations take in it."""
+    orders = derivative_orders(_targets(system)).values()
+    return [max((o.get(v, 0) for o in orders), default=0) for v in variables]
+
+
 def sub_quadrature_weights(x, lo: float, hi: float, order: int) -> np.ndarray:
     """Weights w with sum(w f(x)) = the integral of f over [lo, hi] within the nodes x: on
     each interval, the integral over its part inside [lo, hi] of the interpolant of
@@ -1105,20 +1114,7 @@ def quadrature_weights(x, order: int) -> np.ndarray:
     the trapezoid rule at order 2; at order 4, on each interval the integral of the cubic
     through the four nearest nodes (shifted inward at the ends), exact for cubics."""
     x = np.asarray(x, dtype=float)
-    n, w = len(x), np.zeros(len(x))
-    if order == 2 or n < 4:
-        h = np.diff(x)
-        w[:-1] += h / 2
-        w[1:] += h / 2
-        return w
-    for i in range(n - 1):
-        s = min(max(i - 1, 0), n - 4)
-        nodes = x[s:s + 4]
-        c, h = x[i], x[i + 1] - x[i]
-        V = np.vander((nodes - c) / h, 4, increasing=True).T  # V[p, k] = ((x_k - c) / h)^p
-        moments = h / np.arange(1, 5)  # integral over [c, c + h] of ((x - c) / h)^p
-        w[s:s + 4] += np.linalg.solve(V, moments)
-    return w
+    return sub_quadrature_weights(x, x[0], x[-1], order)
 
 
 def weight_table(axis: Axis, rows: dict) -> np.ndarray:
