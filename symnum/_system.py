@@ -297,9 +297,10 @@ class AbstractSystem:
     def _check_integrals(self) -> None:
         """Integral terms: over the whole domain of every spatial variable (a number per
         time, `Integral(f, (x, lo, hi))`), or over a box within it (numeric limits inside
-        the domain), which the method of lines evaluates by quadrature; or along one variable between limits in the variables (a running or
-        Volterra integral, `Integral(exp(t) * y, (t, 0, t))`), which the PINN evaluates by
-        Gauss quadrature of its network and discretize refuses (deferred, with the hint)."""
+        the domain), which the method of lines evaluates by quadrature; or along one
+        variable between limits in the variables (a running or Volterra integral,
+        `Integral(exp(t) * y, (t, 0, t))`), which the PINN evaluates by Gauss quadrature
+        of its network and discretize refuses (deferred, with the hint)."""
         variables = [*([self.time] if self.time is not None else []), *self.space]
         for i, e in enumerate(self.equations):
             for integral in (e.lhs - e.rhs).atoms(sympy.Integral):
@@ -316,7 +317,7 @@ class AbstractSystem:
                             f"integrate over a variable of the system ({', '.join(map(str, variables))}) "
                             f"between limits, e.g. Integral(f, ({v0}, {lo:g}, {hi:g}))"
                         )
-                if not (self._whole_domain(integral) or self._sub_box(integral)):
+                if not self._within_domain(integral):
                     if len(limits) > 1:
                         raise ModelError(
                             f"{where} integrates over {', '.join(str(lim[0]) for lim in limits)} between limits "
@@ -376,22 +377,10 @@ class AbstractSystem:
                     f"fractional derivatives; the PINN trains it (rays by Gauss-Jacobi quadrature of its network)"
                 )
 
-    def _whole_domain(self, integral) -> bool:
-        """Integral over every spatial variable, each over its whole domain."""
-        limits = integral.limits
-        if not self.space or sorted(map(str, (lim[0] for lim in limits))) != sorted(map(str, self.space)):
-            return False
-        for v, a, b in limits:
-            lo, hi = self.domain[v]
-            if not (a.is_number and b.is_number and abs(float(a) - lo) <= 1e-12 * max(1, abs(lo))
-                    and abs(float(b) - hi) <= 1e-12 * max(1, abs(hi))):
-                return False
-        return True
-
-    def _sub_box(self, integral) -> bool:
-        """Integral over every spatial variable, each between numbers within its domain
-        (MOL.jl's Integral(x in (0.5, 3.0)) on [0, 2 pi]): quadrature of the interpolant
-        over the part of the grid it covers."""
+    def _within_domain(self, integral) -> bool:
+        """Integral over every spatial variable, each between numbers within its domain:
+        the whole domain, or a box inside it (MOL.jl's Integral(x in (0.5, 3.0)) on
+        [0, 2 pi]), which the method of lines takes by quadrature."""
         limits = integral.limits
         if not self.space or sorted(map(str, (lim[0] for lim in limits))) != sorted(map(str, self.space)):
             return False
